@@ -1,0 +1,78 @@
+import { Command, CommanderError, Option } from 'commander';
+import path from 'node:path';
+import { packageVersion } from '../domain/package-root';
+import { loadTemporalSettings } from './temporal-config';
+import { formatResults, runDoctor } from './doctor';
+import { registerDevCommands } from './dev-commands';
+import { registerTemporalCommands } from './temporal-commands';
+import { EXIT, ExitCode } from './exit-codes';
+import { runWorker } from '../worker/main';
+
+
+export function buildProgram(): Command {
+  const program = new Command('asrflow')
+    .description('Onboard CSP tenants into Azure Site Recovery and fail single VMs over, as durable Temporal workflows.')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ asrflow doctor                 check Temporal, the worker and Azure before you start
+  $ asrflow dev temporal           run a local Temporal dev server (UI on :8233)
+  $ asrflow worker                 run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, …)
+
+Connection settings come from the standard TEMPORAL_* variables or a Temporal CLI profile.`,
+  );
+
+  program
+    .command('doctor')
+    .description('Check that everything asrflow needs is reachable and configured; exit 0 only when all pass.')
+    .option('--json', 'print the results as JSON')
+    .addOption(new Option('--address <host:port>', 'Temporal frontend address (default: TEMPORAL_ADDRESS or localhost:7233)'))
+    .addOption(new Option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)'))
+    .addOption(new Option('--task-queue <name>', 'task queue the worker polls (default: ASRFLOW_TASK_QUEUE or asrflow)'))
+    .addHelpText('after', '\nExample:\n  $ asrflow doctor --json | jq \'.[] | select(.ok == false)\'')
+    .action(async (opts: { json?: boolean; address?: string; namespace?: string; taskQueue?: string }) => {
+      const settings = loadTemporalSettings(process.env, opts);
+      const results = await runDoctor({ settings });
+      const ok = results.every((r) => r.ok);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatResults(results, Boolean(process.stdout.isTTY))}\n`);
+      if (!ok) throw new ExitCode(EXIT.failure);
+    });
+
+  program
+    .command('worker')
+    .description('Run an asrflow worker until interrupted (SIGINT/SIGTERM drain it gracefully).')
+    .option('--address <host:port>', 'Temporal frontend address (default: TEMPORAL_ADDRESS)')
+    .option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
+    .option('--task-queue <name>', 'task queue (default: ASRFLOW_TASK_QUEUE or asrflow)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics here (default: ASRFLOW_METRICS_ADDRESS, off)')
+    .action(async (opts: { address?: string; namespace?: string; taskQueue?: string; metrics?: string }) => {
+      await runWorker({ ...opts, metricsAddress: opts.metrics });
+    });
+
+  registerTemporalCommands(program);
+  registerDevCommands(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ExitCode) return error.code;
+    if (error instanceof CommanderError) {
+      // Help and version end through exitOverride too; everything else is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      return EXIT.badInput;
+    }
+    throw error;
+  }
+}
+
+export const cliPath = (): string => path.join(__dirname, 'cli.js');
