@@ -1,12 +1,20 @@
 import type { Logger } from 'pino';
+import type { AzureClientFactory } from './azure/clients';
+import { createOnboardingActivities } from './onboarding';
 
 // Activities are built by a factory from injected dependencies (Azure clients per tenant,
-// logger, clock) so the worker wires real ones and tests can wire their own.
+// logger, settings) so the worker wires real ones and tests can wire their own.
 export interface ActivityDeps {
   logger: Logger;
   /** The worker's identity as Temporal shows it, and the asrflow version it runs. */
   identity: string;
   version: string;
+  azure: AzureClientFactory;
+  /** Where vault credentials files are written (mode 0600). */
+  credentialsDir: string;
+  /** How often waits look at Azure: VMM registration, replication progress. */
+  registrationPollMs: number;
+  replicationPollMs: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     async workerInfo(): Promise<{ workerVersion: string; identity: string }> {
       return { workerVersion: deps.version, identity: deps.identity };
     },
+    ...createOnboardingActivities(deps),
   };
 }
 

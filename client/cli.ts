@@ -5,6 +5,8 @@ import { loadTemporalSettings } from './temporal-config';
 import { formatResults, runDoctor } from './doctor';
 import { registerDevCommands } from './dev-commands';
 import { registerTemporalCommands } from './temporal-commands';
+import { registerOnboardingCommands } from './onboarding-commands';
+import { registerPlanCommands } from '../domain/plan/validate-command';
 import { EXIT, ExitCode } from './exit-codes';
 import { runWorker } from '../worker/main';
 
@@ -53,6 +55,8 @@ Connection settings come from the standard TEMPORAL_* variables or a Temporal CL
       await runWorker({ ...opts, metricsAddress: opts.metrics });
     });
 
+  registerPlanCommands(program);
+  registerOnboardingCommands(program);
   registerTemporalCommands(program);
   registerDevCommands(program);
   return program;

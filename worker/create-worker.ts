@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { TemporalSettings } from '../client/temporal-config';
 import { packageVersion } from '../domain/package-root';
+import { AzureClientFactory } from '../activities/azure/clients';
+import { loadAzureTarget } from '../activities/azure/target';
 
 export interface WorkerOptions {
   settings: TemporalSettings;
@@ -13,6 +15,8 @@ export interface WorkerOptions {
   /** How long in-flight activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: string;
   identity?: string;
+  /** Settings source (ASRFLOW_*); the process environment by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningWorker {
@@ -25,6 +29,17 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
   const { settings, logger } = options;
   const version = packageVersion();
   const identity = options.identity ?? `asrflow-${version}/${process.pid}@${hostname()}`;
+  const env = options.env ?? process.env;
+  const deps: ActivityDeps = {
+    logger,
+    identity,
+    version,
+    azure: new AzureClientFactory(loadAzureTarget(env), env),
+    credentialsDir: path.resolve(env.ASRFLOW_CREDENTIALS_DIR ?? path.join('.asrflow', 'credentials')),
+    registrationPollMs: positiveInt(env, 'ASRFLOW_REGISTRATION_POLL_MS', 60_000),
+    replicationPollMs: positiveInt(env, 'ASRFLOW_REPLICATION_POLL_MS', 30_000),
+    ...options.deps,
+  };
   const connection = await NativeConnection.connect(settings.connectionOptions);
   try {
     const worker = await Worker.create({
@@ -33,7 +48,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
       taskQueue: settings.taskQueue,
       // A directory: resolved to index.ts under vitest/tsx and to index.js once compiled.
       workflowsPath: path.join(__dirname, '..', 'workflows'),
-      activities: createActivities({ logger, identity, version, ...options.deps }),
+      activities: createActivities(deps),
       shutdownGraceTime: options.shutdownGraceTime ?? '30s',
       identity,
     });
@@ -42,4 +57,12 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
     await connection.close();
     throw error;
   }
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number of milliseconds: got '${raw}'`);
+  return value;
 }

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import type { AzureTarget } from './clients';
+import { PUBLIC_AUTHORITY_HOST } from './credentials';
+
+export const PUBLIC_ARM_ENDPOINT = 'https://management.azure.com';
+
+/**
+ * Reads where Azure is from the environment: ASRFLOW_ARM_ENDPOINT, ASRFLOW_AUTHORITY_HOST and
+ * ASRFLOW_CA_FILE (the emulator's CA). The extra CA is added to Node's public roots on an
+ * agent used by every SDK client and credential, so TLS stays verified for both the emulator
+ * and real Azure.
+ */
+export function loadAzureTarget(env: NodeJS.ProcessEnv = process.env): AzureTarget {
+  const armEndpoint = (env.ASRFLOW_ARM_ENDPOINT ?? PUBLIC_ARM_ENDPOINT).replace(/\/$/, '');
+  const authorityHost = (env.ASRFLOW_AUTHORITY_HOST ?? PUBLIC_AUTHORITY_HOST).replace(/\/$/, '');
+  for (const [name, value] of [['ASRFLOW_ARM_ENDPOINT', armEndpoint], ['ASRFLOW_AUTHORITY_HOST', authorityHost]] as const) {
+    if (!value.startsWith('https://')) throw new Error(`${name} must be an https:// URL (Azure SDKs refuse bearer tokens over plain http): got '${value}'`);
+  }
+  const caFile = env.ASRFLOW_CA_FILE;
+  let agent: Agent | undefined;
+  if (caFile) {
+    let pem: string;
+    try {
+      pem = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new Error(`ASRFLOW_CA_FILE points at '${caFile}', which cannot be read (${(error as NodeJS.ErrnoException).code}); point it at the emulator's CA certificate (its caCertPath) or unset it`, { cause: error });
+    }
+    agent = new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
+  }
+  return { armEndpoint, authorityHost, ...(env.ASRFLOW_ARM_AUDIENCE ? { armAudience: env.ASRFLOW_ARM_AUDIENCE } : {}), ...(agent ? { agent } : {}) };
+}

@@ -1,0 +1,85 @@
+import { restorePoller, type StorageAccount } from '@azure/arm-storage';
+import type { AzureClientFactory } from '../azure/clients';
+import { runCheckpointedLro } from '../azure/checkpoint';
+import { azureCall, needsOperator } from '../azure/failures';
+import type { Principal } from '../../domain/onboarding';
+import type { SubnetSpec } from '../../domain/plan/types';
+
+// The tenant's own Azure resources (resource group, GRS storage account, virtual networks), in
+// the tenant's CSP subscription and with the tenant's credential. ARM PUTs are idempotent;
+// existing resources are read first so a rerun neither rewrites them nor hides a mismatch.
+
+export interface ResourceScope {
+  principal: Principal;
+  subscriptionId: string;
+  resourceGroup: string;
+  region: string;
+}
+
+const GEO_REDUNDANT = new Set(['Standard_GRS', 'Standard_RAGRS', 'Standard_GZRS', 'Standard_RAGZRS']);
+const sameRegion = (a?: string, b?: string) => (a ?? '').replace(/\s/g, '').toLowerCase() === (b ?? '').replace(/\s/g, '').toLowerCase();
+
+export function createTenantResourceActivities(azure: AzureClientFactory) {
+  return {
+    async ensureResourceGroup(scope: ResourceScope): Promise<{ id: string }> {
+      const client = azure.resources(scope.principal, scope.subscriptionId);
+      const group = await azureCall(`create resource group ${scope.resourceGroup}`, () =>
+        client.resourceGroups.createOrUpdate(scope.resourceGroup, { location: scope.region, tags: { 'managed-by': 'asrflow' } }),
+      );
+      if (!sameRegion(group.location, scope.region)) {
+        throw needsOperator(`resource group ${scope.resourceGroup} exists in ${group.location}, not ${scope.region}`, {
+          fix: 'all resources of one recovery path must be in the same region: use another resource group name or region in the plan',
+        });
+      }
+      return { id: group.id ?? '' };
+    },
+
+    async ensureStorageAccount(input: ResourceScope & { name: string; sku: string }): Promise<{ id: string }> {
+      const client = azure.storage(input.principal, input.subscriptionId);
+      const existing = await azureCall(`read storage account ${input.name}`, async () => {
+        try {
+          return await client.storageAccounts.getProperties(input.resourceGroup, input.name);
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw error;
+        }
+      });
+      if (existing) {
+        const sku = existing.sku?.name ?? '';
+        if (!GEO_REDUNDANT.has(sku)) {
+          throw needsOperator(`storage account ${input.name} exists with SKU ${sku}, which is not geo-redundant`, { fix: 'change its redundancy to GRS in the portal, or name another account in the plan' });
+        }
+        if (!sameRegion(existing.location, input.region)) {
+          throw needsOperator(`storage account ${input.name} is in ${existing.location}, not ${input.region}`, { fix: 'the storage account must be in the vault\'s region: name another account in the plan' });
+        }
+        return { id: existing.id ?? '' };
+      }
+      const parameters = { location: input.region, kind: 'StorageV2', sku: { name: input.sku }, tags: { 'managed-by': 'asrflow' } };
+      const { result } = await runCheckpointedLro<StorageAccount>(`create storage account ${input.name}`, ({ resumeFrom, abortSignal, updateIntervalInMs }) =>
+        // The modular storage SDK resumes through restorePoller rather than a resumeFrom option.
+        resumeFrom
+          ? restorePoller(client, resumeFrom, client.storageAccounts.create, { abortSignal, updateIntervalInMs })
+          : client.storageAccounts.create(input.resourceGroup, input.name, parameters, { abortSignal, updateIntervalInMs }),
+      );
+      return { id: result.id ?? '' };
+    },
+
+    async ensureVirtualNetwork(input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] }): Promise<{ id: string }> {
+      const client = azure.network(input.principal, input.subscriptionId);
+      const { result } = await runCheckpointedLro(`create virtual network ${input.name}`, (options) =>
+        client.virtualNetworks.beginCreateOrUpdate(
+          input.resourceGroup,
+          input.name,
+          {
+            location: input.region,
+            addressSpace: { addressPrefixes: input.addressSpace },
+            subnets: input.subnets.map((s) => ({ name: s.name, addressPrefix: s.prefix })),
+            tags: { 'managed-by': 'asrflow' },
+          },
+          options,
+        ),
+      );
+      return { id: result.id ?? '' };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { SharedVaultInput } from '../workflows/shared-vault';
+import type { Plan } from '../domain/plan/types';
+import type { TenantOnboardingInput, VaultTarget } from '../domain/onboarding';
+import { AsrKind, AsrScenario, AsrTenant } from '../domain/search-attributes';
+import { workflowIds } from '../domain/workflow-ids';
+
+export type StartOutcome = 'started' | 'restarted' | 'running' | 'completed';
+
+export interface StartedWorkflow {
+  workflowId: string;
+  kind: 'shared-vault' | 'tenant-onboarding';
+  tenant?: string;
+  outcome: StartOutcome;
+  runId?: string;
+}
+
+export interface OnboardingStart {
+  workflowId: string;
+  workflowType: 'sharedVaultWorkflow' | 'tenantOnboardingWorkflow';
+  kind: StartedWorkflow['kind'];
+  tenant?: string;
+  args: [SharedVaultInput] | [TenantOnboardingInput];
+  summary: string;
+}
+
+/** The workflows a plan asks for, with deterministic ids. Pure, so it is easy to test. */
+export function plannedWorkflows(plan: Plan): OnboardingStart[] {
+  const starts: OnboardingStart[] = [];
+  let shared: (VaultTarget & { vmmServer: string }) | undefined;
+  if (plan.scenario === 'multitenant-vmm') {
+    const p = plan.provider;
+    shared = {
+      principal: { tenantId: p.tenantId, credential: p.credential },
+      subscriptionId: p.subscriptionId,
+      resourceGroup: p.resourceGroup,
+      vault: p.vault,
+      region: p.region,
+      vmmServer: p.vmmServer,
+    };
+    starts.push({
+      workflowId: workflowIds.sharedVault(p.subscriptionId, p.vault),
+      workflowType: 'sharedVaultWorkflow',
+      kind: 'shared-vault',
+      args: [{ target: shared, vmmServer: p.vmmServer }],
+      summary: `Shared vault ${p.vault} and VMM ${p.vmmServer}`,
+    });
+  }
+  for (const tenant of plan.tenants) {
+    starts.push({
+      workflowId: workflowIds.tenantOnboarding(tenant.name),
+      workflowType: 'tenantOnboardingWorkflow',
+      kind: 'tenant-onboarding',
+      tenant: tenant.name,
+      args: [{ scenario: plan.scenario, tenant, ...(shared ? { sharedVault: shared } : {}) }],
+      summary: `Onboard ${tenant.name} (${plan.scenario})`,
+    });
+  }
+  return starts;
+}
+
+/**
+ * Starts what the plan asks for, idempotently: a running workflow is joined, a completed one is
+ * left alone (never redone), a failed or terminated one is started again.
+ */
+export async function startOnboarding(client: Client, plan: Plan, taskQueue: string): Promise<StartedWorkflow[]> {
+  const results: StartedWorkflow[] = [];
+  for (const start of plannedWorkflows(plan)) {
+    const previous = await describeIfExists(client.workflow.getHandle(start.workflowId));
+    const base = { workflowId: start.workflowId, kind: start.kind, ...(start.tenant ? { tenant: start.tenant } : {}) };
+    if (previous === 'RUNNING' || previous === 'COMPLETED') {
+      results.push({ ...base, outcome: previous === 'RUNNING' ? 'running' : 'completed' });
+      continue;
+    }
+    const handle = await client.workflow.start(start.workflowType, {
+      taskQueue,
+      workflowId: start.workflowId,
+      args: start.args,
+      // A race with another `onboard` joins instead of failing; a completed run is not redone.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      staticSummary: start.summary,
+      typedSearchAttributes: [
+        { key: AsrKind, value: start.kind },
+        { key: AsrScenario, value: plan.scenario },
+        ...(start.tenant ? [{ key: AsrTenant, value: start.tenant }] : []),
+      ],
+    });
+    results.push({ ...base, outcome: previous ? 'restarted' : 'started', runId: handle.firstExecutionRunId });
+  }
+  return results;
+}
+
+async function describeIfExists(handle: WorkflowHandle): Promise<string | undefined> {
+  try {
+    return (await handle.describe()).status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+export function workflowUiUrl(uiBase: string | undefined, namespace: string, workflowId: string): string | undefined {
+  if (!uiBase) return undefined;
+  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

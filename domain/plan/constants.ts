@@ -1,0 +1,160 @@
+// The facts the plan is checked against, in one place so that the JSON Schema (for editors)
+// and the TypeScript rules (for `asrflow plan validate`) are built from the same values and
+// cannot drift apart. Pure: imported by workflows too.
+
+export const PLAN_VERSION = 1 as const;
+
+export const SCENARIOS = ['multitenant-vmm', 'dedicated-vmm'] as const;
+
+/**
+ * Hyper-V Replica to Azure copy frequencies, in seconds (HyperVReplicaAzurePolicyInput.replicationInterval).
+ * The service offers exactly these three; anything else is refused when the policy is created.
+ */
+export const REPLICATION_INTERVALS = [30, 300, 900] as const;
+
+/**
+ * Recovery point retention. The 2023-06-01 specification types recoveryPointHistoryDuration as a
+ * bare int32 (no bounds), so the bounds come from the product documentation, which disagrees:
+ * 72 h is the widest bound given for the Hyper-V-to-Azure policy, while current guidance and
+ * Terraform's azurerm provider (IntBetween(0, 24)) stop at 24 h. Nothing above 72 is accepted;
+ * 25–72 passes with a warning, because a hard stop would block a value the service may accept.
+ */
+export const RECOVERY_POINT_HISTORY_MAX_HOURS = 72;
+export const RECOVERY_POINT_HISTORY_RECOMMENDED_MAX_HOURS = 24;
+
+/** App-consistent snapshots: 0 (off) to 12 hours, and never rarer than the retention window. */
+export const APP_CONSISTENT_FREQUENCY_MAX_HOURS = 12;
+
+/**
+ * Geo-redundant SKUs that Hyper-V-to-Azure replication can write to. The seed requires geo-replication;
+ * the Hyper-V support matrix lists GRS and RA-GRS. The zone-redundant geo SKUs (GZRS, RA-GZRS) are
+ * left out on purpose: replication writes page blobs, which standard zone-redundant accounts do not
+ * hold, and the support matrix does not list them.
+ */
+export const GEO_REDUNDANT_SKUS = ['Standard_GRS', 'Standard_RAGRS'] as const;
+
+/** Every storage SKU name ARM knows, to tell a typo from a valid but non-geo-redundant choice. */
+export const KNOWN_STORAGE_SKUS = [
+  'Standard_LRS',
+  'Standard_GRS',
+  'Standard_RAGRS',
+  'Standard_ZRS',
+  'Standard_GZRS',
+  'Standard_RAGZRS',
+  'Premium_LRS',
+  'Premium_ZRS',
+] as const;
+
+export const CREDENTIAL_TYPES = ['default', 'clientSecret', 'clientCertificate'] as const;
+
+export const DEFAULT_POLICY = {
+  replicationInterval: 300,
+  recoveryPointHistoryHours: 24,
+  appConsistentFrequencyHours: 4,
+  initialReplicationStart: 'now',
+} as const;
+
+export const DEFAULT_TARGET = { managedDisks: true } as const;
+export const DEFAULT_STORAGE_SKU = 'Standard_GRS' as const;
+export const DEFAULT_PROVIDER_NAME = 'provider';
+export const DERIVED_VAULT_SUFFIX = '-asr-vault';
+
+/**
+ * Public Azure regions by their ARM name (`az account list-locations --query "[].name"`), as of 2025.
+ * Sovereign clouds and the EUAP canary regions are not in the list; a region Azure adds later
+ * belongs here, in one line.
+ */
+export const AZURE_REGIONS = [
+  'australiacentral',
+  'australiacentral2',
+  'australiaeast',
+  'australiasoutheast',
+  'brazilsouth',
+  'brazilsoutheast',
+  'canadacentral',
+  'canadaeast',
+  'centralindia',
+  'centralus',
+  'chilecentral',
+  'eastasia',
+  'eastus',
+  'eastus2',
+  'francecentral',
+  'francesouth',
+  'germanynorth',
+  'germanywestcentral',
+  'indonesiacentral',
+  'israelcentral',
+  'italynorth',
+  'japaneast',
+  'japanwest',
+  'jioindiacentral',
+  'jioindiawest',
+  'koreacentral',
+  'koreasouth',
+  'malaysiawest',
+  'mexicocentral',
+  'newzealandnorth',
+  'northcentralus',
+  'northeurope',
+  'norwayeast',
+  'norwaywest',
+  'polandcentral',
+  'qatarcentral',
+  'southafricanorth',
+  'southafricawest',
+  'southcentralus',
+  'southeastasia',
+  'southindia',
+  'spaincentral',
+  'swedencentral',
+  'swedensouth',
+  'switzerlandnorth',
+  'switzerlandwest',
+  'uaecentral',
+  'uaenorth',
+  'uksouth',
+  'ukwest',
+  'westcentralus',
+  'westeurope',
+  'westindia',
+  'westus',
+  'westus2',
+  'westus3',
+] as const;
+
+/**
+ * Naming rules. Each pattern is used verbatim by the JSON Schema and by the rules; patterns are
+ * ASCII-only so that editors that evaluate them without the `u` flag agree with ajv.
+ */
+export const PATTERNS = {
+  guid: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  /** asrflow's own key for a tenant: it ends up in workflow IDs and search attributes. */
+  slug: '^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$',
+  storageAccount: '^[a-z0-9]{3,24}$',
+  vault: '^[A-Za-z][A-Za-z0-9-]{1,49}$',
+  resourceGroup: '^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$',
+  vnet: '^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])$',
+  subnet: '^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$',
+  vm: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',
+  hostname: '^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
+  ipv4Cidr: '^(?:\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$',
+  vmSize: '^(?:Standard|Basic)_[A-Za-z0-9_]+$',
+  envVar: '^[A-Za-z_][A-Za-z0-9_]*$',
+  startTime: '^(?:now|(?:[01]\\d|2[0-3]):[0-5]\\d)$',
+} as const;
+
+export type PatternName = keyof typeof PATTERNS;
+
+const compiled = new Map<PatternName, RegExp>();
+export function matches(pattern: PatternName, value: string): boolean {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(PATTERNS[pattern], 'u');
+    compiled.set(pattern, re);
+  }
+  return re.test(value);
+}
+
+/** Azure refuses subnets smaller than /29 (it reserves five addresses in each). */
+export const SMALLEST_SUBNET_PREFIX = 29;

@@ -1,0 +1,121 @@
+// From the document as written to the plan workflows receive: defaults applied, overrides merged,
+// vaults resolved, so that no consumer re-derives them (and none can derive them differently).
+// Call only on a document that passed validation. Pure.
+
+import { DEFAULT_POLICY, DEFAULT_PROVIDER_NAME, DEFAULT_STORAGE_SKU, DEFAULT_TARGET, DERIVED_VAULT_SUFFIX } from './constants';
+import type { Plan, PlanDocument, PolicyDocument, ProviderPlan, ReplicationPolicy, TargetDocument, TargetOptions, TenantDocument, TenantPlan, VaultRef, VmSelection } from './types';
+
+export function mergePolicy(base: ReplicationPolicy, override: PolicyDocument | undefined): ReplicationPolicy {
+  return {
+    replicationInterval: override?.replicationInterval ?? base.replicationInterval,
+    recoveryPointHistoryHours: override?.recoveryPointHistoryHours ?? base.recoveryPointHistoryHours,
+    appConsistentFrequencyHours: override?.appConsistentFrequencyHours ?? base.appConsistentFrequencyHours,
+    initialReplicationStart: override?.initialReplicationStart ?? base.initialReplicationStart,
+  };
+}
+
+function mergeTarget(base: TargetOptions, override: TargetDocument | undefined): TargetOptions {
+  const vmSize = override?.vmSize ?? base.vmSize;
+  return { managedDisks: override?.managedDisks ?? base.managedDisks, ...(vmSize !== undefined ? { vmSize } : {}) };
+}
+
+export function derivedVaultName(tenantKey: string): string {
+  return `${tenantKey}${DERIVED_VAULT_SUFFIX}`;
+}
+
+export function normalizePlan(doc: PlanDocument): Plan {
+  const policy = mergePolicy({ ...DEFAULT_POLICY }, doc.policy);
+  const target = mergeTarget({ ...DEFAULT_TARGET }, doc.target);
+
+  if (doc.scenario === 'multitenant-vmm') {
+    if (!doc.provider) throw new Error('normalizePlan: multitenant-vmm plan without provider (validate first)');
+    const provider: ProviderPlan = { ...doc.provider, name: doc.provider.name ?? DEFAULT_PROVIDER_NAME };
+    const vault: VaultRef = {
+      name: provider.vault,
+      subscriptionId: provider.subscriptionId,
+      resourceGroup: provider.resourceGroup,
+      region: provider.region,
+      tenantId: provider.tenantId,
+      credential: provider.credential,
+      shared: true,
+    };
+    const tenants = doc.tenants.map((t) => normalizeTenant(t, policy, target, vault, provider.vmmServer));
+    return { version: 1, scenario: 'multitenant-vmm', provider, policy, target, tenants };
+  }
+
+  const tenants = doc.tenants.map((t) =>
+    normalizeTenant(
+      t,
+      policy,
+      target,
+      {
+        name: t.vault ?? derivedVaultName(t.name),
+        subscriptionId: t.subscriptionId,
+        resourceGroup: t.resourceGroup,
+        region: t.region,
+        tenantId: t.tenantId,
+        credential: t.credential,
+        shared: false,
+      },
+      requireServer(t),
+    ),
+  );
+  return { version: 1, scenario: 'dedicated-vmm', policy, target, tenants };
+}
+
+function requireServer(t: TenantDocument): string {
+  if (t.vmm.server === undefined) throw new Error(`normalizePlan: dedicated-vmm tenant ${t.name} without vmm.server (validate first)`);
+  return t.vmm.server;
+}
+
+function normalizeTenant(t: TenantDocument, planPolicy: ReplicationPolicy, planTarget: TargetOptions, vault: VaultRef, vmmServer: string): TenantPlan {
+  const target = mergeTarget(planTarget, t.target);
+  const defaultSubnet = t.network.subnets[0]?.name ?? '';
+  let vms: VmSelection;
+  if (t.vms.include === 'all') {
+    vms = { include: 'all', exclude: t.vms.exclude ?? [], subnet: defaultSubnet, ...(target.vmSize !== undefined ? { vmSize: target.vmSize } : {}) };
+  } else {
+    vms = {
+      include: t.vms.include.map((item) => {
+        const vm = typeof item === 'string' ? { name: item } : item;
+        const vmSize = vm.vmSize ?? target.vmSize;
+        return { name: vm.name, subnet: vm.subnet ?? defaultSubnet, ...(vmSize !== undefined ? { vmSize } : {}) };
+      }),
+    };
+  }
+  return {
+    name: t.name,
+    tenantId: t.tenantId,
+    subscriptionId: t.subscriptionId,
+    credential: t.credential,
+    region: t.region,
+    resourceGroup: t.resourceGroup,
+    vault,
+    storageAccount: { name: t.storageAccount.name, sku: t.storageAccount.sku ?? DEFAULT_STORAGE_SKU },
+    network: {
+      vnet: t.network.vnet,
+      addressSpace: t.network.addressSpace,
+      subnets: t.network.subnets,
+      testFailoverVnet: {
+        name: t.network.testFailoverVnet.name,
+        addressSpace: t.network.testFailoverVnet.addressSpace ?? t.network.addressSpace,
+        subnets: t.network.testFailoverVnet.subnets ?? t.network.subnets,
+      },
+    },
+    vmm: { server: vmmServer, cloud: t.vmm.cloud, vmNetwork: t.vmm.vmNetwork },
+    vms,
+    policy: mergePolicy(planPolicy, t.policy),
+    target,
+  };
+}
+
+/** Counts for summaries: explicit VMs, and tenants that protect all VMs of their cloud. */
+export function countVms(plan: Plan): { vms: number; allVmTenants: number } {
+  let vms = 0;
+  let allVmTenants = 0;
+  for (const t of plan.tenants) {
+    if (t.vms.include === 'all') allVmTenants++;
+    else vms += t.vms.include.length;
+  }
+  return { vms, allVmTenants };
+}

@@ -1,0 +1,275 @@
+// The plan, in two shapes:
+// - `PlanDocument`: what the user writes (optional fields optional). The JSON Schema describes
+//   exactly this shape; test/plan/schema.test.ts holds the two together key by key.
+// - `Plan`: what parsing returns and workflows receive as input: defaults applied, per-tenant
+//   policy/target merged, each tenant's vault resolved. Plain JSON, no secrets: credentials are
+//   references (an environment variable's name, a file's path), resolved inside the worker.
+// Pure: imported by workflows.
+
+import type { CREDENTIAL_TYPES, GEO_REDUNDANT_SKUS, REPLICATION_INTERVALS, SCENARIOS } from './constants';
+
+export type Scenario = (typeof SCENARIOS)[number];
+export type ReplicationInterval = (typeof REPLICATION_INTERVALS)[number];
+export type StorageSku = (typeof GEO_REDUNDANT_SKUS)[number];
+export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+
+// ---- Credential references (the same in the document and in the plan) ----------------------
+
+/** DefaultAzureCredential, asked for a token of the tenant (or provider) that holds the reference. */
+export interface DefaultCredentialRef {
+  type: 'default';
+}
+
+/** A service principal's client secret, read by the worker from an environment variable or a file. */
+export type ClientSecretCredentialRef =
+  | { type: 'clientSecret'; clientId: string; secretEnv: string; secretFile?: undefined }
+  | { type: 'clientSecret'; clientId: string; secretFile: string; secretEnv?: undefined };
+
+/** A service principal's certificate: a PEM file holding the certificate and its private key. */
+export interface ClientCertificateCredentialRef {
+  type: 'clientCertificate';
+  clientId: string;
+  certificateFile: string;
+  /** Environment variable holding the PEM's password, when the key is encrypted. */
+  certificatePasswordEnv?: string;
+}
+
+/** Where a credential comes from. `tenantId` is never here: it is the owning tenant's (or provider's). */
+export type CredentialRef = DefaultCredentialRef | ClientSecretCredentialRef | ClientCertificateCredentialRef;
+
+// ---- The document, as written ---------------------------------------------------------------
+
+export interface PolicyDocument {
+  /** Seconds between delta copies: 30, 300 or 900. */
+  replicationInterval?: ReplicationInterval;
+  recoveryPointHistoryHours?: number;
+  /** 0 turns app-consistent snapshots off. */
+  appConsistentFrequencyHours?: number;
+  /** `now`, or a time of day `HH:MM` (24-hour). */
+  initialReplicationStart?: string;
+}
+
+export interface TargetDocument {
+  managedDisks?: boolean;
+  vmSize?: string;
+}
+
+export interface SubnetSpec {
+  name: string;
+  /** IPv4 CIDR, inside the VNet's address space. */
+  prefix: string;
+}
+
+export interface TestFailoverVnetDocument {
+  name: string;
+  /** Defaults to the production VNet's address space: drill VMs keep their IP addresses. */
+  addressSpace?: string[];
+  /** Defaults to the production VNet's subnets. */
+  subnets?: SubnetSpec[];
+}
+
+export interface NetworkDocument {
+  vnet: string;
+  addressSpace: string[];
+  subnets: SubnetSpec[];
+  testFailoverVnet: TestFailoverVnetDocument;
+}
+
+export interface StorageAccountDocument {
+  name: string;
+  sku?: StorageSku;
+}
+
+export interface VmmDocument {
+  /** Required in dedicated-vmm; in multitenant-vmm the provider's server (may be repeated). */
+  server?: string;
+  cloud: string;
+  vmNetwork: string;
+}
+
+export interface VmDocument {
+  name: string;
+  /** Target subnet after failover; defaults to the tenant's first subnet. */
+  subnet?: string;
+  /** Azure VM size after failover; defaults to the tenant's target.vmSize. */
+  vmSize?: string;
+}
+
+export interface VmSelectionDocument {
+  /** `all` VMs of the tenant's cloud, or a list of VM names (or `{name, subnet, vmSize}`). */
+  include: 'all' | Array<string | VmDocument>;
+  /** Only with `include: all`. */
+  exclude?: string[];
+}
+
+export interface TenantDocument {
+  name: string;
+  tenantId: string;
+  subscriptionId: string;
+  credential: CredentialRef;
+  region: string;
+  resourceGroup: string;
+  /** dedicated-vmm only: the tenant's vault name; defaults to `<name>-asr-vault`. */
+  vault?: string;
+  storageAccount: StorageAccountDocument;
+  network: NetworkDocument;
+  vmm: VmmDocument;
+  vms: VmSelectionDocument;
+  policy?: PolicyDocument;
+  target?: TargetDocument;
+}
+
+export interface ProviderDocument {
+  name?: string;
+  tenantId: string;
+  subscriptionId: string;
+  credential: CredentialRef;
+  region: string;
+  resourceGroup: string;
+  vault: string;
+  vmmServer: string;
+}
+
+export interface PlanDocument {
+  version: 1;
+  scenario: Scenario;
+  provider?: ProviderDocument;
+  policy?: PolicyDocument;
+  target?: TargetDocument;
+  tenants: TenantDocument[];
+}
+
+/**
+ * A document that may be malformed: every field optional and literal types widened, because the
+ * rules run on whatever parsed (values of the wrong JSON type already removed) so that every
+ * error is reported at once rather than one layer at a time.
+ */
+export type Loose<T> = T extends string
+  ? string
+  : T extends number
+    ? number
+    : T extends boolean
+      ? boolean
+      : T extends ReadonlyArray<infer U>
+        ? Array<Loose<U> | undefined>
+        : T extends object
+          ? { [K in keyof T]?: Loose<T[K]> }
+          : T;
+
+export type LoosePlanDocument = Loose<PlanDocument>;
+
+// ---- The plan, as workflows receive it --------------------------------------------------------
+
+export interface ReplicationPolicy {
+  replicationInterval: ReplicationInterval;
+  recoveryPointHistoryHours: number;
+  appConsistentFrequencyHours: number;
+  initialReplicationStart: string;
+}
+
+export interface TargetOptions {
+  managedDisks: boolean;
+  vmSize?: string;
+}
+
+export interface ProviderPlan {
+  name: string;
+  tenantId: string;
+  subscriptionId: string;
+  credential: CredentialRef;
+  region: string;
+  resourceGroup: string;
+  vault: string;
+  vmmServer: string;
+}
+
+/** Where a tenant's vault lives and which identity signs in to it. */
+export interface VaultRef {
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  region: string;
+  /** Entra tenant whose token the vault's subscription accepts. */
+  tenantId: string;
+  credential: CredentialRef;
+  /** True for the provider's shared vault (multitenant-vmm). */
+  shared: boolean;
+}
+
+export interface NetworkPlan {
+  vnet: string;
+  addressSpace: string[];
+  subnets: SubnetSpec[];
+  testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };
+}
+
+export interface VmTarget {
+  name: string;
+  subnet: string;
+  vmSize?: string;
+}
+
+export type VmSelection =
+  | { include: 'all'; exclude: string[]; /** subnet for every VM */ subnet: string; vmSize?: string }
+  | { include: VmTarget[] };
+
+export interface TenantPlan {
+  name: string;
+  tenantId: string;
+  subscriptionId: string;
+  credential: CredentialRef;
+  region: string;
+  resourceGroup: string;
+  vault: VaultRef;
+  storageAccount: { name: string; sku: StorageSku };
+  network: NetworkPlan;
+  vmm: { server: string; cloud: string; vmNetwork: string };
+  vms: VmSelection;
+  policy: ReplicationPolicy;
+  target: TargetOptions;
+}
+
+interface PlanBase {
+  version: 1;
+  /** Plan-wide defaults, as merged into each tenant. */
+  policy: ReplicationPolicy;
+  target: TargetOptions;
+  tenants: TenantPlan[];
+}
+
+export interface MultitenantVmmPlan extends PlanBase {
+  scenario: 'multitenant-vmm';
+  provider: ProviderPlan;
+}
+
+export interface DedicatedVmmPlan extends PlanBase {
+  scenario: 'dedicated-vmm';
+  provider?: undefined;
+}
+
+export type Plan = MultitenantVmmPlan | DedicatedVmmPlan;
+
+// ---- Findings -------------------------------------------------------------------------------
+
+export type Severity = 'error' | 'warning';
+export type PathSegment = string | number;
+
+/** A finding of a pure rule: located by its path in the document; parsing adds file and line. */
+export interface RuleIssue {
+  severity: Severity;
+  path: PathSegment[];
+  message: string;
+  fix: string;
+}
+
+/** A finding as the user sees it. `line`/`column` are 1-based; 0 means the file as a whole. */
+export interface PlanIssue {
+  severity: Severity;
+  file: string;
+  line: number;
+  column: number;
+  /** e.g. `tenants[0].storageAccount.name`; `plan` for the document as a whole. */
+  field: string;
+  message: string;
+  fix: string;
+}

@@ -1,0 +1,81 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+// Messages and progress shapes shared by the workflows and the CLI. Pure: workflows import it.
+
+export type StepState = 'pending' | 'running' | 'waiting-for-operator' | 'done' | 'skipped';
+
+export interface StepError {
+  message: string;
+  type?: string;
+  code?: string;
+  possibleCauses?: string;
+  recommendedAction?: string;
+  fix?: string;
+}
+
+export interface StepProgress {
+  name: string;
+  title: string;
+  state: StepState;
+  startedAt?: string;
+  endedAt?: string;
+  /** Operator-driven repeats of the step (activity retries are Temporal's own). */
+  runs: number;
+  lastError?: StepError;
+  /** May the operator skip it? */
+  skippable: boolean;
+  /** What the operator must do while the step waits for them. */
+  operatorHint?: string;
+}
+
+export type VmState = 'pending' | 'preflight' | 'not-eligible' | 'enabling' | 'replicating' | 'protected' | 'waiting-for-operator' | 'skipped';
+
+export interface VmProgress {
+  name: string;
+  state: VmState;
+  replicationPercent?: number;
+  reason?: string;
+  workflowId?: string;
+}
+
+export interface Progress {
+  kind: 'shared-vault' | 'tenant-onboarding' | 'vm-protection';
+  tenant?: string;
+  vm?: string;
+  scenario: string;
+  stage: string;
+  steps: StepProgress[];
+  vms?: VmProgress[];
+  /** The one thing a person has to do now, if any. */
+  operatorAction?: string;
+}
+
+export interface OperatorDecision {
+  step: string;
+  action: 'retry' | 'skip';
+  reason?: string;
+}
+
+export const progressQuery = defineQuery<Progress>('progress');
+export const operatorDecisionUpdate = defineUpdate<string, [OperatorDecision]>('operatorDecision');
+
+/** Replication state pushed by the vault watcher to a VM protection workflow. */
+export interface ReplicationObservation {
+  itemName: string;
+  protectionState?: string;
+  replicationHealth?: string;
+  percent?: number;
+  /** The enable-protection job's terminal state, when it failed. */
+  failed?: StepError;
+  protectedNow: boolean;
+}
+export const replicationObservedSignal = defineSignal<[ReplicationObservation]>('replicationObserved');
+
+/**
+ * What counts as a change worth telling a VM workflow about: state, health, or crossing a
+ * 5 % step of initial replication — so a VM's history gets ~20 progress signals, not hundreds.
+ */
+export function fingerprint(o: ReplicationObservation): string {
+  const bucket = o.percent === undefined ? '' : String(Math.floor(o.percent / 5) * 5);
+  return `${o.protectionState ?? ''}|${o.replicationHealth ?? ''}|${bucket}`;
+}

@@ -1,0 +1,9 @@
+// Workflow ids are business keys: starting the same thing twice finds the first run instead
+// of creating a second one. Tenant and VM names come from the plan (validated slugs / VM names).
+export const workflowIds = {
+  sharedVault: (subscriptionId: string, vault: string) => `asrflow:vault:${subscriptionId}:${vault}`,
+  tenantOnboarding: (tenant: string) => `asrflow:onboard:${tenant}`,
+  vmProtection: (tenant: string, vm: string) => `asrflow:protect:${tenant}:${vm}`,
+  replicationWatch: (subscriptionId: string, vault: string) => `asrflow:watch:${subscriptionId}:${vault}`,
+  failover: (tenant: string, vm: string) => `asrflow:failover:${tenant}:${vm}`,
+};

@@ -1,0 +1,61 @@
+import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { classifyAzureError, FailureType, retryAfterSeconds } from '../../activities/azure/failures';
+import { compareVersions, MIN_PROVIDER_VERSION } from '../../domain/onboarding';
+
+function restError(statusCode: number | undefined, code: string, headers: Record<string, string> = {}, message = 'boom'): RestError {
+  const request = createPipelineRequest({ url: 'https://example.invalid/' });
+  return new RestError(message, {
+    code,
+    statusCode,
+    ...(statusCode ? { response: { status: statusCode, headers: createHttpHeaders(headers), request } } : {}),
+  });
+}
+
+describe('classifying Azure errors', () => {
+  it('turns 429 into a retryable throttle that waits Retry-After', () => {
+    const failure = classifyAzureError(restError(429, 'SubscriptionRequestsThrottled', { 'retry-after': '17' }), 'list items');
+    expect(failure.type).toBe(FailureType.Throttled);
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.nextRetryDelay).toBe('17s');
+    expect(failure.message).toBe('list items: boom');
+  });
+
+  it('retries 5xx and network errors', () => {
+    expect(classifyAzureError(restError(503, 'ServiceUnavailable'), 'x').type).toBe(FailureType.Transient);
+    expect(classifyAzureError(restError(undefined, 'ECONNRESET'), 'x').type).toBe(FailureType.Transient);
+    expect(classifyAzureError(restError(409, 'AnotherOperationInProgress'), 'x').nonRetryable).toBe(false);
+  });
+
+  it('sends permission, tenant and quota problems to the operator, without retrying', () => {
+    for (const [status, code] of [[403, 'AuthorizationFailed'], [401, 'InvalidAuthenticationTokenTenant'], [400, 'QuotaExceeded']] as const) {
+      const failure = classifyAzureError(restError(status, code), 'create vault');
+      expect(failure.type).toBe(FailureType.NeedsOperator);
+      expect(failure.nonRetryable).toBe(true);
+      expect((failure.details?.[0] as { code?: string; fix?: string }).code).toBe(code);
+      expect((failure.details?.[0] as { fix?: string }).fix).toBeTruthy();
+    }
+  });
+
+  it('treats other 4xx answers as fatal for the step, and passes ApplicationFailures through', () => {
+    expect(classifyAzureError(restError(400, 'InvalidParameter'), 'x').type).toBe(FailureType.Fatal);
+    const own = ApplicationFailure.nonRetryable('mine', 'NeedsOperator');
+    expect(classifyAzureError(own, 'x')).toBe(own);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-11-23T10:00:00Z');
+    expect(retryAfterSeconds(restError(429, 'x', { 'retry-after': 'Mon, 23 Nov 2026 10:00:30 GMT' }), now)).toBe(30);
+    expect(retryAfterSeconds(restError(429, 'x'), now)).toBeUndefined();
+  });
+});
+
+describe('Provider versions', () => {
+  it('orders dotted versions numerically against the seed minimum', () => {
+    expect(compareVersions('5.1.1200.0', MIN_PROVIDER_VERSION)).toBe(-1);
+    expect(compareVersions('5.1.1256.0', MIN_PROVIDER_VERSION)).toBe(0);
+    expect(compareVersions('5.1.2250.0', MIN_PROVIDER_VERSION)).toBe(1);
+    expect(compareVersions('5.10.0.0', '5.9.9999.0')).toBe(1);
+  });
+});

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { needsOperator } from '../../activities/azure/failures';
+import { operatorDecisionUpdate, progressQuery } from '../../domain/progress';
+import { AsrStage } from '../../domain/search-attributes';
+import { eventually } from '../support/cli';
+
+// The operator-pause mechanism against a real Temporal server: a step that fails for a reason
+// a person must fix waits visibly; the update validator refuses bad requests; `retry` re-runs
+// the step, `skip` passes a skippable one.
+describe('steps that need an operator', () => {
+  const taskQueue = `operator-${randomUUID()}`;
+  const fixed = new Set<string>();
+  const calls: string[] = [];
+  let worker: Worker;
+  let running: Promise<void>;
+  let client: Client;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    const address = inject('temporalAddress');
+    worker = await Worker.create({
+      connection: await NativeConnection.connect({ address }),
+      taskQueue,
+      workflowsPath: path.join(__dirname, 'fixtures', 'operator-pause.ts'),
+      activities: {
+        async mayNeedOperator(step: string) {
+          calls.push(step);
+          if (!fixed.has(step)) throw needsOperator(`${step} is not fixed yet`, { code: 'ProviderTooOld', recommendedAction: 'upgrade the Provider', fix: 'upgrade it' });
+          return `${step} ok`;
+        },
+      },
+    });
+    running = worker.run();
+    connection = await Connection.connect({ address });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await connection.close();
+  });
+
+  it('pauses, refuses invalid decisions, retries and skips on request', async () => {
+    const handle = await client.workflow.start('operatorPause', { taskQueue, workflowId: `operator-pause-${randomUUID()}` });
+    const waiting = await eventually(async () => {
+      const progress = await handle.query(progressQuery);
+      return progress.steps[0]?.state === 'waiting-for-operator' ? progress : undefined;
+    }, 'the first step to wait for an operator');
+    expect(waiting.stage).toBe('provider-version:waiting-for-operator');
+    expect(waiting.steps[0]?.lastError).toMatchObject({ type: 'NeedsOperator', code: 'ProviderTooOld', recommendedAction: 'upgrade the Provider' });
+    expect(waiting.operatorAction).toMatch(/upgrade the Provider; then run 'asrflow retry' for step 'provider-version'/);
+    expect(waiting.steps[1]?.state).toBe('pending');
+    // Non-retryable: the activity ran once, not five times.
+    expect(calls.filter((c) => c === 'provider-version')).toHaveLength(1);
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(AsrStage)).toBe('provider-version:waiting-for-operator');
+
+    await expect(handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'provider-version', action: 'skip' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'no-such-step', action: 'retry' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'optional', action: 'retry' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+
+    // Retry before the fix: the step runs again and waits again.
+    expect(await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'provider-version', action: 'retry' }] })).toBe("retry accepted for step 'provider-version'");
+    await eventually(async () => ((await handle.query(progressQuery)).steps[0]?.runs === 2 && (await handle.query(progressQuery)).steps[0]?.state === 'waiting-for-operator' ? true : undefined), 'the second run to wait again');
+
+    fixed.add('provider-version');
+    await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'provider-version', action: 'retry' }] });
+    await eventually(async () => ((await handle.query(progressQuery)).steps[1]?.state === 'waiting-for-operator' ? true : undefined), 'the skippable step to wait');
+    await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'optional', action: 'skip' }] });
+
+    // JSON has no undefined: the skipped step's result arrives as null.
+    expect(await handle.result()).toEqual(['provider-version ok', null]);
+    const final = await handle.query(progressQuery);
+    expect(final.steps.map((s) => [s.name, s.state, s.runs])).toEqual([
+      ['provider-version', 'done', 3],
+      ['optional', 'skipped', 1],
+    ]);
+    expect(final.stage).toBe('done');
+  });
+});

@@ -1,0 +1,69 @@
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { compareVersions, MIN_PROVIDER_VERSION, type RegistrationResult, type VaultTarget } from '../domain/onboarding';
+import { longRunning, waiting } from './activity-options';
+import type { StepRunner } from './steps';
+
+/** Re-issue credentials this long before they expire, so a file in hand is always valid. */
+const REISSUE_MARGIN_MS = 6 * 3_600_000;
+
+/**
+ * The seed's manual step: a person installs the ASR Provider on the VMM server and registers it
+ * with the vault credentials file. Writes the file, says where it is and what to run, waits
+ * (days if need be) and re-issues the file before its 120 hours run out. Used by the shared
+ * vault (scenario 1) and by each tenant's own vault (scenario 2).
+ */
+export async function registerVmmServer(steps: StepRunner, target: VaultTarget, vmmServer: string): Promise<RegistrationResult> {
+  await steps.run('vault', `Create vault ${target.vault}`, () => longRunning.ensureVault(target));
+  // Kept across operator retries: a file that is still valid is not issued again.
+  let issued: { file: string; validTo: string } | undefined;
+  let result = await steps.run('registration', `Register VMM server ${vmmServer}`, async () => {
+    for (;;) {
+      if (!issued || Date.now() >= Date.parse(issued.validTo) - REISSUE_MARGIN_MS) issued = await longRunning.issueVaultCredentials(target);
+      steps.hint(
+        'registration',
+        `Install the Azure Site Recovery Provider (${MIN_PROVIDER_VERSION} or later) on ${vmmServer} and register it with the vault credentials file ${issued.file} ` +
+          `(DRConfigurator.exe /r /Credentials <file> /vmmfriendlyname ${vmmServer} /startvmmservice). The file is valid until ${issued.validTo}; asrflow notices the registration by itself.`,
+      );
+      const until = new Date(Date.parse(issued.validTo) - REISSUE_MARGIN_MS).toISOString();
+      const registered = await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date().toISOString(), until });
+      if (registered) {
+        steps.hint('registration', undefined);
+        return registered;
+      }
+    }
+  });
+  if (!result) throw ApplicationFailure.nonRetryable('registration was skipped', 'AzureFatal');
+  let checks = 0;
+  await steps.run('provider-version', `Check the Provider version on ${vmmServer}`, async () => {
+    // After an operator's retry, look again: they have upgraded the Provider in between.
+    if (checks++ > 0) result = (await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date().toISOString(), until: new Date().toISOString() })) ?? result;
+    const version = result?.providerVersion ?? '0';
+    if (compareVersions(version, MIN_PROVIDER_VERSION) < 0) {
+      throw ApplicationFailure.create({
+        message: `${vmmServer} runs ASR Provider ${version}; ${MIN_PROVIDER_VERSION} or later is required`,
+        type: 'NeedsOperator',
+        nonRetryable: true,
+        details: [{ fix: `install the latest Provider on ${vmmServer} by hand (it does not update itself), then retry` }],
+      });
+    }
+  });
+  return result;
+}
+
+/** Scenario 1 tenants wait for the provider's shared registration instead of making one. */
+export async function awaitSharedRegistration(steps: StepRunner, target: VaultTarget, vmmServer: string): Promise<RegistrationResult> {
+  const result = await steps.run('shared-registration', `Wait for ${vmmServer} in the shared vault ${target.vault}`, async () => {
+    for (;;) {
+      steps.hint('shared-registration', `waiting for the provider's onboarding of the shared vault ${target.vault} (workflow asrflow:vault:…) and the registration of ${vmmServer}`);
+      const until = new Date(Date.now() + 24 * 3_600_000).toISOString();
+      const registered = await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date(workflowInfo().startTime).toISOString(), until });
+      if (registered) {
+        steps.hint('shared-registration', undefined);
+        return registered;
+      }
+    }
+  });
+  if (!result) throw ApplicationFailure.nonRetryable('shared registration was skipped', 'AzureFatal');
+  return result;
+}
+

@@ -1,0 +1,34 @@
+import { condition, allHandlersFinished, setHandler } from '@temporalio/workflow';
+import type { RegistrationResult, VaultTarget } from '../domain/onboarding';
+import { progressQuery, type Progress } from '../domain/progress';
+import { quick } from './activity-options';
+import { registerVmmServer } from './registration';
+import { publishDetails, renderDetails, StepRunner } from './steps';
+
+export interface SharedVaultInput {
+  target: VaultTarget;
+  vmmServer: string;
+}
+
+/**
+ * Scenario 1 (multitenant VMM): the provider's one vault, in its own non-CSP subscription, and
+ * the registration of the shared VMM server with it. Tenant workflows wait for the result in
+ * Azure itself, so they need not know this workflow.
+ */
+export async function sharedVaultWorkflow(input: SharedVaultInput): Promise<RegistrationResult> {
+  const { target, vmmServer } = input;
+  const steps = new StepRunner((runner) => publishDetails(renderDetails(`Shared vault ${target.vault} (${vmmServer})`, runner.steps, runner.operatorAction ? ['', `**Next for the operator:** ${runner.operatorAction}`] : [])));
+  setHandler(progressQuery, (): Progress => ({ kind: 'shared-vault', scenario: 'multitenant-vmm', stage: steps.stage, steps: steps.steps, operatorAction: steps.operatorAction }));
+  steps.plan([
+    { name: 'resource-group', title: `Resource group ${target.resourceGroup}` },
+    { name: 'vault', title: `Create vault ${target.vault}` },
+    { name: 'registration', title: `Register VMM server ${vmmServer}` },
+    { name: 'provider-version', title: `Check the Provider version on ${vmmServer}` },
+  ]);
+  await steps.run('resource-group', `Resource group ${target.resourceGroup}`, () =>
+    quick.ensureResourceGroup({ principal: target.principal, subscriptionId: target.subscriptionId, resourceGroup: target.resourceGroup, region: target.region }),
+  );
+  const registration = await registerVmmServer(steps, target, vmmServer);
+  await condition(allHandlersFinished);
+  return registration;
+}

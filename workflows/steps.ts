@@ -1,0 +1,145 @@
+import { ActivityFailure, ApplicationFailure, CancelledFailure, condition, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { AsrStage } from '../domain/search-attributes';
+import { operatorDecisionUpdate, type OperatorDecision, type StepError, type StepProgress } from '../domain/progress';
+
+export interface StepOptions {
+  skippable?: boolean;
+  /** What the operator should do when this step fails for a reason a person must fix. */
+  operatorHint?: (error: StepError) => string;
+}
+
+/**
+ * Runs a workflow's steps in order and keeps their progress. A step whose activity fails for
+ * good (a non-retryable Azure failure, or retries exhausted) does not fail the workflow: the
+ * step waits, visibly, until an operator sends a validated `retry` (or `skip`, where safe)
+ * through the operatorDecision update.
+ */
+export class StepRunner {
+  readonly steps: StepProgress[] = [];
+  private readonly decisions = new Map<string, OperatorDecision>();
+
+  constructor(private readonly onChange: (runner: StepRunner) => void = () => undefined) {
+    setHandler(
+      operatorDecisionUpdate,
+      (decision) => {
+        this.decisions.set(decision.step, decision);
+        return `${decision.action} accepted for step '${decision.step}'`;
+      },
+      { validator: (decision) => this.validate(decision) },
+    );
+  }
+
+  /** Declares the steps up front so the progress shows the whole road, not just the past. */
+  plan(steps: Array<{ name: string; title: string; skippable?: boolean }>): void {
+    for (const s of steps) this.entry(s.name, s.title, s.skippable ?? false);
+    this.changed();
+  }
+
+  get stage(): string {
+    const active = this.steps.find((s) => s.state === 'running' || s.state === 'waiting-for-operator');
+    if (active) return active.state === 'waiting-for-operator' ? `${active.name}:waiting-for-operator` : active.name;
+    return this.steps.every((s) => s.state === 'done' || s.state === 'skipped') ? 'done' : (this.steps.find((s) => s.state === 'pending')?.name ?? 'starting');
+  }
+
+  get operatorAction(): string | undefined {
+    return (this.steps.find((s) => s.state === 'waiting-for-operator') ?? this.steps.find((s) => s.state === 'running' && s.operatorHint))?.operatorHint;
+  }
+
+  /** Tells the operator what a running step waits for (e.g. the Provider installation). */
+  hint(name: string, text: string | undefined): void {
+    const step = this.steps.find((s) => s.name === name);
+    if (step && step.operatorHint !== text) {
+      step.operatorHint = text;
+      this.changed();
+    }
+  }
+
+  async run<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T | undefined> {
+    const step = this.entry(name, title, options.skippable ?? false);
+    for (;;) {
+      step.state = 'running';
+      step.startedAt ??= new Date().toISOString();
+      step.runs += 1;
+      step.operatorHint = undefined;
+      this.changed();
+      try {
+        const result = await fn();
+        step.state = 'done';
+        step.endedAt = new Date().toISOString();
+        this.changed();
+        return result;
+      } catch (error) {
+        if (isCancellation(error) || error instanceof CancelledFailure || !(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
+        step.lastError = describeFailure(error);
+        step.state = 'waiting-for-operator';
+        step.operatorHint = options.operatorHint?.(step.lastError) ?? defaultHint(step, step.lastError);
+        this.changed();
+        await condition(() => this.decisions.has(name));
+        const decision = this.decisions.get(name) as OperatorDecision;
+        this.decisions.delete(name);
+        if (decision.action === 'skip') {
+          step.state = 'skipped';
+          step.endedAt = new Date().toISOString();
+          step.operatorHint = undefined;
+          this.changed();
+          return undefined;
+        }
+      }
+    }
+  }
+
+  private validate(decision: OperatorDecision): void {
+    const step = this.steps.find((s) => s.name === decision.step);
+    if (!step) throw new Error(`no step named '${decision.step}'; steps: ${this.steps.map((s) => s.name).join(', ')}`);
+    if (step.state !== 'waiting-for-operator') throw new Error(`step '${decision.step}' is ${step.state}, not waiting for an operator`);
+    if (decision.action !== 'retry' && decision.action !== 'skip') throw new Error(`action must be retry or skip: got '${String(decision.action)}'`);
+    if (decision.action === 'skip' && !step.skippable) throw new Error(`step '${decision.step}' cannot be skipped safely; fix the cause and retry`);
+  }
+
+  private entry(name: string, title: string, skippable: boolean): StepProgress {
+    let step = this.steps.find((s) => s.name === name);
+    if (!step) {
+      step = { name, title, state: 'pending', runs: 0, skippable };
+      this.steps.push(step);
+    }
+    return step;
+  }
+
+  private changed(): void {
+    upsertSearchAttributes([{ key: AsrStage, value: this.stage }]);
+    this.onChange(this);
+  }
+}
+
+export function describeFailure(error: unknown): StepError {
+  let failure: unknown = error;
+  while (failure instanceof ActivityFailure && failure.cause) failure = failure.cause;
+  if (failure instanceof ApplicationFailure) {
+    const details = (failure.details?.[0] ?? {}) as Partial<StepError>;
+    return {
+      message: failure.message,
+      type: failure.type ?? undefined,
+      ...(details.code ? { code: details.code } : {}),
+      ...(details.possibleCauses ? { possibleCauses: details.possibleCauses } : {}),
+      ...(details.recommendedAction ? { recommendedAction: details.recommendedAction } : {}),
+      ...(details.fix ? { fix: details.fix } : {}),
+    };
+  }
+  return { message: failure instanceof Error ? failure.message : String(failure) };
+}
+
+function defaultHint(step: StepProgress, error: StepError): string {
+  const advice = error.recommendedAction ?? error.fix ?? 'fix the cause shown in lastError';
+  return `${step.title} failed: ${error.message}. ${advice}; then run 'asrflow retry' for step '${step.name}'${step.skippable ? " (or 'asrflow skip')" : ''}.`;
+}
+
+/** Renders progress as Markdown for the UI's "current details". */
+export function renderDetails(title: string, steps: StepProgress[], extra: string[] = []): string {
+  const icon: Record<StepProgress['state'], string> = { pending: '⏳', running: '▶️', 'waiting-for-operator': '✋', done: '✅', skipped: '⏭️' };
+  const lines = [`### ${title}`, '', ...steps.map((s) => `- ${icon[s.state]} **${s.title}** — ${s.state}${s.operatorHint ? `\n  - **Operator:** ${s.operatorHint}` : ''}`), ...extra];
+  return lines.join('\n');
+}
+
+export function publishDetails(markdown: string): void {
+  setCurrentDetails(markdown);
+}

@@ -1,0 +1,209 @@
+import { allHandlersFinished, ApplicationFailure, condition, ParentClosePolicy, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { policyName, type ProtectableVm, type RegistrationResult, type TenantOnboardingInput, type VaultTarget, type VmProtectionInput } from '../domain/onboarding';
+import { fingerprint, progressQuery, replicationObservedSignal, type Progress, type VmProgress } from '../domain/progress';
+import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
+import { workflowIds } from '../domain/workflow-ids';
+import type { TenantPlan } from '../domain/plan/types';
+import { longRunning, quick, waiting } from './activity-options';
+import { awaitSharedRegistration, registerVmmServer } from './registration';
+import { publishDetails, renderDetails, StepRunner } from './steps';
+import { vmProtectionWorkflow } from './vm-protection';
+
+export interface TenantOnboardingResult {
+  tenant: string;
+  protectedVms: string[];
+  notEligible: Array<{ vm: string; reasons: string[] }>;
+}
+
+/** How long one look-at-the-vault activity may wait for a change before reporting back. */
+const OBSERVE_SLICE_MS = 5 * 60_000;
+
+/**
+ * One CSP tenant, from nothing to every selected VM protected: the tenant's resource group,
+ * GRS storage and networks; in scenario 2 its own vault and VMM registration, in scenario 1 the
+ * wait for the shared one; then policy, cloud pairing, network mapping, and a child workflow
+ * per VM while this workflow watches the vault's replication for all of them at once.
+ */
+export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Promise<TenantOnboardingResult> {
+  const { tenant, scenario } = input;
+  const vms = new Map<string, VmProgress>();
+  const steps = new StepRunner((runner) => publishDetails(details(runner, tenant, vms)));
+  setHandler(progressQuery, (): Progress => ({
+    kind: 'tenant-onboarding',
+    tenant: tenant.name,
+    scenario,
+    stage: steps.stage,
+    steps: steps.steps,
+    vms: [...vms.values()],
+    operatorAction: steps.operatorAction,
+  }));
+
+  const principal = { tenantId: tenant.tenantId, credential: tenant.credential };
+  const scope = { principal, subscriptionId: tenant.subscriptionId, resourceGroup: tenant.resourceGroup, region: tenant.region };
+  const vault: VaultTarget = input.sharedVault ?? {
+    principal: { tenantId: tenant.vault.tenantId, credential: tenant.vault.credential },
+    subscriptionId: tenant.vault.subscriptionId,
+    resourceGroup: tenant.vault.resourceGroup,
+    vault: tenant.vault.name,
+    region: tenant.vault.region,
+  };
+  const vmmServer = input.sharedVault?.vmmServer ?? tenant.vmm.server;
+  steps.plan([
+    { name: 'resource-group', title: `Resource group ${tenant.resourceGroup}` },
+    { name: 'storage-account', title: `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})` },
+    { name: 'virtual-network', title: `Virtual network ${tenant.network.vnet}` },
+    { name: 'test-network', title: `Test failover network ${tenant.network.testFailoverVnet.name}` },
+    ...(input.sharedVault
+      ? [{ name: 'shared-registration', title: `Wait for ${vmmServer} in the shared vault ${vault.vault}` }]
+      : [
+          { name: 'vault', title: `Create vault ${vault.vault}` },
+          { name: 'registration', title: `Register VMM server ${vmmServer}` },
+          { name: 'provider-version', title: `Check the Provider version on ${vmmServer}` },
+        ]),
+    { name: 'cloud', title: `Find cloud ${tenant.vmm.cloud}` },
+    { name: 'policy', title: 'Replication policy' },
+    { name: 'container-mapping', title: `Pair ${tenant.vmm.cloud} with the policy` },
+    { name: 'network-mapping', title: `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}` },
+    { name: 'preflight', title: 'Preflight of the selected VMs' },
+    { name: 'protect', title: 'Protect VMs and replicate', skippable: false },
+  ]);
+
+  const required = <T>(value: T | undefined, step: string): T => {
+    if (value === undefined) throw ApplicationFailure.nonRetryable(`step ${step} was skipped but later steps need it`, 'AzureFatal');
+    return value;
+  };
+  const group = required(await steps.run('resource-group', `Resource group ${tenant.resourceGroup}`, () => quick.ensureResourceGroup(scope)), 'resource-group');
+  const storage = required(
+    await steps.run('storage-account', `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`, () =>
+      longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
+    ),
+    'storage-account',
+  );
+  const vnet = required(
+    await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, () =>
+      longRunning.ensureVirtualNetwork({ ...scope, name: tenant.network.vnet, addressSpace: tenant.network.addressSpace, subnets: tenant.network.subnets }),
+    ),
+    'virtual-network',
+  );
+  const testNet = tenant.network.testFailoverVnet;
+  await steps.run('test-network', `Test failover network ${testNet.name}`, () =>
+    longRunning.ensureVirtualNetwork({ ...scope, name: testNet.name, addressSpace: testNet.addressSpace, subnets: testNet.subnets }),
+  );
+
+  const registration: RegistrationResult = input.sharedVault ? await awaitSharedRegistration(steps, vault, vmmServer) : await registerVmmServer(steps, vault, vmmServer);
+  const fabricName = registration.fabricName;
+  const { containerName } = required(
+    await steps.run('cloud', `Find cloud ${tenant.vmm.cloud}`, () => quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud })),
+    'cloud',
+  );
+  const { policyId } = required(
+    await steps.run('policy', 'Replication policy', () => longRunning.ensurePolicy({ target: vault, policyName: policyName(tenant.name), policy: tenant.policy, storageAccountId: storage.id })),
+    'policy',
+  );
+  await steps.run('container-mapping', `Pair ${tenant.vmm.cloud} with the policy`, () =>
+    longRunning.ensureContainerMapping({ target: vault, fabricName, containerName, mappingName: `asrflow-${tenant.name}-cloud-mapping`, policyId }),
+  );
+  await steps.run('network-mapping', `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}`, () =>
+    longRunning.ensureNetworkMapping({ target: vault, fabricName, vmNetwork: tenant.vmm.vmNetwork, mappingName: `asrflow-${tenant.name}-network-mapping`, recoveryNetworkId: vnet.id }),
+  );
+
+  const selected = required(
+    await steps.run('preflight', 'Preflight of the selected VMs', async () => selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms)),
+    'preflight',
+  );
+
+  await steps.run('protect', 'Protect VMs and replicate', async () => {
+    const children = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();
+    for (const { vm, subnet, vmSize } of selected) {
+      const vmInput: VmProtectionInput = {
+        tenant: tenant.name,
+        scenario,
+        vault,
+        fabricName,
+        containerName,
+        policyId,
+        vm,
+        targets: { subscriptionId: tenant.subscriptionId, resourceGroupId: group.id, storageAccountId: storage.id, networkId: vnet.id, subnetName: subnet, vmSize, managedDisks: tenant.target.managedDisks },
+      };
+      const workflowId = workflowIds.vmProtection(tenant.name, vm.friendlyName);
+      const handle = await startChild(vmProtectionWorkflow, {
+        workflowId,
+        args: [vmInput],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `Protect ${vm.friendlyName} (${tenant.name})`,
+        typedSearchAttributes: [
+          { key: AsrTenant, value: tenant.name },
+          { key: AsrScenario, value: scenario },
+          { key: AsrKind, value: 'vm-protection' },
+          { key: AsrVm, value: vm.friendlyName },
+        ],
+      });
+      children.set(vm.itemName, { vm, handle });
+      vms.set(vm.friendlyName, { name: vm.friendlyName, state: 'enabling', workflowId });
+    }
+    steps.hint('protect', undefined);
+
+    // Watch the whole vault with one list call per look, for every VM still replicating.
+    const known: Record<string, string> = {};
+    const watching = new Set(children.keys());
+    while (watching.size > 0) {
+      const observed = await waiting.observeReplication({ target: vault, items: [...watching], known, maxWaitMs: OBSERVE_SLICE_MS });
+      for (const o of observed) {
+        const fp = fingerprint(o);
+        if (known[o.itemName] === fp) continue;
+        known[o.itemName] = fp;
+        const child = children.get(o.itemName);
+        if (!child) continue;
+        const entry = vms.get(child.vm.friendlyName);
+        if (entry) {
+          entry.state = o.protectedNow ? 'protected' : 'replicating';
+          if (o.percent !== undefined) entry.replicationPercent = o.percent;
+        }
+        await child.handle.signal(replicationObservedSignal, o);
+        if (o.protectedNow) watching.delete(o.itemName);
+      }
+      publishDetails(details(steps, tenant, vms));
+    }
+    for (const { handle } of children.values()) await handle.result();
+  });
+
+  await condition(allHandlersFinished);
+  return {
+    tenant: tenant.name,
+    protectedVms: [...vms.values()].filter((v) => v.state === 'protected').map((v) => v.name),
+    notEligible: [...vms.values()].filter((v) => v.state === 'not-eligible').map((v) => ({ vm: v.name, reasons: v.reason ? [v.reason] : [] })),
+  };
+}
+
+/** Matches the plan's selection against what ASR sees; ineligible VMs are reported, not fatal. */
+function selectVms(tenant: TenantPlan, items: ProtectableVm[], vms: Map<string, VmProgress>): Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> {
+  const byName = new Map(items.map((i) => [i.friendlyName.toLowerCase(), i]));
+  const wanted =
+    tenant.vms.include === 'all'
+      ? (() => {
+          const sel = tenant.vms;
+          const excluded = new Set(sel.exclude.map((n) => n.toLowerCase()));
+          return items.filter((i) => !excluded.has(i.friendlyName.toLowerCase())).map((i) => ({ name: i.friendlyName, subnet: sel.subnet, vmSize: sel.vmSize }));
+        })()
+      : tenant.vms.include;
+  const selected: Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> = [];
+  for (const want of wanted) {
+    const item = byName.get(want.name.toLowerCase());
+    if (!item) {
+      vms.set(want.name, { name: want.name, state: 'not-eligible', reason: `not found in cloud ${tenant.vmm.cloud}` });
+    } else if (item.readinessErrors.length > 0) {
+      vms.set(item.friendlyName, { name: item.friendlyName, state: 'not-eligible', reason: item.readinessErrors.join('; ') });
+    } else {
+      vms.set(item.friendlyName, { name: item.friendlyName, state: 'pending' });
+      selected.push({ vm: item, subnet: want.subnet, ...(want.vmSize ? { vmSize: want.vmSize } : {}) });
+    }
+  }
+  return selected;
+}
+
+function details(steps: StepRunner, tenant: TenantPlan, vms: Map<string, VmProgress>): string {
+  const rows = [...vms.values()].map((v) => `| ${v.name} | ${v.state} | ${v.replicationPercent !== undefined ? `${v.replicationPercent.toFixed(0)} %` : ''} | ${v.reason ?? ''} |`);
+  const table = rows.length ? ['', '| VM | state | replication | note |', '|---|---|---|---|', ...rows] : [];
+  const action = steps.operatorAction ? ['', `**Next for the operator:** ${steps.operatorAction}`] : [];
+  return renderDetails(`Onboarding ${tenant.name}`, steps.steps, [...action, ...table]);
+}
