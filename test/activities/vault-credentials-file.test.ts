@@ -17,7 +17,8 @@ describe('vault credentials file', () => {
     const parsed = forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.decode64(cert.certificateBase64)));
     expect(parsed.subject.getField('CN').value).toBe('fabrikam-asr-vaultcredentials');
     const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(cert.pfxBase64)), '');
-    const keyBags = p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? [];
+    const shrouded = forge.pki.oids.pkcs8ShroudedKeyBag as string;
+    const keyBags = p12.getBags({ bagType: shrouded })[shrouded] ?? [];
     expect(keyBags).toHaveLength(1);
   });
 
