@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AzureClientFactory } from './azure/clients';
+import { createFailoverActivities } from './failover';
 import { createOnboardingActivities } from './onboarding';
 
 // Activities are built by a factory from injected dependencies (Azure clients per tenant,
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
       return { workerVersion: deps.version, identity: deps.identity };
     },
     ...createOnboardingActivities(deps),
+    ...createFailoverActivities(deps),
   };
 }
 

@@ -3,10 +3,13 @@ import path from 'node:path';
 import { packageVersion } from '../domain/package-root';
 import { loadTemporalSettings } from './temporal-config';
 import { formatResults, runDoctor } from './doctor';
+import { azureEndpointCheck, credentialChecks } from './azure-checks';
 import { registerDevCommands } from './dev-commands';
 import { registerTemporalCommands } from './temporal-commands';
 import { registerOnboardingCommands } from './onboarding-commands';
+import { registerFailoverCommands } from './failover-commands';
 import { registerPlanCommands } from '../domain/plan/validate-command';
+import { registerEmulatorCommands } from '../emulator/cli';
 import { EXIT, ExitCode } from './exit-codes';
 import { runWorker } from '../worker/main';
 
@@ -21,7 +24,7 @@ export function buildProgram(): Command {
     'after',
     `
 Examples:
-  $ asrflow doctor                 check Temporal, the worker and Azure before you start
+  $ asrflow doctor --plan plan.yaml   check Temporal, the worker, Azure and every credential of the plan
   $ asrflow dev temporal           run a local Temporal dev server (UI on :8233)
   $ asrflow worker                 run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, …)
 
@@ -35,10 +38,15 @@ Connection settings come from the standard TEMPORAL_* variables or a Temporal CL
     .addOption(new Option('--address <host:port>', 'Temporal frontend address (default: TEMPORAL_ADDRESS or localhost:7233)'))
     .addOption(new Option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)'))
     .addOption(new Option('--task-queue <name>', 'task queue the worker polls (default: ASRFLOW_TASK_QUEUE or asrflow)'))
+    .addOption(new Option('--plan <file>', "also check that each credential the plan names gets a token (default: ASRFLOW_PLAN)"))
     .addHelpText('after', '\nExample:\n  $ asrflow doctor --json | jq \'.[] | select(.ok == false)\'')
-    .action(async (opts: { json?: boolean; address?: string; namespace?: string; taskQueue?: string }) => {
+    .action(async (opts: { json?: boolean; address?: string; namespace?: string; taskQueue?: string; plan?: string }) => {
       const settings = loadTemporalSettings(process.env, opts);
-      const results = await runDoctor({ settings });
+      const planFile = opts.plan ?? process.env.ASRFLOW_PLAN;
+      const results = await runDoctor({
+        settings,
+        extraChecks: [() => azureEndpointCheck(process.env), ...(planFile ? [() => credentialChecks(planFile, process.env)] : [])],
+      });
       const ok = results.every((r) => r.ok);
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatResults(results, Boolean(process.stdout.isTTY))}\n`);
       if (!ok) throw new ExitCode(EXIT.failure);
@@ -57,7 +65,9 @@ Connection settings come from the standard TEMPORAL_* variables or a Temporal CL
 
   registerPlanCommands(program);
   registerOnboardingCommands(program);
+  registerFailoverCommands(program);
   registerTemporalCommands(program);
+  registerEmulatorCommands(program);
   registerDevCommands(program);
   return program;
 }

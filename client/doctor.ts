@@ -49,7 +49,7 @@ async function temporalChecks(settings: TemporalSettings): Promise<CheckResult[]
   } catch (error) {
     const fix = `start a local server with 'asrflow dev temporal', or point TEMPORAL_ADDRESS (and TEMPORAL_API_KEY / TEMPORAL_TLS_* for Temporal Cloud) at yours`;
     results.push({ name: 'Temporal reachable', ok: false, detail: `${address}: ${errorMessage(error)}`, fix });
-    for (const name of ['Namespace present', 'Search attributes registered', 'Worker polling']) {
+    for (const name of ['Namespace present', 'Search attributes registered', `Worker polling task queue '${taskQueue}'`, 'Worker executes tasks']) {
       results.push({ name, ok: false, detail: 'not checked: Temporal is not reachable', fix: 'fix the Temporal connection first' });
     }
     return results;

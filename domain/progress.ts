@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 // Messages and progress shapes shared by the workflows and the CLI. Pure: workflows import it.
 
-export type StepState = 'pending' | 'running' | 'waiting-for-operator' | 'done' | 'skipped';
+export type StepState = 'pending' | 'running' | 'waiting-for-operator' | 'done' | 'skipped' | 'abandoned';
 
 export interface StepError {
   message: string;
@@ -39,7 +39,7 @@ export interface VmProgress {
 }
 
 export interface Progress {
-  kind: 'shared-vault' | 'tenant-onboarding' | 'vm-protection';
+  kind: 'shared-vault' | 'tenant-onboarding' | 'vm-protection' | 'failover';
   tenant?: string;
   vm?: string;
   scenario: string;
@@ -52,9 +52,13 @@ export interface Progress {
 
 export interface OperatorDecision {
   step: string;
-  action: 'retry' | 'skip';
+  /** `abandon` only where the workflow allows it (failover): the workflow ends, recorded as abandoned. */
+  action: 'retry' | 'skip' | 'abandon';
   reason?: string;
 }
+
+/** The failure type a StepRunner throws when the operator abandons a waiting step. */
+export const STEP_ABANDONED = 'StepAbandoned';
 
 export const progressQuery = defineQuery<Progress>('progress');
 export const operatorDecisionUpdate = defineUpdate<string, [OperatorDecision]>('operatorDecision');

@@ -3,3 +3,4 @@ export { doctorProbe } from './doctor-probe';
 export { sharedVaultWorkflow } from './shared-vault';
 export { tenantOnboardingWorkflow } from './tenant-onboarding';
 export { vmProtectionWorkflow } from './vm-protection';
+export { failoverWorkflow } from './failover';

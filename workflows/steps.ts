@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, condition, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { AsrStage } from '../domain/search-attributes';
-import { operatorDecisionUpdate, type OperatorDecision, type StepError, type StepProgress } from '../domain/progress';
+import { operatorDecisionUpdate, STEP_ABANDONED, type OperatorDecision, type StepError, type StepProgress } from '../domain/progress';
 
 export interface StepOptions {
   skippable?: boolean;
@@ -14,11 +14,23 @@ export interface StepOptions {
  * step waits, visibly, until an operator sends a validated `retry` (or `skip`, where safe)
  * through the operatorDecision update.
  */
+export interface StepRunnerOptions {
+  /**
+   * Lets the operator give up on a waiting step: `run` then throws an ApplicationFailure of
+   * type STEP_ABANDONED, which the workflow turns into its own outcome. Off by default, since
+   * an abandoned onboarding would leave a tenant half built.
+   */
+  abandonable?: boolean;
+}
+
 export class StepRunner {
   readonly steps: StepProgress[] = [];
   private readonly decisions = new Map<string, OperatorDecision>();
 
-  constructor(private readonly onChange: (runner: StepRunner) => void = () => undefined) {
+  constructor(
+    private readonly onChange: (runner: StepRunner) => void = () => undefined,
+    private readonly options: StepRunnerOptions = {},
+  ) {
     setHandler(
       operatorDecisionUpdate,
       (decision) => {
@@ -38,6 +50,7 @@ export class StepRunner {
   get stage(): string {
     const active = this.steps.find((s) => s.state === 'running' || s.state === 'waiting-for-operator');
     if (active) return active.state === 'waiting-for-operator' ? `${active.name}:waiting-for-operator` : active.name;
+    if (this.steps.some((s) => s.state === 'abandoned')) return 'abandoned';
     return this.steps.every((s) => s.state === 'done' || s.state === 'skipped') ? 'done' : (this.steps.find((s) => s.state === 'pending')?.name ?? 'starting');
   }
 
@@ -52,6 +65,23 @@ export class StepRunner {
       step.operatorHint = text;
       this.changed();
     }
+  }
+
+  /**
+   * Shows a sub-step the workflow does not run itself (a task of a Site Recovery job), right
+   * after its parent and its earlier siblings, so the UI reads in order.
+   */
+  track(parent: string, name: string, title: string, patch: Partial<Pick<StepProgress, 'state' | 'startedAt' | 'endedAt' | 'lastError'>>): void {
+    let step = this.steps.find((s) => s.name === name);
+    if (!step) {
+      step = { name, title, state: 'pending', runs: 0, skippable: false };
+      let at = this.steps.findIndex((s) => s.name === parent);
+      while (at >= 0 && this.steps[at + 1]?.name.startsWith(`${parent}/`)) at++;
+      this.steps.splice(at < 0 ? this.steps.length : at + 1, 0, step);
+    }
+    const before = JSON.stringify(step);
+    Object.assign(step, patch);
+    if (JSON.stringify(step) !== before) this.changed();
   }
 
   async run<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T | undefined> {
@@ -77,6 +107,18 @@ export class StepRunner {
         await condition(() => this.decisions.has(name));
         const decision = this.decisions.get(name) as OperatorDecision;
         this.decisions.delete(name);
+        if (decision.action === 'abandon') {
+          step.state = 'abandoned';
+          step.endedAt = new Date().toISOString();
+          step.operatorHint = undefined;
+          this.changed();
+          throw ApplicationFailure.create({
+            type: STEP_ABANDONED,
+            nonRetryable: true,
+            message: `the operator abandoned step '${name}'${decision.reason ? `: ${decision.reason}` : ''} after: ${step.lastError?.message ?? 'a failure'}`,
+            details: [{ step: name, reason: decision.reason, lastError: step.lastError }],
+          });
+        }
         if (decision.action === 'skip') {
           step.state = 'skipped';
           step.endedAt = new Date().toISOString();
@@ -92,7 +134,8 @@ export class StepRunner {
     const step = this.steps.find((s) => s.name === decision.step);
     if (!step) throw new Error(`no step named '${decision.step}'; steps: ${this.steps.map((s) => s.name).join(', ')}`);
     if (step.state !== 'waiting-for-operator') throw new Error(`step '${decision.step}' is ${step.state}, not waiting for an operator`);
-    if (decision.action !== 'retry' && decision.action !== 'skip') throw new Error(`action must be retry or skip: got '${String(decision.action)}'`);
+    const actions = this.options.abandonable ? ['retry', 'skip', 'abandon'] : ['retry', 'skip'];
+    if (!actions.includes(decision.action)) throw new Error(`action must be ${actions.join(' or ')}: got '${String(decision.action)}'`);
     if (decision.action === 'skip' && !step.skippable) throw new Error(`step '${decision.step}' cannot be skipped safely; fix the cause and retry`);
   }
 
@@ -133,9 +176,14 @@ function defaultHint(step: StepProgress, error: StepError): string {
   return `${step.title} failed: ${error.message}. ${advice}; then run 'asrflow retry' for step '${step.name}'${step.skippable ? " (or 'asrflow skip')" : ''}.`;
 }
 
+/** True for the failure `StepRunner.run` throws when the operator abandons a step. */
+export function isAbandoned(error: unknown): error is ApplicationFailure {
+  return error instanceof ApplicationFailure && error.type === STEP_ABANDONED;
+}
+
 /** Renders progress as Markdown for the UI's "current details". */
 export function renderDetails(title: string, steps: StepProgress[], extra: string[] = []): string {
-  const icon: Record<StepProgress['state'], string> = { pending: '⏳', running: '▶️', 'waiting-for-operator': '✋', done: '✅', skipped: '⏭️' };
+  const icon: Record<StepProgress['state'], string> = { pending: '⏳', running: '▶️', 'waiting-for-operator': '✋', done: '✅', skipped: '⏭️', abandoned: '🛑' };
   const lines = [`### ${title}`, '', ...steps.map((s) => `- ${icon[s.state]} **${s.title}** — ${s.state}${s.operatorHint ? `\n  - **Operator:** ${s.operatorHint}` : ''}`), ...extra];
   return lines.join('\n');
 }

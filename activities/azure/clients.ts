@@ -32,13 +32,19 @@ export class AzureClientFactory {
   constructor(
     readonly target: AzureTarget,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly options_: { tokenMaxRetries?: number } = {},
   ) {}
 
   credential(principal: Principal): TokenCredential {
     const key = `${principal.tenantId}|${JSON.stringify(principal.credential)}`;
     let credential = this.credentials.get(key);
     if (!credential) {
-      credential = resolveCredential(principal.credential, principal.tenantId, { authorityHost: this.target.authorityHost, agent: this.target.agent, env: this.env });
+      credential = resolveCredential(principal.credential, principal.tenantId, {
+        authorityHost: this.target.authorityHost,
+        agent: this.target.agent,
+        env: this.env,
+        ...(this.options_.tokenMaxRetries !== undefined ? { maxRetries: this.options_.tokenMaxRetries } : {}),
+      });
       this.credentials.set(key, credential);
     }
     return credential;

@@ -11,6 +11,8 @@ export interface CredentialContext {
   /** Carries the extra CA that makes the emulator (or a TLS-inspecting proxy) trusted. */
   agent?: Agent;
   env: NodeJS.ProcessEnv;
+  /** Token-request retries; the SDK's default (3, backing off) suits workers, not a quick check. */
+  maxRetries?: number;
 }
 
 /** A credential problem the operator must fix; never carries the secret itself. */
@@ -29,6 +31,7 @@ export function resolveCredential(ref: CredentialRef, tenantId: string, context:
     // sovereign cloud host is not known there.
     disableInstanceDiscovery: context.authorityHost !== PUBLIC_AUTHORITY_HOST,
     ...(context.agent ? { agent: context.agent } : {}),
+    ...(context.maxRetries !== undefined ? { retryOptions: { maxRetries: context.maxRetries } } : {}),
   };
   switch (ref.type) {
     case 'clientSecret':

@@ -1,17 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../emulator';
 import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
 import type { CheckResult } from '../../client/doctor';
-import { eventually, runCli } from '../support/cli';
+import { eventually, repoRoot, runCli } from '../support/cli';
+import { demoSecrets } from '../support/stack';
 
 // The doctor against the real dev server: one run without a worker (must fail and name the
 // failing check), then with a real worker process (must be all green), then after stopping it.
 describe('asrflow doctor', () => {
   const taskQueue = `doctor-${randomUUID()}`;
-  const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), ASRFLOW_TASK_QUEUE: taskQueue };
+  const plan = path.join(repoRoot, 'examples', 'multitenant-vmm.yaml');
+  let env: Record<string, string>;
+  let emulator: EmulatorHandle;
   let worker: WorkerProcess | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0 });
+    env = {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      ASRFLOW_TASK_QUEUE: taskQueue,
+      ASRFLOW_ARM_ENDPOINT: emulator.armEndpoint,
+      ASRFLOW_AUTHORITY_HOST: emulator.authorityHost,
+      ASRFLOW_CA_FILE: emulator.caCertPath,
+      ASRFLOW_PLAN: plan,
+      ...demoSecrets(),
+    };
+  });
   afterAll(async () => {
     await worker?.stop('SIGKILL');
+    await emulator?.stop();
   });
 
   const doctor = async () => {
@@ -37,7 +56,7 @@ describe('asrflow doctor', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`FAIL  Worker polling task queue '${taskQueue}'`));
     expect(result.stdout).toMatch(/fix: start one: 'asrflow worker'/);
-    expect(result.stdout).toMatch(/doctor: 2 of 5 checks failed/);
+    expect(result.stdout).toMatch(/doctor: 2 of 9 checks failed/);
   });
 
   it('reports all green with a real worker running, and the worker drains on SIGTERM', async () => {
@@ -54,12 +73,31 @@ describe('asrflow doctor', () => {
       'Search attributes registered',
       `Worker polling task queue '${taskQueue}'`,
       'Worker executes tasks',
+      'Azure endpoint reachable',
+      'Credential of provider fabrikam-hosting',
+      'Credential of tenant contoso',
+      'Credential of tenant northwind',
     ]);
-    expect(green.checks.at(-1)?.detail).toMatch(/asrflow-\d+\.\d+\.\d+\/\d+@/);
+    expect(green.checks.find((c) => c.name === 'Worker executes tasks')?.detail).toMatch(/asrflow-\d+\.\d+\.\d+\/\d+@/);
 
     const code = await worker.stop('SIGTERM');
     expect(code).toBe(0);
     expect(output.join('\n')).toContain('worker stopped');
+  });
+
+  it('names the tenant whose credential cannot get a token, and an untrusted endpoint', async () => {
+    const result = await runCli(['doctor', '--json'], { ...env, ASRFLOW_SECRET_NORTHWIND: 'not-the-secret' });
+    expect(result.code).toBe(1);
+    const checks = JSON.parse(result.stdout) as CheckResult[];
+    const failed = checks.filter((c) => !c.ok).map((c) => c.name);
+    expect(failed).toContain('Credential of tenant northwind');
+    expect(failed).not.toContain('Credential of tenant contoso');
+    expect(JSON.stringify(checks)).not.toContain('not-the-secret');
+
+    const untrusted = await runCli(['doctor', '--json'], { ...env, ASRFLOW_CA_FILE: '' });
+    const endpoint = (JSON.parse(untrusted.stdout) as CheckResult[]).find((c) => c.name === 'Azure endpoint reachable');
+    expect(endpoint).toMatchObject({ ok: false });
+    expect(endpoint?.fix).toContain('ASRFLOW_CA_FILE');
   });
 
   it('says Temporal is unreachable, with a fix, when pointed at a closed port', async () => {
@@ -68,6 +106,7 @@ describe('asrflow doctor', () => {
     const checks = JSON.parse(result.stdout) as CheckResult[];
     expect(checks[0]).toMatchObject({ name: 'Temporal reachable', ok: false });
     expect(checks[0]?.fix).toContain('asrflow dev temporal');
-    expect(checks.every((c) => !c.ok)).toBe(true);
+    // Every Temporal check fails with the reason; the Azure checks do not depend on Temporal.
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['Temporal reachable', 'Namespace present', 'Search attributes registered', `Worker polling task queue '${taskQueue}'`, 'Worker executes tasks']);
   });
 });

@@ -1,0 +1,135 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { KIND_TITLES, type DrillRecord, type FailoverInput, type FailoverKind, type FailoverOptions } from '../domain/failover';
+import type { Plan } from '../domain/plan/types';
+import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
+import { workflowIds } from '../domain/workflow-ids';
+
+/** The plan does not know the tenant (or the CLI got something else wrong): exit code 2. */
+export class FailoverInputError extends Error {
+  override name = 'FailoverInputError';
+}
+
+/** A failover of this VM already runs: the second one is refused. */
+export class FailoverConflictError extends Error {
+  override name = 'FailoverConflictError';
+  constructor(
+    message: string,
+    readonly workflowId: string,
+    readonly runningKind?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the secret-free workflow input from the plan: tenant, vault, principal reference, test VNet. */
+export function failoverInputFromPlan(plan: Plan, tenantName: string, vm: string, kind: FailoverKind, options: FailoverOptions): FailoverInput {
+  const tenant = plan.tenants.find((t) => t.name === tenantName);
+  if (!tenant) throw new FailoverInputError(`tenant '${tenantName}' is not in the plan; tenants: ${plan.tenants.map((t) => t.name).join(', ')}`);
+  const v = tenant.vault;
+  const testNetworkId =
+    options.testNetworkId ?? `/subscriptions/${tenant.subscriptionId}/resourceGroups/${tenant.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
+  return {
+    tenant: tenant.name,
+    scenario: plan.scenario,
+    vm,
+    kind,
+    vault: { principal: { tenantId: v.tenantId, credential: v.credential }, subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, vault: v.name, region: v.region },
+    options: { ...options, ...(kind === 'test' ? { testNetworkId } : {}) },
+  };
+}
+
+/**
+ * Starts the failover workflow of one VM. The workflow id is the VM's, and a running one makes
+ * the start fail: the error names the running workflow and what it does.
+ */
+export async function startFailover(client: Client, input: FailoverInput, taskQueue: string): Promise<WorkflowHandle> {
+  const workflowId = workflowIds.failover(input.tenant, input.vm);
+  try {
+    return await client.workflow.start('failoverWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `${KIND_TITLES[input.kind]} of ${input.vm} (${input.tenant})`,
+      staticDetails: `Vault ${input.vault.vault}; options: ${JSON.stringify(input.options)}`,
+      memo: { failoverKind: input.kind },
+      typedSearchAttributes: [
+        { key: AsrKind, value: 'failover' },
+        { key: AsrTenant, value: input.tenant },
+        { key: AsrVm, value: input.vm },
+        { key: AsrScenario, value: input.scenario },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    let running: string | undefined;
+    let since = '';
+    try {
+      const description = await client.workflow.getHandle(workflowId).describe();
+      running = typeof description.memo?.failoverKind === 'string' ? description.memo.failoverKind : undefined;
+      since = ` since ${description.startTime.toISOString()}`;
+    } catch {
+      // The message without the kind is still clear.
+    }
+    const what = running && running in KIND_TITLES ? KIND_TITLES[running as FailoverKind].toLowerCase() : 'failover';
+    throw new FailoverConflictError(
+      `refused: a ${what} of ${input.vm} (${input.tenant}) is already running as workflow ${workflowId}${since}; one failover per VM at a time. ` +
+        (running === 'test' ? `Finish it with 'asrflow failover cleanup --tenant ${input.tenant} --vm ${input.vm}'.` : 'Wait for it to finish, or look at it with the Temporal UI.'),
+      workflowId,
+      running,
+    );
+  }
+}
+
+/** The running test failover of a VM, if there is one (for `cleanup`). */
+export async function runningTestFailover(client: Client, tenant: string, vm: string): Promise<WorkflowHandle | undefined> {
+  const handle = client.workflow.getHandle(workflowIds.failover(tenant, vm));
+  try {
+    const d = await handle.describe();
+    return d.status.name === 'RUNNING' && d.memo?.failoverKind === 'test' ? handle : undefined;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Every finished failover (drill) through visibility, oldest first. */
+export async function collectDrills(client: Client, tenant?: string): Promise<DrillRecord[]> {
+  const filters = [`AsrKind = 'failover'`, `ExecutionStatus = 'Completed'`];
+  if (tenant) filters.push(`AsrTenant = '${tenant.replace(/'/g, "''")}'`);
+  const records: DrillRecord[] = [];
+  for await (const execution of client.workflow.list({ query: filters.join(' AND ') })) {
+    records.push((await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as DrillRecord);
+  }
+  return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+const cell = (value: string | number | undefined): string => (value === undefined ? '—' : String(value).replace(/\|/g, '\\|'));
+
+/** The drill report as Markdown: one section per tenant, one row per failover, then each job's tasks. */
+export function renderDrillReport(records: DrillRecord[], generatedAt = new Date().toISOString()): string {
+  const lines = ['# asrflow failover drill report', '', `Generated ${generatedAt}. Times are Azure Site Recovery's (job and recovery point times). RTO: failover job start → the VM runs in the recovery site. RPO: age of the recovery point used when the failover started.`];
+  if (records.length === 0) return [...lines, '', 'No finished failovers found.'].join('\n');
+  const tenants = [...new Set(records.map((r) => r.tenant))].sort();
+  for (const tenant of tenants) {
+    const mine = records.filter((r) => r.tenant === tenant);
+    lines.push('', `## Tenant ${tenant}`, '', '| VM | kind | started | outcome | RTO (s) | recovery point | RPO (s) | cleanup | workflow |', '|---|---|---|---|---|---|---|---|---|');
+    for (const r of mine) {
+      lines.push(
+        `| ${cell(r.vm)} | ${cell(r.kind)} | ${cell(r.startedAt)} | ${cell(r.outcome)}${r.reason ? `: ${cell(r.reason)}` : ''} | ${cell(r.rto?.seconds)} | ${cell(r.rpo?.recoveryPointTime)} | ${cell(r.rpo?.ageSeconds)} | ${cell(r.cleanup ? `${r.cleanup.by}${r.cleanup.at ? ` ${r.cleanup.at}` : ''}` : undefined)} | ${cell(r.workflowId)} |`,
+      );
+    }
+    for (const r of mine.filter((x) => x.jobs.length > 0)) {
+      lines.push('', `### ${r.vm}: ${KIND_TITLES[r.kind]} started ${r.startedAt}`, '');
+      if (r.preflight) lines.push(`Preflight: ${r.preflight.ok ? 'passed' : `refused (${r.preflight.refusals.join('; ')})`}${r.preflight.warnings.length ? `; warnings: ${r.preflight.warnings.join('; ')}` : ''}.`, '');
+      lines.push('| job | task | state | start | end |', '|---|---|---|---|---|');
+      for (const job of r.jobs) {
+        lines.push(`| ${cell(job.scenarioName)} ${cell(job.jobName)} | (job) | ${cell(job.state)} | ${cell(job.startTime)} | ${cell(job.endTime)} |`);
+        for (const t of job.tasks) lines.push(`| | ${cell(t.title)} | ${cell(t.state)} | ${cell(t.startTime)} | ${cell(t.endTime)} |`);
+        for (const e of job.errors) lines.push(`| | error ${cell(e.code)} | ${cell(e.message)} | ${cell(e.possibleCauses)} | ${cell(e.recommendedAction)} |`);
+      }
+    }
+  }
+  return lines.join('\n');
+}

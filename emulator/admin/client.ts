@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import tls from 'node:tls';
+import type { FaultRule } from '../faults/rules';
+import type { RequestLogEntry } from './log';
+
+export interface AdminCall {
+  status: number;
+  body: unknown;
+}
+
+// A small client of the admin API, used by the CLI commands and by tests. It trusts the
+// emulator's CA through the `ca` option, like every other client of the emulator.
+export class EmulatorAdminClient {
+  private readonly agent: https.Agent;
+
+  constructor(
+    readonly adminUrl: string,
+    private readonly adminToken: string,
+    caCertPath: string,
+  ) {
+    this.agent = new https.Agent({ ca: [...tls.rootCertificates, readFileSync(caCertPath, 'utf8')], keepAlive: true });
+  }
+
+  /** Reads `<dataDir>/emulator.json` and `<dataDir>/admin-token` written by a running emulator. */
+  static fromDataDir(dataDir: string, tokenOverride?: string): EmulatorAdminClient {
+    const info = JSON.parse(readFileSync(path.join(dataDir, 'emulator.json'), 'utf8')) as { adminUrl: string; caCertPath: string };
+    const token = tokenOverride ?? process.env['ASRFLOW_EMULATOR_ADMIN_TOKEN'] ?? readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+    return new EmulatorAdminClient(info.adminUrl, token, info.caCertPath);
+  }
+
+  call(method: string, sub: string, body?: unknown): Promise<AdminCall> {
+    const url = new URL(`${this.adminUrl}/${sub.replace(/^\//, '')}`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: { authorization: `Bearer ${this.adminToken}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              /* keep text */
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  private async ok<T>(method: string, sub: string, body?: unknown): Promise<T> {
+    const r = await this.call(method, sub, body);
+    if (r.status >= 400) {
+      const msg = (r.body as { error?: { message?: string } } | undefined)?.error?.message ?? JSON.stringify(r.body);
+      throw new Error(`admin ${method} ${sub} failed with ${r.status}: ${msg}`);
+    }
+    return r.body as T;
+  }
+
+  installProvider(credentialsXml: string, vmm: string): Promise<AdminCall> {
+    return this.call('POST', 'providers/install', { credentials: credentialsXml, vmm });
+  }
+  upgradeProvider(vmm: string, version = '5.1.2250.0'): Promise<{ ok: boolean; message: string }> {
+    return this.ok('POST', 'providers/upgrade', { vmm, version });
+  }
+  job(name: string): Promise<{ properties: { state: string; errors: unknown[] } }> {
+    return this.ok('GET', `jobs/${encodeURIComponent(name)}`);
+  }
+  state(): Promise<Record<string, unknown>> {
+    return this.ok('GET', 'state');
+  }
+  estate(): Promise<Record<string, unknown>> {
+    return this.ok('GET', 'estate');
+  }
+  requests(since = 0, bodies = false): Promise<{ lastSeq: number; entries: RequestLogEntry[] }> {
+    return this.ok('GET', `requests?since=${since}&bodies=${bodies ? 1 : 0}`);
+  }
+  counters(): Promise<Record<string, Record<string, { count: number; label?: string }>>> {
+    return this.ok('GET', 'counters');
+  }
+  addFaults(rules: FaultRule[], seed?: number): Promise<{ rules: Array<FaultRule & { id: string }> }> {
+    return this.ok('POST', 'faults', { rules, ...(seed !== undefined ? { seed } : {}) });
+  }
+  clearFaults(): Promise<unknown> {
+    return this.ok('DELETE', 'faults');
+  }
+  setTime(input: { speed?: number; advanceSeconds?: number }): Promise<{ now: string; speed: number }> {
+    return this.ok('PUT', 'time', input);
+  }
+  setThrottling(input: Record<string, unknown>): Promise<unknown> {
+    return this.ok('PUT', 'throttling', input);
+  }
+  reset(): Promise<unknown> {
+    return this.ok('POST', 'reset');
+  }
+  token(tenantId: string, clientId: string, lifetimeSeconds: number): Promise<{ accessToken: string }> {
+    return this.ok('POST', 'tokens', { tenantId, clientId, lifetimeSeconds });
+  }
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,222 @@
+import type { JobErrorSpec, JobRec, TaskRec, WorldState } from '../state/world';
+
+export interface TaskSpec {
+  name: string;
+  friendlyName: string;
+  /** Simulated duration. */
+  seconds: number;
+  pauseAfter?: boolean;
+}
+
+export interface EffectHandlers {
+  /** Runs once when the job succeeds, at the job's simulated end time. */
+  onSuccess?(job: JobRec, at: number): void;
+  /** Runs once when the job fails or is cancelled. */
+  onFailure?(job: JobRec, at: number): void;
+  /** Runs when a failed job is restarted, before its tasks run again. */
+  onRestart?(job: JobRec, at: number): void;
+}
+
+// Site Recovery jobs: a sequence of tasks with simulated durations. Nothing runs in the
+// background; every request first advances the world to "now", completing tasks (and
+// applying their effects) in the order of their simulated end times. The outcome is thus
+// independent of how often anyone polls.
+export class JobEngine {
+  private readonly handlers = new Map<string, EffectHandlers>();
+  private readonly active = new Set<JobRec>();
+
+  constructor(private world: WorldState) {
+    this.reindex();
+  }
+
+  attach(world: WorldState): void {
+    this.world = world;
+    this.reindex();
+  }
+
+  private reindex(): void {
+    this.active.clear();
+    for (const v of Object.values(this.world.vaults)) {
+      for (const j of Object.values(v.asr.jobs)) if (j.state === 'InProgress') this.active.add(j);
+    }
+  }
+
+  on(kind: string, h: EffectHandlers): void {
+    this.handlers.set(kind, h);
+  }
+
+  create(input: {
+    vaultKey: string;
+    name: string;
+    scenarioName: string;
+    friendlyName: string;
+    targetObjectId: string;
+    targetObjectName: string;
+    targetInstanceType: string;
+    tasks: TaskSpec[];
+    effect: { kind: string; args: Record<string, string> };
+    affectedObjectDetails?: Record<string, string>;
+    failure?: { atTask: number; error: JobErrorSpec };
+    now: number;
+  }): JobRec {
+    const vault = this.world.vaults[input.vaultKey];
+    if (!vault) throw new Error(`no vault ${input.vaultKey}`);
+    const tasks: TaskRec[] = input.tasks.map((t, i) => ({
+      taskId: `${input.name}-${i}`,
+      name: t.name,
+      friendlyName: t.friendlyName,
+      durationMs: Math.max(0, Math.round(t.seconds * 1000)),
+      ...(t.pauseAfter ? { pauseAfter: true } : {}),
+      state: 'NotStarted',
+    }));
+    const job: JobRec = {
+      name: input.name,
+      vaultKey: input.vaultKey,
+      scenarioName: input.scenarioName,
+      friendlyName: input.friendlyName,
+      targetObjectId: input.targetObjectId,
+      targetObjectName: input.targetObjectName,
+      targetInstanceType: input.targetInstanceType,
+      activityId: `${input.name} ActivityId: ${input.name}`,
+      tasks,
+      state: 'InProgress',
+      startTime: input.now,
+      cursor: { task: 0, taskStart: input.now },
+      errors: [],
+      effect: input.effect,
+      affectedObjectDetails: input.affectedObjectDetails ?? {},
+      allowedActions: ['Cancel'],
+      ...(input.failure ? { failure: input.failure } : {}),
+    };
+    const first = tasks[0];
+    if (first) {
+      first.state = 'InProgress';
+      first.startTime = input.now;
+    }
+    vault.asr.jobs[job.name.toLowerCase()] = job;
+    vault.asr.jobOrder.push(job.name.toLowerCase());
+    this.active.add(job);
+    return job;
+  }
+
+  /** Completes every task due by `now`, in simulated-time order across jobs. */
+  advance(now: number): void {
+    for (;;) {
+      let next: JobRec | undefined;
+      let nextEnd = Infinity;
+      for (const j of this.active) {
+        if (j.state !== 'InProgress') {
+          this.active.delete(j);
+          continue;
+        }
+        const t = j.tasks[j.cursor.task];
+        const end = t ? j.cursor.taskStart + t.durationMs : j.cursor.taskStart;
+        if (end <= now && end < nextEnd) {
+          next = j;
+          nextEnd = end;
+        }
+      }
+      if (!next) return;
+      this.step(next, nextEnd);
+    }
+  }
+
+  private step(job: JobRec, end: number): void {
+    const idx = job.cursor.task;
+    const task = job.tasks[idx];
+    if (!task) {
+      this.finish(job, end, 'Succeeded');
+      return;
+    }
+    task.endTime = end;
+    if (job.failure && job.failure.atTask === idx) {
+      task.state = 'Failed';
+      job.errors.push({ taskId: task.taskId, error: job.failure.error, at: end });
+      this.finish(job, end, 'Failed');
+      return;
+    }
+    task.state = 'Succeeded';
+    job.cursor = { task: idx + 1, taskStart: end };
+    const following = job.tasks[idx + 1];
+    if (task.pauseAfter) {
+      job.state = 'Suspended';
+      job.allowedActions = ['Resume', 'Cancel'];
+      this.active.delete(job);
+      return;
+    }
+    if (!following) {
+      this.finish(job, end, 'Succeeded');
+      return;
+    }
+    following.state = 'InProgress';
+    following.startTime = end;
+  }
+
+  private finish(job: JobRec, at: number, state: 'Succeeded' | 'Failed' | 'Cancelled'): void {
+    job.state = state;
+    job.endTime = at;
+    job.allowedActions = state === 'Failed' || state === 'Cancelled' ? ['Restart'] : [];
+    this.active.delete(job);
+    const h = this.handlers.get(job.effect.kind);
+    if (state === 'Succeeded') h?.onSuccess?.(job, at);
+    else h?.onFailure?.(job, at);
+  }
+
+  cancel(job: JobRec, now: number): boolean {
+    if (job.state !== 'InProgress' && job.state !== 'Suspended' && job.state !== 'NotStarted') return false;
+    for (const t of job.tasks) {
+      if (t.state === 'InProgress' || t.state === 'NotStarted') {
+        if (t.state === 'InProgress') t.endTime = now;
+        t.state = 'Cancelled';
+      }
+    }
+    this.finish(job, now, 'Cancelled');
+    return true;
+  }
+
+  resume(job: JobRec, now: number): boolean {
+    if (job.state !== 'Suspended') return false;
+    job.state = 'InProgress';
+    job.allowedActions = ['Cancel'];
+    job.cursor = { task: job.cursor.task, taskStart: now };
+    const t = job.tasks[job.cursor.task];
+    if (t) {
+      t.state = 'InProgress';
+      t.startTime = now;
+    }
+    this.active.add(job);
+    return true;
+  }
+
+  /** Runs a failed or cancelled job again from its first unfinished task. */
+  restart(job: JobRec, now: number, failure?: { atTask: number; error: JobErrorSpec }): boolean {
+    if (job.state !== 'Failed' && job.state !== 'Cancelled') return false;
+    const from = job.tasks.findIndex((t) => t.state !== 'Succeeded');
+    const start = from < 0 ? job.tasks.length : from;
+    for (let i = start; i < job.tasks.length; i++) {
+      const t = job.tasks[i];
+      if (!t) continue;
+      t.state = 'NotStarted';
+      delete t.startTime;
+      delete t.endTime;
+    }
+    const first = job.tasks[start];
+    if (first) {
+      first.state = 'InProgress';
+      first.startTime = now;
+    }
+    job.state = 'InProgress';
+    job.allowedActions = ['Cancel'];
+    delete job.endTime;
+    if (failure) job.failure = failure;
+    else delete job.failure;
+    job.cursor = { task: start, taskStart: now };
+    this.handlers.get(job.effect.kind)?.onRestart?.(job, now);
+    this.active.add(job);
+    return true;
+  }
+
+  activeCount(): number {
+    return this.active.size;
+  }
+}

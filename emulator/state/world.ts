@@ -1,0 +1,289 @@
+// Everything the emulator knows, as plain data (maps of records), so it can be dumped by the
+// admin API and saved to the data directory. Keys of the maps are lowercase: ARM names and
+// ids compare case-insensitively, while records keep the casing the client first used.
+
+export interface ResourceGroupRec {
+  subscriptionId: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+}
+
+export interface StorageAccountRec {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  sku: string;
+  kind: string;
+  tags?: Record<string, string>;
+  createdAt: number;
+  readyAt: number;
+}
+
+export interface SubnetRec {
+  name: string;
+  addressPrefix: string;
+}
+
+export interface VnetRec {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  addressPrefixes: string[];
+  subnets: SubnetRec[];
+  tags?: Record<string, string>;
+  readyAt: number;
+  etag: string;
+}
+
+export interface VaultCertRec {
+  name: string;
+  thumbprint: string;
+  subject: string;
+  issuer: string;
+  validFrom: number;
+  validTo: number;
+  certificateBase64: string;
+}
+
+export interface VaultRec {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  skuName: string;
+  tags?: Record<string, string>;
+  etag: string;
+  resourceId: number;
+  createdAt: number;
+  readyAt: number;
+  publicNetworkAccess: string;
+  identity?: { type: string };
+  extendedInfo?: { integrityKey: string; algorithm: string; etag: string };
+  certificates: Record<string, VaultCertRec>;
+  asr: AsrVaultState;
+}
+
+export interface AsrVaultState {
+  fabrics: Record<string, FabricRec>;
+  policies: Record<string, PolicyRec>;
+  jobs: Record<string, JobRec>;
+  jobOrder: string[];
+}
+
+export interface FabricRec {
+  name: string;
+  friendlyName: string;
+  vmmServer: string;
+  internalIdentifier: string;
+  registeredAt: number;
+  provider: ProviderRec;
+  containers: Record<string, ContainerRec>;
+  networks: Record<string, NetworkRec>;
+}
+
+export interface ProviderRec {
+  name: string;
+  friendlyName: string;
+  providerVersion: string;
+  machineName: string;
+  biosId: string;
+  machineId: string;
+}
+
+export interface ContainerRec {
+  name: string;
+  friendlyName: string;
+  cloudName: string;
+  mappings: Record<string, ContainerMappingRec>;
+  items: Record<string, ProtectedItemRec>;
+}
+
+export interface ContainerMappingRec {
+  name: string;
+  policyName: string;
+  state: 'Pairing' | 'Paired' | 'Unpairing' | 'PairingFailed';
+}
+
+export interface NetworkRec {
+  name: string;
+  friendlyName: string;
+  vmNetworkName: string;
+  subnets: Array<{ name: string; addressPrefix: string }>;
+  mappings: Record<string, NetworkMappingRec>;
+}
+
+export interface NetworkMappingRec {
+  name: string;
+  recoveryNetworkId: string;
+  recoveryFabricName: string;
+  state: 'Pairing' | 'Paired' | 'Unpairing';
+}
+
+export interface PolicyRec {
+  name: string;
+  recoveryPointHistoryDurationInHours: number;
+  applicationConsistentSnapshotFrequencyInHours: number;
+  replicationIntervalSeconds: number;
+  onlineReplicationStartTime?: string;
+  storageAccounts: string[];
+  state: 'Creating' | 'Created';
+}
+
+/** Where a protected item is in Site Recovery's state machine (see siterecovery/items.ts). */
+export type ItemPhase =
+  | 'Enabling'
+  | 'Replicating'
+  | 'TestFailoverRunning'
+  | 'TestFailoverDone'
+  | 'TestFailoverCleaning'
+  | 'PlannedFailoverRunning'
+  | 'UnplannedFailoverRunning'
+  | 'FailedOver'
+  | 'CommitRunning'
+  | 'Committed'
+  | 'ChangingPit'
+  | 'FailbackRunning'
+  | 'FailedBack'
+  | 'FailbackCommitRunning'
+  | 'FailbackCommitted'
+  | 'ReprotectRunning'
+  | 'Disabling';
+
+export interface ProtectedItemRec {
+  name: string;
+  vmmServer: string;
+  vmName: string;
+  vmId: string;
+  protectableItemName: string;
+  policyName: string;
+  phase: ItemPhase;
+  failoverKind?: 'Planned' | 'Unplanned';
+  activeLocation: 'Primary' | 'Recovery';
+  currentJob?: { scenarioName: string; jobName: string; startTime: number };
+  lastSuccessfulFailoverTime?: number;
+  lastSuccessfulTestFailoverTime?: number;
+  failoverRecoveryPointName?: string;
+  /** Replication from primary to Azure: initial copy then deltas every policy interval. */
+  replication?: { startedAt: number; bytes: number; bytesPerSecond: number; type: 'InitialReplication' | 'Resynchronization'; stoppedAt?: number };
+  target: {
+    storageAccountId?: string;
+    logStorageAccountId?: string;
+    resourceGroupId?: string;
+    networkId?: string;
+    subnetName?: string;
+    vmName: string;
+    vmSize?: string;
+    useManagedDisks?: string;
+    diskType?: string;
+    enableRdpOnTargetOption?: string;
+    licenseType?: string;
+  };
+  osDiskId: string;
+  testVmId?: string;
+  createdAt: number;
+}
+
+export type JobState = 'NotStarted' | 'InProgress' | 'Succeeded' | 'Failed' | 'Cancelled' | 'Suspended';
+
+export interface JobErrorSpec {
+  code: string;
+  message: string;
+  possibleCauses: string;
+  recommendedAction: string;
+  providerErrorCode?: number;
+  providerErrorMessage?: string;
+}
+
+export interface TaskRec {
+  taskId: string;
+  name: string;
+  friendlyName: string;
+  durationMs: number;
+  /** The job waits here for POST …/resume (failback with ForSynchronization). */
+  pauseAfter?: boolean;
+  state: JobState;
+  startTime?: number;
+  endTime?: number;
+}
+
+export interface JobRec {
+  name: string;
+  vaultKey: string;
+  scenarioName: string;
+  friendlyName: string;
+  targetObjectId: string;
+  targetObjectName: string;
+  targetInstanceType: string;
+  activityId: string;
+  tasks: TaskRec[];
+  state: JobState;
+  startTime: number;
+  endTime?: number;
+  cursor: { task: number; taskStart: number };
+  failure?: { atTask: number; error: JobErrorSpec };
+  errors: Array<{ taskId: string; error: JobErrorSpec; at: number }>;
+  effect: { kind: string; args: Record<string, string> };
+  affectedObjectDetails: Record<string, string>;
+  allowedActions: string[];
+}
+
+export interface OperationRec {
+  id: string;
+  /** 'job': status follows an ASR job; 'timer': done at doneAt; 'done': finished at once. */
+  kind: 'job' | 'timer' | 'done';
+  jobVaultKey?: string;
+  jobName?: string;
+  doneAt?: number;
+  createdAt: number;
+  /** Path whose GET gives the final result (Location polling), without query. */
+  resultPath?: string;
+  apiVersion: string;
+  error?: { code: string; message: string };
+}
+
+export interface AzureVmRec {
+  id: string;
+  name: string;
+  location: string;
+  sourceVm: string;
+  purpose: 'TestFailover' | 'Failover';
+  createdAt: number;
+  networkId?: string;
+}
+
+export interface OnPremVmState {
+  powerState: 'Running' | 'Off';
+}
+
+export interface WorldState {
+  seq: number;
+  resourceGroups: Record<string, ResourceGroupRec>;
+  storageAccounts: Record<string, StorageAccountRec>;
+  virtualNetworks: Record<string, VnetRec>;
+  vaults: Record<string, VaultRec>;
+  operations: Record<string, OperationRec>;
+  azureVms: Record<string, AzureVmRec>;
+  /** Provider version per VMM server (changes with upgrade-provider); key lowercase VMM name. */
+  providerVersions: Record<string, string>;
+  /** Vault each VMM server is registered with (lowercase vault id). */
+  vmmRegistrations: Record<string, string>;
+  onPremVms: Record<string, OnPremVmState>;
+}
+
+export function emptyWorld(): WorldState {
+  return {
+    seq: 0,
+    resourceGroups: {},
+    storageAccounts: {},
+    virtualNetworks: {},
+    vaults: {},
+    operations: {},
+    azureVms: {},
+    providerVersions: {},
+    vmmRegistrations: {},
+    onPremVms: {},
+  };
+}

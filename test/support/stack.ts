@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { parse as parseYaml } from 'yaml';
+import { inject } from 'vitest';
+import { startEmulator, type EmulatorHandle, type StartOptions } from '../../emulator';
+import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
+import { registerSearchAttributes } from '../../client/search-attributes';
+import { eventually, repoRoot } from './cli';
+
+/** A fresh namespace with asrflow's search attributes, ready to take workflows. */
+export async function createTestNamespace(connection: Connection): Promise<string> {
+  const namespace = `test-${randomUUID()}`;
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  await eventually(async () => {
+    await connection.workflowService.describeNamespace({ namespace });
+    return true;
+  }, `namespace ${namespace} to exist`);
+  await registerSearchAttributes(connection, namespace);
+  return namespace;
+}
+
+export interface TestStack {
+  emulator: EmulatorHandle;
+  client: Client;
+  taskQueue: string;
+  /** Environment for the worker and the CLI: Temporal, the emulator, the demo secrets. */
+  env: Record<string, string>;
+  dir: string;
+  worker: WorkerProcess;
+  workerOutput: string[];
+  startWorker(): WorkerProcess;
+  stop(): Promise<void>;
+}
+
+/** The fake secrets of the demo estate, as the example plans reference them. */
+export function demoSecrets(): Record<string, string> {
+  const estate = parseYaml(readFileSync(path.join(repoRoot, 'examples', 'estate.yaml'), 'utf8')) as { tenants: Array<{ name: string; apps: Array<{ secret: string }> }> };
+  const env: Record<string, string> = {};
+  for (const t of estate.tenants) {
+    const secret = t.apps[0]?.secret;
+    if (secret) env[`ASRFLOW_SECRET_${t.name.toUpperCase().replace(/-/g, '_')}`] = secret;
+  }
+  return env;
+}
+
+/**
+ * The whole real stack for one test file: the HTTPS emulator in this process, a real worker
+ * process against the shared dev server on its own task queue, and a Temporal client.
+ */
+export async function startTestStack(options: StartOptions = {}): Promise<TestStack> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-stack-'));
+  const emulator = await startEmulator({ port: 0, speed: 3600, dataDir: path.join(dir, 'emulator'), ...options });
+  const taskQueue = `stack-${randomUUID()}`;
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  // Workflow ids are business keys (asrflow:onboard:litware), so two test files onboarding the
+  // same example plan would meet; a namespace of their own keeps them apart.
+  const namespace = await createTestNamespace(connection);
+  const env: Record<string, string> = {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: namespace,
+    ASRFLOW_TASK_QUEUE: taskQueue,
+    ASRFLOW_ARM_ENDPOINT: emulator.armEndpoint,
+    ASRFLOW_AUTHORITY_HOST: emulator.authorityHost,
+    ASRFLOW_CA_FILE: emulator.caCertPath,
+    ASRFLOW_CREDENTIALS_DIR: path.join(dir, 'credentials'),
+    ASRFLOW_REGISTRATION_POLL_MS: '250',
+    ASRFLOW_REPLICATION_POLL_MS: '250',
+    ASRFLOW_LOG_LEVEL: 'warn',
+    ...demoSecrets(),
+  };
+  const workerOutput: string[] = [];
+  const client = new Client({ connection, namespace });
+  const stack: TestStack = {
+    emulator,
+    client,
+    taskQueue,
+    env,
+    dir,
+    workerOutput,
+    worker: undefined as unknown as WorkerProcess,
+    startWorker() {
+      stack.worker = spawnWorker(env, { onOutput: (line) => workerOutput.push(line) });
+      return stack.worker;
+    },
+    async stop() {
+      await stack.worker?.stop('SIGKILL');
+      await connection.close();
+      await emulator.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  stack.startWorker();
+  return stack;
+}
