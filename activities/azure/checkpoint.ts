@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { classifyAzureError } from './failures';
+import { classifyAzureError, needsOperator, type FailureDetails } from './failures';
 
 /**
  * What a begin-style activity heartbeats before it waits: the serialized poller. A retried
@@ -41,7 +41,18 @@ export type Begin<T> = (options: { resumeFrom?: string; abortSignal: AbortSignal
  * and on every poll, and waits for the result. Cancellation of the activity aborts the wait,
  * not the Azure operation.
  */
-export async function runCheckpointedLro<T>(operation: string, begin: Begin<T>, options: { updateIntervalInMs?: number } = {}): Promise<{ result: T; resumed: boolean }> {
+export interface LroOptions {
+  updateIntervalInMs?: number;
+  /** Reads why the operation failed (its ASR job's error) when it ends in Failed. */
+  explainFailure?: () => Promise<(FailureDetails & { message?: string }) | undefined>;
+}
+
+/** core-lro reports an operation that ended Failed with this plain Error. */
+function isFailedOperation(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('The long-running operation has failed');
+}
+
+export async function runCheckpointedLro<T>(operation: string, begin: Begin<T>, options: LroOptions = {}): Promise<{ result: T; resumed: boolean }> {
   const context = Context.current();
   const checkpoint = lastCheckpoint(operation);
   const abortSignal = context.cancellationSignal;
@@ -57,6 +68,12 @@ export async function runCheckpointedLro<T>(operation: string, begin: Begin<T>, 
     return { result, resumed: checkpoint !== undefined };
   } catch (error) {
     if (abortSignal.aborted) throw error;
+    if (isFailedOperation(error)) {
+      // Azure finished the operation and it failed: retrying the poll cannot change that, and
+      // re-issuing it blindly could repeat the damage. A person reads the cause and says retry.
+      const details = await options.explainFailure?.().catch(() => undefined);
+      throw needsOperator(`${operation} failed: ${details?.message ?? (error as Error).message}`, { ...details });
+    }
     throw classifyAzureError(error, operation);
   }
 }

@@ -55,6 +55,10 @@ export class AzureClientFactory {
     return {
       endpoint: this.target.armEndpoint,
       credentialScopes: [`${audience.replace(/\/$/, '')}/.default`],
+      // Temporal is the one retry layer: the SDK's own retries would re-send a PUT whose answer
+      // was lost without the read-first check the activities do, and would wait out 429s where
+      // nobody sees it. Activities classify each failure; Temporal retries, after Retry-After.
+      retryOptions: { maxRetries: 0 },
       ...(this.target.agent ? { agent: this.target.agent } : {}),
     };
   }

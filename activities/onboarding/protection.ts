@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
 import { azureCall, needsOperator } from '../azure/failures';
+import { jobFailureDetails, newestJob } from '../azure/jobs';
 import type { VaultTarget, VmProtectionInput } from '../../domain/onboarding';
 import { fingerprint, type ReplicationObservation } from '../../domain/progress';
 
@@ -87,6 +88,12 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           },
           options,
         ),
+        {
+          explainFailure: async () => {
+            const job = await newestJob(client.replicationJobs.list(target.vault, target.resourceGroup), (j) => j.properties?.scenarioName === 'EnableDr' && j.properties.targetObjectName === vm.friendlyName);
+            return job ? jobFailureDetails(job) : undefined;
+          },
+        },
       );
       const state = result.properties?.protectionState;
       if (state && /failed/i.test(state)) {

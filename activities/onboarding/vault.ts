@@ -32,6 +32,20 @@ export function createVaultActivities(deps: VaultActivityDeps) {
   return {
     async ensureVault(target: VaultTarget): Promise<{ id: string }> {
       const client = deps.azure.recoveryServices(target.principal, target.subscriptionId);
+      const existing = await azureCall(`read vault ${target.vault}`, async () => {
+        try {
+          return await client.vaults.get(target.resourceGroup, target.vault);
+        } catch (error) {
+          if (statusOf(error) === 404) return undefined;
+          throw error;
+        }
+      });
+      if (existing?.id && existing.properties?.provisioningState === 'Succeeded') {
+        if (existing.location && existing.location.replace(/\s/g, '').toLowerCase() !== target.region.toLowerCase()) {
+          throw needsOperator(`vault ${target.vault} exists in ${existing.location}, not ${target.region}`, { fix: 'all resources of one recovery path must be in one region: name another vault in the plan' });
+        }
+        return { id: existing.id };
+      }
       const { result } = await runCheckpointedLro(`create vault ${target.vault}`, (options) =>
         client.vaults.beginCreateOrUpdate(
           target.resourceGroup,
