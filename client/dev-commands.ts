@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startDevServer } from '../devstack/temporal-server';
-import { startLocalStack } from '../devstack/local-stack';
-import { loadTemporalSettings, type TemporalSettings } from './temporal-config';
-import { formatResults, runDoctor, type CheckResult } from './doctor';
+import { runDemo } from './demo';
 import { EXIT, ExitCode } from './exit-codes';
 
 const DEFAULT_DATA_DIR = '.asrflow';
@@ -43,43 +41,30 @@ export function registerDevCommands(program: Command): void {
 
   program
     .command('demo')
-    .description('Start the local stack (Temporal dev server + worker) and check it with doctor; stays up until Ctrl-C.')
+    .description('The main job on the embedded default: local Temporal (UI), the Azure emulator and a worker; onboards the example multitenant plan, plays the Provider installation and shows progress. Stays up until Ctrl-C.')
     .option('--exit', 'stop everything and exit after the run instead of staying up')
     .option('--port <port>', 'Temporal gRPC port (0 = any free port)', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port (0 = any free port)', '8233')
-    .option('--data-dir <dir>', 'state folder', DEFAULT_DATA_DIR)
+    .option('--speed <x>', 'emulator speed: simulated seconds per real second', '600')
+    .option('--data-dir <dir>', 'state folder (emulator certificates, vault credentials files)', path.join(DEFAULT_DATA_DIR, 'demo'))
     .addHelpText('after', '\nExample:\n  $ npm run demo             # stays up; open the UI link it prints\n  $ npm run demo -- --exit   # for CI')
-    .action(async (opts: { exit?: boolean; port: string; uiPort: string; dataDir: string }) => {
-      const stack = await startLocalStack({
-        dataDir: opts.dataDir,
-        temporalPort: parsePort(opts.port, '--port'),
-        uiPort: parsePort(opts.uiPort, '--ui-port'),
-        log: (line) => console.error(line),
-      });
-      let results: CheckResult[];
-      try {
-        results = await waitUntilHealthy(loadTemporalSettings({ ...process.env, ...stack.env }));
-        console.log(formatResults(results, Boolean(process.stdout.isTTY)));
-        if (stack.temporal.uiUrl) console.log(`Temporal UI: ${stack.temporal.uiUrl}`);
-        if (!opts.exit) {
-          console.error('The stack stays up for exploring; Ctrl-C to stop.');
-          await waitForInterrupt();
-        }
-      } finally {
-        await stack.stop();
+    .action(async (opts: { exit?: boolean; port: string; uiPort: string; speed: string; dataDir: string }) => {
+      const speed = Number(opts.speed);
+      if (!(speed > 0)) {
+        console.error(`asrflow: --speed must be a positive number: got '${opts.speed}'`);
+        throw new ExitCode(EXIT.badInput);
       }
-      if (!results.every((r) => r.ok)) throw new ExitCode(EXIT.failure);
+      const code = await runDemo({
+        exit: Boolean(opts.exit),
+        port: parsePort(opts.port, '--port'),
+        uiPort: parsePort(opts.uiPort, '--ui-port'),
+        speed,
+        dataDir: opts.dataDir,
+        print: (text) => console.log(text),
+        waitForInterrupt,
+      });
+      if (code !== 0) throw new ExitCode(code);
     });
-}
-
-/** The worker bundles its workflows before it polls: re-run doctor until green, bounded. */
-async function waitUntilHealthy(settings: TemporalSettings, timeoutMs = 120_000): Promise<CheckResult[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const results = await runDoctor({ settings });
-    if (results.every((r) => r.ok) || Date.now() > deadline) return results;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
 }
 
 function parsePort(value: string, flag: string): number {

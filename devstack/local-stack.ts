@@ -1,42 +1,77 @@
 import path from 'node:path';
+import { startEmulator, type EmulatorHandle } from '../emulator';
+import { demoSecrets } from './demo-secrets';
 import { startDevServer, type DevServer } from './temporal-server';
 import { spawnWorker, type WorkerProcess } from './worker-process';
 
 export interface LocalStackOptions {
-  /** Where the stack keeps state (SQLite file, later the emulator's data). */
+  /** Where the stack keeps its files (emulator certificates, vault credentials files). */
   dataDir: string;
+  /** Keep Temporal's state in SQLite under dataDir; otherwise every run starts empty. */
+  persistTemporal?: boolean;
   temporalPort?: number;
   uiPort?: number | false;
   taskQueue?: string;
+  /** Simulated seconds per real second in the emulator. */
+  speed?: number;
+  /** How often the worker looks at Azure while waiting (registration, replication). */
+  pollMs?: number;
   log?: (line: string) => void;
 }
 
 export interface LocalStack {
   temporal: DevServer;
+  emulator: EmulatorHandle;
   worker: WorkerProcess;
-  /** The environment a CLI or worker needs to reach this stack. */
+  /** The environment a CLI or worker needs to reach this stack (includes the demo secrets). */
   env: Record<string, string>;
   stop(): Promise<void>;
 }
 
-/** Temporal dev server + one worker process: what `npm run demo` and `asrflow dev up` run. */
+/**
+ * The embedded default, all on 127.0.0.1: a Temporal dev server, the Azure emulator (in this
+ * process) and one worker process configured for both. What `npm run demo` runs.
+ */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
   const temporal = await startDevServer({
     port: options.temporalPort,
     uiPort: options.uiPort,
-    dataDir: path.join(options.dataDir, 'temporal'),
+    ...(options.persistTemporal ? { dataDir: path.join(options.dataDir, 'temporal') } : {}),
   });
   log(`Temporal dev server on ${temporal.address}${temporal.uiUrl ? `, UI ${temporal.uiUrl}` : ''}`);
-  const env: Record<string, string> = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace };
-  if (options.taskQueue) env.ASRFLOW_TASK_QUEUE = options.taskQueue;
+  let emulator: EmulatorHandle;
+  try {
+    emulator = await startEmulator({ port: 0, speed: options.speed ?? 600, dataDir: path.join(options.dataDir, 'emulator') });
+  } catch (error) {
+    await temporal.stop();
+    throw error;
+  }
+  log(`Azure emulator on ${emulator.armEndpoint} (speed ×${options.speed ?? 600})`);
+  const poll = String(options.pollMs ?? 1_000);
+  const env: Record<string, string> = {
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    ASRFLOW_ARM_ENDPOINT: emulator.armEndpoint,
+    ASRFLOW_AUTHORITY_HOST: emulator.authorityHost,
+    ASRFLOW_CA_FILE: emulator.caCertPath,
+    ASRFLOW_CREDENTIALS_DIR: path.resolve(options.dataDir, 'credentials'),
+    ASRFLOW_REGISTRATION_POLL_MS: poll,
+    ASRFLOW_REPLICATION_POLL_MS: poll,
+    ...(temporal.uiUrl ? { ASRFLOW_TEMPORAL_UI: temporal.uiUrl } : {}),
+    ...(options.taskQueue ? { ASRFLOW_TASK_QUEUE: options.taskQueue } : {}),
+    ASRFLOW_LOG_LEVEL: process.env.ASRFLOW_LOG_LEVEL ?? 'warn',
+    ...demoSecrets(),
+  };
   const worker = spawnWorker(env, { onOutput: (line) => log(`worker: ${line}`) });
   return {
     temporal,
+    emulator,
     worker,
     env,
     async stop() {
       await worker.stop();
+      await emulator.stop();
       await temporal.stop();
     },
   };

@@ -1,15 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { parse as parseYaml } from 'yaml';
 import { inject } from 'vitest';
 import { startEmulator, type EmulatorHandle, type StartOptions } from '../../emulator';
 import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
+import { demoSecrets } from '../../devstack/demo-secrets';
+
+export { demoSecrets };
 import { registerSearchAttributes } from '../../client/search-attributes';
-import { eventually, repoRoot } from './cli';
+import { eventually } from './cli';
 
 /** A fresh namespace with asrflow's search attributes, ready to take workflows. */
 export async function createTestNamespace(connection: Connection): Promise<string> {
@@ -34,17 +36,6 @@ export interface TestStack {
   workerOutput: string[];
   startWorker(): WorkerProcess;
   stop(): Promise<void>;
-}
-
-/** The fake secrets of the demo estate, as the example plans reference them. */
-export function demoSecrets(): Record<string, string> {
-  const estate = parseYaml(readFileSync(path.join(repoRoot, 'examples', 'estate.yaml'), 'utf8')) as { tenants: Array<{ name: string; apps: Array<{ secret: string }> }> };
-  const env: Record<string, string> = {};
-  for (const t of estate.tenants) {
-    const secret = t.apps[0]?.secret;
-    if (secret) env[`ASRFLOW_SECRET_${t.name.toUpperCase().replace(/-/g, '_')}`] = secret;
-  }
-  return env;
 }
 
 /**

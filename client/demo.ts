@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { EmulatorAdminClient } from '../emulator';
+import { startLocalStack } from '../devstack/local-stack';
+import { loadPlan } from '../domain/plan/load';
+import { packageRoot } from '../domain/package-root';
+import { progressQuery } from '../domain/progress';
+import { workflowIds } from '../domain/workflow-ids';
+import type { MultitenantVmmPlan } from '../domain/plan/types';
+import { azureEndpointCheck, credentialChecks } from './azure-checks';
+import { formatResults, runDoctor, type CheckResult } from './doctor';
+import { startOnboarding, workflowUiUrl } from './onboarding';
+import { collectStatus, renderStatus } from './status';
+import { loadTemporalSettings } from './temporal-config';
+
+export interface DemoOptions {
+  exit: boolean;
+  port: number;
+  uiPort: number;
+  dataDir: string;
+  speed: number;
+  print: (text: string) => void;
+  waitForInterrupt: () => Promise<unknown>;
+}
+
+const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 600_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`demo: gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+};
+
+/**
+ * The main job on the embedded default: local Temporal + emulator + worker, the example
+ * multitenant plan onboarded, the Provider installation played, progress shown as it goes.
+ * Returns the exit code.
+ */
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const { print } = options;
+  const planFile = path.join(packageRoot(), 'examples', 'multitenant-vmm.yaml');
+  const stack = await startLocalStack({ dataDir: options.dataDir, temporalPort: options.port, uiPort: options.uiPort, speed: options.speed, log: (line) => print(line) });
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const env = { ...process.env, ...stack.env };
+    const settings = loadTemporalSettings(env);
+    const client = new Client({ connection, namespace: settings.namespace });
+    let checks: CheckResult[] = [];
+    const deadline = Date.now() + 120_000;
+    do {
+      checks = await runDoctor({ settings, extraChecks: [() => azureEndpointCheck(env), () => credentialChecks(planFile, env)] });
+      if (checks.every((c) => c.ok)) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } while (Date.now() < deadline);
+    print(formatResults(checks, Boolean(process.stdout.isTTY)));
+    if (!checks.every((c) => c.ok)) return 1;
+
+    const plan = loadPlan(planFile, { env }).plan as MultitenantVmmPlan;
+    print(`\n== Onboarding ${path.relative(process.cwd(), planFile)}: ${plan.tenants.map((t) => t.name).join(', ')} into the shared vault ${plan.provider.vault}`);
+    for (const s of await startOnboarding(client, plan, settings.taskQueue)) {
+      print(`${s.workflowId}: ${s.outcome}  ${workflowUiUrl(stack.temporal.uiUrl, settings.namespace, s.workflowId) ?? ''}`);
+    }
+
+    const vaultId = workflowIds.sharedVault(plan.provider.subscriptionId, plan.provider.vault);
+    const asked = await until(async () => {
+      const p = await client.workflow.getHandle(vaultId).query(progressQuery);
+      return p.operatorAction?.includes('.VaultCredentials') ? p.operatorAction : undefined;
+    }, 'the shared vault to ask for the Provider installation');
+    print(`\n== The workflow asks the operator:\n   ${asked}`);
+    const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(asked)?.[1] as string;
+    print(`== Playing the operator: installing the ASR Provider on ${plan.provider.vmmServer} with ${path.basename(credentials)}`);
+    const admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
+    try {
+      const installed = await admin.installProvider(readFileSync(credentials, 'utf8'), plan.provider.vmmServer);
+      if (installed.status >= 400) throw new Error(`Provider installation failed: ${JSON.stringify(installed.body)}`);
+    } finally {
+      admin.close();
+    }
+
+    print('\n== Progress');
+    let last = '';
+    for (;;) {
+      const statuses = await collectStatus(client, { uiUrl: (id) => workflowUiUrl(stack.temporal.uiUrl, settings.namespace, id) });
+      const text = renderStatus(statuses.map(({ uiUrl: _ui, ...s }) => s));
+      if (text !== last) {
+        print(`${text}\n`);
+        last = text;
+      }
+      if (statuses.length > 0 && statuses.every((s) => s.status !== 'RUNNING')) break;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const failed = (await collectStatus(client)).filter((s) => s.status !== 'COMPLETED');
+    if (failed.length > 0) {
+      print(`demo: ${failed.map((f) => `${f.workflowId} ${f.status}`).join(', ')}`);
+      return 1;
+    }
+    print(`\n== Done: every selected VM of ${plan.tenants.map((t) => t.name).join(' and ')} is protected.`);
+    if (stack.temporal.uiUrl) print(`Temporal UI: ${stack.temporal.uiUrl}/namespaces/${settings.namespace}/workflows?query=${encodeURIComponent("AsrKind = 'tenant-onboarding'")}`);
+    if (!options.exit) {
+      print('The stack stays up for exploring (asrflow status / failover with the environment above); Ctrl-C to stop.');
+      await options.waitForInterrupt();
+    }
+    return 0;
+  } finally {
+    await connection.close();
+    await stack.stop();
+  }
+}
