@@ -5,6 +5,7 @@ import { workflowIds } from '../../domain/workflow-ids';
 import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
+import { maybeRecordHistories } from '../support/histories';
 
 // Scenario 2 end to end: litware's own vault and VMM server, whose Provider (5.1.1200.0) is too
 // old. The workflow waits for the operator; installing fails with the seed's unknown-certificate
@@ -60,6 +61,7 @@ describe('onboarding a dedicated-VMM tenant', () => {
         ['files01', 'protected', 100],
       ]),
     );
+    await maybeRecordHistories(stack.client, 'dedicated-vmm', [workflowId, workflowIds.vmProtection('litware', 'erp01'), workflowIds.vmProtection('litware', 'files01')]);
   });
 
   it('does not start anything new when onboard runs again', async () => {

@@ -8,6 +8,7 @@ import { workflowIds } from '../../domain/workflow-ids';
 import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
+import { maybeRecordHistories } from '../support/histories';
 
 // Scenario 1 end to end: the provider's shared vault in its own subscription, one shared VMM
 // server registered once, two CSP tenants onboarded into it with their own credentials.
@@ -54,6 +55,7 @@ describe('onboarding tenants onto a shared VMM (multitenant)', () => {
     expect(contoso.protectedVms.sort()).toEqual(['sql01', 'web01', 'web02']);
     expect(northwind.protectedVms.sort()).toEqual(['app01', 'app02']);
     expect(await stack.client.workflow.getHandle(vaultId).result()).toMatchObject({ providerVersion: '5.1.2250.0' });
+    await maybeRecordHistories(stack.client, 'multitenant-vmm', [vaultId, workflowIds.tenantOnboarding('contoso'), workflowIds.tenantOnboarding('northwind'), workflowIds.vmProtection('contoso', 'web01')]);
 
     // Tenant isolation as Azure saw it: every authenticated request to a subscription carried a
     // token of that subscription's own tenant.
