@@ -77,9 +77,9 @@ export const replicationObservedSignal = defineSignal<[ReplicationObservation]>(
 
 /**
  * What counts as a change worth telling a VM workflow about: state, health, or crossing a
- * 5 % step of initial replication — so a VM's history gets ~20 progress signals, not hundreds.
+ * 10 % step of initial replication — so a VM costs about ten progress signals, not hundreds.
  */
 export function fingerprint(o: ReplicationObservation): string {
-  const bucket = o.percent === undefined ? '' : String(Math.floor(o.percent / 5) * 5);
+  const bucket = o.percent === undefined ? '' : String(Math.floor(o.percent / 10) * 10);
   return `${o.protectionState ?? ''}|${o.replicationHealth ?? ''}|${bucket}`;
 }

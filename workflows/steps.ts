@@ -26,6 +26,7 @@ export interface StepRunnerOptions {
 export class StepRunner {
   readonly steps: StepProgress[] = [];
   private readonly decisions = new Map<string, OperatorDecision>();
+  private publishedStage: string | undefined;
 
   constructor(
     private readonly onChange: (runner: StepRunner) => void = () => undefined,
@@ -149,7 +150,12 @@ export class StepRunner {
   }
 
   private changed(): void {
-    upsertSearchAttributes([{ key: AsrStage, value: this.stage }]);
+    // Each upsert is a history event: write the stage only when it actually moved.
+    const stage = this.stage;
+    if (stage !== this.publishedStage) {
+      upsertSearchAttributes([{ key: AsrStage, value: stage }]);
+      this.publishedStage = stage;
+    }
     this.onChange(this);
   }
 }
