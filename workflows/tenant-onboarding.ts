@@ -114,40 +114,46 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
 
   await steps.run('protect', 'Protect VMs and replicate', async () => {
     const children = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();
-    for (const { vm, subnet, vmSize } of selected) {
-      const vmInput: VmProtectionInput = {
-        tenant: tenant.name,
-        scenario,
-        vault,
-        fabricName,
-        containerName,
-        policyId,
-        vm,
-        targets: { subscriptionId: tenant.subscriptionId, resourceGroupId: group.id, storageAccountId: storage.id, networkId: vnet.id, subnetName: subnet, vmSize, managedDisks: tenant.target.managedDisks },
-      };
-      const workflowId = workflowIds.vmProtection(tenant.name, vm.friendlyName);
-      const handle = await startChild(vmProtectionWorkflow, {
-        workflowId,
-        args: [vmInput],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        staticSummary: `Protect ${vm.friendlyName} (${tenant.name})`,
-        typedSearchAttributes: [
-          { key: AsrTenant, value: tenant.name },
-          { key: AsrScenario, value: scenario },
-          { key: AsrKind, value: 'vm-protection' },
-          { key: AsrVm, value: vm.friendlyName },
-        ],
-      });
-      children.set(vm.itemName, { vm, handle });
-      vms.set(vm.friendlyName, { name: vm.friendlyName, state: 'enabling', workflowId });
-    }
+    // Started together: one workflow task issues every start command, not one task per VM.
+    await Promise.all(
+      selected.map(async ({ vm, subnet, vmSize }) => {
+        const vmInput: VmProtectionInput = {
+          tenant: tenant.name,
+          scenario,
+          vault,
+          fabricName,
+          containerName,
+          policyId,
+          vm,
+          targets: { subscriptionId: tenant.subscriptionId, resourceGroupId: group.id, storageAccountId: storage.id, networkId: vnet.id, subnetName: subnet, vmSize, managedDisks: tenant.target.managedDisks },
+        };
+        const workflowId = workflowIds.vmProtection(tenant.name, vm.friendlyName);
+        const handle = await startChild(vmProtectionWorkflow, {
+          workflowId,
+          args: [vmInput],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          staticSummary: `Protect ${vm.friendlyName} (${tenant.name})`,
+          typedSearchAttributes: [
+            { key: AsrTenant, value: tenant.name },
+            { key: AsrScenario, value: scenario },
+            { key: AsrKind, value: 'vm-protection' },
+            { key: AsrVm, value: vm.friendlyName },
+          ],
+        });
+        children.set(vm.itemName, { vm, handle });
+        vms.set(vm.friendlyName, { name: vm.friendlyName, state: 'enabling', workflowId });
+      }),
+    );
     steps.hint('protect', undefined);
 
     // Watch the whole vault with one list call per look, for every VM still replicating.
     const known: Record<string, string> = {};
     const watching = new Set(children.keys());
+    let lookNow = true;
     while (watching.size > 0) {
-      const observed = await waiting.observeReplication({ target: vault, items: [...watching], known, maxWaitMs: OBSERVE_SLICE_MS });
+      const observed = await waiting.observeReplication({ target: vault, items: [...watching], known, maxWaitMs: OBSERVE_SLICE_MS, lookNow });
+      lookNow = false;
+      const signals: Array<Promise<void>> = [];
       for (const o of observed) {
         const fp = fingerprint(o);
         if (known[o.itemName] === fp) continue;
@@ -159,9 +165,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
           entry.state = o.protectedNow ? 'protected' : 'replicating';
           if (o.percent !== undefined) entry.replicationPercent = o.percent;
         }
-        await child.handle.signal(replicationObservedSignal, o);
+        // Sent together, so a look that changed many VMs costs one workflow task.
+        signals.push(child.handle.signal(replicationObservedSignal, o));
         if (o.protectedNow) watching.delete(o.itemName);
       }
+      await Promise.all(signals);
       publishDetails(details(steps, tenant, vms));
     }
     for (const { handle } of children.values()) await handle.result();

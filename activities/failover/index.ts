@@ -306,8 +306,9 @@ export function createFailoverActivities(deps: FailoverDeps) {
       if (running && running !== 'None') {
         const job = await getJob(target, running);
         if (!TERMINAL_JOB_STATES.has(job.state) || checkpoint?.kind === 'job') {
-          context.heartbeat({ kind: 'job', action, jobName: running } satisfies JobCheckpoint);
-          return { jobName: running, adopted: true };
+          const recoveryPoint = checkpoint?.recoveryPoint;
+          context.heartbeat({ kind: 'job', action, jobName: running, ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
+          return { jobName: running, adopted: true, ...(recoveryPoint ? { recoveryPoint } : {}) };
         }
       }
       const allowed = before.properties?.allowedOperations ?? [];

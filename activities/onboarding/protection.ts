@@ -107,10 +107,13 @@ export function createProtectionActivities(deps: ProtectionDeps) {
      * more looks at the poll interval until something changed for the items asked about, or
      * `maxWaitMs` passed. The workflow fans the answer out to the VM workflows.
      */
-    async observeReplication(input: { target: VaultTarget; items: string[]; known: Record<string, string>; maxWaitMs: number }): Promise<ObservedItem[]> {
+    async observeReplication(input: { target: VaultTarget; items: string[]; known: Record<string, string>; maxWaitMs: number; lookNow?: boolean }): Promise<ObservedItem[]> {
       const { target } = input;
       const wanted = new Set(input.items);
       const deadline = Date.now() + input.maxWaitMs;
+      // The workflow calls this in a loop: waiting first keeps the looks one poll interval
+      // apart even when every look finds a change (the read budget is per interval, per vault).
+      if (!input.lookNow) await Context.current().sleep(deps.replicationPollMs);
       for (let looks = 1; ; looks++) {
         const observed = await azureCall(`list replicated items of ${target.vault}`, async () => {
           const found: ObservedItem[] = [];
