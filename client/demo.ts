@@ -11,6 +11,8 @@ import type { MultitenantVmmPlan } from '../domain/plan/types';
 import { azureEndpointCheck, credentialChecks } from './azure-checks';
 import { formatResults, runDoctor, type CheckResult } from './doctor';
 import { startOnboarding, workflowUiUrl } from './onboarding';
+import { collectDrills, failoverInputFromPlan, renderDrillReport, startFailover } from './failover';
+import { cleanupUpdate, type DrillRecord } from '../domain/failover';
 import { collectStatus, renderStatus } from './status';
 import { loadTemporalSettings } from './temporal-config';
 
@@ -98,6 +100,23 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       return 1;
     }
     print(`\n== Done: every selected VM of ${plan.tenants.map((t) => t.name).join(' and ')} is protected.`);
+
+    // A drill, as the DR engineer would run it: test failover of one VM into the tenant's
+    // isolated network, then the cleanup, then the report an auditor reads.
+    const drillTenant = plan.tenants[0]?.name ?? 'contoso';
+    const drillVm = 'web01';
+    print(`\n== Test failover of ${drillVm} (${drillTenant}) into its isolated test network`);
+    const drill = await startFailover(client, failoverInputFromPlan(plan, drillTenant, drillVm, 'test', { cleanupAfter: '24h' }), settings.taskQueue);
+    print(`${drill.workflowId}  ${workflowUiUrl(stack.temporal.uiUrl, settings.namespace, drill.workflowId) ?? ''}`);
+    await until(async () => ((await drill.query(progressQuery)).stage === 'await-cleanup' ? true : undefined), 'the test VM to run').catch(async () => {
+      const p = await drill.query(progressQuery);
+      throw new Error(`demo: test failover did not reach the cleanup wait (stage ${p.stage}${p.operatorAction ? `: ${p.operatorAction}` : ''})`);
+    });
+    print(`The test VM runs in the test network; cleaning it up (the workflow would do so by itself after 24 h).`);
+    await drill.executeUpdate(cleanupUpdate, { args: [{ reason: 'demo drill done' }] });
+    const record = (await drill.result()) as DrillRecord;
+    print(`Test failover ${record.outcome}: RTO ${record.rto?.seconds ?? '?'} s, RPO (recovery point age) ${record.rpo?.ageSeconds ?? '?'} s, in Site Recovery time.`);
+    print(`\n== Drill report\n${renderDrillReport(await collectDrills(client))}`);
     if (stack.temporal.uiUrl) print(`Temporal UI: ${stack.temporal.uiUrl}/namespaces/${settings.namespace}/workflows?query=${encodeURIComponent("AsrKind = 'tenant-onboarding'")}`);
     if (!options.exit) {
       print('The stack stays up for exploring (asrflow status / failover with the environment above); Ctrl-C to stop.');

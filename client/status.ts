@@ -16,7 +16,7 @@ export interface WorkflowStatus {
 
 /** Finds asrflow's onboarding workflows through visibility and asks each for its progress. */
 export async function collectStatus(client: Client, options: { tenant?: string; uiUrl?: (id: string) => string | undefined } = {}): Promise<WorkflowStatus[]> {
-  const filters = [`AsrKind IN ('shared-vault', 'tenant-onboarding')`];
+  const filters = [`AsrKind IN ('shared-vault', 'tenant-onboarding', 'failover')`];
   if (options.tenant) filters.push(`AsrTenant = '${options.tenant.replace(/'/g, "''")}'`);
   const out: WorkflowStatus[] = [];
   for await (const execution of client.workflow.list({ query: filters.join(' AND ') })) {
@@ -47,7 +47,7 @@ export function renderStatus(statuses: WorkflowStatus[]): string {
   if (statuses.length === 0) return 'No asrflow onboarding workflows found. Start one with: asrflow onboard PLAN';
   const lines: string[] = [];
   for (const s of statuses) {
-    const title = s.kind === 'shared-vault' ? `shared vault (${s.workflowId})` : `tenant ${s.tenant ?? '?'} (${s.workflowId})`;
+    const title = s.kind === 'shared-vault' ? `shared vault (${s.workflowId})` : s.kind === 'failover' ? `failover of ${s.progress?.vm ?? '?'} (${s.workflowId})` : `tenant ${s.tenant ?? '?'} (${s.workflowId})`;
     lines.push(`${title}: ${s.status}${s.progress ? `, stage ${s.progress.stage}` : ''}`);
     if (s.uiUrl) lines.push(`  UI: ${s.uiUrl}`);
     if (s.note) lines.push(`  ${s.note}`);
