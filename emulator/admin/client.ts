@@ -76,6 +76,10 @@ export class EmulatorAdminClient {
   upgradeProvider(vmm: string, version = '5.1.2250.0'): Promise<{ ok: boolean; message: string }> {
     return this.ok('POST', 'providers/upgrade', { vmm, version });
   }
+  /** Sets a replicated VM's replicationHealth (Normal unless set), for health-dependent tests. */
+  setReplicationHealth(vm: string, health: 'Normal' | 'Warning' | 'Critical'): Promise<{ vm: string; replicationHealth: string }> {
+    return this.ok('PUT', 'items/health', { vm, health });
+  }
   job(name: string): Promise<{ properties: { state: string; errors: unknown[] } }> {
     return this.ok('GET', `jobs/${encodeURIComponent(name)}`);
   }

@@ -97,6 +97,13 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
     const outcome = installProvider(core, b['credentials'], b['vmm']);
     return { status: outcome.ok ? 200 : 422, body: outcome };
   }
+  if (sub === 'items/health' && (m === 'PUT' || m === 'POST')) {
+    const b = bodyOf(ctx);
+    const health = String(b['health'] ?? '');
+    if (typeof b['vm'] !== 'string' || !['Normal', 'Warning', 'Critical'].includes(health)) return err(400, 'expected {"vm": "<VM name>", "health": "Normal" | "Warning" | "Critical"}');
+    core.world.itemHealth = { ...(core.world.itemHealth ?? {}), [b['vm'].toLowerCase()]: health as 'Normal' | 'Warning' | 'Critical' };
+    return { status: 200, body: { vm: b['vm'], replicationHealth: health } };
+  }
   if (sub === 'providers/upgrade' && m === 'POST') {
     const b = bodyOf(ctx);
     const out = upgradeProvider(core, String(b['vmm'] ?? ''), String(b['version'] ?? '5.1.2250.0'));

@@ -301,6 +301,8 @@ export function phaseInfo(item: ProtectedItemRec, initialDone: boolean): PhaseIn
 }
 
 export function itemView(core: EmulatorCore, s: AsrScope, f: FabricRec, c: ContainerRec, item: ProtectedItemRec, now: number): Record<string, unknown> {
+  // Health is Normal unless a test set it through the admin API (items/health).
+  const health = core.world.itemHealth?.[item.vmName.toLowerCase()] ?? 'Normal';
   const policy = s.vault.asr.policies[lower(item.policyName)];
   const rep = replicationView(item, policy, now);
   const info = phaseInfo(item, rep.initialDone);
@@ -373,9 +375,9 @@ export function itemView(core: EmulatorCore, s: AsrScope, f: FabricRec, c: Conta
       testFailoverState: info.testFailoverState,
       testFailoverStateDescription: info.testFailoverDescription,
       allowedOperations: info.allowed,
-      replicationHealth: 'Normal',
+      replicationHealth: health,
       failoverHealth: 'Normal',
-      healthErrors: [],
+      healthErrors: health === 'Normal' ? [] : [{ errorCode: '78052', summaryMessage: 'Replication is in a critical state', errorMessage: `Replication for ${item.vmName} has not progressed within the expected time.`, possibleCauses: 'The Hyper-V host cannot reach Azure, or the replication is paused.', recommendedAction: 'Check the Hyper-V host connectivity and resume replication.', errorLevel: health === 'Critical' ? 'Error' : 'Warning' }],
       policyId: ids.policy(s, item.policyName),
       policyFriendlyName: item.policyName,
       ...(item.lastSuccessfulFailoverTime !== undefined ? { lastSuccessfulFailoverTime: iso(item.lastSuccessfulFailoverTime) } : {}),

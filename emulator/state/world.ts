@@ -271,6 +271,8 @@ export interface WorldState {
   /** Vault each VMM server is registered with (lowercase vault id). */
   vmmRegistrations: Record<string, string>;
   onPremVms: Record<string, OnPremVmState>;
+  /** Replication health set through the admin API (key lowercase VM name); Normal otherwise. */
+  itemHealth?: Record<string, 'Normal' | 'Warning' | 'Critical'>;
 }
 
 export function emptyWorld(): WorldState {

@@ -280,4 +280,20 @@ describe('per-VM failover', () => {
     // The record is queryable too, for a workflow still running or just finished.
     expect((await stack.client.workflow.getHandle(workflowIds.failover('litware', 'files01')).query(failoverRecordQuery)).kind).toBe('failback');
   });
+
+  it('refuses a failover of a VM whose replication health is Critical, unless forced', async () => {
+    await admin.setReplicationHealth('erp01', 'Critical');
+    const refused = await failoverCli('test', 'erp01');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Critical/);
+    expect(refused.stderr).toMatch(/--force/);
+    expect((await item('erp01')).testFailoverState ?? 'None').toBe('None');
+
+    const forced = await failoverCli('test', 'erp01', '--force', '--cleanup-after', '1s', '--wait', '--json');
+    expect(forced.code, forced.stderr).toBe(0);
+    const { record } = JSON.parse(forced.stdout) as { record: DrillRecord };
+    expect(record.outcome).toBe('succeeded');
+    expect(record.preflight?.warnings.join(' ')).toMatch(/Critical/);
+    await admin.setReplicationHealth('erp01', 'Normal');
+  });
 });
