@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import { cleanupUpdate, failoverRecordQuery, KIND_TITLES, NEEDS_CONFIRMATION, type DrillRecord, type FailoverKind, type FailoverOptions } from '../domain/failover';
 import { loadPlan, PlanError } from '../domain/plan/load';
@@ -8,15 +8,9 @@ import { formatPlanErrors } from '../domain/plan/parse';
 import { operatorDecisionUpdate, progressQuery, type Progress } from '../domain/progress';
 import { workflowIds } from '../domain/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
+import { connectionOptions, uiUrl, withClient, type ConnectionFlags } from './connect';
 import { collectDrills, FailoverConflictError, FailoverInputError, failoverInputFromPlan, renderDrillReport, runningTestFailover, startFailover } from './failover';
-import { workflowUiUrl } from './onboarding';
-import { loadTemporalSettings, type TemporalSettings } from './temporal-config';
 
-interface ConnectionFlags {
-  address?: string;
-  namespace?: string;
-  taskQueue?: string;
-}
 
 interface FailoverFlags extends ConnectionFlags {
   tenant: string;
@@ -40,26 +34,6 @@ const CONSEQUENCES: Partial<Record<FailoverKind, string>> = {
   failback: 'synchronize the VM back to the on-premises site, shut down the Azure VM, start the on-premises VM, commit, and replicate to Azure again',
 };
 
-async function withClient<T>(flags: ConnectionFlags, fn: (client: Client, settings: TemporalSettings) => Promise<T>): Promise<T> {
-  const settings = loadTemporalSettings(process.env, flags);
-  const connection = await Connection.connect(settings.connectionOptions);
-  try {
-    return await fn(new Client({ connection, namespace: settings.namespace }), settings);
-  } finally {
-    await connection.close();
-  }
-}
-
-function connectionOptions(command: Command): Command {
-  return command
-    .option('--address <host:port>', 'Temporal frontend (default: TEMPORAL_ADDRESS)')
-    .option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
-    .option('--task-queue <name>', 'task queue (default: ASRFLOW_TASK_QUEUE or asrflow)');
-}
-
-function uiUrl(settings: TemporalSettings, workflowId: string): string | undefined {
-  return workflowUiUrl(process.env.ASRFLOW_TEMPORAL_UI ?? 'http://localhost:8233', settings.namespace, workflowId);
-}
 
 function readPlan(file: string | undefined) {
   const planFile = file ?? process.env.ASRFLOW_PLAN;

@@ -1,4 +1,4 @@
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import path from 'node:path';
 import { loadPlan, PlanError } from '../domain/plan/load';
@@ -6,36 +6,11 @@ import { formatPlanErrors } from '../domain/plan/parse';
 import { operatorDecisionUpdate, progressQuery } from '../domain/progress';
 import { workflowIds } from '../domain/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
-import { startOnboarding, workflowUiUrl } from './onboarding';
+import { connectionOptions, uiUrl, withClient, type ConnectionFlags } from './connect';
+import { startOnboarding } from './onboarding';
 import { collectStatus, renderStatus } from './status';
-import { loadTemporalSettings, type TemporalSettings } from './temporal-config';
 
-interface ConnectionFlags {
-  address?: string;
-  namespace?: string;
-  taskQueue?: string;
-}
 
-function uiBase(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ASRFLOW_TEMPORAL_UI ?? 'http://localhost:8233';
-}
-
-async function withClient<T>(flags: ConnectionFlags, fn: (client: Client, settings: TemporalSettings) => Promise<T>): Promise<T> {
-  const settings = loadTemporalSettings(process.env, flags);
-  const connection = await Connection.connect(settings.connectionOptions);
-  try {
-    return await fn(new Client({ connection, namespace: settings.namespace }), settings);
-  } finally {
-    await connection.close();
-  }
-}
-
-function connectionOptions(command: Command): Command {
-  return command
-    .option('--address <host:port>', 'Temporal frontend (default: TEMPORAL_ADDRESS)')
-    .option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
-    .option('--task-queue <name>', 'task queue (default: ASRFLOW_TASK_QUEUE or asrflow)');
-}
 
 export function registerOnboardingCommands(program: Command): void {
   connectionOptions(
@@ -59,7 +34,7 @@ export function registerOnboardingCommands(program: Command): void {
       }
       await withClient(opts, async (client, settings) => {
         const started = await startOnboarding(client, plan, settings.taskQueue);
-        const withUi = started.map((s) => ({ ...s, uiUrl: workflowUiUrl(uiBase(), settings.namespace, s.workflowId) }));
+        const withUi = started.map((s) => ({ ...s, uiUrl: uiUrl(settings, s.workflowId) }));
         if (opts.json) {
           console.log(JSON.stringify(withUi, null, 2));
           return;
@@ -80,7 +55,7 @@ export function registerOnboardingCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ asrflow status\n  $ asrflow status --tenant contoso --json')
     .action(async (opts: ConnectionFlags & { tenant?: string; json?: boolean }) => {
       await withClient(opts, async (client, settings) => {
-        const statuses = await collectStatus(client, { tenant: opts.tenant, uiUrl: (id) => workflowUiUrl(uiBase(), settings.namespace, id) });
+        const statuses = await collectStatus(client, { tenant: opts.tenant, uiUrl: (id) => uiUrl(settings, id) });
         console.log(opts.json ? JSON.stringify(statuses, null, 2) : renderStatus(statuses));
       });
     });
