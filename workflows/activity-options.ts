@@ -10,8 +10,11 @@ const retry: ActivityOptions['retry'] = { initialInterval: '2s', backoffCoeffici
 /** Quick ARM reads and synchronous PUTs. */
 export const quick = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
 
-/** Begin-style calls that heartbeat their serialized poller and wait for it. */
-export const longRunning = proxyActivities<Activities>({ startToCloseTimeout: '4h', heartbeatTimeout: '2m', retry });
+/**
+ * Begin-style calls that heartbeat their serialized poller (on every poll and every 5 s) and
+ * wait for it; a worker that dies mid-wait is noticed within the heartbeat timeout.
+ */
+export const longRunning = proxyActivities<Activities>({ startToCloseTimeout: '4h', heartbeatTimeout: '20s', retry });
 
 /** Waits that poll Azure inside the activity (registration, replication): cheap on history. */
-export const waiting = proxyActivities<Activities>({ startToCloseTimeout: '6h', heartbeatTimeout: '5m', retry });
+export const waiting = proxyActivities<Activities>({ startToCloseTimeout: '6h', heartbeatTimeout: '45s', retry });

@@ -41,6 +41,8 @@ export type Begin<T> = (options: { resumeFrom?: string; abortSignal: AbortSignal
  * and on every poll, and waits for the result. Cancellation of the activity aborts the wait,
  * not the Azure operation.
  */
+const HEARTBEAT_EVERY_MS = 5_000;
+
 export interface LroOptions {
   updateIntervalInMs?: number;
   /** Reads why the operation failed (its ASR job's error) when it ends in Failed. */
@@ -64,8 +66,15 @@ export async function runCheckpointedLro<T>(operation: string, begin: Begin<T>, 
     const save = async () => context.heartbeat({ kind: 'lro', operation, poller: await serialize() } satisfies LroCheckpoint);
     await save();
     poller.onProgress(() => void save());
-    const result = await poller.pollUntilDone({ abortSignal });
-    return { result, resumed: checkpoint !== undefined };
+    // Azure may ask for 30 s between polls; a heartbeat on a timer too lets the heartbeat
+    // timeout stay short, so a dead worker's operation is picked up again quickly.
+    const beat = setInterval(() => void save(), HEARTBEAT_EVERY_MS);
+    try {
+      const result = await poller.pollUntilDone({ abortSignal });
+      return { result, resumed: checkpoint !== undefined };
+    } finally {
+      clearInterval(beat);
+    }
   } catch (error) {
     if (abortSignal.aborted) throw error;
     if (isFailedOperation(error)) {

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { sleepWithHeartbeats } from '../heartbeat-sleep';
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
 import { azureCall, needsOperator } from '../azure/failures';
@@ -113,7 +114,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       const deadline = Date.now() + input.maxWaitMs;
       // The workflow calls this in a loop: waiting first keeps the looks one poll interval
       // apart even when every look finds a change (the read budget is per interval, per vault).
-      if (!input.lookNow) await Context.current().sleep(deps.replicationPollMs);
+      if (!input.lookNow) await sleepWithHeartbeats(deps.replicationPollMs, { looks: 0 });
       for (let looks = 1; ; looks++) {
         const observed = await azureCall(`list replicated items of ${target.vault}`, async () => {
           const found: ObservedItem[] = [];
@@ -124,8 +125,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
         });
         const changed = observed.some((o) => input.known[o.itemName] !== fingerprint(o));
         if (changed || Date.now() >= deadline) return observed;
-        Context.current().heartbeat({ looks });
-        await Context.current().sleep(deps.replicationPollMs);
+        await sleepWithHeartbeats(deps.replicationPollMs, { looks });
       }
     },
   };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import { sleepWithHeartbeats } from '../heartbeat-sleep';
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
 import { azureCall, needsOperator } from '../azure/failures';
@@ -27,7 +28,6 @@ function statusOf(error: unknown): number | undefined {
 
 export function createVaultActivities(deps: VaultActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  const sleep = (ms: number) => Context.current().sleep(ms);
 
   return {
     async ensureVault(target: VaultTarget): Promise<{ id: string }> {
@@ -146,9 +146,10 @@ export function createVaultActivities(deps: VaultActivityDeps) {
             fix: 'fix the Provider installation on the VMM server (the seed: Provider 5.1.1256.0 or later), register it again with the vault credentials file',
           });
         }
-        Context.current().heartbeat({ kind: 'waiting-for-registration', polls, vmmServer: input.vmmServer });
+        const status = { kind: 'waiting-for-registration', polls, vmmServer: input.vmmServer };
+        Context.current().heartbeat(status);
         if (now().getTime() >= Date.parse(input.until)) return undefined;
-        await sleep(deps.registrationPollMs);
+        await sleepWithHeartbeats(deps.registrationPollMs, status);
       }
     },
   };

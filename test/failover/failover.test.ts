@@ -138,7 +138,7 @@ describe('per-VM failover', () => {
     const waiting = await eventually(async () => {
       const p = await handle.query(progressQuery);
       return p.steps.find((s) => s.state === 'waiting-for-operator') ? p : undefined;
-    }, 'the failed job to wait for the operator');
+    }, 'the failed job to wait for the operator', 90_000, 250, () => handle.query(progressQuery));
     const step = waiting.steps.find((s) => s.name === 'test-failover');
     expect(step?.lastError).toMatchObject({ type: 'NeedsOperator', code: '28031', possibleCauses: 'The test network has no free IP address.', recommendedAction: 'Free addresses in the test network, then retry.' });
     expect(waiting.operatorAction).toContain('Free addresses in the test network, then retry.');
@@ -155,7 +155,7 @@ describe('per-VM failover', () => {
   it('ends as abandoned when the operator gives up on a failed job', async () => {
     await admin.addFaults([{ id: 'tfo-fails-again', match: { operationId: 'ReplicationProtectedItems_TestFailover' }, times: 1, action: { kind: 'failJob', atTask: 0, possibleCauses: 'The recovery VNet is being deleted.' } }]);
     const handle = await startFailover(stack.client, failoverInputFromPlan(plan, 'litware', 'files01', 'test', { cleanupAfter: '1s' }), stack.taskQueue);
-    await eventually(async () => ((await handle.query(progressQuery)).stage === 'test-failover:waiting-for-operator' ? true : undefined), 'the failed job to wait');
+    await eventually(async () => ((await handle.query(progressQuery)).stage === 'test-failover:waiting-for-operator' ? true : undefined), 'the failed job to wait', 90_000, 250, () => handle.query(progressQuery));
     const abandoned = await runCli(['failover', 'abandon', '--tenant', 'litware', '--vm', 'files01', '--reason', 'drill postponed'], stack.env);
     expect(abandoned.code).toBe(0);
     const record = await result('files01');

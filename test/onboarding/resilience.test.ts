@@ -89,15 +89,16 @@ describe('onboarding under failure', () => {
   });
 
   it('finishes after the worker is killed while enable-protection operations are in flight, accepting each once', async () => {
-    // Slow simulated time so the enable-protection jobs (150 simulated seconds) are still
-    // running when the worker dies.
-    stack = await startTestStack({ speed: 15 });
+    // The enable-protection jobs take 150 simulated seconds: at ×15 they are still running when
+    // the worker dies. Everything before them runs at ×3600; a 3 s pause on the preflight's
+    // list call is the moment to slow the clock down.
+    stack = await startTestStack({ speed: 3600 });
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
-    await admin.setTime({ speed: 3600 });
+    await admin.addFaults([{ id: 'slow-preflight', match: { operationId: 'ReplicationProtectableItems_ListByReplicationProtectionContainers' }, action: { kind: 'delay', ms: 3000 }, times: 1 }]);
     expect((await runCli(['onboard', plan], stack.env)).code).toBe(0);
     await registerWhenAsked(stack);
-    await eventually(async () => ((await stack!.client.workflow.getHandle(workflowId).query(progressQuery)).stage === 'preflight' ? true : undefined), 'preflight', 60_000, 50).catch(() => undefined);
+    await eventually(async () => ((await stack!.client.workflow.getHandle(workflowId).query(progressQuery)).stage === 'preflight' ? true : undefined), 'preflight', 60_000, 50);
     await admin.setTime({ speed: 15 });
 
     const adminNow = admin;
@@ -119,5 +120,5 @@ describe('onboarding under failure', () => {
       ['erp01', 1],
       ['files01', 1],
     ]);
-  });
+  }, 240_000);
 });

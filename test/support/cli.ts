@@ -29,8 +29,11 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   });
 }
 
-/** Polls `probe` until it returns a value, or fails with the last observation at the deadline. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 90_000, intervalMs = 250): Promise<T> {
+/**
+ * Polls `probe` until it returns a value, or fails at the deadline with the last error and
+ * whatever `describe` says about the state then (so a timeout explains itself).
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 90_000, intervalMs = 250, describe?: () => Promise<unknown>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -40,7 +43,10 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) {
+      const state = describe ? await describe().then((d) => JSON.stringify(d), (e: unknown) => String(e)) : '';
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}${state ? `\nstate then: ${state}` : ''}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
