@@ -21,13 +21,27 @@ export function loadAzureTarget(env: NodeJS.ProcessEnv = process.env): AzureTarg
   const caFile = env.ASRFLOW_CA_FILE;
   let agent: Agent | undefined;
   if (caFile) {
-    let pem: string;
     try {
-      pem = readFileSync(caFile, 'utf8');
+      agent = trustingAgent(caFile);
     } catch (error) {
       throw new Error(`ASRFLOW_CA_FILE points at '${caFile}', which cannot be read (${(error as NodeJS.ErrnoException).code}); point it at the emulator's CA certificate (its caCertPath) or unset it`, { cause: error });
     }
-    agent = new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
   }
   return { armEndpoint, authorityHost, ...(env.ASRFLOW_ARM_AUDIENCE ? { armAudience: env.ASRFLOW_ARM_AUDIENCE } : {}), ...(agent ? { agent } : {}) };
+}
+
+const agents = new Map<string, Agent>();
+
+/**
+ * An HTTPS agent that verifies servers against Node's public roots plus the CA in `caFile`
+ * (one per file, kept alive). Verification is never turned off: real Azure still verifies,
+ * and so does the emulator.
+ */
+export function trustingAgent(caFile: string): Agent {
+  let agent = agents.get(caFile);
+  if (!agent) {
+    agent = new Agent({ ca: [...rootCertificates, readFileSync(caFile, 'utf8')], keepAlive: true });
+    agents.set(caFile, agent);
+  }
+  return agent;
 }

@@ -2,7 +2,7 @@ import { get } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientSecretCredential } from '@azure/identity';
 import { decodeJwt } from 'jose';
-import { createHttpsAgent } from '../../activities/azure/connection';
+import { createHttpsAgent } from '../support/azure-endpoint';
 import { clientsFor, rawRequest, startTestEmulator, TENANTS, tokenFor, type TestEmulator } from './helpers';
 
 const RG_LIST = (sub: string) => `/subscriptions/${sub}/resourcegroups?api-version=2025-04-01`;

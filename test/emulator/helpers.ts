@@ -8,7 +8,7 @@ import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
 import { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StorageManagementClient } from '@azure/arm-storage';
-import { armClientOptions, createCredential, type AzureEndpoint } from '../../activities/azure/connection';
+import { armClientOptions, createCredential, createHttpsAgent, type AzureEndpoint } from '../support/azure-endpoint';
 import { EmulatorAdminClient, startEmulator, type EmulatorHandle, type StartOptions } from '../../emulator/index';
 
 export const REGION = 'westeurope';
@@ -163,7 +163,6 @@ export interface RawResponse {
 /** A plain HTTPS request (no SDK), trusting the emulator's CA, for checks of raw ARM answers. */
 export async function rawRequest(emu: { endpoint: AzureEndpoint }, method: string, pathAndQuery: string, opts: { token?: string; body?: unknown } = {}): Promise<RawResponse> {
   const { request } = await import('node:https');
-  const { createHttpsAgent } = await import('../../activities/azure/connection');
   const url = new URL(pathAndQuery, emu.endpoint.armEndpoint);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {
@@ -196,6 +195,7 @@ export async function rawRequest(emu: { endpoint: AzureEndpoint }, method: strin
 
 export async function tokenFor(c: Clients): Promise<string> {
   const t = await c.credential.getToken('https://management.azure.com/.default');
+  if (!t) throw new Error('the emulator issued no token');
   return t.token;
 }
 
