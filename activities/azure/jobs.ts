@@ -1,18 +1,31 @@
 import type { Job } from '@azure/arm-recoveryservices-siterecovery';
 import type { FailureDetails } from './failures';
 
-/** The first error of an ASR job, as an operator needs to read it. */
-export function jobFailureDetails(job: Job): FailureDetails & { message?: string } {
-  const error = job.properties?.errors?.[0];
-  const service = error?.serviceErrorDetails;
-  const provider = error?.providerErrorDetails;
+/** One entry of an ASR job's `errors[]`, as the SDK and the REST API shape it. */
+export interface RawJobError {
+  serviceErrorDetails?: { code?: string; message?: string; possibleCauses?: string; recommendedAction?: string };
+  providerErrorDetails?: { errorCode?: number; errorMessage?: string; possibleCauses?: string; recommendedAction?: string };
+}
+
+/** An ASR job error as an operator reads it: service details first, the Provider's otherwise. */
+export function describeJobError(e: RawJobError): { message: string; code?: string; possibleCauses?: string; recommendedAction?: string } {
+  const service = e.serviceErrorDetails;
+  const provider = e.providerErrorDetails;
+  const code = service?.code ?? (provider?.errorCode !== undefined ? String(provider.errorCode) : undefined);
+  const possibleCauses = service?.possibleCauses ?? provider?.possibleCauses;
+  const recommendedAction = service?.recommendedAction ?? provider?.recommendedAction;
   return {
-    ...(job.name ? { jobId: job.name } : {}),
-    ...(service?.code ? { code: service.code } : provider?.errorCode !== undefined ? { code: String(provider.errorCode) } : {}),
-    ...(service?.message ?? provider?.errorMessage ? { message: service?.message ?? provider?.errorMessage } : {}),
-    ...(service?.possibleCauses ?? provider?.possibleCauses ? { possibleCauses: service?.possibleCauses ?? provider?.possibleCauses } : {}),
-    ...(service?.recommendedAction ?? provider?.recommendedAction ? { recommendedAction: service?.recommendedAction ?? provider?.recommendedAction } : {}),
+    message: service?.message ?? provider?.errorMessage ?? 'the job failed',
+    ...(code ? { code } : {}),
+    ...(possibleCauses ? { possibleCauses } : {}),
+    ...(recommendedAction ? { recommendedAction } : {}),
   };
+}
+
+/** The first error of an ASR job, with the job's name, for a NeedsOperator failure. */
+export function jobFailureDetails(job: Job): FailureDetails & { message?: string } {
+  const first = job.properties?.errors?.[0];
+  return { ...(job.name ? { jobId: job.name } : {}), ...(first ? describeJobError(first) : {}) };
 }
 
 /** The newest job matching `predicate` from a vault's job list (newest first by start time). */

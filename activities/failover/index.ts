@@ -3,6 +3,7 @@ import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-s
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
 import { azureCall, classifyAzureError, needsOperator } from '../azure/failures';
+import { describeJobError, type RawJobError } from '../azure/jobs';
 import type { VaultTarget } from '../../domain/onboarding';
 import {
   ACTIONS,
@@ -86,7 +87,7 @@ interface RawJob {
     endTime?: Date;
     targetObjectName?: string;
     tasks?: Array<{ name?: string; friendlyName?: string; state?: string; startTime?: Date; endTime?: Date }>;
-    errors?: Array<{ serviceErrorDetails?: { code?: string; message?: string; possibleCauses?: string; recommendedAction?: string }; providerErrorDetails?: { errorCode?: number; errorMessage?: string; possibleCauses?: string; recommendedAction?: string } }>;
+    errors?: RawJobError[];
   };
 }
 
@@ -106,19 +107,7 @@ export function snapshotOf(job: RawJob): JobSnapshot {
       const e = iso(t.endTime);
       return { name: t.name ?? '', title: t.friendlyName ?? t.name ?? '', state: t.state ?? '', ...(s ? { startTime: s } : {}), ...(e ? { endTime: e } : {}) };
     }),
-    errors: (p.errors ?? []).map((e) => {
-      const service = e.serviceErrorDetails;
-      const provider = e.providerErrorDetails;
-      const possibleCauses = service?.possibleCauses ?? provider?.possibleCauses;
-      const recommendedAction = service?.recommendedAction ?? provider?.recommendedAction;
-      const code = service?.code ?? (provider?.errorCode !== undefined ? String(provider.errorCode) : undefined);
-      return {
-        message: service?.message ?? provider?.errorMessage ?? 'the job failed',
-        ...(code ? { code } : {}),
-        ...(possibleCauses ? { possibleCauses } : {}),
-        ...(recommendedAction ? { recommendedAction } : {}),
-      };
-    }),
+    errors: (p.errors ?? []).map(describeJobError),
   };
 }
 
