@@ -1,5 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
+import { operatorDecisionUpdate, progressQuery, type OperatorDecision } from '../domain/progress';
+import { EXIT, ExitCode } from './exit-codes';
 import { workflowUiUrl } from './onboarding';
 import { loadTemporalSettings, type TemporalSettings } from './temporal-config';
 
@@ -31,4 +33,31 @@ export async function withClient<T>(flags: ConnectionFlags, fn: (client: Client,
 /** The Temporal UI link of a workflow (ASRFLOW_TEMPORAL_UI, default http://localhost:8233). */
 export function uiUrl(settings: TemporalSettings, workflowId: string): string | undefined {
   return workflowUiUrl(process.env.ASRFLOW_TEMPORAL_UI ?? 'http://localhost:8233', settings.namespace, workflowId);
+}
+
+/**
+ * Sends an operator's decision (retry, skip, abandon) to a workflow's waiting step — the one
+ * named, or the one that waits — and prints the workflow's answer. A refusal by the update's
+ * validator, or nothing waiting, is bad input (exit 2).
+ */
+export async function sendOperatorDecision(client: Client, workflowId: string, action: OperatorDecision['action'], options: { step?: string; reason?: string } = {}): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  let step = options.step;
+  if (!step) {
+    const progress = await handle.query(progressQuery);
+    step = progress.steps.find((s) => s.state === 'waiting-for-operator')?.name;
+    if (!step) {
+      console.error(`asrflow: ${workflowId} has no step waiting for an operator (stage: ${progress.stage})`);
+      throw new ExitCode(EXIT.badInput);
+    }
+  }
+  try {
+    console.log(await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step, action, ...(options.reason ? { reason: options.reason } : {}) }] }));
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      console.error(`asrflow: ${workflowId} refused: ${error.cause?.message ?? error.message}`);
+      throw new ExitCode(EXIT.badInput);
+    }
+    throw error;
+  }
 }

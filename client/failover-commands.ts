@@ -5,10 +5,10 @@ import { Option, type Command } from 'commander';
 import { cleanupUpdate, failoverRecordQuery, KIND_TITLES, NEEDS_CONFIRMATION, type DrillRecord, type FailoverKind, type FailoverOptions } from '../domain/failover';
 import { loadPlan, PlanError } from '../domain/plan/load';
 import { formatPlanErrors } from '../domain/plan/parse';
-import { operatorDecisionUpdate, progressQuery, type Progress } from '../domain/progress';
+import { progressQuery, type Progress } from '../domain/progress';
 import { workflowIds } from '../domain/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
-import { connectionOptions, uiUrl, withClient, type ConnectionFlags } from './connect';
+import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
 import { collectDrills, FailoverConflictError, FailoverInputError, failoverInputFromPlan, renderDrillReport, runningTestFailover, startFailover } from './failover';
 
 
@@ -177,25 +177,7 @@ async function cleanup(opts: FailoverFlags): Promise<void> {
 }
 
 async function decide(action: 'retry' | 'abandon', opts: FailoverFlags & { step?: string; reason?: string }): Promise<void> {
-  await withClient(opts, async (client) => {
-    const workflowId = workflowIds.failover(opts.tenant, opts.vm);
-    const handle = client.workflow.getHandle(workflowId);
-    const progress = await handle.query(progressQuery);
-    const step = opts.step ?? progress.steps.find((s) => s.state === 'waiting-for-operator')?.name;
-    if (!step) {
-      console.error(`asrflow: ${workflowId} has no step waiting for an operator (stage: ${progress.stage})`);
-      throw new ExitCode(EXIT.badInput);
-    }
-    try {
-      console.log(await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step, action, ...(opts.reason ? { reason: opts.reason } : {}) }] }));
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        console.error(`asrflow: ${workflowId} refused: ${error.cause?.message ?? error.message}`);
-        throw new ExitCode(EXIT.badInput);
-      }
-      throw error;
-    }
-  });
+  await withClient(opts, (client) => sendOperatorDecision(client, workflowIds.failover(opts.tenant, opts.vm), action, opts));
 }
 
 export function registerFailoverCommands(program: Command): void {

@@ -1,12 +1,10 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import path from 'node:path';
 import { loadPlan, PlanError } from '../domain/plan/load';
 import { formatPlanErrors } from '../domain/plan/parse';
-import { operatorDecisionUpdate, progressQuery } from '../domain/progress';
 import { workflowIds } from '../domain/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
-import { connectionOptions, uiUrl, withClient, type ConnectionFlags } from './connect';
+import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
 import { startOnboarding } from './onboarding';
 import { collectStatus, renderStatus } from './status';
 
@@ -72,28 +70,9 @@ export function registerOnboardingCommands(program: Command): void {
     )
       .addHelpText('after', `\nExample:\n  $ asrflow ${action} --tenant litware --step provider-version`)
       .action(async (opts: ConnectionFlags & { tenant: string; vm?: string; step?: string; workflow?: string }) => {
-        await withClient(opts, async (client) => {
-          const workflowId = opts.workflow ?? (opts.vm ? workflowIds.vmProtection(opts.tenant, opts.vm) : workflowIds.tenantOnboarding(opts.tenant));
-          const handle = client.workflow.getHandle(workflowId);
-          let step = opts.step;
-          if (!step) {
-            const progress = await handle.query(progressQuery);
-            step = progress.steps.find((s) => s.state === 'waiting-for-operator')?.name;
-            if (!step) {
-              console.error(`asrflow: ${workflowId} has no step waiting for an operator (stage: ${progress.stage})`);
-              throw new ExitCode(EXIT.badInput);
-            }
-          }
-          try {
-            console.log(await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step, action }] }));
-          } catch (error) {
-            if (error instanceof WorkflowUpdateFailedError) {
-              console.error(`asrflow: ${workflowId} refused: ${error.cause?.message ?? error.message}`);
-              throw new ExitCode(EXIT.badInput);
-            }
-            throw error;
-          }
-        });
+        await withClient(opts, (client) =>
+          sendOperatorDecision(client, opts.workflow ?? (opts.vm ? workflowIds.vmProtection(opts.tenant, opts.vm) : workflowIds.tenantOnboarding(opts.tenant)), action, opts),
+        );
       });
   }
 }
