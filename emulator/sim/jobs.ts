@@ -21,6 +21,19 @@ export interface EffectHandlers {
 // background; every request first advances the world to "now", completing tasks (and
 // applying their effects) in the order of their simulated end times. The outcome is thus
 // independent of how often anyone polls.
+/** What starting an ASR job takes: its scenario, target, tasks, effect and an injected failure. */
+export interface JobStart {
+  scenarioName: string;
+  friendlyName: string;
+  targetObjectId: string;
+  targetObjectName: string;
+  targetInstanceType: string;
+  tasks: TaskSpec[];
+  effect: { kind: string; args: Record<string, string> };
+  affectedObjectDetails?: Record<string, string>;
+  failure?: { atTask: number; error: JobErrorSpec };
+}
+
 export class JobEngine {
   private readonly handlers = new Map<string, EffectHandlers>();
   private readonly active = new Set<JobRec>();
@@ -45,20 +58,7 @@ export class JobEngine {
     this.handlers.set(kind, h);
   }
 
-  create(input: {
-    vaultKey: string;
-    name: string;
-    scenarioName: string;
-    friendlyName: string;
-    targetObjectId: string;
-    targetObjectName: string;
-    targetInstanceType: string;
-    tasks: TaskSpec[];
-    effect: { kind: string; args: Record<string, string> };
-    affectedObjectDetails?: Record<string, string>;
-    failure?: { atTask: number; error: JobErrorSpec };
-    now: number;
-  }): JobRec {
+  create(input: JobStart & { vaultKey: string; name: string; now: number }): JobRec {
     const vault = this.world.vaults[input.vaultKey];
     if (!vault) throw new Error(`no vault ${input.vaultKey}`);
     const tasks: TaskRec[] = input.tasks.map((t, i) => ({

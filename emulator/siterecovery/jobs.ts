@@ -2,21 +2,12 @@ import type { EmulatorCore } from '../core';
 import { asrAccepted, newOperation } from '../arm/lro';
 import type { FaultRuleState } from '../faults/rules';
 import type { HttpResult } from '../https/types';
-import type { TaskSpec } from '../sim/jobs';
+import type { JobStart } from '../sim/jobs';
 import type { JobErrorSpec, JobRec, OperationRec } from '../state/world';
+
+export type { JobStart };
 import type { AsrScope } from './scope';
 
-export interface JobStart {
-  scenarioName: string;
-  friendlyName: string;
-  targetObjectId: string;
-  targetObjectName: string;
-  targetInstanceType: string;
-  tasks: TaskSpec[];
-  effect: { kind: string; args: Record<string, string> };
-  affectedObjectDetails?: Record<string, string>;
-  failure?: { atTask: number; error: JobErrorSpec };
-}
 
 export function faultFailure(fault: FaultRuleState | undefined, taskCount: number): { atTask: number; error: JobErrorSpec } | undefined {
   if (!fault || fault.action.kind !== 'failJob') return undefined;
