@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
-import type { FaultRule } from '../faults/rules';
+import type { FaultRule, FaultRuleState } from '../faults/rules';
 import type { RequestLogEntry } from './log';
 
 export interface AdminCall {
@@ -97,6 +97,10 @@ export class EmulatorAdminClient {
   }
   addFaults(rules: FaultRule[], seed?: number): Promise<{ rules: Array<FaultRule & { id: string }> }> {
     return this.ok('POST', 'faults', { rules, ...(seed !== undefined ? { seed } : {}) });
+  }
+  /** The rules with how often each matched and fired. */
+  async faults(): Promise<FaultRuleState[]> {
+    return ((await this.ok('GET', 'faults')) as { rules: FaultRuleState[] }).rules;
   }
   clearFaults(): Promise<unknown> {
     return this.ok('DELETE', 'faults');

@@ -161,8 +161,17 @@ export class ArmRouter {
         ...(jobFault ? { jobFault } : {}),
         count: (resource: string, label?: string) => core.counters.inc(route.operationId, resource, label),
       };
-      if (jobFault) out.fault = jobFault;
-      const result = await route.handler(actx);
+      let result: HttpResult;
+      try {
+        result = await route.handler(actx);
+      } catch (e) {
+        if (jobFault) core.faults.refund(jobFault);
+        throw e;
+      }
+      // A failJob rule is for the job an accepted request starts: a refused request (say, a
+      // recovery point that rolled over) leaves it armed for the next one.
+      if (jobFault && result.status >= 300) core.faults.refund(jobFault);
+      else if (jobFault) out.fault = jobFault;
       const rate = (ctx as { rateHeaders?: Record<string, string> }).rateHeaders;
       if (rate) result.headers = { ...rate, ...(result.headers ?? {}) };
       out.result = result;

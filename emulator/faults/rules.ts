@@ -129,6 +129,11 @@ export class FaultInjector {
     }
     return undefined;
   }
+
+  /** Gives back a firing that had no effect (a failJob rule met a request that started no job). */
+  refund(rule: FaultRuleState): void {
+    rule.fired = Math.max(0, rule.fired - 1);
+  }
 }
 
 function matches(m: FaultMatch | undefined, req: FaultRequest): boolean {

@@ -78,6 +78,10 @@ describe('faults on demand', () => {
     const { storageId } = await tenantResources(c, 'nw-rg', { storage: 'nwfaults01', vnet: 'nw-vnet', vault: 'nw-vault' });
     await emu.admin.addFaults([{ id: 'policy-fails', match: { operationId: 'ReplicationPolicies_Create' }, action: { kind: 'failJob', code: '539', message: 'The replication policy could not be created.', possibleCauses: 'Transient service error.', recommendedAction: 'Retry.' }, times: 1 }]);
     const input = { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', recoveryPointHistoryDuration: 12, applicationConsistentSnapshotFrequencyInHours: 0, replicationInterval: 900, storageAccounts: [storageId] } } } as never;
+    // A request refused before any job starts does not use the rule up.
+    const refused = { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', recoveryPointHistoryDuration: 12, applicationConsistentSnapshotFrequencyInHours: 0, replicationInterval: 900, storageAccounts: [`${storageId}-missing`] } } } as never;
+    await expect(c.asr.replicationPolicies.beginCreateAndWait('nw-vault', 'nw-rg', 'flaky', refused, POLL)).rejects.toMatchObject({ statusCode: 400 });
+    expect((await emu.admin.faults()).find((r) => r.id === 'policy-fails')?.fired).toBe(0);
     await expect(c.asr.replicationPolicies.beginCreateAndWait('nw-vault', 'nw-rg', 'flaky', input, POLL)).rejects.toThrow(/539/);
     const job = (await collect(c.asr.replicationJobs.list('nw-vault', 'nw-rg'))).find((j) => j.properties?.scenarioName === 'AddProtectionProfile');
     expect(job?.properties?.state).toBe('Failed');
