@@ -13,7 +13,8 @@ import { formatResults, runDoctor, type CheckResult } from './doctor';
 import { startOnboarding, workflowUiUrl } from './onboarding';
 import { collectDrills, failoverInputFromPlan, renderDrillReport, startFailover } from './failover';
 import { cleanupUpdate, type DrillRecord } from '../domain/failover';
-import { collectStatus, renderStatus } from './status';
+import { collectStatus } from './status';
+import { watchStatus } from './watch';
 import { loadTemporalSettings } from './temporal-config';
 
 export interface DemoOptions {
@@ -82,19 +83,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       admin.close();
     }
 
-    print('\n== Progress');
-    let last = '';
-    for (;;) {
-      const statuses = await collectStatus(client, { uiUrl: (id) => workflowUiUrl(stack.temporal.uiUrl, settings.namespace, id) });
-      const text = renderStatus(statuses.map(({ uiUrl: _ui, ...s }) => s));
-      if (text !== last) {
-        print(`${text}\n`);
-        last = text;
-      }
-      if (statuses.length > 0 && statuses.every((s) => s.status !== 'RUNNING')) break;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-    const failed = (await collectStatus(client)).filter((s) => s.status !== 'COMPLETED');
+    print('\n== Progress (what `asrflow status --watch` shows)');
+    // Earlier output (doctor, links) stays on screen: changes are printed, not redrawn.
+    const watched = await watchStatus({ collect: () => collectStatus(client), intervalMs: 1_000, tty: false, json: false, write: (text) => print(text) });
+    const failed = watched.statuses.filter((s) => s.status !== 'COMPLETED');
     if (failed.length > 0) {
       print(`demo: ${failed.map((f) => `${f.workflowId} ${f.status}`).join(', ')}`);
       return 1;

@@ -1,5 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { startLocalStack } from '../devstack/local-stack';
 import { startDevServer } from '../devstack/temporal-server';
 import { runDemo } from './demo';
 import { EXIT, ExitCode } from './exit-codes';
@@ -39,6 +41,52 @@ export function registerDevCommands(program: Command): void {
       await server.stop();
     });
 
+  dev
+    .command('up')
+    .description('Run the whole local stack until Ctrl-C: Temporal dev server (UI), the HTTPS Azure emulator and a worker, all on 127.0.0.1; writes the environment the CLI needs to a file.')
+    .option('--port <port>', 'Temporal gRPC port (0 = any free port)', '7233')
+    .option('--ui-port <port>', 'Temporal Web UI port (0 = any free port)', '8233')
+    .option('--speed <x>', 'emulator speed: simulated seconds per real second', '60')
+    .option('--data-dir <dir>', 'state folder (emulator certificates, vault credentials files, the env file); Temporal keeps its state in memory', path.join(DEFAULT_DATA_DIR, 'dev'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example:',
+        '  $ asrflow dev up                                   # in one terminal',
+        '  $ set -a; . .asrflow/dev/env; set +a               # in another: the stack\'s settings',
+        '  $ asrflow doctor --plan examples/multitenant-vmm.yaml',
+        '  $ asrflow onboard examples/multitenant-vmm.yaml --watch',
+        '  $ asrflow emulator install-provider --data-dir .asrflow/dev/emulator --vmm vmm01.fabrikam.local \\',
+        '        --credentials .asrflow/dev/credentials/<file>.VaultCredentials   # play the operator',
+      ].join('\n'),
+    )
+    .action(async (opts: { port: string; uiPort: string; speed: string; dataDir: string }) => {
+      const speed = parseSpeed(opts.speed);
+      const port = parsePort(opts.port, '--port');
+      const uiPort = parsePort(opts.uiPort, '--ui-port');
+      const stack = await startLocalStack({ dataDir: opts.dataDir, temporalPort: port, uiPort, speed, log: (line) => console.error(line) });
+      try {
+        // The file carries the emulator's demo app secrets (valid nowhere else), so it is the
+        // operator's alone and its values are not echoed.
+        mkdirSync(opts.dataDir, { recursive: true });
+        const envFile = path.join(opts.dataDir, 'env');
+        const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
+        writeFileSync(envFile, `${Object.entries(stack.env).map(([key, value]) => `${key}=${quote(value)}`).join('\n')}\n`, { mode: 0o600 });
+        console.log(JSON.stringify({ temporalAddress: stack.temporal.address, namespace: stack.temporal.namespace, uiUrl: stack.temporal.uiUrl ?? null, armEndpoint: stack.emulator.armEndpoint, emulatorDataDir: stack.emulator.dataDir, envFile }));
+        console.error(
+          [
+            `Local stack ready. Temporal ${stack.temporal.address}${stack.temporal.uiUrl ? `, UI ${stack.temporal.uiUrl}` : ''}; Azure emulator ${stack.emulator.armEndpoint} (×${speed}); one worker.`,
+            `In another shell: set -a; . ${envFile}; set +a   — then asrflow doctor / onboard / status / failover work against it.`,
+            'Ctrl-C stops everything.',
+          ].join('\n'),
+        );
+        await waitForInterrupt();
+      } finally {
+        await stack.stop();
+      }
+    });
+
   program
     .command('demo')
     .description('The main job on the embedded default: local Temporal (UI), the Azure emulator and a worker; onboards the example multitenant plan, plays the Provider installation and shows progress. Stays up until Ctrl-C.')
@@ -49,11 +97,7 @@ export function registerDevCommands(program: Command): void {
     .option('--data-dir <dir>', 'state folder (emulator certificates, vault credentials files)', path.join(DEFAULT_DATA_DIR, 'demo'))
     .addHelpText('after', '\nExample:\n  $ npm run demo             # stays up; open the UI link it prints\n  $ npm run demo -- --exit   # for CI')
     .action(async (opts: { exit?: boolean; port: string; uiPort: string; speed: string; dataDir: string }) => {
-      const speed = Number(opts.speed);
-      if (!(speed > 0)) {
-        console.error(`asrflow: --speed must be a positive number: got '${opts.speed}'`);
-        throw new ExitCode(EXIT.badInput);
-      }
+      const speed = parseSpeed(opts.speed);
       const code = await runDemo({
         exit: Boolean(opts.exit),
         port: parsePort(opts.port, '--port'),
@@ -65,6 +109,15 @@ export function registerDevCommands(program: Command): void {
       });
       if (code !== 0) throw new ExitCode(code);
     });
+}
+
+function parseSpeed(value: string): number {
+  const speed = Number(value);
+  if (!(speed > 0)) {
+    console.error(`asrflow: --speed must be a positive number: got '${value}'`);
+    throw new ExitCode(EXIT.badInput);
+  }
+  return speed;
 }
 
 function parsePort(value: string, flag: string): number {

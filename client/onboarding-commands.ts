@@ -6,19 +6,47 @@ import { workflowIds } from '../domain/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
 import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
 import { startOnboarding } from './onboarding';
-import { collectStatus, renderStatus } from './status';
+import { collectStatus, renderStatus, statusOfWorkflows } from './status';
+import { watchExitCode, watchStatus } from './watch';
 
+/** Colours, bars and in-place redraws only for a person at a terminal (NO_COLOR or a pipe: plain text). */
+export function onTerminal(): boolean {
+  return Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb' && !process.env.NO_COLOR;
+}
 
+function parseInterval(value: string): number {
+  const seconds = Number(value);
+  if (!(seconds >= 0.1 && seconds <= 3600)) {
+    console.error(`asrflow: --interval must be a number of seconds between 0.1 and 3600: got '${value}'`);
+    throw new ExitCode(EXIT.badInput);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** Ctrl-C while watching ends the watch, not the workflows. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return controller.signal;
+}
 
 export function registerOnboardingCommands(program: Command): void {
   connectionOptions(
     program
       .command('onboard <plan>')
       .description('Start (or join) the onboarding workflows of a plan: one per tenant, plus the shared vault in scenario 1. Returns at once.')
-      .option('--json', 'print the result as JSON'),
+      .option('--json', 'print the result as JSON (with --watch: one JSON line per change)')
+      .option('--watch', 'then follow the workflows until they end (Ctrl-C stops watching, not the workflows)')
+      .option('--interval <seconds>', 'how often --watch looks', '2'),
   )
-    .addHelpText('after', '\nExamples:\n  $ asrflow onboard examples/multitenant-vmm.yaml\n  $ asrflow onboard plan.yaml --json | jq -r \'.[].workflowId\'')
-    .action(async (file: string, opts: ConnectionFlags & { json?: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ asrflow onboard examples/multitenant-vmm.yaml\n  $ asrflow onboard plan.yaml --watch          # live progress until every workflow ends\n  $ asrflow onboard plan.yaml --json | jq -r \'.[].workflowId\'',
+    )
+    .action(async (file: string, opts: ConnectionFlags & { json?: boolean; watch?: boolean; interval: string }) => {
+      const intervalMs = parseInterval(opts.interval);
       let plan;
       try {
         ({ plan } = loadPlan(path.resolve(file)));
@@ -34,12 +62,24 @@ export function registerOnboardingCommands(program: Command): void {
         const started = await startOnboarding(client, plan, settings.taskQueue);
         const withUi = started.map((s) => ({ ...s, uiUrl: uiUrl(settings, s.workflowId) }));
         if (opts.json) {
-          console.log(JSON.stringify(withUi, null, 2));
-          return;
+          console.log(opts.watch ? JSON.stringify({ started: withUi }) : JSON.stringify(withUi, null, 2));
+        } else {
+          const words = { started: 'started', restarted: 'started again (the last run failed)', running: 'already running — joined', completed: 'already completed — not redone' };
+          for (const s of withUi) console.log(`${s.workflowId}: ${words[s.outcome]}${s.uiUrl ? `\n  ${s.uiUrl}` : ''}`);
+          if (!opts.watch) console.log(`Follow with: asrflow status${plan.tenants.length === 1 ? ` --tenant ${plan.tenants[0]?.name}` : ''} --watch`);
         }
-        const words = { started: 'started', restarted: 'started again (the last run failed)', running: 'already running — joined', completed: 'already completed — not redone' };
-        for (const s of withUi) console.log(`${s.workflowId}: ${words[s.outcome]}${s.uiUrl ? `\n  ${s.uiUrl}` : ''}`);
-        console.log(`Follow with: asrflow status${plan.tenants.length === 1 ? ` --tenant ${plan.tenants[0]?.name}` : ''}`);
+        if (!opts.watch) return;
+        const ids = started.map((s) => s.workflowId);
+        const result = await watchStatus({
+          collect: () => statusOfWorkflows(client, ids, { uiUrl: (id) => uiUrl(settings, id) }),
+          intervalMs,
+          tty: onTerminal(),
+          json: Boolean(opts.json),
+          write: (text) => process.stdout.write(text),
+          signal: interruptSignal(),
+        });
+        const code = watchExitCode(result);
+        if (code !== 0) throw new ExitCode(code);
       });
     });
 
@@ -48,13 +88,23 @@ export function registerOnboardingCommands(program: Command): void {
       .command('status')
       .description('Show each onboarding: steps, per-VM replication, and what the operator must do next.')
       .option('--tenant <name>', 'only this tenant')
-      .option('--json', 'print the result as JSON'),
+      .option('--json', 'print the result as JSON (with --watch: one JSON line per change)')
+      .option('--watch', 'keep showing it until every shown workflow has ended (Ctrl-C stops watching)')
+      .option('--interval <seconds>', 'how often --watch looks', '2'),
   )
-    .addHelpText('after', '\nExamples:\n  $ asrflow status\n  $ asrflow status --tenant contoso --json')
-    .action(async (opts: ConnectionFlags & { tenant?: string; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ asrflow status\n  $ asrflow status --tenant contoso --watch\n  $ asrflow status --tenant contoso --json | jq \'.[].progress.operatorAction\'')
+    .action(async (opts: ConnectionFlags & { tenant?: string; json?: boolean; watch?: boolean; interval: string }) => {
+      const intervalMs = parseInterval(opts.interval);
       await withClient(opts, async (client, settings) => {
-        const statuses = await collectStatus(client, { tenant: opts.tenant, uiUrl: (id) => uiUrl(settings, id) });
-        console.log(opts.json ? JSON.stringify(statuses, null, 2) : renderStatus(statuses));
+        const collect = () => collectStatus(client, { ...(opts.tenant ? { tenant: opts.tenant } : {}), uiUrl: (id) => uiUrl(settings, id) });
+        if (!opts.watch) {
+          const statuses = await collect();
+          console.log(opts.json ? JSON.stringify(statuses, null, 2) : renderStatus(statuses, { tty: onTerminal() }));
+          return;
+        }
+        const result = await watchStatus({ collect, intervalMs, tty: onTerminal(), json: Boolean(opts.json), write: (text) => process.stdout.write(text), signal: interruptSignal() });
+        const code = watchExitCode(result);
+        if (code !== 0) throw new ExitCode(code);
       });
     });
 

@@ -1,3 +1,4 @@
+import { styleText } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { progressQuery, type Progress } from '../domain/progress';
 import { AsrKind, AsrTenant } from '../domain/search-attributes';
@@ -14,49 +15,114 @@ export interface WorkflowStatus {
   uiUrl?: string;
 }
 
-/** Finds asrflow's onboarding workflows through visibility and asks each for its progress. */
-export async function collectStatus(client: Client, options: { tenant?: string; uiUrl?: (id: string) => string | undefined } = {}): Promise<WorkflowStatus[]> {
+export interface StatusOptions {
+  tenant?: string;
+  uiUrl?: (id: string) => string | undefined;
+}
+
+/** Finds asrflow's onboarding and failover workflows through visibility and asks each for its progress. */
+export async function collectStatus(client: Client, options: StatusOptions = {}): Promise<WorkflowStatus[]> {
   const filters = [`AsrKind IN ('shared-vault', 'tenant-onboarding', 'failover')`];
   if (options.tenant) filters.push(`AsrTenant = '${options.tenant.replace(/'/g, "''")}'`);
   const out: WorkflowStatus[] = [];
   for await (const execution of client.workflow.list({ query: filters.join(' AND ') })) {
-    const kind = execution.typedSearchAttributes.get(AsrKind) ?? '';
-    const tenant = execution.typedSearchAttributes.get(AsrTenant);
     if (out.some((o) => o.workflowId === execution.workflowId)) continue; // newest run only
-    const entry: WorkflowStatus = { workflowId: execution.workflowId, kind, ...(tenant ? { tenant } : {}), status: execution.status.name };
-    const ui = options.uiUrl?.(execution.workflowId);
-    if (ui) entry.uiUrl = ui;
-    try {
-      entry.progress = await client.workflow.getHandle(execution.workflowId, execution.runId).query(progressQuery);
-    } catch (error) {
-      entry.note = `progress unavailable: ${errorMessage(error)}`;
-    }
-    out.push(entry);
+    const tenant = execution.typedSearchAttributes.get(AsrTenant);
+    out.push(
+      await withProgress(client, {
+        workflowId: execution.workflowId,
+        runId: execution.runId,
+        kind: execution.typedSearchAttributes.get(AsrKind) ?? '',
+        ...(tenant ? { tenant } : {}),
+        status: execution.status.name,
+      }, options),
+    );
   }
-  return out.sort((a, b) => (a.kind === b.kind ? (a.tenant ?? '').localeCompare(b.tenant ?? '') : a.kind === 'shared-vault' ? -1 : 1));
+  return sortStatuses(out);
 }
 
-function bar(percent: number, width = 20): string {
+/**
+ * The status of known workflows, by id. Visibility lags a start by a moment, so a watch that
+ * just started its workflows asks them directly.
+ */
+export async function statusOfWorkflows(client: Client, workflowIds: readonly string[], options: StatusOptions = {}): Promise<WorkflowStatus[]> {
+  const out: WorkflowStatus[] = [];
+  for (const workflowId of workflowIds) {
+    try {
+      const description = await client.workflow.getHandle(workflowId).describe();
+      const tenant = description.typedSearchAttributes.get(AsrTenant);
+      out.push(
+        await withProgress(client, { workflowId, runId: description.runId, kind: description.typedSearchAttributes.get(AsrKind) ?? '', ...(tenant ? { tenant } : {}), status: description.status.name }, options),
+      );
+    } catch (error) {
+      out.push({ workflowId, kind: '', status: 'UNKNOWN', note: `not found: ${errorMessage(error)}` });
+    }
+  }
+  return sortStatuses(out);
+}
+
+async function withProgress(client: Client, found: Omit<WorkflowStatus, 'progress' | 'note' | 'uiUrl'> & { runId: string }, options: StatusOptions): Promise<WorkflowStatus> {
+  const { runId, ...entry } = found;
+  const status: WorkflowStatus = { ...entry };
+  const ui = options.uiUrl?.(entry.workflowId);
+  if (ui) status.uiUrl = ui;
+  try {
+    status.progress = await client.workflow.getHandle(entry.workflowId, runId).query(progressQuery);
+  } catch (error) {
+    status.note = `progress unavailable: ${errorMessage(error)}`;
+  }
+  return status;
+}
+
+const KIND_ORDER = ['shared-vault', 'tenant-onboarding', 'failover'];
+function sortStatuses(statuses: WorkflowStatus[]): WorkflowStatus[] {
+  const rank = (kind: string) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
+  return statuses.sort((a, b) => rank(a.kind) - rank(b.kind) || (a.tenant ?? '').localeCompare(b.tenant ?? '') || a.workflowId.localeCompare(b.workflowId));
+}
+
+/** True once no shown workflow runs any more. */
+export function allEnded(statuses: readonly WorkflowStatus[]): boolean {
+  return statuses.length > 0 && statuses.every((s) => s.status !== 'RUNNING' && s.status !== 'UNKNOWN');
+}
+
+export interface RenderOptions {
+  /** ANSI colours and drawn progress bars: for a terminal only; pipes and files get plain text. */
+  tty?: boolean;
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+function bar(percent: number, paint: (style: Style, text: string) => string, tty: boolean, width = 20): string {
+  const pct = `${percent.toFixed(0).padStart(3)} %`;
+  if (!tty) return pct;
   const filled = Math.max(0, Math.min(width, Math.round((percent / 100) * width)));
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent.toFixed(0).padStart(3)} %`;
+  return `${paint(percent >= 100 ? 'green' : 'cyan', '█'.repeat(filled))}${paint('dim', '░'.repeat(width - filled))} ${pct}`;
 }
 
-const ICON: Record<string, string> = { pending: ' ', running: '>', 'waiting-for-operator': '!', done: '✓', skipped: '-' };
+const ICON: Record<string, string> = { pending: ' ', running: '>', 'waiting-for-operator': '!', done: '✓', skipped: '-', abandoned: 'x' };
+const STEP_STYLE: Record<string, Style> = { pending: 'dim', running: 'cyan', 'waiting-for-operator': 'yellow', done: 'green', skipped: 'dim', abandoned: 'red' };
+const STATUS_STYLE: Record<string, Style> = { RUNNING: 'cyan', COMPLETED: 'green', FAILED: 'red', TERMINATED: 'red', TIMED_OUT: 'red', CANCELLED: 'yellow' };
 
-export function renderStatus(statuses: WorkflowStatus[]): string {
-  if (statuses.length === 0) return 'No asrflow onboarding workflows found. Start one with: asrflow onboard PLAN';
+export function renderStatus(statuses: WorkflowStatus[], options: RenderOptions = {}): string {
+  if (statuses.length === 0) return 'No asrflow workflows found. Start one with: asrflow onboard PLAN';
+  const tty = options.tty ?? false;
+  // Whether to colour is decided by the caller (onTerminal), which also knows about pipes and NO_COLOR.
+  const paint = (style: Style, text: string) => (tty ? styleText(style, text, { validateStream: false }) : text);
   const lines: string[] = [];
   for (const s of statuses) {
     const title = s.kind === 'shared-vault' ? `shared vault (${s.workflowId})` : s.kind === 'failover' ? `failover of ${s.progress?.vm ?? '?'} (${s.workflowId})` : `tenant ${s.tenant ?? '?'} (${s.workflowId})`;
-    lines.push(`${title}: ${s.status}${s.progress ? `, stage ${s.progress.stage}` : ''}`);
+    lines.push(`${paint('bold', title)}: ${paint(STATUS_STYLE[s.status] ?? 'reset', s.status)}${s.progress ? `, stage ${s.progress.stage}` : ''}`);
     if (s.uiUrl) lines.push(`  UI: ${s.uiUrl}`);
-    if (s.note) lines.push(`  ${s.note}`);
-    for (const step of s.progress?.steps ?? []) lines.push(`  [${ICON[step.state] ?? '?'}] ${step.title}${step.state === 'waiting-for-operator' ? ' — WAITING FOR OPERATOR' : ''}`);
-    for (const vm of s.progress?.vms ?? []) {
-      const pct = vm.state === 'protected' ? bar(100) : vm.replicationPercent !== undefined ? bar(vm.replicationPercent) : '';
-      lines.push(`    ${vm.name.padEnd(16)} ${vm.state.padEnd(14)} ${pct}${vm.reason ? ` ${vm.reason}` : ''}`);
+    if (s.note) lines.push(`  ${paint('yellow', s.note)}`);
+    for (const step of s.progress?.steps ?? []) {
+      const line = `  [${ICON[step.state] ?? '?'}] ${step.title}${step.state === 'waiting-for-operator' ? ' — WAITING FOR OPERATOR' : ''}`;
+      lines.push(paint(STEP_STYLE[step.state] ?? 'reset', line));
     }
-    if (s.progress?.operatorAction) lines.push(`  NEXT: ${s.progress.operatorAction}`);
+    for (const vm of s.progress?.vms ?? []) {
+      const pct = vm.state === 'protected' ? bar(100, paint, tty) : vm.replicationPercent !== undefined ? bar(vm.replicationPercent, paint, tty) : '';
+      lines.push(`    ${vm.name.padEnd(16)} ${vm.state.padEnd(20)} ${pct}${vm.reason ? ` ${vm.reason}` : ''}`.trimEnd());
+    }
+    if (s.progress?.operatorAction) lines.push(paint('yellow', `  NEXT: ${s.progress.operatorAction}`));
   }
   return lines.join('\n');
 }
