@@ -59,6 +59,10 @@ Connection settings come from the standard TEMPORAL_* variables or a Temporal CL
     .option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
     .option('--task-queue <name>', 'task queue (default: ASRFLOW_TASK_QUEUE or asrflow)')
     .option('--metrics <host:port>', 'serve Prometheus metrics here (default: ASRFLOW_METRICS_ADDRESS, off)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ TEMPORAL_ADDRESS=127.0.0.1:7233 asrflow worker\n  $ TEMPORAL_PROFILE=prod asrflow worker --metrics 127.0.0.1:9464   # a Temporal CLI profile; Prometheus on :9464',
+    )
     .action(async (opts: { address?: string; namespace?: string; taskQueue?: string; metrics?: string }) => {
       await runWorker({ ...opts, metricsAddress: opts.metrics });
     });

@@ -221,7 +221,14 @@ export function registerFailoverCommands(program: Command): void {
         .requiredOption('--vm <name>', 'the VM')
         .option('--step <name>', 'the waiting step (default: the one that waits)')
         .option('--reason <text>', 'why, for the record'),
-    ).action((opts: FailoverFlags & { step?: string; reason?: string }) => decide(action, opts));
+    )
+      .addHelpText(
+        'after',
+        action === 'retry'
+          ? '\nExample:\n  $ asrflow status --tenant litware        # read the job\'s possible causes and recommended action\n  $ asrflow failover retry --tenant litware --vm erp01'
+          : "\nExample:\n  $ asrflow failover abandon --tenant litware --vm erp01 --reason 'drill postponed: test VNet out of addresses'",
+      )
+      .action((opts: FailoverFlags & { step?: string; reason?: string }) => decide(action, opts));
   }
 
   connectionOptions(
