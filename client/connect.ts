@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { operatorDecisionUpdate, progressQuery, type OperatorDecision } from '../domain/progress';
 import { EXIT, ExitCode } from './exit-codes';
 import { workflowUiUrl } from './onboarding';
+import { ensureSearchAttributes } from './search-attributes';
 import { loadTemporalSettings, type TemporalSettings } from './temporal-config';
 
 /** The Temporal flags every workflow command takes; TEMPORAL_* settings fill what is not given. */
@@ -20,10 +21,17 @@ export function connectionOptions(command: Command): Command {
 }
 
 /** Runs `fn` with a connected client and closes the connection whatever happens. */
-export async function withClient<T>(flags: ConnectionFlags, fn: (client: Client, settings: TemporalSettings) => Promise<T>): Promise<T> {
+export async function withClient<T>(flags: ConnectionFlags, fn: (client: Client, settings: TemporalSettings) => Promise<T>, options: { startsWorkflows?: boolean } = {}): Promise<T> {
   const settings = loadTemporalSettings(process.env, flags);
   const connection = await Connection.connect(settings.connectionOptions);
   try {
+    if (options.startsWorkflows) {
+      const attributes = await ensureSearchAttributes(connection, settings.namespace);
+      if (!attributes.ok) {
+        console.error(`asrflow: ${attributes.problem}`);
+        throw new ExitCode(EXIT.failure);
+      }
+    }
     return await fn(new Client({ connection, namespace: settings.namespace }), settings);
   } finally {
     await connection.close();

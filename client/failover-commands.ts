@@ -153,7 +153,7 @@ async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void>
       throw new ExitCode(EXIT.failure);
     }
     if (record && record.outcome !== 'running' && record.outcome !== 'succeeded') throw new ExitCode(EXIT.failure);
-  });
+  }, { startsWorkflows: true });
 }
 
 async function cleanup(opts: FailoverFlags): Promise<void> {

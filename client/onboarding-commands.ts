@@ -80,7 +80,7 @@ export function registerOnboardingCommands(program: Command): void {
         });
         const code = watchExitCode(result);
         if (code !== 0) throw new ExitCode(code);
-      });
+      }, { startsWorkflows: true });
     });
 
   connectionOptions(

@@ -1,4 +1,3 @@
-import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
@@ -17,8 +16,13 @@ export interface SearchAttributeStatus {
   wrongType: string[];
 }
 
+/** What both the client's and the worker's connection offer. */
+export interface OperatorConnection {
+  operatorService: temporal.api.operatorservice.v1.OperatorService;
+}
+
 /** Compares the server's custom search attributes with the ones asrflow writes. */
-export async function checkSearchAttributes(connection: Connection, namespace: string): Promise<SearchAttributeStatus> {
+export async function checkSearchAttributes(connection: OperatorConnection, namespace: string): Promise<SearchAttributeStatus> {
   const response = await connection.operatorService.listSearchAttributes({ namespace });
   const present = response.customAttributes ?? {};
   const missing: string[] = [];
@@ -36,7 +40,7 @@ export async function checkSearchAttributes(connection: Connection, namespace: s
  * asrflow did not start (self-hosted, Docker Compose) needs once. Temporal Cloud refuses this
  * call; there they are added in the Cloud UI or with tcld.
  */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string[]> {
   const { missing, wrongType } = await checkSearchAttributes(connection, namespace);
   if (wrongType.length > 0) {
     throw new Error(`search attributes ${wrongType.join(', ')} exist on namespace '${namespace}' with another type; remove them or use another namespace`);
@@ -49,4 +53,26 @@ export async function registerSearchAttributes(connection: Connection, namespace
   }
   await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
   return missing;
+}
+
+export type EnsureOutcome = { ok: true; added: string[] } | { ok: false; problem: string };
+
+/**
+ * Makes sure the namespace has asrflow's search attributes, registering missing ones: what the
+ * worker does at start and what a command does before it starts a workflow, so no server that
+ * asrflow meets needs a manual step. Where the server refuses (Temporal Cloud, a locked-down
+ * cluster) it says what to do instead of failing obscurely at the first workflow start.
+ */
+export async function ensureSearchAttributes(connection: OperatorConnection, namespace: string): Promise<EnsureOutcome> {
+  try {
+    return { ok: true, added: await registerSearchAttributes(connection, namespace) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      problem:
+        `cannot register asrflow's search attributes (${ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')}, Keyword) on namespace '${namespace}': ${message}. ` +
+        `Fix: have an admin run 'asrflow temporal register-search-attributes' (self-hosted) or add them in the Temporal Cloud UI / with tcld.`,
+    };
+  }
 }

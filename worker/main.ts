@@ -1,4 +1,5 @@
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { ensureSearchAttributes } from '../client/search-attributes';
 import { loadTemporalSettings } from '../client/temporal-config';
 import { createLogger, TemporalPinoLogger } from './logging';
 import { createWorker } from './create-worker';
@@ -28,6 +29,10 @@ export async function runWorker(options: WorkerCommandOptions = {}): Promise<voi
   });
   const settings = loadTemporalSettings(process.env, options);
   const { worker, connection } = await createWorker({ settings, logger });
+  // Workflows cannot start without the search attributes; a worker is what every deployment runs.
+  const attributes = await ensureSearchAttributes(connection, settings.namespace);
+  if (!attributes.ok) logger.warn(attributes.problem);
+  else if (attributes.added.length > 0) logger.info({ namespace: settings.namespace, added: attributes.added }, 'registered search attributes');
   logger.info({ temporal: settings.describe(), metrics: metricsAddress ?? 'off' }, 'worker started');
   try {
     await worker.run();

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkSearchAttributes } from '../../client/search-attributes';
+import { spawnWorker } from '../../devstack/worker-process';
+import { AsrTenant } from '../../domain/search-attributes';
+import { workflowIds } from '../../domain/workflow-ids';
+import { eventually, repoRoot, runCli } from '../support/cli';
+
+// A server asrflow did not start has no custom search attributes. The worker registers them at
+// start, and a command that starts workflows does so before it starts one, so no deployment
+// needs a manual step before the first onboarding.
+describe('search attributes on a server asrflow meets', () => {
+  let connection: Connection;
+  const bareNamespace = async () => {
+    const namespace = `bare-${randomUUID()}`;
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    await eventually(async () => ((await connection.workflowService.describeNamespace({ namespace })) ? true : undefined), `namespace ${namespace}`);
+    expect((await checkSearchAttributes(connection, namespace)).missing).toContain('AsrTenant');
+    return namespace;
+  };
+
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+  });
+  afterAll(async () => {
+    await connection?.close();
+  });
+
+  it('onboard registers them before starting, and the workflow carries them', async () => {
+    const namespace = await bareNamespace();
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, ASRFLOW_TASK_QUEUE: `no-worker-${randomUUID()}`, ASRFLOW_SECRET_LITWARE: 'unused-here' };
+    const result = await runCli(['onboard', path.join(repoRoot, 'examples', 'dedicated-vmm.yaml'), '--json'], env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(await checkSearchAttributes(connection, namespace)).toEqual({ missing: [], wrongType: [] });
+    const handle = new Client({ connection, namespace }).workflow.getHandle(workflowIds.tenantOnboarding('litware'));
+    expect((await handle.describe()).typedSearchAttributes.get(AsrTenant)).toBe('litware');
+    await handle.terminate('test done');
+  });
+
+  it('a worker registers them at start', async () => {
+    const namespace = await bareNamespace();
+    const output: string[] = [];
+    const worker = spawnWorker({ TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, ASRFLOW_TASK_QUEUE: `sa-${randomUUID()}` }, { onOutput: (line) => output.push(line) });
+    try {
+      await eventually(async () => ((await checkSearchAttributes(connection, namespace)).missing.length === 0 ? true : undefined), 'the worker to register the search attributes', 60_000, 250, async () => output.join('\n'));
+      expect(output.join('\n')).toContain('registered search attributes');
+    } finally {
+      expect(await worker.stop()).toBe(0);
+    }
+  });
+});
