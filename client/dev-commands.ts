@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startLocalStack } from '../devstack/local-stack';
+import { PortInUseError } from '../devstack/free-port';
 import { startDevServer } from '../devstack/temporal-server';
 import { runDemo } from './demo';
 import { EXIT, ExitCode } from './exit-codes';
@@ -34,7 +35,7 @@ export function registerDevCommands(program: Command): void {
     .action(async (opts: { port: string; uiPort: string; headless?: boolean; dataDir: string; inMemory?: boolean }) => {
       const port = parsePort(opts.port, '--port');
       const uiPort = opts.headless ? false : parsePort(opts.uiPort, '--ui-port');
-      const server = await startDevServer({ port, uiPort, dataDir: opts.inMemory ? undefined : opts.dataDir });
+      const server = await badPortIsBadInput(() => startDevServer({ port, uiPort, dataDir: opts.inMemory ? undefined : opts.dataDir }));
       console.log(JSON.stringify({ address: server.address, namespace: server.namespace, uiUrl: server.uiUrl ?? null, dbFile: server.dbFile ?? null }));
       console.error(`Temporal dev server ready on ${server.address}${server.uiUrl ? ` — UI ${server.uiUrl}` : ''}. Ctrl-C to stop.`);
       await waitForInterrupt();
@@ -65,7 +66,7 @@ export function registerDevCommands(program: Command): void {
       const speed = parseSpeed(opts.speed);
       const port = parsePort(opts.port, '--port');
       const uiPort = parsePort(opts.uiPort, '--ui-port');
-      const stack = await startLocalStack({ dataDir: opts.dataDir, temporalPort: port, uiPort, speed, log: (line) => console.error(line) });
+      const stack = await badPortIsBadInput(() => startLocalStack({ dataDir: opts.dataDir, temporalPort: port, uiPort, speed, log: (line) => console.error(line) }));
       try {
         // The file carries the emulator's demo app secrets (valid nowhere else), so it is the
         // operator's alone and its values are not echoed.
@@ -98,7 +99,7 @@ export function registerDevCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ npm run demo             # stays up; open the UI link it prints\n  $ npm run demo -- --exit   # for CI')
     .action(async (opts: { exit?: boolean; port: string; uiPort: string; speed: string; dataDir: string }) => {
       const speed = parseSpeed(opts.speed);
-      const code = await runDemo({
+      const code = await badPortIsBadInput(() => runDemo({
         exit: Boolean(opts.exit),
         port: parsePort(opts.port, '--port'),
         uiPort: parsePort(opts.uiPort, '--ui-port'),
@@ -106,9 +107,20 @@ export function registerDevCommands(program: Command): void {
         dataDir: opts.dataDir,
         print: (text) => console.log(text),
         waitForInterrupt,
-      });
+      }));
       if (code !== 0) throw new ExitCode(code);
     });
+}
+
+/** A port the user chose that is taken is their input to change: exit 2 with the fix. */
+async function badPortIsBadInput<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!(error instanceof PortInUseError)) throw error;
+    console.error(`asrflow: ${error.message}`);
+    throw new ExitCode(EXIT.badInput);
+  }
 }
 
 function parseSpeed(value: string): number {

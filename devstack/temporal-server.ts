@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeFlags } from '../domain/search-attributes';
 import { DEFAULT_NAMESPACE } from '../domain/defaults';
-import { freePort } from './free-port';
+import { assertPortFree, freePort } from './free-port';
 import { locateTemporalBinary } from './temporal-binary';
 
 export interface DevServerOptions {
@@ -59,6 +59,8 @@ class DevServerExitedError extends Error {}
 async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const binary = options.binary ?? locateTemporalBinary();
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  if (options.port) await assertPortFree(options.port, '--port');
+  if (options.uiPort) await assertPortFree(options.uiPort, '--ui-port');
   const port = options.port || (await freePort());
   const uiPort = options.uiPort === false ? undefined : options.uiPort || (await freePort());
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--http-port', String(await freePort()), '--metrics-port', String(await freePort()), '--log-level', 'warn'];
@@ -94,9 +96,12 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   exited.catch(() => undefined);
 
   const address = `${HOST}:${port}`;
+  // A server that died must also end the readiness polling, or it keeps the process alive.
+  const giveUp = new AbortController();
   try {
-    await Promise.race([waitUntilServing(address, namespace, options.readyTimeoutMs ?? 60_000), exited]);
+    await Promise.race([waitUntilServing(address, namespace, options.readyTimeoutMs ?? 60_000, giveUp.signal), exited]);
   } catch (error) {
+    giveUp.abort();
     await stopChild(child);
     throw error;
   }
@@ -110,10 +115,10 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   };
 }
 
-async function waitUntilServing(address: string, namespace: string, timeoutMs: number): Promise<void> {
+async function waitUntilServing(address: string, namespace: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal.aborted) {
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2_000 });
       try {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '../../emulator';
@@ -92,6 +93,23 @@ describe('asrflow onboard/status --watch', () => {
 });
 
 describe('asrflow dev up', () => {
+  it('names a taken port and the fix, exits 2, and leaves nothing running', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-dev-up-'));
+    try {
+      const result = await runCli(['dev', 'up', '--port', String(port), '--ui-port', '0', '--data-dir', dir], {});
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is in use`);
+      expect(result.stderr).toContain('choose another with --port N (0 = any free port)');
+      expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    } finally {
+      holder.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs the local stack, writes its environment 0600, passes doctor, and stops on Ctrl-C', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-dev-up-'));
     const child = spawn(process.execPath, [cliEntry, 'dev', 'up', '--port', '0', '--ui-port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
