@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { SharedVaultInput } from '../workflows/shared-vault';
-import type { Plan } from '../domain/plan/types';
+import type { Plan, TenantPlan } from '../domain/plan/types';
 import type { TenantOnboardingInput, VaultTarget } from '../domain/onboarding';
 import { AsrKind, AsrScenario, AsrTenant } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
@@ -22,6 +22,8 @@ export interface OnboardingStart {
   tenant?: string;
   args: [SharedVaultInput] | [TenantOnboardingInput];
   summary: string;
+  /** What the plan asked for, as the Temporal UI shows under "Details" (Markdown). */
+  details: string;
 }
 
 /** The workflows a plan asks for, with deterministic ids. Pure, so it is easy to test. */
@@ -44,6 +46,11 @@ export function plannedWorkflows(plan: Plan): OnboardingStart[] {
       kind: 'shared-vault',
       args: [{ target: shared, vmmServer: p.vmmServer }],
       summary: `Shared vault ${p.vault} and VMM ${p.vmmServer}`,
+      details: [
+        `- **Vault** ${p.vault} in ${p.resourceGroup}, ${p.region}`,
+        `- **Subscription** ${p.subscriptionId} (tenant ${p.tenantId})`,
+        `- **VMM server** ${p.vmmServer}, shared by ${plan.tenants.map((t) => t.name).join(', ')}`,
+      ].join('\n'),
     });
   }
   for (const tenant of plan.tenants) {
@@ -54,9 +61,22 @@ export function plannedWorkflows(plan: Plan): OnboardingStart[] {
       tenant: tenant.name,
       args: [{ scenario: plan.scenario, tenant, ...(shared ? { sharedVault: shared } : {}) }],
       summary: `Onboard ${tenant.name} (${plan.scenario})`,
+      details: tenantDetails(tenant, plan.scenario),
     });
   }
   return starts;
+}
+
+function tenantDetails(tenant: TenantPlan, scenario: Plan['scenario']): string {
+  const vms = tenant.vms.include === 'all' ? `all of cloud ${tenant.vmm.cloud}${tenant.vms.exclude.length ? ` except ${tenant.vms.exclude.join(', ')}` : ''}` : tenant.vms.include.map((v) => v.name).join(', ');
+  const p = tenant.policy;
+  return [
+    `- **Subscription** ${tenant.subscriptionId} (tenant ${tenant.tenantId}), region ${tenant.region}`,
+    `- **Vault** ${tenant.vault.name}${scenario === 'multitenant-vmm' ? ' (shared)' : ''}; storage ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`,
+    `- **VMM** ${tenant.vmm.server}, cloud ${tenant.vmm.cloud}, VM network ${tenant.vmm.vmNetwork}`,
+    `- **VMs** ${vms}`,
+    `- **Policy** every ${p.replicationInterval} s, ${p.recoveryPointHistoryHours} h of recovery points, app-consistent every ${p.appConsistentFrequencyHours} h`,
+  ].join('\n');
 }
 
 /**
@@ -80,6 +100,7 @@ export async function startOnboarding(client: Client, plan: Plan, taskQueue: str
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       staticSummary: start.summary,
+      staticDetails: start.details,
       typedSearchAttributes: [
         { key: AsrKind, value: start.kind },
         { key: AsrScenario, value: plan.scenario },

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { EmulatorAdminClient } from './admin/client';
 import { EstateError } from './estate/load';
 import { loadFaultFile } from './faults/rules';
-import { ADMIN_TOKEN_FILE, startEmulator, type StartOptions } from './index';
+import { ADMIN_TOKEN_FILE, DEFAULT_HOST, startEmulator, type StartOptions } from './index';
 
 export const DEFAULT_DATA_DIR = path.join('.asrflow', 'emulator');
 
@@ -22,6 +23,14 @@ function positiveNumber(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
   return n;
+}
+
+// A certificate name is a DNS name (letters, digits, hyphens, dots) or an IP address.
+function certName(v: string, previous: string[]): string[] {
+  if (isIP(v) === 0 && !/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(v)) {
+    throw new InvalidArgumentError(`expected a DNS name or an IP address, got '${v}'`);
+  }
+  return [...previous, v];
 }
 
 function port(v: string): number {
@@ -71,8 +80,10 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
 
   emulator
     .command('start')
-    .description('start the emulator over HTTPS on 127.0.0.1; prints one JSON line with its endpoints, runs until interrupted')
+    .description('start the emulator over HTTPS (on 127.0.0.1 unless --host says otherwise); prints one JSON line with its endpoints, runs until interrupted')
     .option('--port <n>', 'port (0 = any free port)', port, 0)
+    .option('--host <address>', 'listen address (0.0.0.0 to be reachable from other containers)', DEFAULT_HOST)
+    .option('--cert-name <name>', 'extra DNS name or IP for the TLS certificate (repeatable); the first is also the host in the URLs the emulator hands out', certName, [])
     .option('--estate <file>', 'estate YAML (default: examples/estate.yaml)')
     .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 60)
     .option('--data-dir <dir>', 'certificates, signing key, admin token, state', DEFAULT_DATA_DIR)
@@ -80,8 +91,8 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
     .option('--seed <n>', 'seed of the fault generator', positiveNumber)
     .option('--no-throttling', 'turn off ARM request throttling')
     .option('--persist', 'load state from <data-dir>/state.json at start and save it at exit')
-    .action(async (o: { port: number; estate?: string; speed: number; dataDir: string; faults?: string; seed?: number; throttling: boolean; persist?: boolean }, cmd: Command) => {
-      const options: StartOptions = { port: o.port, speed: o.speed, dataDir: o.dataDir, throttling: o.throttling, ...(o.persist ? { persist: true } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+    .action(async (o: { port: number; host: string; certName: string[]; estate?: string; speed: number; dataDir: string; faults?: string; seed?: number; throttling: boolean; persist?: boolean }, cmd: Command) => {
+      const options: StartOptions = { port: o.port, host: o.host, certNames: o.certName, speed: o.speed, dataDir: o.dataDir, throttling: o.throttling, ...(o.persist ? { persist: true } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
       if (o.estate) options.estate = o.estate;
       try {
         if (o.faults) options.faults = loadFaultFile(o.faults);
@@ -94,6 +105,7 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
       } catch (e) {
         if (e instanceof EstateError) cmd.error(e.message, { exitCode: 2, code: 'asrflow.emulator.estate' });
         if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') cmd.error(`port ${o.port} is in use: choose another with --port, or 0 for any free port`, { exitCode: 2, code: 'asrflow.emulator.port' });
+        if ((e as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') cmd.error(`cannot listen on ${o.host}: no such address on this machine. Fix: use 127.0.0.1, 0.0.0.0 or an address of this host with --host`, { exitCode: 2, code: 'asrflow.emulator.host' });
         throw e;
       }
       io.out(
@@ -239,4 +251,23 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
       }
     },
   );
+
+  for (const [path, lines] of Object.entries(EXAMPLES)) {
+    const [group, name] = path.split(' ');
+    const parent = group === 'admin' ? admin : emulator;
+    parent.commands.find((c) => c.name() === (name ?? group))?.addHelpText('after', `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}`);
+  }
 }
+
+const EXAMPLES: Record<string, string[]> = {
+  start: ['asrflow emulator start --speed 600   # ×600: a 9-minute job takes a second', 'asrflow emulator start --faults faults.yaml --seed 7 --port 8443'],
+  'install-provider': ['asrflow emulator install-provider --vmm vmm01.fabrikam.local --credentials .asrflow/credentials/fabrikam-asr-westeurope.VaultCredentials'],
+  'upgrade-provider': ['asrflow emulator upgrade-provider --vmm vmm-litware.litware.local --version 5.1.2250.0'],
+  'admin state': ['asrflow emulator admin state | jq \'.world.vaults | keys\''],
+  'admin estate': ['asrflow emulator admin estate | jq \'.azureVms\''],
+  'admin counters': ['asrflow emulator admin counters | jq \'.ReplicationProtectedItems_Create\'   # each VM enabled once?'],
+  'admin reset': ['asrflow emulator admin reset'],
+  'admin requests': ['asrflow emulator admin requests --since 0 | jq \'.entries[] | select(.status >= 400)\''],
+  'admin time': ['asrflow emulator admin time --speed 3600', 'asrflow emulator admin time --advance 86400   # a day later: recovery points roll, vault credentials expire'],
+  'admin faults': ['asrflow emulator admin faults add faults.yaml', 'asrflow emulator admin faults clear'],
+};

@@ -37,7 +37,14 @@ export { EmulatorAdminClient } from './admin/client';
 export interface StartOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  host?: '127.0.0.1';
+  /** Listen address (default 127.0.0.1); 0.0.0.0 when other containers must reach it. */
+  host?: string;
+  /**
+   * Extra names for the TLS certificate, beside 127.0.0.1 and localhost. The first one is also
+   * the host name in the URLs the emulator hands out (endpoints, operation and paging links),
+   * because clients follow those links and must reach the same server under a verified name.
+   */
+  certNames?: string[];
   /** YAML file path or an estate object; default examples/estate.yaml. */
   estate?: string | Estate;
   /** Simulated seconds per real second (default 60). */
@@ -87,12 +94,32 @@ export interface EmulatorInfo {
 
 export const INFO_FILE = 'emulator.json';
 export const ADMIN_TOKEN_FILE = 'admin-token';
+export const DEFAULT_HOST = '127.0.0.1';
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+function certificateHosts(host: string, certNames: string[]): string[] {
+  const hosts = ['127.0.0.1', 'localhost', ...certNames];
+  // A specific listen address is one clients may dial directly; a wildcard is never dialled.
+  if (!WILDCARD_HOSTS.has(host)) hosts.push(host.replace(/^\[|\]$/g, ''));
+  return [...new Set(hosts)];
+}
+
+function advertisedHost(host: string, certNames: string[]): string {
+  return certNames[0] ?? (WILDCARD_HOSTS.has(host) ? DEFAULT_HOST : host);
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
 
 export async function startEmulator(options: StartOptions = {}): Promise<EmulatorHandle> {
   const dataDir = path.resolve(options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'asrflow-emulator-')));
   mkdirSync(dataDir, { recursive: true });
   const estate: Estate = typeof options.estate === 'object' ? options.estate : loadEstateFile(options.estate ?? defaultEstatePath());
-  const tls = ensureTlsMaterial(dataDir);
+  const host = options.host ?? DEFAULT_HOST;
+  const certNames = options.certNames ?? [];
+  const tls = ensureTlsMaterial(dataDir, certificateHosts(host, certNames));
   const tokens = new TokenService(dataDir, options.tokenLifetimeSeconds ?? 3599);
   const throttling: ThrottlingConfig =
     options.throttling === false ? { ...DEFAULT_THROTTLING, enabled: false } : options.throttling === true || options.throttling === undefined ? DEFAULT_THROTTLING : { ...DEFAULT_THROTTLING, ...options.throttling };
@@ -164,13 +191,12 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
   };
 
   const server = createHttpsServer(tls, dispatch);
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const origin = `https://${host}:${port}`;
+  const origin = `https://${urlHost(advertisedHost(host, certNames))}:${port}`;
   core.origin = origin;
 
   writeFileSync(path.join(dataDir, ADMIN_TOKEN_FILE), adminToken + '\n', { mode: 0o600 });

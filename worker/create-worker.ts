@@ -19,6 +19,13 @@ export interface WorkerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * How long in-flight activities get after SIGINT/SIGTERM before they are cancelled. Process
+ * supervisors must wait longer than this before they kill the worker (docker-compose.yml's
+ * stop_grace_period; test/deploy checks the two together).
+ */
+export const SHUTDOWN_GRACE_TIME = '30s';
+
 export interface RunningWorker {
   worker: Worker;
   connection: NativeConnection;
@@ -49,7 +56,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
       // A directory: resolved to index.ts under vitest/tsx and to index.js once compiled.
       workflowsPath: path.join(__dirname, '..', 'workflows'),
       activities: createActivities(deps),
-      shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+      shutdownGraceTime: options.shutdownGraceTime ?? SHUTDOWN_GRACE_TIME,
       identity,
     });
     return { worker, connection };

@@ -210,8 +210,20 @@ function selectVms(tenant: TenantPlan, items: ProtectableVm[], vms: Map<string, 
 }
 
 function details(steps: StepRunner, tenant: TenantPlan, vms: Map<string, VmProgress>): string {
-  const rows = [...vms.values()].map((v) => `| ${v.name} | ${v.state} | ${v.replicationPercent !== undefined ? `${v.replicationPercent.toFixed(0)} %` : ''} | ${v.reason ?? ''} |`);
-  const table = rows.length ? ['', '| VM | state | replication | note |', '|---|---|---|---|', ...rows] : [];
   const action = steps.operatorAction ? ['', `**Next for the operator:** ${steps.operatorAction}`] : [];
-  return renderDetails(`Onboarding ${tenant.name}`, steps.steps, [...action, ...table]);
+  return renderDetails(`Onboarding ${tenant.name}`, steps.steps, [...action, ...vmTable([...vms.values()])]);
+}
+
+/**
+ * The VMs as a fixed-width block with drawn bars: the Temporal UI renders Markdown tables
+ * without cell padding, which runs the columns together.
+ */
+function vmTable(vms: VmProgress[]): string[] {
+  if (vms.length === 0) return [];
+  const bar = (pct: number) => `${'█'.repeat(Math.round(pct / 5))}${'░'.repeat(20 - Math.round(pct / 5))} ${pct.toFixed(0)} %`;
+  const rows = vms.map((v) => [v.name, v.state, v.replicationPercent !== undefined ? bar(Math.max(0, Math.min(100, v.replicationPercent))) : '', v.reason ?? '']);
+  const header = ['VM', 'state', 'replication', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return ['', '```', line(header), ...rows.map(line), '```'];
 }

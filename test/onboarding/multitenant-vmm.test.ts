@@ -43,6 +43,12 @@ describe('onboarding tenants onto a shared VMM (multitenant)', () => {
       return p.operatorAction?.includes('.VaultCredentials') ? p : undefined;
     }, 'the shared vault to ask for the Provider installation');
     const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(vaultProgress.operatorAction ?? '')?.[1] as string;
+    // The UI's "Details" says what the plan asked for.
+    const description = await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).describe();
+    expect(await description.staticSummary()).toBe('Onboard contoso (multitenant-vmm)');
+    const details = await description.staticDetails();
+    expect(details).toContain(`**Subscription** ${plan.tenants[0]?.subscriptionId}`);
+    expect(details).toMatch(/\*\*VMs\*\* web01, web02, sql01|\*\*VMs\*\* all of cloud/);
     // Tenants wait for the shared registration meanwhile, saying so.
     const tenantWaiting = await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).query(progressQuery);
     expect(['resource-group', 'storage-account', 'virtual-network', 'test-network', 'shared-registration']).toContain(tenantWaiting.stage);

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../client/cli';
+import { runCli } from '../support/cli';
+
+/** Every runnable command of the program, with its full name and help text. */
+function leafCommands(): Array<{ name: string; help: string }> {
+  const out: Array<{ name: string; help: string }> = [];
+  const walk = (command: Command, prefix: string) => {
+    const name = `${prefix} ${command.name()}`.trim();
+    if (command.commands.length === 0) {
+      let help = '';
+      command.configureOutput({ writeOut: (text) => (help += text), writeErr: (text) => (help += text) });
+      command.outputHelp();
+      out.push({ name, help });
+    }
+    for (const sub of command.commands) if (sub.name() !== 'help') walk(sub, name);
+  };
+  walk(buildProgram(), '');
+  return out;
+}
+
+describe('asrflow --help', () => {
+  it('shows at least one runnable example on every command', () => {
+    const commands = leafCommands();
+    expect(commands.length).toBeGreaterThan(30);
+    const without = commands.filter((c) => !/\nExamples?:\n {2}\$ (\S+=\S+ )*(asrflow|npm run) /.test(c.help)).map((c) => c.name);
+    expect(without).toEqual([]);
+  });
+
+  it('answers --help and --version from the built CLI with exit 0, and an unknown command with exit 2', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: asrflow');
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const unknown = await runCli(['onbaord']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'onbaord'/);
+  });
+});
