@@ -39,17 +39,18 @@ export function registerOnboardingCommands(program: Command): void {
       .description('Start (or join) the onboarding workflows of a plan: one per tenant, plus the shared vault in scenario 1. Returns at once.')
       .option('--json', 'print the result as JSON (with --watch: one JSON line per change)')
       .option('--watch', 'then follow the workflows until they end (Ctrl-C stops watching, not the workflows)')
+      .option('--no-check-credentials', "don't check that the plan's secret variables and files exist here (when only the worker has them)")
       .option('--interval <seconds>', 'how often --watch looks', '2'),
   )
     .addHelpText(
       'after',
       '\nExamples:\n  $ asrflow onboard examples/multitenant-vmm.yaml\n  $ asrflow onboard plan.yaml --watch          # live progress until every workflow ends\n  $ asrflow onboard plan.yaml --json | jq -r \'.[].workflowId\'',
     )
-    .action(async (file: string, opts: ConnectionFlags & { json?: boolean; watch?: boolean; interval: string }) => {
+    .action(async (file: string, opts: ConnectionFlags & { json?: boolean; watch?: boolean; interval: string; checkCredentials: boolean }) => {
       const intervalMs = parseInterval(opts.interval);
       let plan;
       try {
-        ({ plan } = loadPlan(path.resolve(file)));
+        ({ plan } = loadPlan(path.resolve(file), { checkCredentials: opts.checkCredentials }));
       } catch (error) {
         if (error instanceof PlanError) {
           console.error(formatPlanErrors([...error.errors, ...error.warnings]));

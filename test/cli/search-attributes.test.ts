@@ -31,8 +31,14 @@ describe('search attributes on a server asrflow meets', () => {
 
   it('onboard registers them before starting, and the workflow carries them', async () => {
     const namespace = await bareNamespace();
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, ASRFLOW_TASK_QUEUE: `no-worker-${randomUUID()}`, ASRFLOW_SECRET_LITWARE: 'unused-here' };
-    const result = await runCli(['onboard', path.join(repoRoot, 'examples', 'dedicated-vmm.yaml'), '--json'], env);
+    // The secrets live with the worker only, as in the Docker Compose stack: onboard says so, and
+    // --no-check-credentials is the way on from such a host.
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, ASRFLOW_TASK_QUEUE: `no-worker-${randomUUID()}`, ASRFLOW_SECRET_LITWARE: '' };
+    const plan = path.join(repoRoot, 'examples', 'dedicated-vmm.yaml');
+    const refused = await runCli(['onboard', plan], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('ASRFLOW_SECRET_LITWARE');
+    const result = await runCli(['onboard', plan, '--json', '--no-check-credentials'], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(await checkSearchAttributes(connection, namespace)).toEqual({ missing: [], wrongType: [] });
