@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { EmulatorAdminClient } from '../emulator';
-import { startLocalStack } from '../devstack/local-stack';
+import { startLocalStack, writeEnvFile } from '../devstack/local-stack';
 import { loadPlan } from '../domain/plan/load';
 import { packageRoot } from '../domain/package-root';
 import { progressQuery } from '../domain/progress';
@@ -111,7 +111,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`\n== Drill report\n${renderDrillReport(await collectDrills(client))}`);
     if (stack.temporal.uiUrl) print(`Temporal UI: ${stack.temporal.uiUrl}/namespaces/${settings.namespace}/workflows?query=${encodeURIComponent("AsrKind = 'tenant-onboarding'")}`);
     if (!options.exit) {
-      print('The stack stays up for exploring (asrflow status / failover with the environment above); Ctrl-C to stop.');
+      const envFile = writeEnvFile(stack.env, options.dataDir);
+      print(
+        [
+          'The stack stays up for exploring; Ctrl-C stops it. In another shell:',
+          `  set -a; . ${path.relative(process.cwd(), envFile) || envFile}; set +a`,
+          '  node bin/asrflow.js status --watch',
+          `  node bin/asrflow.js failover test --tenant northwind --vm app01 --plan ${path.relative(process.cwd(), planFile)}`,
+        ].join('\n'),
+      );
       await options.waitForInterrupt();
     }
     return 0;

@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startLocalStack } from '../devstack/local-stack';
+import { startLocalStack, writeEnvFile } from '../devstack/local-stack';
 import { PortInUseError } from '../devstack/free-port';
 import { startDevServer } from '../devstack/temporal-server';
 import { runDemo } from './demo';
@@ -68,12 +67,7 @@ export function registerDevCommands(program: Command): void {
       const uiPort = parsePort(opts.uiPort, '--ui-port');
       const stack = await badPortIsBadInput(() => startLocalStack({ dataDir: opts.dataDir, temporalPort: port, uiPort, speed, log: (line) => console.error(line) }));
       try {
-        // The file carries the emulator's demo app secrets (valid nowhere else), so it is the
-        // operator's alone and its values are not echoed.
-        mkdirSync(opts.dataDir, { recursive: true });
-        const envFile = path.join(opts.dataDir, 'env');
-        const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
-        writeFileSync(envFile, `${Object.entries(stack.env).map(([key, value]) => `${key}=${quote(value)}`).join('\n')}\n`, { mode: 0o600 });
+        const envFile = writeEnvFile(stack.env, opts.dataDir);
         console.log(JSON.stringify({ temporalAddress: stack.temporal.address, namespace: stack.temporal.namespace, uiUrl: stack.temporal.uiUrl ?? null, armEndpoint: stack.emulator.armEndpoint, emulatorDataDir: stack.emulator.dataDir, envFile }));
         console.error(
           [

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import { demoSecrets } from './demo-secrets';
@@ -75,4 +76,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await temporal.stop();
     },
   };
+}
+
+/**
+ * Writes the stack's environment as a shell file (`set -a; . FILE; set +a`) for a CLI in another
+ * shell. It carries the emulator's demo app secrets, valid nowhere else, so it is the
+ * operator's alone (0600) and its values are never echoed.
+ */
+export function writeEnvFile(env: Record<string, string>, dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.resolve(dataDir, 'env');
+  const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
+  writeFileSync(file, `${Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`).join('\n')}\n`, { mode: 0o600 });
+  return file;
 }
