@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../emulator/index';
 import { eventually, repoRoot, runCli } from '../support/cli';
-import { createTestNamespace } from '../support/stack';
+import { createTestNamespace, workerEnv } from '../support/stack';
 import { argv, environmentOf, loadCompose, COMPOSE_FILE, mountsOf } from './compose-model';
 import { dockerIgnore, parseDockerfile, replayDockerfile, type ReplayResult } from './dockerfile-replay';
 
@@ -140,14 +140,7 @@ describe('the Dockerfile replayed outside Docker', () => {
       const namespace = await createTestNamespace(connection);
       const taskQueue = `dockerfile-${randomUUID()}`;
       emulator = await startEmulator({ port: 0, dataDir: path.join(workDir, 'emulator') });
-      const shared = {
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_NAMESPACE: namespace,
-        ASRFLOW_TASK_QUEUE: taskQueue,
-        ASRFLOW_ARM_ENDPOINT: emulator.armEndpoint,
-        ASRFLOW_AUTHORITY_HOST: emulator.authorityHost,
-        ASRFLOW_CA_FILE: emulator.caCertPath,
-      };
+      const shared = workerEnv(namespace, taskQueue, emulator);
       // The image's environment, with its absolute paths mapped into the replayed root.
       const imageEnv = Object.fromEntries(Object.entries(image.env).map(([k, v]) => [k, v.startsWith('/') ? path.join(image.root, v) : v]));
       const [program = '', ...entryArgs] = [...image.entrypoint, ...image.cmd];

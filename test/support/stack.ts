@@ -25,6 +25,18 @@ export async function createTestNamespace(connection: Connection): Promise<strin
   return namespace;
 }
 
+/** What a worker or CLI needs to reach the run's Temporal server (one namespace and queue) and an emulator. */
+export function workerEnv(namespace: string, taskQueue: string, emulator: Pick<EmulatorHandle, 'armEndpoint' | 'authorityHost' | 'caCertPath'>): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: namespace,
+    ASRFLOW_TASK_QUEUE: taskQueue,
+    ASRFLOW_ARM_ENDPOINT: emulator.armEndpoint,
+    ASRFLOW_AUTHORITY_HOST: emulator.authorityHost,
+    ASRFLOW_CA_FILE: emulator.caCertPath,
+  };
+}
+
 export interface TestStack {
   emulator: EmulatorHandle;
   client: Client;
@@ -51,12 +63,7 @@ export async function startTestStack(options: StartOptions = {}): Promise<TestSt
   // same example plan would meet; a namespace of their own keeps them apart.
   const namespace = await createTestNamespace(connection);
   const env: Record<string, string> = {
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: namespace,
-    ASRFLOW_TASK_QUEUE: taskQueue,
-    ASRFLOW_ARM_ENDPOINT: emulator.armEndpoint,
-    ASRFLOW_AUTHORITY_HOST: emulator.authorityHost,
-    ASRFLOW_CA_FILE: emulator.caCertPath,
+    ...workerEnv(namespace, taskQueue, emulator),
     ASRFLOW_CREDENTIALS_DIR: path.join(dir, 'credentials'),
     ASRFLOW_REGISTRATION_POLL_MS: '250',
     ASRFLOW_REPLICATION_POLL_MS: '250',
