@@ -104,6 +104,9 @@ async function main(): Promise<void> {
       enableProtectionLroPollsPerVm: Number((lroPolls.length / VMS).toFixed(1)),
       armReadsPerVmPerHourOfWait: Number((perHour(reads) / VMS).toFixed(2)),
       listCallsPerHourOfWait: Number(perHour(waitEntries.length).toFixed(0)),
+      // Answers ARM throttled (429) over the whole run: the worker's request budget should keep this at 0.
+      throttledResponses: entries.filter((e) => e.status === 429).length,
+      armRequests: entries.filter((e) => e.subscriptionId).length,
       historyEvents: { tenantWorkflow: parent, vmWorkflows: children, perVm: Number(((parent + children) / VMS).toFixed(1)) },
     }, null, 2));
   } finally {

@@ -1,5 +1,6 @@
 import type { Agent } from 'node:https';
 import type { TokenCredential } from '@azure/core-auth';
+import type { Pipeline } from '@azure/core-rest-pipeline';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
 import { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
@@ -7,6 +8,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { StorageManagementClient } from '@azure/arm-storage';
 import type { Principal } from '../../domain/onboarding';
 import { resolveCredential } from './credentials';
+import { budgetFromEnv, RequestBudget, requestBudgetPolicy } from './request-budget';
 
 /** Where Azure is: the real cloud or the emulator, told apart by configuration only. */
 export interface AzureTarget {
@@ -28,12 +30,16 @@ const DEFAULT_AUDIENCE = 'https://management.azure.com/';
 export class AzureClientFactory {
   private readonly credentials = new Map<string, TokenCredential>();
   private readonly clients = new Map<string, unknown>();
+  /** One budget per worker process, shared by every client and activity (request-budget.ts). */
+  readonly budget: RequestBudget;
 
   constructor(
     readonly target: AzureTarget,
     private readonly env: NodeJS.ProcessEnv = process.env,
-    private readonly options_: { tokenMaxRetries?: number } = {},
-  ) {}
+    private readonly options_: { tokenMaxRetries?: number; budget?: RequestBudget } = {},
+  ) {
+    this.budget = options_.budget ?? new RequestBudget(budgetFromEnv(env));
+  }
 
   credential(principal: Principal): TokenCredential {
     const key = `${principal.tenantId}|${JSON.stringify(principal.credential)}`;
@@ -68,6 +74,9 @@ export class AzureClientFactory {
     let client = this.clients.get(key) as T | undefined;
     if (!client) {
       client = make(this.credential(principal));
+      // After signing: a request spends the budget when it is ready to go, not before it waited
+      // for its token (which would release a crowd at once when the token arrives).
+      (client as { pipeline: Pipeline }).pipeline.addPolicy(requestBudgetPolicy(this.budget), { afterPhase: 'Sign' });
       this.clients.set(key, client);
     }
     return client;

@@ -48,6 +48,16 @@ export function retryAfterSeconds(error: AzureLikeError, now = Date.now()): numb
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/**
+ * The wait before retrying a throttled call: Retry-After, plus up to half of it again (at least
+ * a second) at random. Many VMs throttled by the same bucket would otherwise all come back in the
+ * same second and be throttled together again.
+ */
+export function throttledRetryDelayMs(retryAfter: number, random: () => number = Math.random): number {
+  const base = Math.max(1, retryAfter) * 1000;
+  return Math.round(base + random() * Math.max(1000, base / 2));
+}
+
 /** Turns whatever an Azure SDK call threw into one of asrflow's failure types. */
 export function classifyAzureError(error: unknown, doing: string): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
@@ -65,7 +75,7 @@ export function classifyAzureError(error: unknown, doing: string): ApplicationFa
       message,
       type: FailureType.Throttled,
       details: [details],
-      ...(wait !== undefined ? { nextRetryDelay: `${Math.max(1, wait)}s` } : {}),
+      ...(wait !== undefined ? { nextRetryDelay: throttledRetryDelayMs(wait) } : {}),
     });
   }
   if (status === undefined || status >= 500 || status === 408 || TRANSIENT_NETWORK_CODES.has(e.code ?? '')) {

@@ -1,7 +1,7 @@
 import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { classifyAzureError, FailureType, retryAfterSeconds } from '../../activities/azure/failures';
+import { classifyAzureError, FailureType, retryAfterSeconds, throttledRetryDelayMs } from '../../activities/azure/failures';
 import { compareVersions, MIN_PROVIDER_VERSION } from '../../domain/onboarding';
 
 function restError(statusCode: number | undefined, code: string, headers: Record<string, string> = {}, message = 'boom'): RestError {
@@ -18,7 +18,15 @@ describe('classifying Azure errors', () => {
     const failure = classifyAzureError(restError(429, 'SubscriptionRequestsThrottled', { 'retry-after': '17' }), 'list items');
     expect(failure.type).toBe(FailureType.Throttled);
     expect(failure.nonRetryable).toBe(false);
-    expect(failure.nextRetryDelay).toBe('17s');
+    // Retry-After, plus a random spread so throttled VMs do not all return in the same second.
+    expect(failure.nextRetryDelay).toBeGreaterThanOrEqual(17_000);
+    expect(failure.nextRetryDelay).toBeLessThanOrEqual(17_000 + 8_500);
+    expect(throttledRetryDelayMs(17, () => 0)).toBe(17_000);
+    expect(throttledRetryDelayMs(17, () => 0.999)).toBe(25_492);
+    expect(throttledRetryDelayMs(1, () => 0.5)).toBe(1_500);
+    expect(throttledRetryDelayMs(0, () => 0)).toBe(1_000);
+    const spread = new Set(Array.from({ length: 50 }, () => throttledRetryDelayMs(1)));
+    expect(spread.size).toBeGreaterThan(10);
     expect(failure.message).toBe('list items: boom');
   });
 
