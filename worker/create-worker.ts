@@ -7,6 +7,7 @@ import type { TemporalSettings } from '../client/temporal-config';
 import { packageVersion } from '../domain/package-root';
 import { AzureClientFactory } from '../activities/azure/clients';
 import { loadAzureTarget } from '../activities/azure/target';
+import { VAULT_CREDENTIALS_VALIDITY_HOURS } from '../activities/onboarding/vault-credentials-file';
 
 export interface WorkerOptions {
   settings: TemporalSettings;
@@ -45,6 +46,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
     credentialsDir: path.resolve(env.ASRFLOW_CREDENTIALS_DIR ?? path.join('.asrflow', 'credentials')),
     registrationPollMs: positiveInt(env, 'ASRFLOW_REGISTRATION_POLL_MS', 60_000),
     replicationPollMs: positiveInt(env, 'ASRFLOW_REPLICATION_POLL_MS', 30_000),
+    vaultCredentialsHours: credentialsHours(env),
     ...options.deps,
   };
   const connection = await NativeConnection.connect(settings.connectionOptions);
@@ -64,6 +66,17 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
     await connection.close();
     throw error;
   }
+}
+
+/** ASRFLOW_VAULT_CREDENTIALS_HOURS: shorter-lived vault credentials files than ASR's 120 h, if wanted. */
+function credentialsHours(env: NodeJS.ProcessEnv): number {
+  const raw = env.ASRFLOW_VAULT_CREDENTIALS_HOURS;
+  if (raw === undefined || raw === '') return VAULT_CREDENTIALS_VALIDITY_HOURS;
+  const hours = Number(raw);
+  if (!(hours > 0 && hours <= VAULT_CREDENTIALS_VALIDITY_HOURS)) {
+    throw new Error(`ASRFLOW_VAULT_CREDENTIALS_HOURS must be a number of hours above 0 and at most ${VAULT_CREDENTIALS_VALIDITY_HOURS} (ASR's own validity): got '${raw}'`);
+  }
+  return hours;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

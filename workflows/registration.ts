@@ -3,8 +3,16 @@ import { compareVersions, MIN_PROVIDER_VERSION, type RegistrationResult, type Va
 import { longRunning, waiting } from './activity-options';
 import type { StepRunner } from './steps';
 
-/** Re-issue credentials this long before they expire, so a file in hand is always valid. */
+/**
+ * Re-issue credentials this long before they expire, so a file in hand is always valid: 6 hours
+ * of ASR's 120, or a twentieth of a shorter validity the worker was configured for.
+ */
 const REISSUE_MARGIN_MS = 6 * 3_600_000;
+function reissueAt(issued: { validFrom?: string; validTo: string }): number {
+  const to = Date.parse(issued.validTo);
+  const margin = issued.validFrom ? Math.min(REISSUE_MARGIN_MS, (to - Date.parse(issued.validFrom)) / 20) : REISSUE_MARGIN_MS;
+  return to - margin;
+}
 
 /**
  * The seed's manual step: a person installs the ASR Provider on the VMM server and registers it
@@ -15,16 +23,16 @@ const REISSUE_MARGIN_MS = 6 * 3_600_000;
 export async function registerVmmServer(steps: StepRunner, target: VaultTarget, vmmServer: string): Promise<RegistrationResult> {
   await steps.run('vault', `Create vault ${target.vault}`, () => longRunning.ensureVault(target));
   // Kept across operator retries: a file that is still valid is not issued again.
-  let issued: { file: string; validTo: string } | undefined;
+  let issued: { file: string; validFrom?: string; validTo: string } | undefined;
   let result = await steps.run('registration', `Register VMM server ${vmmServer}`, async () => {
     for (;;) {
-      if (!issued || Date.now() >= Date.parse(issued.validTo) - REISSUE_MARGIN_MS) issued = await longRunning.issueVaultCredentials(target);
+      if (!issued || Date.now() >= reissueAt(issued)) issued = await longRunning.issueVaultCredentials(target);
       steps.hint(
         'registration',
         `Install the Azure Site Recovery Provider (${MIN_PROVIDER_VERSION} or later) on ${vmmServer} and register it with the vault credentials file ${issued.file} ` +
           `(DRConfigurator.exe /r /Credentials <file> /vmmfriendlyname ${vmmServer} /startvmmservice). The file is valid until ${issued.validTo}; asrflow notices the registration by itself.`,
       );
-      const until = new Date(Date.parse(issued.validTo) - REISSUE_MARGIN_MS).toISOString();
+      const until = new Date(reissueAt(issued)).toISOString();
       const registered = await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date().toISOString(), until });
       if (registered) {
         steps.hint('registration', undefined);

@@ -14,10 +14,13 @@ export interface VaultActivityDeps {
   /** How often a registration wait looks at the vault. */
   registrationPollMs: number;
   now?: () => Date;
+  /** Validity of issued vault credentials files (default ASR's 120 h). */
+  vaultCredentialsHours?: number;
 }
 
 export interface IssuedCredentials {
   file: string;
+  validFrom?: string;
   validTo: string;
   thumbprint?: string;
 }
@@ -74,7 +77,7 @@ export function createVaultActivities(deps: VaultActivityDeps) {
       });
       const at = now();
       const certName = `${target.vault}${target.subscriptionId}-${at.getUTCMonth() + 1}-${at.getUTCDate()}-${at.getUTCFullYear()}-vaultcredentials`;
-      const cert = makeVaultCertificate(certName, at);
+      const cert = makeVaultCertificate(certName, at, deps.vaultCredentialsHours);
       const uploaded = await azureCall(`upload vault certificate to ${target.vault}`, () =>
         client.vaultCertificates.create(target.resourceGroup, target.vault, certName, { properties: { authType: 'AAD', certificate: Buffer.from(cert.certificateBase64, 'base64') } }),
       );
@@ -94,7 +97,7 @@ export function createVaultActivities(deps: VaultActivityDeps) {
         pfxBase64: cert.pfxBase64,
       });
       const file = writeSecretFile(deps.credentialsDir, vaultCredentialsFileName(target.vault, at), content);
-      return { file, validTo: cert.validTo.toISOString(), ...(props.thumbprint ? { thumbprint: props.thumbprint } : {}) };
+      return { file, validFrom: cert.validFrom.toISOString(), validTo: cert.validTo.toISOString(), ...(props.thumbprint ? { thumbprint: props.thumbprint } : {}) };
     },
 
     /**

@@ -54,9 +54,10 @@ export interface TestStack {
  * The whole real stack for one test file: the HTTPS emulator in this process, a real worker
  * process against the shared dev server on its own task queue, and a Temporal client.
  */
-export async function startTestStack(options: StartOptions = {}): Promise<TestStack> {
+export async function startTestStack(options: StartOptions & { workerEnv?: Record<string, string> } = {}): Promise<TestStack> {
+  const { workerEnv: extraEnv, ...emulatorOptions } = options;
   const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-stack-'));
-  const emulator = await startEmulator({ port: 0, speed: 3600, dataDir: path.join(dir, 'emulator'), ...options });
+  const emulator = await startEmulator({ port: 0, speed: 3600, dataDir: path.join(dir, 'emulator'), ...emulatorOptions });
   const taskQueue = `stack-${randomUUID()}`;
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   // Workflow ids are business keys (asrflow:onboard:litware), so two test files onboarding the
@@ -69,6 +70,7 @@ export async function startTestStack(options: StartOptions = {}): Promise<TestSt
     ASRFLOW_REPLICATION_POLL_MS: '250',
     ASRFLOW_LOG_LEVEL: 'warn',
     ...demoSecrets(),
+    ...extraEnv,
   };
   const workerOutput: string[] = [];
   const client = new Client({ connection, namespace });
