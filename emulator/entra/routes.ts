@@ -1,3 +1,4 @@
+import { decodeJwt, importX509, jwtVerify } from 'jose';
 import type { HttpResult, RequestContext } from '../https/types';
 import type { Directory } from './directory';
 import type { TokenService } from './tokens';
@@ -82,7 +83,7 @@ export async function handleEntra(ctx: RequestContext, deps: EntraDeps): Promise
   // Token endpoint: client-credentials grant only (what ClientSecretCredential does).
   if (ctx.method !== 'POST') return { status: 405, body: { error: 'method_not_allowed' } };
   const form = new URLSearchParams(ctx.rawBody.toString('utf8'));
-  let clientId = form.get('client_id') ?? '';
+  let clientId = form.get('client_id') ?? (form.get('client_assertion') ? subjectOf(form.get('client_assertion') ?? '') : '') ?? '';
   let secret = form.get('client_secret') ?? '';
   const basic = /^Basic (.+)$/i.exec(String(ctx.headers.authorization ?? ''));
   if (basic?.[1]) {
@@ -100,7 +101,15 @@ export async function handleEntra(ctx: RequestContext, deps: EntraDeps): Promise
   if (!app) {
     return aadError(400, 'unauthorized_client', 'AADSTS700016', `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. You may have sent your authentication request to the wrong tenant.`);
   }
-  if (secret === '' || secret !== app.secret) {
+  const assertion = form.get('client_assertion');
+  if (assertion) {
+    // Certificate credentials (private_key_jwt): a JWT the app signed with a certificate's key.
+    if (form.get('client_assertion_type') !== JWT_BEARER) {
+      return aadError(400, 'invalid_request', 'AADSTS50027', `client_assertion_type must be '${JWT_BEARER}'.`);
+    }
+    const problem = await verifyClientAssertion(assertion, app.certificates ?? [], app.clientId, `${host}${ctx.path}`);
+    if (problem) return aadError(401, 'invalid_client', problem.code, problem.message);
+  } else if (secret === '' || secret !== app.secret) {
     return aadError(401, 'invalid_client', 'AADSTS7000215', `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
   }
   const scope = form.get('scope') ?? (form.get('resource') ? `${form.get('resource')}/.default` : '');
@@ -120,4 +129,41 @@ export async function handleEntra(ctx: RequestContext, deps: EntraDeps): Promise
   });
   deps.onTokenIssued?.(tenantId, app.clientId);
   return { status: 200, headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token } };
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+function subjectOf(assertion: string): string | undefined {
+  try {
+    return decodeJwt(assertion).sub;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks a client assertion as Entra does: signed by the key of one of the app's certificates,
+ * issued by and about the app, for this token endpoint, and not expired. Returns what is wrong.
+ */
+async function verifyClientAssertion(assertion: string, certificates: string[], clientId: string, tokenEndpoint: string): Promise<{ code: string; message: string } | undefined> {
+  if (certificates.length === 0) {
+    return { code: 'AADSTS700027', message: `Client assertion failed signature validation: app '${clientId}' has no certificate credentials registered.` };
+  }
+  let lastError = '';
+  for (const pem of certificates) {
+    for (const alg of ['RS256', 'PS256']) {
+      try {
+        const key = await importX509(pem, alg);
+        const { payload } = await jwtVerify(assertion, key, { algorithms: [alg], issuer: clientId, subject: clientId, clockTolerance: 300 });
+        const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+        if (!audiences.some((a) => typeof a === 'string' && a.toLowerCase() === tokenEndpoint.toLowerCase())) {
+          return { code: 'AADSTS700016', message: `The client assertion's audience must be the token endpoint '${tokenEndpoint}'.` };
+        }
+        return undefined;
+      } catch (error) {
+        lastError = (error as Error).message;
+      }
+    }
+  }
+  return { code: 'AADSTS700027', message: `Client assertion failed signature validation: no certificate of app '${clientId}' verifies it (${lastError}).` };
 }

@@ -33,6 +33,10 @@ export const estateSchema = {
                 secret: { type: 'string', minLength: 8, fix: 'give the app a (fake) client secret of at least 8 characters' },
                 displayName: { type: 'string' },
                 consentedTenants: { type: 'array', items: guid },
+                certificates: {
+                  type: 'array',
+                  items: { type: 'string', pattern: '-----BEGIN CERTIFICATE-----', fix: 'paste the PEM of the public certificate (-----BEGIN CERTIFICATE----- …), not the private key' },
+                },
               },
             },
           },

@@ -5,6 +5,8 @@ export interface EstateApp {
   clientId: string;
   /** Fake secret checked by the token endpoint. Never logged. */
   secret: string;
+  /** Public certificates (PEM) the app may also sign its client assertions with (certificate credentials). */
+  certificates?: string[];
   displayName?: string;
   /** Other tenants this (multi-tenant) app was consented in, e.g. a partner's app in a customer tenant. */
   consentedTenants?: string[];
