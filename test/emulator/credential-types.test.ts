@@ -31,7 +31,7 @@ function certificatePair(): { certificatePem: string; bothPem: string } {
 // The plan's `clientCertificate` reference, end to end: the real ClientCertificateCredential
 // signs a client assertion, the emulator's Entra ID checks it against the app's registered
 // certificate, and ARM calls through the product's client factory carry the token.
-describe('certificate credentials (clientCertificate)', () => {
+describe('certificate and default credentials (clientCertificate, default)', () => {
   let emu: TestEmulator;
   let dir: string;
   const registered = certificatePair();
@@ -78,5 +78,21 @@ describe('certificate credentials (clientCertificate)', () => {
 
   it('refuses a certificate the app does not have, as Entra does', async () => {
     await expect(credentialFrom(certificatePair().bothPem).getToken(ARM_SCOPE)).rejects.toThrow(/AADSTS700027/);
+  });
+
+  it('the `default` reference (DefaultAzureCredential) uses the app named in the worker environment (EnvironmentCredential)', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AZURE_TENANT_ID: contoso.tenantId, AZURE_CLIENT_ID: contoso.clientId, AZURE_CLIENT_SECRET: contoso.clientSecret });
+    try {
+      const credential = resolveCredential({ type: 'default' }, contoso.tenantId, { authorityHost: emu.authorityHost, agent: trustingAgent(emu.caCertPath), env: process.env, maxRetries: 0 });
+      const token = await credential.getToken(ARM_SCOPE);
+      const claims = JSON.parse(Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tid: string; appid: string };
+      expect(claims).toMatchObject({ tid: contoso.tenantId, appid: contoso.clientId });
+    } finally {
+      for (const key of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
   });
 });
