@@ -62,7 +62,7 @@ describe('the Temporal UI tour', () => {
     const contoso = stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso'));
     // Once replication has begun, slower still: the moment wanted below (every VM at 30 % or
     // more, one still replicating) then lasts about twenty seconds instead of ten, so a
-    // loaded machine cannot miss it.
+    // loaded machine is far less likely to miss it.
     await eventually(async () => ((await contoso.query(progressQuery)).vms?.some((v) => v.state === 'replicating') ? true : undefined), 'contoso’s first VM to replicate', 120_000, 100, () => contoso.query(progressQuery));
     await admin.setTime({ speed: 10 });
     const replicating = await eventually(
