@@ -121,10 +121,14 @@ export function createFailoverActivities(deps: FailoverDeps) {
     snapshotOf(await azureCall(`read job ${jobName}`, () => asr(t).replicationJobs.get(t.vault, t.resourceGroup, jobName)));
 
   /** The vault's jobs of one scenario on one VM, newest first. */
+  // A shared vault keeps 30 days of every tenant's jobs; the ones that matter here started
+  // within the last day (a retried attempt's own job), so only those are listed. The day is
+  // far wider than any clock skew between the worker and Site Recovery.
   const jobsOf = (t: VaultTarget, vm: string, scenario: string): Promise<JobSnapshot[]> =>
     azureCall(`list jobs of ${t.vault}`, async () => {
       const found: JobSnapshot[] = [];
-      for await (const job of asr(t).replicationJobs.list(t.vault, t.resourceGroup)) {
+      const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
+      for await (const job of asr(t).replicationJobs.list(t.vault, t.resourceGroup, { filter: `startTime eq '${since}'` })) {
         if (job.properties?.scenarioName === scenario && job.properties.targetObjectName?.toLowerCase() === vm.toLowerCase()) found.push(snapshotOf(job));
       }
       return found.sort((a, b) => Date.parse(b.startTime ?? '0') - Date.parse(a.startTime ?? '0'));
