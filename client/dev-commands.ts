@@ -5,20 +5,9 @@ import { PortInUseError } from '../devstack/free-port';
 import { startDevServer } from '../devstack/temporal-server';
 import { runDemo } from './demo';
 import { EXIT, ExitCode } from './exit-codes';
+import { waitForInterrupt } from './interrupt';
 
 const DEFAULT_DATA_DIR = '.asrflow';
-
-function waitForInterrupt(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
 
 export function registerDevCommands(program: Command): void {
   const dev = program.command('dev').description('Run the local stack for development and dry runs.');

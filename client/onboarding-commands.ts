@@ -6,7 +6,8 @@ import { workflowIds } from '../domain/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
 import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
 import { startOnboarding } from './onboarding';
-import { collectStatus, renderStatus, statusOfWorkflows } from './status';
+import { interruptSignal } from './interrupt';
+import { collectStatus, renderStatus, statusOfWorkflows, type WorkflowStatus } from './status';
 import { watchExitCode, watchStatus } from './watch';
 
 /** Colours, bars and in-place redraws only for a person at a terminal (NO_COLOR or a pipe: plain text). */
@@ -23,13 +24,11 @@ function parseInterval(value: string): number {
   return Math.round(seconds * 1000);
 }
 
-/** Ctrl-C while watching ends the watch, not the workflows. */
-function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return controller.signal;
+/** Follows the statuses until every workflow has ended; exits with their outcome. */
+async function watchToTheEnd(collect: () => Promise<WorkflowStatus[]>, opts: { json?: boolean }, intervalMs: number): Promise<void> {
+  const result = await watchStatus({ collect, intervalMs, tty: onTerminal(), json: Boolean(opts.json), write: (text) => process.stdout.write(text), signal: interruptSignal() });
+  const code = watchExitCode(result);
+  if (code !== 0) throw new ExitCode(code);
 }
 
 export function registerOnboardingCommands(program: Command): void {
@@ -71,16 +70,7 @@ export function registerOnboardingCommands(program: Command): void {
         }
         if (!opts.watch) return;
         const ids = started.map((s) => s.workflowId);
-        const result = await watchStatus({
-          collect: () => statusOfWorkflows(client, ids, { uiUrl: (id) => uiUrl(settings, id) }),
-          intervalMs,
-          tty: onTerminal(),
-          json: Boolean(opts.json),
-          write: (text) => process.stdout.write(text),
-          signal: interruptSignal(),
-        });
-        const code = watchExitCode(result);
-        if (code !== 0) throw new ExitCode(code);
+        await watchToTheEnd(() => statusOfWorkflows(client, ids, { uiUrl: (id) => uiUrl(settings, id) }), opts, intervalMs);
       }, { startsWorkflows: true });
     });
 
@@ -103,9 +93,7 @@ export function registerOnboardingCommands(program: Command): void {
           console.log(opts.json ? JSON.stringify(statuses, null, 2) : renderStatus(statuses, { tty: onTerminal() }));
           return;
         }
-        const result = await watchStatus({ collect, intervalMs, tty: onTerminal(), json: Boolean(opts.json), write: (text) => process.stdout.write(text), signal: interruptSignal() });
-        const code = watchExitCode(result);
-        if (code !== 0) throw new ExitCode(code);
+        await watchToTheEnd(collect, opts, intervalMs);
       });
     });
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliEntry, eventually, runCli } from '../support/cli';
+import { cliEntry, eventually, readEnvFile, runCli } from '../support/cli';
 
 // CI runs `npm run demo -- --exit`; this is the other half: without --exit the demo stays up for
 // exploring, hands another shell its settings, answers the CLI, and stops cleanly on Ctrl-C.
@@ -20,12 +20,7 @@ describe('asrflow demo (staying up)', () => {
       expect(output).toContain('== Drill report');
       const envFile = path.join(dir, 'env');
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
-      const env = Object.fromEntries(
-        readFileSync(envFile, 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 2, -1)]),
-      ) as Record<string, string>;
+      const env = readEnvFile(envFile);
       for (const [key, value] of Object.entries(env)) if (key.startsWith('ASRFLOW_SECRET_')) expect(output).not.toContain(value);
 
       const status = await runCli(['status', '--json'], env);

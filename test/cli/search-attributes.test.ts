@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkSearchAttributes } from '../../client/search-attributes';
 import { spawnWorker } from '../../devstack/worker-process';
 import { AsrTenant } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
 import { eventually, repoRoot, runCli } from '../support/cli';
+import { createTestNamespace } from '../support/stack';
 
 // A server asrflow did not start has no custom search attributes. The worker registers them at
 // start, and a command that starts workflows does so before it starts one, so no deployment
@@ -15,9 +15,7 @@ import { eventually, repoRoot, runCli } from '../support/cli';
 describe('search attributes on a server asrflow meets', () => {
   let connection: Connection;
   const bareNamespace = async () => {
-    const namespace = `bare-${randomUUID()}`;
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-    await eventually(async () => ((await connection.workflowService.describeNamespace({ namespace })) ? true : undefined), `namespace ${namespace}`);
+    const namespace = await createTestNamespace(connection, { searchAttributes: false, prefix: 'bare' });
     expect((await checkSearchAttributes(connection, namespace)).missing).toContain('AsrTenant');
     return namespace;
   };

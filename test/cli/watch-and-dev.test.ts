@@ -9,7 +9,7 @@ import { EmulatorAdminClient } from '../../emulator';
 import { progressQuery } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
 import type { WorkflowStatus } from '../../client/status';
-import { cliEntry, eventually, repoRoot, runCli } from '../support/cli';
+import { cliEntry, eventually, readEnvFile, repoRoot, runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // The watching side of the CLI, run as a child process the way a person or a CI job runs it:
@@ -126,15 +126,7 @@ describe('asrflow dev up', () => {
       expect(ready.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.envFile).toBe(path.join(dir, 'env'));
       expect(statSync(ready.envFile).mode & 0o777).toBe(0o600);
-      const env = Object.fromEntries(
-        readFileSync(ready.envFile, 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => {
-            const at = line.indexOf('=');
-            return [line.slice(0, at), line.slice(at + 2, -1)];
-          }),
-      ) as Record<string, string>;
+      const env = readEnvFile(ready.envFile);
       expect(env['TEMPORAL_ADDRESS']).toBe(ready.temporalAddress);
       // The demo secrets go to the file, never to the terminal.
       for (const [key, value] of Object.entries(env)) if (key.startsWith('ASRFLOW_SECRET_')) expect(stderr).not.toContain(value);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -49,4 +50,15 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Reads the KEY='value' file that `dev up` and the demo write (devstack/local-stack.ts writeEnvFile). */
+export function readEnvFile(file: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const at = line.indexOf('=');
+    if (at <= 0) continue;
+    env[line.slice(0, at)] = line.slice(at + 2, -1).replace(/'\\''/g, "'");
+  }
+  return env;
 }

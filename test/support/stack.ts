@@ -13,15 +13,15 @@ export { demoSecrets };
 import { registerSearchAttributes } from '../../client/search-attributes';
 import { eventually } from './cli';
 
-/** A fresh namespace with asrflow's search attributes, ready to take workflows. */
-export async function createTestNamespace(connection: Connection): Promise<string> {
-  const namespace = `test-${randomUUID()}`;
+/** A fresh namespace, with asrflow's search attributes unless told otherwise, ready to take workflows. */
+export async function createTestNamespace(connection: Connection, options: { searchAttributes?: boolean; prefix?: string } = {}): Promise<string> {
+  const namespace = `${options.prefix ?? 'test'}-${randomUUID()}`;
   await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
   await eventually(async () => {
     await connection.workflowService.describeNamespace({ namespace });
     return true;
   }, `namespace ${namespace} to exist`);
-  await registerSearchAttributes(connection, namespace);
+  if (options.searchAttributes !== false) await registerSearchAttributes(connection, namespace);
   return namespace;
 }
 
