@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AzureClientFactory } from './azure/clients';
 import { createFailoverActivities } from './failover';
+import { keepAlive } from './heartbeat-sleep';
 import { createOnboardingActivities } from './onboarding';
 
 // Activities are built by a factory from injected dependencies (Azure clients per tenant,
@@ -20,8 +21,16 @@ export interface ActivityDeps {
   vaultCredentialsHours?: number;
 }
 
+/**
+ * Activities made of a few Azure calls, which workflows run with a heartbeat timeout of seconds
+ * (`quick` in workflows/activity-options.ts): each heartbeats while it runs, so a worker killed
+ * inside one costs seconds, not a start-to-close timeout. Workflows can call only these through
+ * `quick` (the type `QuickActivities`), so none can be left without its heartbeat.
+ */
+export const QUICK_ACTIVITIES = ['ensureResourceGroup', 'findProtectionContainer', 'listProtectableVms', 'resolveProtectedItem', 'inspectItem', 'recoveryPointUsed', 'itemState'] as const;
+
 export function createActivities(deps: ActivityDeps) {
-  return {
+  const all = {
     /** Lets `asrflow doctor` see which worker build answered. */
     async workerInfo(): Promise<{ workerVersion: string; identity: string }> {
       return { workerVersion: deps.version, identity: deps.identity };
@@ -29,6 +38,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createOnboardingActivities(deps),
     ...createFailoverActivities(deps),
   };
+  for (const name of QUICK_ACTIVITIES) (all as Record<string, unknown>)[name] = keepAlive(all[name] as (...args: unknown[]) => Promise<unknown>);
+  return all;
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+export type QuickActivities = Pick<Activities, (typeof QUICK_ACTIVITIES)[number]>;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Option, type Command } from 'commander';
-import { cleanupUpdate, failoverRecordQuery, KIND_TITLES, NEEDS_CONFIRMATION, type DrillRecord, type FailoverKind, type FailoverOptions } from '../domain/failover';
+import { cleanupUpdate, failoverRecordQuery, KIND_TITLES, NEEDS_CONFIRMATION, vmNameProblem, type DrillRecord, type FailoverKind, type FailoverOptions } from '../domain/failover';
 import { loadPlan, PlanError } from '../domain/plan/load';
 import { formatPlanErrors } from '../domain/plan/parse';
 import { progressQuery, type Progress } from '../domain/progress';
@@ -157,6 +157,7 @@ async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void>
 }
 
 async function cleanup(opts: FailoverFlags): Promise<void> {
+  checkVmFlag(opts.vm);
   const handle = await withClient(opts, async (client) => {
     const running = await runningTestFailover(client, opts.tenant, opts.vm);
     if (!running) return undefined;
@@ -176,7 +177,17 @@ async function cleanup(opts: FailoverFlags): Promise<void> {
   if (!handle) await startKind('cleanup', opts);
 }
 
+/** A VM name VMM could not have given is refused before anything is asked of Temporal (exit 2). */
+function checkVmFlag(vm: string): void {
+  const badName = vmNameProblem(vm);
+  if (badName) {
+    console.error(`asrflow: --vm: ${badName}; give the VM's name as VMM shows it`);
+    throw new ExitCode(EXIT.badInput);
+  }
+}
+
 async function decide(action: 'retry' | 'abandon', opts: FailoverFlags & { step?: string; reason?: string }): Promise<void> {
+  checkVmFlag(opts.vm);
   await withClient(opts, (client) => sendOperatorDecision(client, workflowIds.failover(opts.tenant, opts.vm), action, opts));
 }
 

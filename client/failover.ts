@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { KIND_TITLES, type DrillRecord, type FailoverInput, type FailoverKind, type FailoverOptions } from '../domain/failover';
+import { foreignNetworkProblem, KIND_TITLES, vmNameProblem, type DrillRecord, type FailoverInput, type FailoverKind, type FailoverOptions, type TenantScope } from '../domain/failover';
 import type { Plan } from '../domain/plan/types';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
@@ -25,15 +25,23 @@ export class FailoverConflictError extends Error {
 export function failoverInputFromPlan(plan: Plan, tenantName: string, vm: string, kind: FailoverKind, options: FailoverOptions): FailoverInput {
   const tenant = plan.tenants.find((t) => t.name === tenantName);
   if (!tenant) throw new FailoverInputError(`tenant '${tenantName}' is not in the plan; tenants: ${plan.tenants.map((t) => t.name).join(', ')}`);
+  const badName = vmNameProblem(vm);
+  if (badName) throw new FailoverInputError(`--vm: ${badName}. Give the VM's name as VMM shows it in cloud ${tenant.vmm.cloud}.`);
   const v = tenant.vault;
+  const scope: TenantScope = { subscriptionId: tenant.subscriptionId, vmmServer: tenant.vmm.server, cloud: tenant.vmm.cloud };
   const testNetworkId =
     options.testNetworkId ?? `/subscriptions/${tenant.subscriptionId}/resourceGroups/${tenant.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
+  // Checked here for a clear message before anything starts; the workflow's preflight checks
+  // it again, since a workflow can be started by other means than this CLI.
+  const foreign = kind === 'test' ? foreignNetworkProblem('--test-network:', testNetworkId, scope) : undefined;
+  if (foreign) throw new FailoverInputError(`${foreign}. A test failover of tenant ${tenant.name} may only use a VNet of its own subscription; leave --test-network out to use the plan's ${tenant.network.testFailoverVnet.name}.`);
   return {
     tenant: tenant.name,
     scenario: plan.scenario,
     vm,
     kind,
     vault: { principal: { tenantId: v.tenantId, credential: v.credential }, subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, vault: v.name, region: v.region },
+    scope,
     options: { ...options, ...(kind === 'test' ? { testNetworkId } : {}) },
   };
 }

@@ -74,10 +74,27 @@ export interface FailoverInput {
   kind: FailoverKind;
   /** The vault that protects the VM, with the principal that may call it. */
   vault: VaultTarget;
+  /** The tenant's own part of that vault and of Azure: every lookup stays inside it. */
+  scope: TenantScope;
   options: FailoverOptions;
 }
 
-/** Where the protected item is, found by listing the vault's items (friendlyName = VM). */
+/**
+ * Where tenant T's VMs are. In a shared vault (scenario 1) every tenant's items sit side by
+ * side, so an item is looked up only inside T's own protection container (T's VMM cloud on the
+ * VMM server's fabric), and the networks a failover attaches the VM to must be in T's own
+ * subscription: a name of another tenant's VM is "not found for T", as if it did not exist.
+ */
+export interface TenantScope {
+  /** T's own subscription (target and test networks, the failed-over VM's resource group). */
+  subscriptionId: string;
+  /** The VMM server as the vault's fabric names it. */
+  vmmServer: string;
+  /** T's VMM cloud: its protection container's friendly name. */
+  cloud: string;
+}
+
+/** Where the protected item is: inside the tenant's own protection container (friendlyName = VM). */
 export interface ItemRef {
   fabricName: string;
   containerName: string;
@@ -104,6 +121,51 @@ export interface ItemFacts {
   readAt: string;
   /** Site Recovery's own RPO figure for the item, when it gives one. */
   rpoInSeconds?: number;
+  /** Where a failover puts the VM (the item's target settings), to check they are the tenant's. */
+  recoveryNetworkId?: string;
+  recoveryResourceGroupId?: string;
+}
+
+/** The resolve step's answer: the item, or (in the tenant's own cloud only) the closest names. */
+export interface ResolvedItem {
+  item?: ItemRef;
+  /** Protected VMs of the tenant's cloud whose names are closest to the one asked for. */
+  closest: string[];
+  /** The VM is in the tenant's cloud but not protected. */
+  unprotected?: boolean;
+}
+
+/**
+ * Rule for a VM name as VMM and Hyper-V accept it (Hyper-V Manager's limit of 100 characters;
+ * none of the characters Windows forbids in the VM's configuration path). Plans are stricter
+ * (Azure names), but a VM selected with `include: all` keeps its VMM name, so a failover takes
+ * any name VMM could have given it. Returns why not, or undefined.
+ */
+export function vmNameProblem(name: string): string | undefined {
+  if (name.length === 0 || name.trim().length === 0) return 'the VM name is empty';
+  if (name.length > 100) return `the VM name has ${name.length} characters; VMM and Hyper-V allow at most 100`;
+  if (name !== name.trim()) return 'the VM name starts or ends with a space';
+  // eslint-disable-next-line no-control-regex
+  const bad = /[\u0000-\u001f\u007f*?:<>/|\\"]/.exec(name);
+  if (bad) return `the VM name contains ${JSON.stringify(bad[0])}, which VMM does not allow in a VM name (none of * ? : < > / | \\ " or control characters)`;
+  return undefined;
+}
+
+const ARM_SUBSCRIPTION = /^\/subscriptions\/([^/]+)\//i;
+
+/** The subscription an ARM id lives in (lower case), if it is an ARM id. */
+export function subscriptionOf(armId: string | undefined): string | undefined {
+  return armId ? ARM_SUBSCRIPTION.exec(armId)?.[1]?.toLowerCase() : undefined;
+}
+
+/** Why an ARM id of a network is not one the tenant may attach a failed-over VM to, or undefined. */
+export function foreignNetworkProblem(what: string, armId: string | undefined, scope: TenantScope): string | undefined {
+  if (!armId) return undefined;
+  if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i.test(armId)) {
+    return `${what} ${armId} is not the ARM id of a virtual network (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)`;
+  }
+  if (subscriptionOf(armId) !== scope.subscriptionId.toLowerCase()) return `${what} ${armId} is not in the tenant's subscription ${scope.subscriptionId}`;
+  return undefined;
 }
 
 export interface PreflightResult {
@@ -118,10 +180,17 @@ export interface PreflightResult {
 const RUNNING_JOB_STATES = new Set(['NotStarted', 'InProgress', 'Suspended']);
 
 /** The rules a failover must pass before anything is issued. */
-export function checkPreflight(kind: FailoverKind, facts: ItemFacts, options: FailoverOptions): PreflightResult {
+export function checkPreflight(kind: FailoverKind, facts: ItemFacts, options: FailoverOptions, scope?: TenantScope): PreflightResult {
   const action = ACTIONS[FIRST_ACTION[kind]];
   const refusals: string[] = [];
   const warnings: string[] = [];
+  if (scope) {
+    // A failover must never bring a VM up in, or attach it to, another tenant's network.
+    const test = kind === 'test' ? foreignNetworkProblem('the test network', options.testNetworkId, scope) : undefined;
+    const target = kind === 'test' || kind === 'cleanup' ? undefined : foreignNetworkProblem("the item's target network", facts.recoveryNetworkId, scope);
+    const group = facts.recoveryResourceGroupId && subscriptionOf(facts.recoveryResourceGroupId) !== scope.subscriptionId.toLowerCase() ? `the item's target resource group ${facts.recoveryResourceGroupId} is not in the tenant's subscription ${scope.subscriptionId}` : undefined;
+    for (const problem of [test, target, group]) if (problem) refusals.push(problem);
+  }
   if (NEEDS_CONFIRMATION.has(kind) && !options.confirmed) {
     refusals.push(`${KIND_TITLES[kind]} needs an explicit confirmation (--yes)`);
   }

@@ -1,5 +1,5 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities, QuickActivities } from '../activities';
 
 // Activity settings by kind of Azure work. Transient and throttled failures retry without
 // limit (throttled ones after Retry-After, set by the activity); NeedsOperator and AzureFatal
@@ -7,8 +7,13 @@ import type { Activities } from '../activities';
 const NON_RETRYABLE = ['NeedsOperator', 'AzureFatal'];
 const retry: ActivityOptions['retry'] = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE };
 
-/** Quick ARM reads and synchronous PUTs. */
-export const quick = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
+/**
+ * Quick ARM reads and synchronous PUTs. They heartbeat while they run (activities/index.ts
+ * QUICK_ACTIVITIES), so a worker that dies inside one is noticed after the heartbeat timeout —
+ * seconds on the failover path, where they count against the RTO — and the start-to-close only
+ * bounds one attempt on a live worker.
+ */
+export const quick = proxyActivities<QuickActivities>({ startToCloseTimeout: '5m', heartbeatTimeout: '10s', retry });
 
 /**
  * Begin-style calls that heartbeat their serialized poller (on every poll and every 5 s) and

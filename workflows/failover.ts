@@ -17,6 +17,8 @@ import {
   type ItemRef,
   type JobSnapshot,
   type RecoveryPointInfo,
+  type ResolvedItem,
+  type TenantScope,
 } from '../domain/failover';
 import { progressQuery, type Progress, type StepState } from '../domain/progress';
 import { AsrStage } from '../domain/search-attributes';
@@ -37,11 +39,13 @@ const TASK_STATES: Record<string, StepState> = { NotStarted: 'pending', InProgre
  * `retry` or `abandon`.
  */
 export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecord> {
-  const { kind, vm, tenant, vault: target, options } = input;
+  const { kind, vm, tenant, vault: target, scope, options } = input;
   const title = `${KIND_TITLES[kind]} of ${vm} (${tenant})`;
   const record: DrillRecord = { workflowId: workflowInfo().workflowId, kind, tenant, vm, vault: target.vault, startedAt: new Date().toISOString(), outcome: 'running', jobs: [] };
   const steps = new StepRunner(() => publishDetails(details()), { abandonable: true });
-  const heartbeatTimeout = options.heartbeatTimeout ?? '1m';
+  // Seconds, not minutes: a worker that dies while an action is issued or its job followed is
+  // replaced within this (the activities heartbeat every few seconds), and it counts against RTO.
+  const heartbeatTimeout = options.heartbeatTimeout ?? '15s';
   const jobs = (summary: string) =>
     proxyActivities<Activities>({
       startToCloseTimeout: '4h',
@@ -160,7 +164,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
   };
 
   const plan: Array<{ name: string; title: string }> = [
-    { name: 'resolve', title: `Find ${vm} in vault ${target.vault}` },
+    { name: 'resolve', title: `Find ${vm} in cloud ${scope.cloud} (vault ${target.vault})` },
     { name: 'preflight', title: 'Preflight: allowed operation, replication health, running jobs, recovery point age' },
   ];
   const main: Record<typeof kind, Array<{ name: string; title: string }>> = {
@@ -185,19 +189,22 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
 
   let item: ItemRef | undefined;
   try {
-    item = await steps.run('resolve', plan[0]?.title ?? 'resolve', () => quick.resolveProtectedItem({ target, vm }));
-    if (!item) throw ApplicationFailure.nonRetryable('the protected item was not found', 'AzureFatal');
+    const resolved = await steps.run('resolve', plan[0]?.title ?? 'resolve', () => quick.resolveProtectedItem({ target, vm, scope }));
+    if (!resolved) throw ApplicationFailure.nonRetryable('the resolve step was skipped', 'AzureFatal');
+    item = resolved.item;
     const ref = item;
-    const facts = await steps.run('preflight', plan[1]?.title ?? 'preflight', () => quick.inspectItem({ target, item: ref }));
-    if (!facts) throw ApplicationFailure.nonRetryable('preflight was skipped', 'AzureFatal');
+    const facts = ref ? await steps.run('preflight', plan[1]?.title ?? 'preflight', () => quick.inspectItem({ target, item: ref })) : undefined;
     const extraRefusals = kind === 'change-recovery-point' && !options.recoveryPointId ? ['a recovery point id is needed to change the recovery point'] : [];
-    const preflight = checkPreflight(kind, facts, options);
-    preflight.refusals.push(...extraRefusals);
-    preflight.ok = preflight.refusals.length === 0;
-    record.preflight = preflight;
-    if (!preflight.ok) {
+    const preflight = facts ? checkPreflight(kind, facts, options, scope) : undefined;
+    preflight?.refusals.push(...extraRefusals);
+    if (preflight) {
+      preflight.ok = preflight.refusals.length === 0;
+      record.preflight = preflight;
+    }
+    if (!ref || !preflight?.ok) {
       record.outcome = 'refused';
-      record.reason = preflight.refusals.join('; ');
+      record.reason = ref ? (preflight?.refusals.join('; ') ?? 'preflight was skipped') : notFound(tenant, vm, scope, resolved);
+      if (!ref) steps.track('preflight', 'preflight', plan[1]?.title ?? 'preflight', { state: 'skipped' });
     } else {
       const point = options.recoveryPointId;
       switch (kind) {
@@ -271,4 +278,14 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
   publishDetails(details());
   await condition(allHandlersFinished);
   return record;
+}
+
+/**
+ * The refusal for a VM that is not a protected VM of the tenant's own cloud. It draws only on
+ * that cloud: a VM of another tenant gets exactly the answer a VM that exists nowhere gets.
+ */
+function notFound(tenant: string, vm: string, scope: TenantScope, resolved: ResolvedItem): string {
+  if (resolved.unprotected) return `VM '${vm}' of tenant ${tenant} is in cloud ${scope.cloud} but not protected; protect it first (select it in the plan and run asrflow onboard)`;
+  const near = resolved.closest.length > 0 ? `; closest names in the tenant's cloud: ${resolved.closest.join(', ')}` : '';
+  return `VM '${vm}' not found for tenant ${tenant}: no protected VM of that name in its cloud ${scope.cloud}${near}`;
 }

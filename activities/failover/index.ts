@@ -1,9 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
+import { distance } from 'fastest-levenshtein';
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
 import { azureCall, classifyAzureError, needsOperator } from '../azure/failures';
 import { describeJobError, type RawJobError } from '../azure/jobs';
+import { keepBeating, sleepWithHeartbeats, type Beat } from '../heartbeat-sleep';
 import type { VaultTarget } from '../../domain/onboarding';
 import {
   ACTIONS,
@@ -14,6 +16,8 @@ import {
   type ItemRef,
   type JobSnapshot,
   type RecoveryPointInfo,
+  type ResolvedItem,
+  type TenantScope,
 } from '../../domain/failover';
 
 export interface FailoverDeps {
@@ -28,6 +32,20 @@ interface JobCheckpoint {
   action: FailoverAction;
   jobName?: string;
   poller?: string;
+  recoveryPoint?: RecoveryPointInfo;
+}
+
+export interface StartActionInput {
+  target: VaultTarget;
+  item: ItemRef;
+  vm: string;
+  action: FailoverAction;
+  params: ActionParams;
+}
+
+export interface StartedAction {
+  jobName: string;
+  adopted: boolean;
   recoveryPoint?: RecoveryPointInfo;
 }
 
@@ -64,6 +82,8 @@ interface HyperVItemDetails {
   lastRpoCalculatedTime?: string | Date;
   rpoInSeconds?: number;
   recoveryAzureVmName?: string;
+  selectedRecoveryAzureNetworkId?: string;
+  recoveryAzureResourceGroupId?: string;
 }
 
 const ITEM_PATH = /\/replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\/replicationProtectedItems\/([^/]+)$/i;
@@ -85,6 +105,7 @@ interface RawJob {
     state?: string;
     startTime?: Date;
     endTime?: Date;
+    targetObjectId?: string;
     targetObjectName?: string;
     tasks?: Array<{ name?: string; friendlyName?: string; state?: string; startTime?: Date; endTime?: Date }>;
     errors?: RawJobError[];
@@ -120,19 +141,41 @@ export function createFailoverActivities(deps: FailoverDeps) {
   const getJob = async (t: VaultTarget, jobName: string): Promise<JobSnapshot> =>
     snapshotOf(await azureCall(`read job ${jobName}`, () => asr(t).replicationJobs.get(t.vault, t.resourceGroup, jobName)));
 
-  /** The vault's jobs of one scenario on one VM, newest first. */
+  /** The vault's jobs of one scenario on one item, newest first. */
   // A shared vault keeps 30 days of every tenant's jobs; the ones that matter here started
   // within the last day (a retried attempt's own job), so only those are listed. The day is
-  // far wider than any clock skew between the worker and Site Recovery.
-  const jobsOf = (t: VaultTarget, vm: string, scenario: string): Promise<JobSnapshot[]> =>
+  // far wider than any clock skew between the worker and Site Recovery. A job is matched by the
+  // object it acts on (the item's VM id), never by the VM's name: two tenants' clouds may each
+  // have a VM of that name, and the other tenant's job must not be adopted.
+  const jobsOf = (t: VaultTarget, item: ItemView, scenario: string): Promise<JobSnapshot[]> =>
     azureCall(`list jobs of ${t.vault}`, async () => {
+      const ids = new Set([item.name, ((item.properties?.providerSpecificDetails ?? {}) as HyperVItemDetails).vmId].filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase()));
       const found: JobSnapshot[] = [];
       const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
       for await (const job of asr(t).replicationJobs.list(t.vault, t.resourceGroup, { filter: `startTime eq '${since}'` })) {
-        if (job.properties?.scenarioName === scenario && job.properties.targetObjectName?.toLowerCase() === vm.toLowerCase()) found.push(snapshotOf(job));
+        if (job.properties?.scenarioName === scenario && ids.has((job.properties.targetObjectId ?? '').toLowerCase())) found.push(snapshotOf(job));
       }
       return found.sort((a, b) => Date.parse(b.startTime ?? '0') - Date.parse(a.startTime ?? '0'));
     });
+
+  /** The tenant's own protection container: its cloud on the VMM server's fabric, or undefined. */
+  const tenantContainer = async (t: VaultTarget, scope: TenantScope): Promise<{ fabricName: string; containerName: string } | undefined> => {
+    const fabrics = await azureCall(`list fabrics of ${t.vault}`, async () => {
+      const all = [];
+      for await (const fabric of asr(t).replicationFabrics.list(t.vault, t.resourceGroup)) all.push(fabric);
+      return all;
+    });
+    const fabric = fabrics.find((f) => f.properties?.customDetails?.instanceType === 'VMM' && (f.properties.friendlyName ?? '').toLowerCase() === scope.vmmServer.toLowerCase());
+    if (!fabric?.name) return undefined;
+    const fabricName = fabric.name;
+    const containers = await azureCall(`list clouds of ${fabricName}`, async () => {
+      const all = [];
+      for await (const c of asr(t).replicationProtectionContainers.listByReplicationFabrics(t.vault, t.resourceGroup, fabricName)) all.push(c);
+      return all;
+    });
+    const container = containers.find((c) => (c.properties?.friendlyName ?? '').toLowerCase() === scope.cloud.toLowerCase());
+    return container?.name ? { fabricName, containerName: container.name } : undefined;
+  };
 
   const recoveryPoint = async (t: VaultTarget, ref: ItemRef, id: string): Promise<RecoveryPointInfo | undefined> => {
     const name = lastSegment(id);
@@ -233,21 +276,119 @@ export function createFailoverActivities(deps: FailoverDeps) {
     }
   };
 
-  return {
-    /** Finds the VM's protected item by listing the vault's items (friendlyName = VM name). */
-    async resolveProtectedItem(input: { target: VaultTarget; vm: string }): Promise<ItemRef> {
-      const { target, vm } = input;
-      const found = await azureCall(`list protected items of ${target.vault}`, async () => {
-        for await (const item of asr(target).replicationProtectedItems.list(target.vault, target.resourceGroup)) {
-          if (item.properties?.friendlyName?.toLowerCase() === vm.toLowerCase()) return item;
-        }
-        return undefined;
-      });
-      const match = found?.id ? ITEM_PATH.exec(found.id) : null;
-      if (!found?.id || !match?.[1] || !match[2] || !match[3]) {
-        throw needsOperator(`VM ${vm} is not protected in vault ${target.vault}`, { code: 'ProtectedItemNotFound', fix: `check the VM name (as VMM shows it) or protect it first with 'asrflow onboard'` });
+  async function startAction(input: StartActionInput, beat: Beat): Promise<StartedAction> {
+    const { target, item: ref, vm, action } = input;
+    const spec = ACTIONS[action];
+    const context = Context.current();
+    const checkpoint = context.info.heartbeatDetails as Partial<JobCheckpoint> | undefined;
+    if (checkpoint?.kind === 'job' && checkpoint.action === action && checkpoint.jobName) {
+      return { jobName: checkpoint.jobName, adopted: true, ...(checkpoint.recoveryPoint ? { recoveryPoint: checkpoint.recoveryPoint } : {}) };
+    }
+
+    const ours = (item: ItemView): string | undefined => {
+      const scenario = item.properties?.currentScenario;
+      return scenario?.scenarioName === spec.scenario ? lastSegment(scenario.jobId) : undefined;
+    };
+    const before = await getItem(target, ref);
+    const running = ours(before);
+    if (running && running !== 'None') {
+      const job = await getJob(target, running);
+      if (!TERMINAL_JOB_STATES.has(job.state) || checkpoint?.kind === 'job') {
+        const recoveryPoint = checkpoint?.recoveryPoint;
+        beat.set({ kind: 'job', action, jobName: running, ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
+        return { jobName: running, adopted: true, ...(recoveryPoint ? { recoveryPoint } : {}) };
       }
-      return { fabricName: decodeURIComponent(match[1]), containerName: decodeURIComponent(match[2]), itemName: decodeURIComponent(match[3]), itemId: found.id };
+    }
+    const allowed = before.properties?.allowedOperations ?? [];
+    if (!allowed.includes(spec.operation)) {
+      if (context.info.attempt > 1) {
+        const latest = (await jobsOf(target, before, spec.scenario))[0];
+        if (latest?.state === 'Succeeded') return { jobName: latest.jobName, adopted: true };
+      }
+      throw needsOperator(`${spec.title} of ${vm} is not allowed now (protection state ${before.properties?.protectionState ?? 'unknown'}; allowed: ${allowed.join(', ') || 'none'})`, {
+        code: 'OperationNotAllowed',
+        fix: 'check the item in the vault; finish or clean up what runs on it, then retry',
+      });
+    }
+
+    // Test and unplanned failovers name their recovery point: the newest one, unless one was
+    // asked for. Site Recovery's "latest processed" point is replaced by the next delta, so it
+    // cannot be looked up afterwards; named here, the drill record says exactly which point
+    // (and how old) the VM came up from. A point that rolled over in between is picked again.
+    const picks = action === 'testFailover' || action === 'unplannedFailover';
+    // A recovery point the operator names must be one of this item's: an id of another item's
+    // point (another tenant's VM in a shared vault) is refused, not passed to Site Recovery.
+    const names = picks || action === 'applyRecoveryPoint';
+    const known = new Set((await jobsOf(target, before, spec.scenario)).map((j) => j.jobName.toLowerCase()));
+    let recoveryPoint: RecoveryPointInfo | undefined;
+    let issueError: unknown;
+    for (let tries = 1; tries <= 5; tries++) {
+      issueError = undefined;
+      if (names && (picks || input.params.recoveryPointId)) {
+        const points = await recoveryPoints(target, ref);
+        const wanted = input.params.recoveryPointId?.toLowerCase();
+        recoveryPoint = wanted ? points.find((p) => p.id.toLowerCase() === wanted || lastSegment(p.id)?.toLowerCase() === wanted) : points[0];
+        if (wanted && !recoveryPoint) throw needsOperator(`recovery point ${input.params.recoveryPointId ?? ''} of ${vm} does not exist (any more)`, { code: 'RecoveryPointNotFound', fix: 'pick one of the item\'s current recovery points' });
+      }
+      const params = { ...input.params, ...(recoveryPoint ? { recoveryPointId: recoveryPoint.id } : {}) };
+      try {
+        const poller = await issue(target, ref, before, action, params, { abortSignal: context.cancellationSignal });
+        beat.set({ kind: 'job', action, poller: poller.toString(), ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
+      } catch (error) {
+        issueError = error;
+        if (picks && !input.params.recoveryPointId && (error as { code?: string }).code === 'RecoveryPointNotFound') continue;
+      }
+      break;
+    }
+    const after = await getItem(target, ref);
+    let jobName = ours(after);
+    if (!jobName || jobName === 'None' || known.has(jobName.toLowerCase())) {
+      jobName = (await jobsOf(target, before, spec.scenario)).find((j) => !known.has(j.jobName.toLowerCase()))?.jobName;
+    }
+    if (!jobName) throw classifyAzureError(issueError ?? new Error('Site Recovery accepted the request but no job appeared'), `${spec.title} of ${vm}`);
+    beat.set({ kind: 'job', action, jobName, ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
+    return { jobName, adopted: false, ...(recoveryPoint ? { recoveryPoint } : {}) };
+  }
+
+  return {
+    /**
+     * Finds the VM's protected item inside the tenant's own protection container only (its VMM
+     * cloud), never across the vault: in a shared vault another tenant's VM of the same name
+     * is not this tenant's, and a name that exists only there is "not found" — the same answer
+     * as a name that exists nowhere, with the closest names from this tenant's cloud alone.
+     */
+    async resolveProtectedItem(input: { target: VaultTarget; vm: string; scope: TenantScope }): Promise<ResolvedItem> {
+      const { target, vm, scope } = input;
+      const where = await tenantContainer(target, scope);
+      if (!where) {
+        throw needsOperator(`the cloud ${scope.cloud} of VMM server ${scope.vmmServer} is not in vault ${target.vault}`, {
+          code: 'ProtectionContainerNotFound',
+          fix: `check vmm.server and vmm.cloud of the tenant in the plan, and that the tenant is onboarded ('asrflow status --tenant <tenant>')`,
+        });
+      }
+      const { fabricName, containerName } = where;
+      const items = await azureCall(`list protected items of cloud ${scope.cloud}`, async () => {
+        const all: ItemView[] = [];
+        for await (const item of asr(target).replicationProtectedItems.listByReplicationProtectionContainers(target.vault, target.resourceGroup, fabricName, containerName)) all.push(item);
+        return all;
+      });
+      const wanted = vm.toLowerCase();
+      const found = items.find((i) => i.properties?.friendlyName?.toLowerCase() === wanted);
+      const match = found?.id ? ITEM_PATH.exec(found.id) : null;
+      if (found?.id && match?.[1] && match[2] && match[3]) {
+        return { item: { fabricName: decodeURIComponent(match[1]), containerName: decodeURIComponent(match[2]), itemName: decodeURIComponent(match[3]), itemId: found.id }, closest: [] };
+      }
+      // Not protected in this cloud: is it a VM of this cloud at all? Either way the answer
+      // draws only on this tenant's own container.
+      const protectable = await azureCall(`list VMs of cloud ${scope.cloud}`, async () => {
+        const all: string[] = [];
+        for await (const p of asr(target).replicationProtectableItems.listByReplicationProtectionContainers(target.vault, target.resourceGroup, fabricName, containerName)) {
+          if (p.properties?.friendlyName) all.push(p.properties.friendlyName);
+        }
+        return all;
+      });
+      const names = items.map((i) => i.properties?.friendlyName).filter((n): n is string => Boolean(n));
+      return { closest: nearest(vm, names), ...(protectable.some((n) => n.toLowerCase() === wanted) ? { unprotected: true } : {}) };
     },
 
     /** Reads what preflight decides on: state, allowed operations, health, running job, latest recovery point. */
@@ -261,6 +402,8 @@ export function createFailoverActivities(deps: FailoverDeps) {
       const job = jobName && jobName !== 'None' ? await getJob(target, jobName) : undefined;
       const latest = (await recoveryPoints(target, ref))[0];
       return {
+        ...(d.selectedRecoveryAzureNetworkId ? { recoveryNetworkId: d.selectedRecoveryAzureNetworkId } : {}),
+        ...(d.recoveryAzureResourceGroupId ? { recoveryResourceGroupId: d.recoveryAzureResourceGroupId } : {}),
         ...(p.protectionState ? { protectionState: p.protectionState } : {}),
         ...(p.activeLocation ? { activeLocation: p.activeLocation } : {}),
         ...(p.replicationHealth ? { replicationHealth: p.replicationHealth } : {}),
@@ -281,75 +424,15 @@ export function createFailoverActivities(deps: FailoverDeps) {
      * attempt when the operation is no longer allowed. The job is found without clocks: by the
      * item's currentScenario, else as the one job of this scenario that did not exist before.
      */
-    async startFailoverAction(input: { target: VaultTarget; item: ItemRef; vm: string; action: FailoverAction; params: ActionParams }): Promise<{ jobName: string; adopted: boolean; recoveryPoint?: RecoveryPointInfo }> {
-      const { target, item: ref, vm, action } = input;
-      const spec = ACTIONS[action];
-      const context = Context.current();
-      const checkpoint = context.info.heartbeatDetails as Partial<JobCheckpoint> | undefined;
-      if (checkpoint?.kind === 'job' && checkpoint.action === action && checkpoint.jobName) {
-        return { jobName: checkpoint.jobName, adopted: true, ...(checkpoint.recoveryPoint ? { recoveryPoint: checkpoint.recoveryPoint } : {}) };
+    async startFailoverAction(input: StartActionInput): Promise<StartedAction> {
+      // Heartbeats all along, repeating the latest checkpoint: a worker that dies between two
+      // Azure calls is noticed within the heartbeat timeout, and the checkpoint survives.
+      const beat = keepBeating(Context.current().info.heartbeatDetails);
+      try {
+        return await startAction(input, beat);
+      } finally {
+        beat.stop();
       }
-
-      const ours = (item: ItemView): string | undefined => {
-        const scenario = item.properties?.currentScenario;
-        return scenario?.scenarioName === spec.scenario ? lastSegment(scenario.jobId) : undefined;
-      };
-      const before = await getItem(target, ref);
-      const running = ours(before);
-      if (running && running !== 'None') {
-        const job = await getJob(target, running);
-        if (!TERMINAL_JOB_STATES.has(job.state) || checkpoint?.kind === 'job') {
-          const recoveryPoint = checkpoint?.recoveryPoint;
-          context.heartbeat({ kind: 'job', action, jobName: running, ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
-          return { jobName: running, adopted: true, ...(recoveryPoint ? { recoveryPoint } : {}) };
-        }
-      }
-      const allowed = before.properties?.allowedOperations ?? [];
-      if (!allowed.includes(spec.operation)) {
-        if (context.info.attempt > 1) {
-          const latest = (await jobsOf(target, vm, spec.scenario))[0];
-          if (latest?.state === 'Succeeded') return { jobName: latest.jobName, adopted: true };
-        }
-        throw needsOperator(`${spec.title} of ${vm} is not allowed now (protection state ${before.properties?.protectionState ?? 'unknown'}; allowed: ${allowed.join(', ') || 'none'})`, {
-          code: 'OperationNotAllowed',
-          fix: 'check the item in the vault; finish or clean up what runs on it, then retry',
-        });
-      }
-
-      // Test and unplanned failovers name their recovery point: the newest one, unless one was
-      // asked for. Site Recovery's "latest processed" point is replaced by the next delta, so it
-      // cannot be looked up afterwards; named here, the drill record says exactly which point
-      // (and how old) the VM came up from. A point that rolled over in between is picked again.
-      const picks = action === 'testFailover' || action === 'unplannedFailover';
-      const known = new Set((await jobsOf(target, vm, spec.scenario)).map((j) => j.jobName.toLowerCase()));
-      let recoveryPoint: RecoveryPointInfo | undefined;
-      let issueError: unknown;
-      for (let tries = 1; tries <= 5; tries++) {
-        issueError = undefined;
-        if (picks) {
-          const points = await recoveryPoints(target, ref);
-          const wanted = input.params.recoveryPointId?.toLowerCase();
-          recoveryPoint = wanted ? points.find((p) => p.id.toLowerCase() === wanted || lastSegment(p.id)?.toLowerCase() === wanted) : points[0];
-          if (wanted && !recoveryPoint) throw needsOperator(`recovery point ${input.params.recoveryPointId ?? ''} of ${vm} does not exist (any more)`, { code: 'RecoveryPointNotFound', fix: 'pick one of the item\'s current recovery points' });
-        }
-        const params = { ...input.params, ...(recoveryPoint ? { recoveryPointId: recoveryPoint.id } : {}) };
-        try {
-          const poller = await issue(target, ref, before, action, params, { abortSignal: context.cancellationSignal });
-          context.heartbeat({ kind: 'job', action, poller: poller.toString(), ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
-        } catch (error) {
-          issueError = error;
-          if (picks && !input.params.recoveryPointId && (error as { code?: string }).code === 'RecoveryPointNotFound') continue;
-        }
-        break;
-      }
-      const after = await getItem(target, ref);
-      let jobName = ours(after);
-      if (!jobName || jobName === 'None' || known.has(jobName.toLowerCase())) {
-        jobName = (await jobsOf(target, vm, spec.scenario)).find((j) => !known.has(j.jobName.toLowerCase()))?.jobName;
-      }
-      if (!jobName) throw classifyAzureError(issueError ?? new Error('Site Recovery accepted the request but no job appeared'), `${spec.title} of ${vm}`);
-      context.heartbeat({ kind: 'job', action, jobName, ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
-      return { jobName, adopted: false, ...(recoveryPoint ? { recoveryPoint } : {}) };
     },
 
     /**
@@ -362,7 +445,7 @@ export function createFailoverActivities(deps: FailoverDeps) {
         const job = await getJob(input.target, input.jobName);
         Context.current().heartbeat({ kind: 'job-watch', jobName: input.jobName, state: job.state, looks });
         if (TERMINAL_JOB_STATES.has(job.state) || job.state === 'Suspended' || jobFingerprint(job) !== input.known || Date.now() >= deadline) return job;
-        await Context.current().sleep(deps.replicationPollMs);
+        await sleepWithHeartbeats(deps.replicationPollMs, { kind: 'job-watch', jobName: input.jobName, state: job.state, looks });
       }
     },
 
@@ -402,4 +485,17 @@ export function createFailoverActivities(deps: FailoverDeps) {
       };
     },
   };
+}
+
+/** Up to three names closest to the one asked for (edit distance, case-insensitive), best first. */
+function nearest(wanted: string, names: string[]): string[] {
+  const w = wanted.toLowerCase();
+  // Far-off names are no help ("did you mean files01?" for "erp01-old" is): keep those within
+  // half the name's length.
+  return names
+    .map((n) => ({ n, d: distance(w, n.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(2, Math.ceil(w.length / 2)))
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, 3)
+    .map((x) => x.n);
 }

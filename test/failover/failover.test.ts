@@ -11,6 +11,7 @@ import { progressQuery } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
 import { clientsFor, collect, type Clients } from '../emulator/helpers';
 import { eventually, repoRoot, runCli } from '../support/cli';
+import { maybeRecordHistories } from '../support/histories';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // Failover of litware's VMs end to end: the example dedicated-VMM plan is onboarded for real
@@ -112,6 +113,7 @@ describe('per-VM failover', () => {
     expect(record.rpo?.ageSeconds).toBeGreaterThanOrEqual(0);
     // The point the emulator's job used is the one recorded.
     expect(record.rpo?.recoveryPointId.split('/').pop()).toBe(await emulatorRecoveryPoint(job?.jobName ?? ''));
+    await maybeRecordHistories(stack.client, 'failover-test', [workflowIds.failover('litware', 'erp01')]);
   });
 
   it('cleans a test failover up by itself after its timeout', async () => {
@@ -213,6 +215,7 @@ describe('per-VM failover', () => {
     expect(after.activeLocation).toBe('Primary');
     expect(['ResynchronizationInProgress', 'Protected']).toContain(after.protectionState);
     await eventually(async () => ((await item('erp01')).protectionState === 'Protected' ? true : undefined), 'erp01 protected again');
+    await maybeRecordHistories(stack.client, 'failover-failback', [workflowIds.failover('litware', 'erp01')]);
   });
 
   it('completes an unplanned failover whose worker is killed mid-job, accepting the action once', async () => {
@@ -295,5 +298,42 @@ describe('per-VM failover', () => {
     expect(record.outcome).toBe('succeeded');
     expect(record.preflight?.warnings.join(' ')).toMatch(/Critical/);
     await admin.setReplicationHealth('erp01', 'Normal');
+  });
+
+  it("answers a VM of another tenant's cloud exactly as a VM that does not exist, and posts nothing (dedicated vault)", async () => {
+    // web01 is contoso's, on the hoster's shared VMM server: litware's vault and cloud never saw it.
+    const since = (await admin.requests(0)).lastSeq;
+    const foreign = await failoverCli('planned', 'web01', '--yes');
+    const absent = await failoverCli('planned', 'wob01', '--yes'); // exists nowhere, as close to litware's names
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain("VM 'web01' not found for tenant litware");
+    expect(foreign.stderr.replaceAll('web01', 'NAME')).toBe(absent.stderr.replaceAll('wob01', 'NAME'));
+    const posts = (await admin.requests(since)).entries.filter((e) => e.method === 'POST' && /\/replicationProtectedItems\//i.test(e.path));
+    expect(posts).toEqual([]);
+  });
+
+  it('replaces a worker killed inside the resolve step within seconds, and fails over once', async () => {
+    // The resolve step's list of the cloud's items is held by the emulator, so the worker is
+    // surely inside that activity when it is killed.
+    const itemId = (await item('erp01')).id.toLowerCase();
+    const testFailovers = async () => (await admin.counters())['ReplicationProtectedItems_TestFailover']?.[itemId]?.count ?? 0;
+    const before = await testFailovers();
+    await admin.addFaults([{ id: 'slow-resolve', match: { operationId: 'ReplicationProtectedItems_ListByReplicationProtectionContainers' }, action: { kind: 'delay', ms: 120_000 }, times: 1 }]);
+    const handle = await startFailover(stack.client, failoverInputFromPlan(plan, 'litware', 'erp01', 'test', { cleanupAfter: '1s' }), stack.taskQueue);
+    await eventually(async () => ((await admin.faults()).find((f) => f.id === 'slow-resolve')?.fired === 1 ? true : undefined), 'the resolve step to be inside its item list', 30_000, 50);
+    const killedAt = Date.now();
+    await stack.worker.stop('SIGKILL');
+    stack.startWorker();
+    await eventually(async () => ((await handle.query(progressQuery)).steps.find((s) => s.name === 'resolve')?.state === 'done' ? true : undefined), 'the resolve step to finish on the new worker', 60_000, 50);
+    const stall = (Date.now() - killedAt) / 1000;
+    const record = await handle.result();
+    expect(record.outcome).toBe('succeeded');
+    // The step finished on a second attempt of the same activity (the first died with its worker).
+    const history = await handle.fetchHistory();
+    const resolveScheduled = history.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resolveProtectedItem');
+    const resolveStarted = history.events?.find((e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(resolveScheduled?.eventId));
+    expect(resolveStarted?.activityTaskStartedEventAttributes?.attempt).toBe(2);
+    expect(await testFailovers()).toBe(before + 1);
+    console.log(`measured: a worker SIGKILLed inside the failover's resolve step stalled it ${stall.toFixed(1)} s (kill → resolve done on a new worker; heartbeat timeout 10 s)`);
   });
 });
