@@ -5,7 +5,7 @@ import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
 import { azureCall, classifyAzureError, needsOperator } from '../azure/failures';
 import { describeJobError, type RawJobError } from '../azure/jobs';
-import { keepBeating, sleepWithHeartbeats, type Beat } from '../heartbeat-sleep';
+import { keepBeating, type Beat } from '../heartbeat-sleep';
 import type { VaultTarget } from '../../domain/onboarding';
 import {
   ACTIONS,
@@ -441,11 +441,17 @@ export function createFailoverActivities(deps: FailoverDeps) {
      */
     async followJob(input: { target: VaultTarget; jobName: string; known: string; maxWaitMs: number }): Promise<JobSnapshot> {
       const deadline = Date.now() + input.maxWaitMs;
-      for (let looks = 1; ; looks++) {
-        const job = await getJob(input.target, input.jobName);
-        Context.current().heartbeat({ kind: 'job-watch', jobName: input.jobName, state: job.state, looks });
-        if (TERMINAL_JOB_STATES.has(job.state) || job.state === 'Suspended' || jobFingerprint(job) !== input.known || Date.now() >= deadline) return job;
-        await sleepWithHeartbeats(deps.replicationPollMs, { kind: 'job-watch', jobName: input.jobName, state: job.state, looks });
+      // Beats also while a read waits out a throttled subscription's Retry-After.
+      const beat = keepBeating({ kind: 'job-watch', jobName: input.jobName });
+      try {
+        for (let looks = 1; ; looks++) {
+          const job = await getJob(input.target, input.jobName);
+          beat.set({ kind: 'job-watch', jobName: input.jobName, state: job.state, looks });
+          if (TERMINAL_JOB_STATES.has(job.state) || job.state === 'Suspended' || jobFingerprint(job) !== input.known || Date.now() >= deadline) return job;
+          await Context.current().sleep(deps.replicationPollMs);
+        }
+      } finally {
+        beat.stop();
       }
     },
 
