@@ -6,7 +6,7 @@ import type { Counters, RequestLog } from './admin/log';
 import type { Throttler } from './arm/throttling';
 import type { SimClock } from './sim/clock';
 import { JobEngine } from './sim/jobs';
-import { emptyWorld, type WorldState } from './state/world';
+import { emptyWorld, type OnPremVmState, type WorldState } from './state/world';
 import { lower, uuidFromName } from './util/ids';
 
 export interface CoreConfig {
@@ -41,7 +41,38 @@ export class EmulatorCore {
   private seedWorld(): void {
     for (const v of this.estate.vmmServers) {
       this.world.providerVersions[lower(v.name)] = v.providerVersion;
-      for (const vm of v.vms) this.world.onPremVms[vmKey(v.name, vm.name)] = { powerState: vm.powerState ?? 'Running' };
+      for (const vm of v.vms) this.world.onPremVms[vmKey(v.name, vm.cloud, vm.name)] = { powerState: vm.powerState ?? 'Running' };
+    }
+  }
+
+  /**
+   * Brings a saved world (state.json) to the current keys: VMs are identified by VMM server,
+   * cloud and name, while files written before that keyed power state and health by
+   * `vmm/vm` and by VM name, and items had no cloud. A VM the file does not know (the estate
+   * grew since) starts from the estate's power state.
+   */
+  private upgradeWorld(world: WorldState): void {
+    const onPrem: Record<string, OnPremVmState> = {};
+    for (const v of this.estate.vmmServers) {
+      for (const vm of v.vms) {
+        onPrem[vmKey(v.name, vm.cloud, vm.name)] = world.onPremVms[vmKey(v.name, vm.cloud, vm.name)] ?? world.onPremVms[`${lower(v.name)}/${lower(vm.name)}`] ?? { powerState: vm.powerState ?? 'Running' };
+      }
+    }
+    world.onPremVms = onPrem;
+    if (world.itemHealth) {
+      const health: NonNullable<WorldState['itemHealth']> = {};
+      for (const [key, value] of Object.entries(world.itemHealth)) {
+        if (key.includes('/')) health[key] = value;
+        // An old key was a bare VM name and applied to every VM of that name.
+        else for (const { vmm, vm } of this.vmsNamed(key)) health[vmKey(vmm.name, vm.cloud, vm.name)] = value;
+      }
+      world.itemHealth = health;
+    }
+    for (const vault of Object.values(world.vaults)) {
+      for (const f of Object.values(vault.asr.fabrics)) {
+        // An item's cloud is its container's; ids it was created with are kept (clients hold them).
+        for (const c of Object.values(f.containers)) for (const item of Object.values(c.items)) item.cloud ??= c.cloudName;
+      }
     }
   }
 
@@ -56,6 +87,7 @@ export class EmulatorCore {
   }
 
   load(world: WorldState): void {
+    this.upgradeWorld(world);
     this.world = world;
     this.jobs.attach(world);
   }
@@ -87,8 +119,16 @@ export class EmulatorCore {
     return this.estate.vmmServers.find((v) => lower(v.name) === lower(name));
   }
 
-  vm(vmmName: string, vmName: string): EstateVm | undefined {
-    return this.vmmServer(vmmName)?.vms.find((v) => lower(v.name) === lower(vmName));
+  /** A VM by its identity: names are unique only within one cloud of a VMM server (as in VMM). */
+  vm(vmmName: string, cloud: string, vmName: string): EstateVm | undefined {
+    return this.vmmServer(vmmName)?.vms.find((v) => lower(v.cloud) === lower(cloud) && lower(v.name) === lower(vmName));
+  }
+
+  /** Every VM with this name, optionally only on one VMM server and/or in one cloud (for callers that know a name only). */
+  vmsNamed(vmName: string, where: { vmm?: string; cloud?: string } = {}): Array<{ vmm: EstateVmmServer; vm: EstateVm }> {
+    return this.estate.vmmServers
+      .filter((v) => where.vmm === undefined || lower(v.name) === lower(where.vmm))
+      .flatMap((vmm) => vmm.vms.filter((vm) => lower(vm.name) === lower(vmName) && (where.cloud === undefined || lower(vm.cloud) === lower(where.cloud))).map((vm) => ({ vmm, vm })));
   }
 
   providerVersion(vmmName: string): string {
@@ -96,6 +136,11 @@ export class EmulatorCore {
   }
 }
 
-export function vmKey(vmm: string, vm: string): string {
-  return `${lower(vmm)}/${lower(vm)}`;
+/**
+ * The key of an on-premises VM in the world's maps (power state, health): VMM server, cloud
+ * and name, since two clouds of one server (two tenants of a hoster) may each have a VM of
+ * the same name.
+ */
+export function vmKey(vmm: string, cloud: string, vm: string): string {
+  return `${lower(vmm)}/${lower(cloud)}/${lower(vm)}`;
 }

@@ -76,9 +76,12 @@ export class EmulatorAdminClient {
   upgradeProvider(vmm: string, version = '5.1.2250.0'): Promise<{ ok: boolean; message: string }> {
     return this.ok('POST', 'providers/upgrade', { vmm, version });
   }
-  /** Sets a replicated VM's replicationHealth (Normal unless set), for health-dependent tests. */
-  setReplicationHealth(vm: string, health: 'Normal' | 'Warning' | 'Critical'): Promise<{ vm: string; replicationHealth: string }> {
-    return this.ok('PUT', 'items/health', { vm, health });
+  /**
+   * Sets a replicated VM's replicationHealth (Normal unless set), for health-dependent tests.
+   * The name alone is enough while it is unique in the estate; otherwise say the cloud (and VMM server).
+   */
+  setReplicationHealth(vm: string, health: 'Normal' | 'Warning' | 'Critical', where: { cloud?: string; vmm?: string } = {}): Promise<{ vm: string; cloud: string; vmm: string; replicationHealth: string }> {
+    return this.ok('PUT', 'items/health', { vm, ...where, health });
   }
   job(name: string): Promise<{ properties: { state: string; errors: unknown[] } }> {
     return this.ok('GET', `jobs/${encodeURIComponent(name)}`);

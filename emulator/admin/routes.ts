@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { EmulatorCore } from '../core';
+import { vmKey, type EmulatorCore } from '../core';
 import type { HttpResult, RequestContext } from '../https/types';
 import { validateRule } from '../faults/rules';
 import { installProvider, upgradeProvider } from '../siterecovery/registration';
-import { jobView } from '../siterecovery/views';
+import { jobView, vmIdOf } from '../siterecovery/views';
 import { scopeOfVault } from '../siterecovery/scope';
 import { iso } from '../sim/clock';
 import type { ThrottlingConfig } from '../arm/throttling';
@@ -20,6 +20,27 @@ function authorized(ctx: RequestContext, token: string): boolean {
   const given = Buffer.from(m?.[1] ?? '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/**
+ * The one estate VM a caller means. A name alone is enough while it is unique; VM names
+ * repeat across clouds (tenants of a shared VMM server), and then the cloud (and, across
+ * servers, the VMM server) must say which one.
+ */
+function resolveVm(core: EmulatorCore, name: string, cloud: string | undefined, vmm: string | undefined): { vmm: string; cloud: string; vm: string } | { error: string } {
+  const where = { ...(cloud !== undefined ? { cloud } : {}), ...(vmm !== undefined ? { vmm } : {}) };
+  const found = core.vmsNamed(name, where);
+  const scope = [cloud !== undefined ? `cloud '${cloud}'` : '', vmm !== undefined ? `VMM server '${vmm}'` : ''].filter((x) => x !== '').join(' of ');
+  if (found.length === 0) return { error: `no VM named '${name}'${scope ? ` in ${scope}` : ''} in the estate` };
+  if (found.length > 1) {
+    const places = found.map((f) => `${f.vm.cloud} (${f.vmm.name})`).join(', ');
+    const sameCloud = new Set(found.map((f) => lower(f.vm.cloud))).size < found.length;
+    const hint = cloud !== undefined ? 'Pass "vmm" too' : sameCloud ? 'Pass "cloud" and "vmm"' : 'Pass "cloud"';
+    return { error: `VM name '${name}' is ambiguous: it is in clouds ${places}. ${hint} to say which` };
+  }
+  const [one] = found;
+  if (!one) return { error: `no VM named '${name}'` };
+  return { vmm: one.vmm.name, cloud: one.vm.cloud, vm: one.vm.name };
 }
 
 const err = (status: number, message: string): HttpResult => ({ status, body: { error: { code: status === 401 ? 'Unauthorized' : 'BadRequest', message } } });
@@ -100,9 +121,14 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
   if (sub === 'items/health' && (m === 'PUT' || m === 'POST')) {
     const b = bodyOf(ctx);
     const health = String(b['health'] ?? '');
-    if (typeof b['vm'] !== 'string' || !['Normal', 'Warning', 'Critical'].includes(health)) return err(400, 'expected {"vm": "<VM name>", "health": "Normal" | "Warning" | "Critical"}');
-    core.world.itemHealth = { ...(core.world.itemHealth ?? {}), [b['vm'].toLowerCase()]: health as 'Normal' | 'Warning' | 'Critical' };
-    return { status: 200, body: { vm: b['vm'], replicationHealth: health } };
+    const optional = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
+    if (typeof b['vm'] !== 'string' || !['Normal', 'Warning', 'Critical'].includes(health) || (b['cloud'] !== undefined && optional('cloud') === undefined) || (b['vmm'] !== undefined && optional('vmm') === undefined)) {
+      return err(400, 'expected {"vm": "<VM name>", "cloud"?: "<VMM cloud>", "vmm"?: "<VMM server>", "health": "Normal" | "Warning" | "Critical"}');
+    }
+    const found = resolveVm(core, b['vm'], optional('cloud'), optional('vmm'));
+    if ('error' in found) return err(400, found.error);
+    core.world.itemHealth = { ...(core.world.itemHealth ?? {}), [vmKey(found.vmm, found.cloud, found.vm)]: health as 'Normal' | 'Warning' | 'Critical' };
+    return { status: 200, body: { vm: found.vm, cloud: found.cloud, vmm: found.vmm, replicationHealth: health } };
   }
   if (sub === 'providers/upgrade' && m === 'POST') {
     const b = bodyOf(ctx);
@@ -125,7 +151,7 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
           providerVersion: core.providerVersion(v.name),
           registeredWith: core.world.vmmRegistrations[lower(v.name)] ?? null,
           clouds: v.clouds.map((c) => c.name),
-          vms: v.vms.map((vm) => ({ name: vm.name, cloud: vm.cloud, powerState: core.world.onPremVms[`${lower(v.name)}/${lower(vm.name)}`]?.powerState })),
+          vms: v.vms.map((vm) => ({ name: vm.name, cloud: vm.cloud, id: vmIdOf(v.name, vm.cloud, vm.name), powerState: core.world.onPremVms[vmKey(v.name, vm.cloud, vm.name)]?.powerState })),
         })),
         azureVms: Object.values(core.world.azureVms),
         now: iso(now),

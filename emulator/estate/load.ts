@@ -150,11 +150,15 @@ function semanticIssues(estate: Estate): SemanticIssue[] {
     const clouds = new Set(v.clouds.map((c) => c.name.toLowerCase()));
     const nets = new Set(v.vmNetworks.map((n) => n.name.toLowerCase()));
     const hosts = new Set((v.hosts ?? []).map((h) => h.name.toLowerCase()));
+    // A VM is identified by (VMM server, cloud, name): as in VMM, where tenants of a hoster's
+    // shared server name their VMs independently, two clouds may each have a VM of the same
+    // name; one cloud may not (the emulator's API finds a cloud's VM by its name).
     const vmNames = new Set<string>();
     v.vms.forEach((vm, mi) => {
       const base: Array<string | number> = ['vmmServers', vi, 'vms', mi];
-      if (vmNames.has(vm.name.toLowerCase())) out.push({ path: [...base, 'name'], message: `VM ${vm.name} appears twice on ${v.name}`, fix: 'give each VM a unique name' });
-      vmNames.add(vm.name.toLowerCase());
+      const key = `${vm.cloud.toLowerCase()}/${vm.name.toLowerCase()}`;
+      if (vmNames.has(key)) out.push({ path: [...base, 'name'], message: `VM ${vm.name} appears twice in cloud ${vm.cloud} on ${v.name}`, fix: `give each VM of cloud ${vm.cloud} a unique name (the same name is allowed in another cloud)` });
+      vmNames.add(key);
       if (!clouds.has(vm.cloud.toLowerCase())) out.push({ path: [...base, 'cloud'], message: `cloud '${vm.cloud}' is not a cloud of ${v.name}`, fix: `use one of: ${v.clouds.map((c) => c.name).join(', ') || '(add a cloud under clouds:)'}` });
       if (vm.host !== undefined && hosts.size > 0 && !hosts.has(vm.host.toLowerCase())) out.push({ path: [...base, 'host'], message: `host '${vm.host}' is not a host of ${v.name}`, fix: `use one of: ${[...(v.hosts ?? [])].map((h) => h.name).join(', ')}` });
       (vm.networks ?? []).forEach((n, ni) => {

@@ -45,7 +45,7 @@ function createAzureVm(core: EmulatorCore, ref: ItemRef, purpose: 'TestFailover'
     id,
     name: id.split('/').pop() ?? ref.item.target.vmName,
     location: ref.vault.location,
-    sourceVm: `${ref.item.vmmServer}/${ref.item.vmName}`,
+    sourceVm: `${ref.item.vmmServer}/${ref.item.cloud}/${ref.item.vmName}`,
     purpose,
     createdAt: at,
     ...(networkId ? { networkId } : {}),
@@ -144,7 +144,7 @@ export function registerEffects(core: EmulatorCore): void {
     onSuccess: (job, at) => {
       const ref = itemRef(core, job);
       if (!ref) return;
-      const vm = core.vm(ref.item.vmmServer, ref.item.vmName);
+      const vm = core.vm(ref.item.vmmServer, ref.item.cloud, ref.item.vmName);
       const vmm = core.vmmServer(ref.item.vmmServer);
       const bytes = (vm?.disks ?? []).reduce((n, d) => n + (d.usedGB ?? d.sizeGB) * 1024 ** 3, 0);
       ref.item.replication = { startedAt: at, bytes: Math.max(1, bytes), bytesPerSecond: ((vmm?.uploadMbps ?? 100) * 1e6) / 8, type: 'InitialReplication' };
@@ -197,7 +197,7 @@ export function registerEffects(core: EmulatorCore): void {
       ref.item.failoverRecoveryPointName = chosen && chosen !== '' ? chosen : latestPointName(core, ref, at);
       if (ref.item.replication && replicationView(ref.item, policy, at).initialDone) ref.item.replication.stoppedAt = at;
       if (kind === 'Planned' || job.effect.args['shutdownSource'] === 'true') {
-        const st = core.world.onPremVms[vmKey(ref.item.vmmServer, ref.item.vmName)];
+        const st = core.world.onPremVms[vmKey(ref.item.vmmServer, ref.item.cloud, ref.item.vmName)];
         if (st) st.powerState = 'Off';
       }
       createAzureVm(core, ref, 'Failover', at);
@@ -231,7 +231,7 @@ export function registerEffects(core: EmulatorCore): void {
     onSuccess: (job) => {
       const ref = itemRef(core, job);
       if (!ref) return;
-      const st = core.world.onPremVms[vmKey(ref.item.vmmServer, ref.item.vmName)];
+      const st = core.world.onPremVms[vmKey(ref.item.vmmServer, ref.item.cloud, ref.item.vmName)];
       if (st) st.powerState = 'Running';
       const vmId = azureVmId(ref.item, '');
       const azureVm = vmId ? core.world.azureVms[lower(vmId)] : undefined;
@@ -255,7 +255,7 @@ export function registerEffects(core: EmulatorCore): void {
     onSuccess: (job, at) => {
       const ref = itemRef(core, job);
       if (!ref) return;
-      const vm = core.vm(ref.item.vmmServer, ref.item.vmName);
+      const vm = core.vm(ref.item.vmmServer, ref.item.cloud, ref.item.vmName);
       const vmm = core.vmmServer(ref.item.vmmServer);
       // Only blocks changed since the failback travel again.
       const bytes = (vm?.disks ?? []).reduce((n, d) => n + (d.usedGB ?? d.sizeGB) * 1024 ** 3, 0) * 0.1;

@@ -103,7 +103,7 @@ function pointByIdOrLatest(ctx: ArmContext, ic: ItemCtx, id: string | undefined)
 }
 
 function usedBytes(ctx: ArmContext, item: ProtectedItemRec): number {
-  const vm = ctx.core.vm(item.vmmServer, item.vmName);
+  const vm = ctx.core.vm(item.vmmServer, item.cloud, item.vmName);
   return (vm?.disks ?? []).reduce((n, d) => n + (d.usedGB ?? d.sizeGB) * 1024 ** 3, 0);
 }
 
@@ -148,9 +148,10 @@ export function registerItemRoutes(router: ArmRouter): void {
     }
     const vmm = ctx.core.vmmServer(f.vmmServer);
     const protectableName = lastSegmentIfUnder(str(p['protectableItemId']), ids.container(s, f, c) + '/replicationProtectableItems') ?? '';
-    const vm = vmm?.vms.find((v) => lower(v.cloud) === lower(c.cloudName) && lower(vmIdOf(vmm.name, v.name)) === lower(protectableName));
+    // The protectable item id (the VMM VM id) names one VM of this cloud, never a same-named VM of another cloud.
+    const vm = vmm?.vms.find((v) => lower(v.cloud) === lower(c.cloudName) && lower(vmIdOf(vmm.name, v.cloud, v.name)) === lower(protectableName));
     if (!vmm || !vm) throw asrError(400, 'ProtectableItemNotFound', `The protectable item '${str(p['protectableItemId']) ?? ''}' was not found in cloud '${c.friendlyName}'.`, 'The id does not name a virtual machine of this cloud.', 'List the protectable items of the protection container and pass the id of one.');
-    const already = Object.values(c.items).find((i) => lower(i.vmName) === lower(vm.name));
+    const already = Object.values(c.items).find((i) => lower(i.cloud) === lower(vm.cloud) && lower(i.vmName) === lower(vm.name));
     if (already) throw asrError(400, 'ProtectableItemAlreadyProtected', `The virtual machine '${vm.name}' is already protected as '${already.name}'.`, 'Protection is already enabled for this virtual machine.', 'Use the existing replicated item.');
     const psd = obj(p['providerSpecificDetails']) ?? {};
     if (instanceTypeOf(psd) !== 'HyperVReplicaAzure') {
@@ -182,13 +183,14 @@ export function registerItemRoutes(router: ArmRouter): void {
     const item: ProtectedItemRec = {
       name,
       vmmServer: vmm.name,
+      cloud: vm.cloud,
       vmName: vm.name,
-      vmId: vmIdOf(vmm.name, vm.name),
-      protectableItemName: vmIdOf(vmm.name, vm.name),
+      vmId: vmIdOf(vmm.name, vm.cloud, vm.name),
+      protectableItemName: vmIdOf(vmm.name, vm.cloud, vm.name),
       policyName: policy.name,
       phase: 'Enabling',
       activeLocation: 'Primary',
-      osDiskId: osDisk ? vhdIdOf(vmm.name, vm.name, osDisk.name) : '',
+      osDiskId: osDisk ? vhdIdOf(vmm.name, vm.cloud, vm.name, osDisk.name) : '',
       createdAt: ctx.now,
       target: {
         vmName: targetVmName,

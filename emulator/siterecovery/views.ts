@@ -1,4 +1,4 @@
-import type { EmulatorCore } from '../core';
+import { vmKey, type EmulatorCore } from '../core';
 import { recoveryPoints, replicationView } from '../sim/replication';
 import { iso } from '../sim/clock';
 import type { ContainerRec, FabricRec, ItemPhase, JobRec, NetworkRec, PolicyRec, ProtectedItemRec } from '../state/world';
@@ -116,22 +116,29 @@ export function containerView(s: AsrScope, f: FabricRec, c: ContainerRec): Recor
   };
 }
 
-export function vmIdOf(vmm: string, vm: string): string {
-  return uuidFromName('vmm-vm', vmm, vm);
+// VMM ids of a VM and its disks and NICs derive from the VM's identity (VMM server, cloud,
+// name), always with the cloud: one rule for every VM, so two clouds may share a VM name.
+export function vmIdOf(vmm: string, cloud: string, vm: string): string {
+  return uuidFromName('vmm-vm', vmm, cloud, vm);
 }
 
-export function vhdIdOf(vmm: string, vm: string, disk: string): string {
-  return uuidFromName('vmm-vhd', vmm, vm, disk);
+export function vhdIdOf(vmm: string, cloud: string, vm: string, disk: string): string {
+  return uuidFromName('vmm-vhd', vmm, cloud, vm, disk);
+}
+
+export function nicIdOf(vmm: string, cloud: string, vm: string, index: number): string {
+  return uuidFromName('nic', vmm, cloud, vm, String(index));
 }
 
 export function protectableViews(core: EmulatorCore, s: AsrScope, f: FabricRec, c: ContainerRec): Array<Record<string, unknown>> {
   const vmm = core.vmmServer(f.vmmServer);
   if (!vmm) return [];
+  // A container is one cloud, and a name is unique within a cloud: the name finds the item.
   const byVm = new Map(Object.values(c.items).map((i) => [lower(i.vmName), i]));
   return vmm.vms
     .filter((vm) => lower(vm.cloud) === lower(c.cloudName))
     .map((vm) => {
-      const vmId = vmIdOf(vmm.name, vm.name);
+      const vmId = vmIdOf(vmm.name, vm.cloud, vm.name);
       const item = byVm.get(lower(vm.name));
       const flag = (b: boolean | undefined) => (b === true ? 'Present' : 'NotPresent');
       return {
@@ -151,7 +158,7 @@ export function protectableViews(core: EmulatorCore, s: AsrScope, f: FabricRec, 
             sourceItemId: vmId,
             generation: String(vm.generation),
             osDetails: osDetails(vm.osType, vm.osName),
-            diskDetails: vm.disks.map((d) => ({ maxSizeMB: Math.round(d.sizeGB * 1024), vhdType: d.format, vhdId: vhdIdOf(vmm.name, vm.name, d.name), vhdName: d.name })),
+            diskDetails: vm.disks.map((d) => ({ maxSizeMB: Math.round(d.sizeGB * 1024), vhdType: d.format, vhdId: vhdIdOf(vmm.name, vm.cloud, vm.name, d.name), vhdName: d.name })),
             hasPhysicalDisk: flag(vm.physicalDisk),
             hasFibreChannelAdapter: flag(vm.fibreChannel),
             hasSharedVhd: flag(vm.disks.some((d) => d.shared === true)),
@@ -302,11 +309,11 @@ export function phaseInfo(item: ProtectedItemRec, initialDone: boolean): PhaseIn
 
 export function itemView(core: EmulatorCore, s: AsrScope, f: FabricRec, c: ContainerRec, item: ProtectedItemRec, now: number): Record<string, unknown> {
   // Health is Normal unless a test set it through the admin API (items/health).
-  const health = core.world.itemHealth?.[item.vmName.toLowerCase()] ?? 'Normal';
+  const health = core.world.itemHealth?.[vmKey(item.vmmServer, item.cloud, item.vmName)] ?? 'Normal';
   const policy = s.vault.asr.policies[lower(item.policyName)];
   const rep = replicationView(item, policy, now);
   const info = phaseInfo(item, rep.initialDone);
-  const vm = core.vm(item.vmmServer, item.vmName);
+  const vm = core.vm(item.vmmServer, item.cloud, item.vmName);
   const vmmName = core.vmmServer(item.vmmServer)?.name ?? item.vmmServer;
   const points = recoveryPoints(item, policy, now);
   const latest = points[0];
@@ -317,7 +324,7 @@ export function itemView(core: EmulatorCore, s: AsrScope, f: FabricRec, c: Conta
     instanceType: 'HyperVReplicaAzure',
     azureVmDiskDetails: (vm?.disks ?? []).map((d, i) => ({
       vhdType: d.format,
-      vhdId: vhdIdOf(vmmName, item.vmName, d.name),
+      vhdId: vhdIdOf(vmmName, item.cloud, item.vmName, d.name),
       vhdName: d.name,
       maxSizeMB: String(Math.round(d.sizeGB * 1024)),
       targetDiskLocation: item.target.storageAccountId ?? '',
@@ -334,7 +341,7 @@ export function itemView(core: EmulatorCore, s: AsrScope, f: FabricRec, c: Conta
     vmProtectionStateDescription: info.description,
     initialReplicationDetails: { initialReplicationType: item.replication?.type ?? 'InitialReplication', initialReplicationProgressPercentage: String(rep.progressPercent) },
     vmNics: (vm?.networks ?? []).map((n, i) => ({
-      nicId: uuidFromName('nic', vmmName, item.vmName, String(i)),
+      nicId: nicIdOf(vmmName, item.cloud, item.vmName, i),
       vMNetworkName: n,
       ...(item.target.networkId ? { recoveryVMNetworkId: item.target.networkId } : {}),
       selectionType: i === 0 ? 'SelectedByUser' : 'NotSelected',

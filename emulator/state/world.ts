@@ -155,6 +155,8 @@ export type ItemPhase =
 export interface ProtectedItemRec {
   name: string;
   vmmServer: string;
+  /** The VM's cloud (its container's): with vmmServer and vmName, the VM's identity. */
+  cloud: string;
   vmName: string;
   vmId: string;
   protectableItemName: string;
@@ -248,6 +250,7 @@ export interface AzureVmRec {
   id: string;
   name: string;
   location: string;
+  /** The on-premises VM it came from: `vmm/cloud/vm`. */
   sourceVm: string;
   purpose: 'TestFailover' | 'Failover';
   createdAt: number;
@@ -270,8 +273,9 @@ export interface WorldState {
   providerVersions: Record<string, string>;
   /** Vault each VMM server is registered with (lowercase vault id). */
   vmmRegistrations: Record<string, string>;
+  /** Key: vmKey(vmm, cloud, vm), all lowercase. */
   onPremVms: Record<string, OnPremVmState>;
-  /** Replication health set through the admin API (key lowercase VM name); Normal otherwise. */
+  /** Replication health set through the admin API (key vmKey(vmm, cloud, vm)); Normal otherwise. */
   itemHealth?: Record<string, 'Normal' | 'Warning' | 'Critical'>;
 }
 
