@@ -18,6 +18,7 @@ import {
   type JobSnapshot,
   type RecoveryPointInfo,
 } from '../domain/failover';
+import { inlineCode, operatorCommands, shellWord } from '../domain/operator-commands';
 import { progressQuery, type Progress, type StepState } from '../domain/progress';
 import { AsrStage } from '../domain/search-attributes';
 import { quick } from './activity-options';
@@ -40,7 +41,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
   const { kind, vm, tenant, vault: target, options } = input;
   const title = `${KIND_TITLES[kind]} of ${vm} (${tenant})`;
   const record: DrillRecord = { workflowId: workflowInfo().workflowId, kind, tenant, vm, vault: target.vault, startedAt: new Date().toISOString(), outcome: 'running', jobs: [] };
-  const steps = new StepRunner(() => publishDetails(details()), { abandonable: true });
+  const steps = new StepRunner(() => publishDetails(details()), { abandonable: true, commands: operatorCommands.failover(tenant, vm) });
   const heartbeatTimeout = options.heartbeatTimeout ?? '1m';
   const jobs = (summary: string) =>
     proxyActivities<Activities>({
@@ -133,7 +134,8 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
               ...(error?.code ? { code: error.code } : {}),
               ...(error?.possibleCauses ? { possibleCauses: error.possibleCauses } : {}),
               ...(error?.recommendedAction ? { recommendedAction: error.recommendedAction } : {}),
-              fix: `fix the cause, then 'asrflow failover retry --tenant ${tenant} --vm ${vm}' (issues the action again) or 'asrflow failover abandon --tenant ${tenant} --vm ${vm}'`,
+              // The step's hint adds the commands (failover retry issues the action again).
+              fix: 'fix the cause shown in the job error',
             },
           ],
         });
@@ -210,7 +212,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
             waitingForCleanup = true;
             steps.hint(
               'await-cleanup',
-              `the test VM of ${vm} runs in ${options.testNetworkId ?? 'no network'}; check it, then run 'asrflow failover cleanup --tenant ${tenant} --vm ${vm}'. It is cleaned up by itself after ${cleanupAfter}.`,
+              `the test VM of ${vm} runs in ${options.testNetworkId ?? 'no network'}; check it, then run ${inlineCode(`asrflow failover cleanup --tenant ${shellWord(tenant)} --vm ${shellWord(vm)}`)}. It is cleaned up by itself after ${cleanupAfter}.`,
             );
             const asked = await condition(() => cleanupRequest !== undefined, cleanupAfter);
             waitingForCleanup = false;
