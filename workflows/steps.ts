@@ -194,7 +194,9 @@ function defaultHint(step: StepProgress, error: StepError, commands: OperatorCom
   const advice = error.recommendedAction ?? error.fix ?? 'fix the cause shown in lastError';
   const skip = step.skippable && commands.skip ? ` (or ${inlineCode(commands.skip)} to go on without it)` : '';
   const abandon = commands.abandon ? `, or ${inlineCode(commands.abandon)} to give up` : '';
-  return `${step.title} failed: ${error.message}. ${advice.replace(/[.;\s]+$/, '')}; then run ${inlineCode(commands.retry)}${skip}${abandon}.`;
+  // The advice is quoted as ASR (or asrflow) wrote it, full stop included.
+  const sentence = /[.!?]$/.test(advice.trim()) ? advice.trim() : `${advice.trim()}.`;
+  return `${step.title} failed: ${error.message}. ${sentence} Then run ${inlineCode(commands.retry)}${skip}${abandon}.`;
 }
 
 /** True for the failure `StepRunner.run` throws when the operator abandons a step. */

@@ -108,7 +108,7 @@ describe('hints name the exact command for their own workflow', () => {
     // The terminal prints the same command without Markdown.
     const status = await runCli(['status', '--tenant', 'litware'], stack.env);
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`then run ${retry}.`);
+    expect(status.stdout).toContain(`Then run ${retry}.`);
     expect(status.stdout).not.toContain('`');
     expect(status.stdout).toMatch(/error: AuthorizationFailed: .*no authorization.*\(Azure request id [0-9a-f-]{36}\)/);
 
@@ -158,7 +158,7 @@ describe('hints name the exact command for their own workflow', () => {
     expect(status.stdout).toContain('possible causes: The Recovery Services agent on the Hyper-V host is not running.');
     expect(status.stdout).toContain('recommended action: Start the agent on the host and retry.');
     expect(status.stdout).toContain(`NEXT: Enable protection of ${vm} failed`);
-    expect(status.stdout).toContain(`then run ${retry}.`);
+    expect(status.stdout).toContain(`Then run ${retry}.`);
 
     const ran = await runCli(shellSplit(retry ?? '').slice(1), stack.env);
     expect(ran.code, ran.stderr).toBe(0);
@@ -188,7 +188,7 @@ describe('hints name the exact command for their own workflow', () => {
     const status = await runCli(['status', '--tenant', 'litware'], stack.env);
     expect(status.stdout).toMatch(/error: 28031: .*Creating the test virtual machine failed./);
     expect(status.stdout).toContain('possible causes: The test network has no free IP address.');
-    expect(status.stdout).toContain(`then run ${retry}, or ${abandon} to give up.`);
+    expect(status.stdout).toContain(`Free addresses in the test network, then retry. Then run ${retry}, or ${abandon} to give up.`);
 
     const retried = await runCli(shellSplit(retry ?? '').slice(1), stack.env);
     expect(retried.code, retried.stderr).toBe(0);
