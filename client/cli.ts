@@ -10,7 +10,7 @@ import { registerOnboardingCommands } from './onboarding-commands';
 import { registerFailoverCommands } from './failover-commands';
 import { registerPlanCommands } from '../domain/plan/validate-command';
 import { registerEmulatorCommands } from '../emulator/cli';
-import { EXIT, ExitCode } from './exit-codes';
+import { EXIT, EXIT_CODES_HELP, ExitCode } from './exit-codes';
 import { runWorker } from '../worker/main';
 
 
@@ -18,6 +18,9 @@ export function buildProgram(): Command {
   const program = new Command('asrflow')
     .description('Onboard CSP tenants into Azure Site Recovery and fail single VMs over, as durable Temporal workflows.')
     .version(packageVersion(), '-V, --version')
+    // asrflow's own options only before the command: otherwise `--version` anywhere on the line
+    // (e.g. after `emulator upgrade-provider`) printed asrflow's version instead of an error.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addHelpText(
@@ -28,7 +31,9 @@ Examples:
   $ asrflow dev temporal           run a local Temporal dev server (UI on :8233)
   $ asrflow worker                 run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, …)
 
-Connection settings come from the standard TEMPORAL_* variables or a Temporal CLI profile.`,
+Connection settings come from the standard TEMPORAL_* variables or a Temporal CLI profile.
+
+${EXIT_CODES_HELP}`,
   );
 
   program
@@ -76,21 +81,34 @@ Connection settings come from the standard TEMPORAL_* variables or a Temporal CL
   return program;
 }
 
-/** Runs the CLI and resolves to the process exit code. */
+/** Runs the CLI and resolves to the process exit code (client/exit-codes.ts has the convention). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof ExitCode) return error.code;
-    if (error instanceof CommanderError) {
-      // Help and version end through exitOverride too; everything else is a usage error.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
-      return EXIT.badInput;
-    }
-    throw error;
+    return exitCodeOf(error);
   }
+}
+
+/** The exit code of whatever ended a command, printing a one-line message where none was printed. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof ExitCode) return error.code;
+  if (error instanceof CommanderError) {
+    // Help and version end through exitOverride too.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    // Commander's own errors (unknown option, missing argument, invalid value) are usage; ours
+    // (`cmd.error(…, { exitCode })`, code 'asrflow.…') carry the code the command chose.
+    return error.code.startsWith('commander.') ? EXIT.badInput : error.exitCode;
+  }
+  // Anything else reached here unplanned (Temporal unreachable, a network error, a bug): one
+  // line, not a stack trace; ASRFLOW_DEBUG=1 shows the stack for a bug report.
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`asrflow: ${message}`);
+  if (process.env.ASRFLOW_DEBUG && error instanceof Error && error.stack) console.error(error.stack);
+  else console.error('(set ASRFLOW_DEBUG=1 to see where it happened)');
+  return EXIT.failure;
 }
 
 export const cliPath = (): string => path.join(__dirname, 'cli.js');

@@ -1,7 +1,8 @@
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { operatorDecisionUpdate, progressQuery, type OperatorDecision } from '../domain/progress';
 import { EXIT, ExitCode } from './exit-codes';
+import { explainNotFound, type Addressed } from './known';
 import { workflowUiUrl } from './onboarding';
 import { ensureSearchAttributes } from './search-attributes';
 import { loadTemporalSettings, type TemporalSettings } from './temporal-config';
@@ -45,27 +46,30 @@ export function uiUrl(settings: TemporalSettings, workflowId: string): string | 
 
 /**
  * Sends an operator's decision (retry, skip, abandon) to a workflow's waiting step — the one
- * named, or the one that waits — and prints the workflow's answer. A refusal by the update's
- * validator, or nothing waiting, is bad input (exit 2).
+ * named, or the one that waits — and prints the workflow's answer. Nothing waiting, or a refusal
+ * by the update's validator, is a run-time refusal (exit 1); so is a workflow that does not exist,
+ * named with the tenants (or VMs) that do.
  */
-export async function sendOperatorDecision(client: Client, workflowId: string, action: OperatorDecision['action'], options: { step?: string; reason?: string } = {}): Promise<void> {
+export async function sendOperatorDecision(client: Client, target: Addressed, action: OperatorDecision['action'], options: { step?: string; reason?: string } = {}): Promise<void> {
+  const { workflowId } = target;
   const handle = client.workflow.getHandle(workflowId);
   let step = options.step;
-  if (!step) {
-    const progress = await handle.query(progressQuery);
-    step = progress.steps.find((s) => s.state === 'waiting-for-operator')?.name;
-    if (!step) {
-      console.error(`asrflow: ${workflowId} has no step waiting for an operator (stage: ${progress.stage})`);
-      throw new ExitCode(EXIT.badInput);
-    }
-  }
   try {
+    if (!step) {
+      const progress = await handle.query(progressQuery);
+      step = progress.steps.find((s) => s.state === 'waiting-for-operator')?.name;
+      if (!step) {
+        console.error(`asrflow: ${workflowId} has no step waiting for an operator (stage: ${progress.stage})`);
+        throw new ExitCode(EXIT.failure);
+      }
+    }
     console.log(await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step, action, ...(options.reason ? { reason: options.reason } : {}) }] }));
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       console.error(`asrflow: ${workflowId} refused: ${error.cause?.message ?? error.message}`);
-      throw new ExitCode(EXIT.badInput);
+      throw new ExitCode(EXIT.failure);
     }
+    if (error instanceof WorkflowNotFoundError) await explainNotFound(client, target, error);
     throw error;
   }
 }

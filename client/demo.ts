@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { EmulatorAdminClient } from '../emulator';
-import { startLocalStack, writeEnvFile } from '../devstack/local-stack';
+import { narrowedNotice, startLocalStack, writeEnvFile } from '../devstack/local-stack';
 import { loadPlan } from '../domain/plan/load';
 import { packageRoot } from '../domain/package-root';
+import { plainText } from '../domain/operator-commands';
 import { progressQuery } from '../domain/progress';
 import { workflowIds } from '../domain/workflow-ids';
 import type { MultitenantVmmPlan } from '../domain/plan/types';
@@ -72,7 +73,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const p = await client.workflow.getHandle(vaultId).query(progressQuery);
       return p.operatorAction?.includes('.VaultCredentials') ? p.operatorAction : undefined;
     }, 'the shared vault to ask for the Provider installation');
-    print(`\n== The workflow asks the operator:\n   ${asked}`);
+    print(`\n== The workflow asks the operator:\n   ${plainText(asked)}`);
     const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(asked)?.[1] as string;
     print(`== Playing the operator: installing the ASR Provider on ${plan.provider.vmmServer} with ${path.basename(credentials)}`);
     const admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
@@ -111,7 +112,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`\n== Drill report\n${renderDrillReport(await collectDrills(client))}`);
     if (stack.temporal.uiUrl) print(`Temporal UI: ${stack.temporal.uiUrl}/namespaces/${settings.namespace}/workflows?query=${encodeURIComponent("AsrKind = 'tenant-onboarding'")}`);
     if (!options.exit) {
-      const envFile = writeEnvFile(stack.env, options.dataDir);
+      const written = writeEnvFile(stack.env, options.dataDir);
+      const envFile = written.file;
+      const notice = narrowedNotice(written);
+      if (notice) print(notice);
       print(
         [
           'The stack stays up for exploring; Ctrl-C stops it. In another shell:',

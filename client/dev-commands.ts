@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startLocalStack, writeEnvFile } from '../devstack/local-stack';
+import { narrowedNotice, startLocalStack, writeEnvFile } from '../devstack/local-stack';
 import { PortInUseError } from '../devstack/free-port';
 import { startDevServer } from '../devstack/temporal-server';
 import { runDemo } from './demo';
@@ -56,7 +56,10 @@ export function registerDevCommands(program: Command): void {
       const uiPort = parsePort(opts.uiPort, '--ui-port');
       const stack = await badPortIsBadInput(() => startLocalStack({ dataDir: opts.dataDir, temporalPort: port, uiPort, speed, log: (line) => console.error(line) }));
       try {
-        const envFile = writeEnvFile(stack.env, opts.dataDir);
+        const written = writeEnvFile(stack.env, opts.dataDir);
+        const envFile = written.file;
+        const notice = narrowedNotice(written);
+        if (notice) console.error(notice);
         console.log(JSON.stringify({ temporalAddress: stack.temporal.address, namespace: stack.temporal.namespace, uiUrl: stack.temporal.uiUrl ?? null, armEndpoint: stack.emulator.armEndpoint, emulatorDataDir: stack.emulator.dataDir, envFile }));
         console.error(
           [

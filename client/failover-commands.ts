@@ -8,6 +8,7 @@ import { formatPlanErrors } from '../domain/plan/parse';
 import { progressQuery, type Progress } from '../domain/progress';
 import { workflowIds } from '../domain/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
+import { requireKnownTenant } from './known';
 import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
 import { collectDrills, FailoverConflictError, FailoverInputError, failoverInputFromPlan, renderDrillReport, runningTestFailover, startFailover } from './failover';
 
@@ -188,7 +189,7 @@ function checkVmFlag(vm: string): void {
 
 async function decide(action: 'retry' | 'abandon', opts: FailoverFlags & { step?: string; reason?: string }): Promise<void> {
   checkVmFlag(opts.vm);
-  await withClient(opts, (client) => sendOperatorDecision(client, workflowIds.failover(opts.tenant, opts.vm), action, opts));
+  await withClient(opts, (client) => sendOperatorDecision(client, { workflowId: workflowIds.failover(opts.tenant, opts.vm), tenant: opts.tenant, vm: opts.vm, vmKind: 'failover' }, action, opts));
 }
 
 export function registerFailoverCommands(program: Command): void {
@@ -253,6 +254,8 @@ export function registerFailoverCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ asrflow report --tenant contoso\n  $ asrflow report --out evidence/ --json | jq \'.[] | {vm, rto: .rto.seconds, rpo: .rpo.ageSeconds}\'')
     .action(async (opts: ConnectionFlags & { tenant?: string; json?: boolean; out?: string }) => {
       await withClient(opts, async (client) => {
+        // An empty report for a misspelt tenant would read as "no drills": name the known ones.
+        if (opts.tenant) await requireKnownTenant(client, opts.tenant);
         const records = await collectDrills(client, opts.tenant);
         const markdown = renderDrillReport(records);
         if (opts.out) {

@@ -113,30 +113,63 @@ export async function collectDrills(client: Client, tenant?: string): Promise<Dr
   return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
-const cell = (value: string | number | undefined): string => (value === undefined ? '—' : String(value).replace(/\|/g, '\\|'));
+const cell = (value: string | number | undefined): string => (value === undefined ? '—' : String(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' '));
+const row = (cells: Array<string | number | undefined>): string => `|${cells.map((c) => (cell(c) === '' ? ' ' : ` ${cell(c)} `)).join('|')}|`;
+const table = (header: string[], rows: Array<Array<string | number | undefined>>): string[] => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map(row)];
 
-/** The drill report as Markdown: one section per tenant, one row per failover, then each job's tasks. */
+// Two clocks meet in a drill record: when the workflow started is the worker's clock (as
+// Temporal recorded it); jobs, tasks and recovery points are Site Recovery's, and RTO and RPO
+// are measured on that clock alone. Each column holds one clock and says which.
+const jobLabel = (job: { scenarioName?: string; jobName: string }): string => `${job.scenarioName ? `${job.scenarioName} ` : ''}${job.jobName}`;
+
+const WF = 'workflow clock';
+const SR = 'Site Recovery clock';
+
+/**
+ * The drill report as Markdown: one section per tenant, one row per failover, then each drill's
+ * job tasks and, in a table of their own, the jobs' errors (every row has its header's columns).
+ */
 export function renderDrillReport(records: DrillRecord[], generatedAt = new Date().toISOString()): string {
-  const lines = ['# asrflow failover drill report', '', `Generated ${generatedAt}. Times are Azure Site Recovery's (job and recovery point times). RTO: failover job start → the VM runs in the recovery site. RPO: age of the recovery point used when the failover started.`];
+  const lines = [
+    '# asrflow failover drill report',
+    '',
+    `Generated ${generatedAt}. Times are UTC; each time column names its clock: "${WF}" is the worker's, as Temporal recorded it; "${SR}" is Azure Site Recovery's (jobs, tasks, recovery points). ` +
+      'RTO: failover job start → the VM runs in the recovery site. RPO: age of the recovery point used when the failover job started. Both are measured on the Site Recovery clock.',
+  ];
   if (records.length === 0) return [...lines, '', 'No finished failovers found.'].join('\n');
   const tenants = [...new Set(records.map((r) => r.tenant))].sort();
   for (const tenant of tenants) {
     const mine = records.filter((r) => r.tenant === tenant);
-    lines.push('', `## Tenant ${tenant}`, '', '| VM | kind | started | outcome | RTO (s) | recovery point | RPO (s) | cleanup | workflow |', '|---|---|---|---|---|---|---|---|---|');
-    for (const r of mine) {
-      lines.push(
-        `| ${cell(r.vm)} | ${cell(r.kind)} | ${cell(r.startedAt)} | ${cell(r.outcome)}${r.reason ? `: ${cell(r.reason)}` : ''} | ${cell(r.rto?.seconds)} | ${cell(r.rpo?.recoveryPointTime)} | ${cell(r.rpo?.ageSeconds)} | ${cell(r.cleanup ? `${r.cleanup.by}${r.cleanup.at ? ` ${r.cleanup.at}` : ''}` : undefined)} | ${cell(r.workflowId)} |`,
-      );
-    }
+    lines.push(
+      '',
+      `## Tenant ${tenant}`,
+      '',
+      ...table(
+        ['VM', 'kind', `started (${WF})`, 'outcome', 'RTO (s)', `recovery point (${SR})`, 'RPO (s)', `cleanup (${SR})`, 'workflow'],
+        mine.map((r) => [
+          r.vm,
+          r.kind,
+          r.startedAt,
+          `${r.outcome}${r.reason ? `: ${r.reason}` : ''}`,
+          r.rto?.seconds,
+          r.rpo?.recoveryPointTime,
+          r.rpo?.ageSeconds,
+          r.cleanup ? `${r.cleanup.by}${r.cleanup.at ? ` ${r.cleanup.at}` : ''}` : undefined,
+          r.workflowId,
+        ]),
+      ),
+    );
     for (const r of mine.filter((x) => x.jobs.length > 0)) {
-      lines.push('', `### ${r.vm}: ${KIND_TITLES[r.kind]} started ${r.startedAt}`, '');
+      lines.push('', `### ${r.vm}: ${KIND_TITLES[r.kind]} started ${r.startedAt} (${WF})`, '');
       if (r.preflight) lines.push(`Preflight: ${r.preflight.ok ? 'passed' : `refused (${r.preflight.refusals.join('; ')})`}${r.preflight.warnings.length ? `; warnings: ${r.preflight.warnings.join('; ')}` : ''}.`, '');
-      lines.push('| job | task | state | start | end |', '|---|---|---|---|---|');
+      const tasks: Array<Array<string | number | undefined>> = [];
       for (const job of r.jobs) {
-        lines.push(`| ${cell(job.scenarioName)} ${cell(job.jobName)} | (job) | ${cell(job.state)} | ${cell(job.startTime)} | ${cell(job.endTime)} |`);
-        for (const t of job.tasks) lines.push(`| | ${cell(t.title)} | ${cell(t.state)} | ${cell(t.startTime)} | ${cell(t.endTime)} |`);
-        for (const e of job.errors) lines.push(`| | error ${cell(e.code)} | ${cell(e.message)} | ${cell(e.possibleCauses)} | ${cell(e.recommendedAction)} |`);
+        tasks.push([jobLabel(job), '(job)', job.state, job.startTime, job.endTime]);
+        for (const t of job.tasks) tasks.push(['', t.title, t.state, t.startTime, t.endTime]);
       }
+      lines.push(...table(['job', 'task', 'state', `start (${SR})`, `end (${SR})`], tasks));
+      const errors = r.jobs.flatMap((job) => job.errors.map((e) => [jobLabel(job), e.code, e.message, e.possibleCauses, e.recommendedAction]));
+      if (errors.length > 0) lines.push('', ...table(['job', 'error code', 'message', 'possible causes', 'recommended action'], errors));
     }
   }
   return lines.join('\n');

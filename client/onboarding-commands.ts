@@ -7,6 +7,7 @@ import { EXIT, ExitCode } from './exit-codes';
 import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
 import { startOnboarding } from './onboarding';
 import { interruptSignal } from './interrupt';
+import { requireKnownTenant, type Addressed } from './known';
 import { collectStatus, renderStatus, statusOfWorkflows, type WorkflowStatus } from './status';
 import { watchExitCode, watchStatus } from './watch';
 
@@ -87,6 +88,7 @@ export function registerOnboardingCommands(program: Command): void {
     .action(async (opts: ConnectionFlags & { tenant?: string; json?: boolean; watch?: boolean; interval: string }) => {
       const intervalMs = parseInterval(opts.interval);
       await withClient(opts, async (client, settings) => {
+        if (opts.tenant) await requireKnownTenant(client, opts.tenant);
         const collect = () => collectStatus(client, { ...(opts.tenant ? { tenant: opts.tenant } : {}), uiUrl: (id) => uiUrl(settings, id) });
         if (!opts.watch) {
           const statuses = await collect();
@@ -102,16 +104,31 @@ export function registerOnboardingCommands(program: Command): void {
       program
         .command(action)
         .description(action === 'retry' ? 'Run again a step that waits for an operator, after you fixed its cause.' : 'Skip a step that waits for an operator, where skipping is safe.')
-        .requiredOption('--tenant <name>', 'the tenant (or the shared vault\'s workflow id with --workflow)')
-        .option('--vm <name>', 'a VM protection step of this VM')
+        .option('--tenant <name>', "the tenant's onboarding")
+        .option('--vm <name>', "with --tenant: that VM's protection workflow instead")
         .option('--step <name>', 'the waiting step (default: the one that waits)')
-        .option('--workflow <id>', 'address a workflow by id instead (e.g. the shared vault)'),
+        .option('--workflow <id>', "any asrflow workflow by id instead (e.g. the shared vault's, asrflow:vault:SUBSCRIPTION:VAULT)"),
     )
-      .addHelpText('after', `\nExample:\n  $ asrflow ${action} --tenant litware --step provider-version`)
-      .action(async (opts: ConnectionFlags & { tenant: string; vm?: string; step?: string; workflow?: string }) => {
-        await withClient(opts, (client) =>
-          sendOperatorDecision(client, opts.workflow ?? (opts.vm ? workflowIds.vmProtection(opts.tenant, opts.vm) : workflowIds.tenantOnboarding(opts.tenant)), action, opts),
-        );
+      .addHelpText(
+        'after',
+        `\nExamples:\n  $ asrflow ${action} --tenant litware\n  $ asrflow ${action} --tenant litware --vm erp01\n  $ asrflow ${action} --workflow asrflow:vault:a1000000-0000-4000-8000-000000000001:fabrikam-asr-westeurope\n\nThe step's hint in \`asrflow status\` and in the Temporal UI names the exact command.`,
+      )
+      .action(async (opts: ConnectionFlags & { tenant?: string; vm?: string; step?: string; workflow?: string }) => {
+        if (!opts.workflow && !opts.tenant) {
+          console.error(`asrflow: ${action} needs --tenant T (with --vm V for a VM's protection) or --workflow ID`);
+          throw new ExitCode(EXIT.badInput);
+        }
+        if (opts.workflow && (opts.tenant || opts.vm)) {
+          console.error(`asrflow: ${action}: --workflow addresses a workflow by itself; leave out --tenant and --vm`);
+          throw new ExitCode(EXIT.badInput);
+        }
+        const tenant = opts.tenant ?? '';
+        const target: Addressed = opts.workflow
+          ? { workflowId: opts.workflow }
+          : opts.vm
+            ? { workflowId: workflowIds.vmProtection(tenant, opts.vm), tenant, vm: opts.vm, vmKind: 'vm-protection' }
+            : { workflowId: workflowIds.tenantOnboarding(tenant), tenant };
+        await withClient(opts, (client) => sendOperatorDecision(client, target, action, opts));
       });
   }
 }

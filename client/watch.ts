@@ -1,3 +1,4 @@
+import { EXIT } from './exit-codes';
 import { allEnded, renderStatus, type WorkflowStatus } from './status';
 
 export interface WatchOptions {
@@ -66,8 +67,11 @@ function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
-/** The exit code a finished watch reports: 0 when every workflow completed, 1 otherwise. */
+/**
+ * The exit code a watch reports: 0 when every workflow completed, 1 when one did not, 130 when
+ * Ctrl-C ended the watch first (the workflows go on; a script can tell it saw no end).
+ */
 export function watchExitCode(result: WatchResult): number {
-  if (!result.ended) return 0;
+  if (!result.ended) return EXIT.interrupted;
   return result.statuses.every((s) => s.status === 'COMPLETED') ? 0 : 1;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import { demoSecrets } from './demo-secrets';
@@ -78,15 +78,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 }
 
+export interface WrittenEnvFile {
+  file: string;
+  /** The file's permission bits before, when they let others than the owner read it (now 0600). */
+  narrowedFrom?: number;
+}
+
 /**
  * Writes the stack's environment as a shell file (`set -a; . FILE; set +a`) for a CLI in another
  * shell. It carries the emulator's demo app secrets, valid nowhere else, so it is the
  * operator's alone (0600) and its values are never echoed.
  */
-export function writeEnvFile(env: Record<string, string>, dataDir: string): string {
+export function writeEnvFile(env: Record<string, string>, dataDir: string): WrittenEnvFile {
   mkdirSync(dataDir, { recursive: true });
   const file = path.resolve(dataDir, 'env');
   const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
+  // writeFileSync's mode applies only to a new file: one left 0644 by an earlier run or by hand
+  // would keep its mode and show the secrets to every user of the machine. Narrow it first,
+  // before the secrets are written.
+  let before: number | undefined;
+  try {
+    before = statSync(file).mode & 0o777;
+  } catch {
+    before = undefined;
+  }
+  if (before !== undefined && before !== 0o600) chmodSync(file, 0o600);
   writeFileSync(file, `${Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`).join('\n')}\n`, { mode: 0o600 });
-  return file;
+  return { file, ...(before !== undefined && (before & 0o077) !== 0 ? { narrowedFrom: before } : {}) };
+}
+
+/** The line that tells a person their env file was readable by others and no longer is. */
+export function narrowedNotice(written: WrittenEnvFile): string | undefined {
+  if (written.narrowedFrom === undefined) return undefined;
+  return `${written.file} was mode 0${written.narrowedFrom.toString(8)} (readable by others); narrowed it to 0600, since it holds secrets.`;
 }

@@ -11,6 +11,8 @@ export interface StepError {
   possibleCauses?: string;
   recommendedAction?: string;
   fix?: string;
+  /** Azure's x-ms-request-id of the failed request, for a support case. */
+  requestId?: string;
 }
 
 export interface StepProgress {
@@ -24,7 +26,7 @@ export interface StepProgress {
   lastError?: StepError;
   /** May the operator skip it? */
   skippable: boolean;
-  /** What the operator must do while the step waits for them. */
+  /** What the operator must do while the step waits for them (Markdown: commands in inline code). */
   operatorHint?: string;
 }
 
@@ -46,7 +48,7 @@ export interface Progress {
   stage: string;
   steps: StepProgress[];
   vms?: VmProgress[];
-  /** The one thing a person has to do now, if any. */
+  /** The one thing a person has to do now, if any (Markdown: commands in inline code). */
   operatorAction?: string;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EmulatorAdminClient } from './admin/client';
 import { EstateError } from './estate/load';
 import { loadFaultFile } from './faults/rules';
@@ -48,7 +48,8 @@ interface ConnectionOpts {
 
 /** Connects to a running emulator: from its data directory, or from --emulator/--ca/token. */
 function adminClient(cmd: Command, o: ConnectionOpts): EmulatorAdminClient {
-  const fail = (msg: string): never => cmd.error(msg, { exitCode: 2, code: 'asrflow.emulator.connection' });
+  // Missing flags or files are usage (2); an emulator that is not running is the world (1).
+  const fail = (msg: string, exitCode = 2): never => cmd.error(msg, { exitCode, code: 'asrflow.emulator.connection' });
   const tokenFromFile = o.adminTokenFile ? readFileSync(o.adminTokenFile, 'utf8').trim() : undefined;
   if (o.emulator) {
     const token = tokenFromFile ?? process.env['ASRFLOW_EMULATOR_ADMIN_TOKEN'];
@@ -62,7 +63,7 @@ function adminClient(cmd: Command, o: ConnectionOpts): EmulatorAdminClient {
   }
   const dir = o.dataDir ?? DEFAULT_DATA_DIR;
   if (!existsSync(path.join(dir, 'emulator.json'))) {
-    return fail(`no running emulator found in '${dir}' (emulator.json missing): start one with 'asrflow emulator start --data-dir ${dir}', or pass --emulator URL --ca FILE`);
+    return fail(`no running emulator found in '${dir}' (emulator.json missing): start one with 'asrflow emulator start --data-dir ${dir}', or pass --emulator URL --ca FILE`, 1);
   }
   return EmulatorAdminClient.fromDataDir(dir, tokenFromFile);
 }
@@ -181,13 +182,19 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
       .command('upgrade-provider')
       .description('install a newer ASR Provider version on a VMM server of the estate')
       .requiredOption('--vmm <name>', 'VMM server')
-      .option('--version <v>', 'Provider version', '5.1.2250.0'),
-  ).action(async (o: ConnectionOpts & { vmm: string; version: string }, cmd: Command) => {
+      .option('--provider-version <v>', 'Provider version', '5.1.2250.0')
+      // `--version` is asrflow's own (-V, --version): here it only says what to use instead.
+      .addOption(new Option('--version <v>').hideHelp()),
+  ).action(async (o: ConnectionOpts & { vmm: string; providerVersion: string; version?: string }, cmd: Command) => {
+    if (o.version !== undefined) {
+      cmd.error(`--version is asrflow's own version; the Provider version is --provider-version: asrflow emulator upgrade-provider --vmm ${o.vmm} --provider-version ${o.version}`, { exitCode: 2, code: 'asrflow.emulator.usage' });
+    }
     const admin = adminClient(cmd, o);
     try {
-      const r = await admin.call('POST', 'providers/upgrade', { vmm: o.vmm, version: o.version });
+      const r = await admin.call('POST', 'providers/upgrade', { vmm: o.vmm, version: o.providerVersion });
       const body = r.body as { ok: boolean; message: string };
-      if (!body.ok) cmd.error(body.message, { exitCode: 2, code: 'asrflow.emulator.upgrade' });
+      // The emulator refused (unknown VMM server, older version): a run-time refusal.
+      if (!body.ok) cmd.error(body.message, { exitCode: 1, code: 'asrflow.emulator.upgrade' });
       io.out(JSON.stringify(body));
     } finally {
       admin.close();
@@ -262,7 +269,7 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
 const EXAMPLES: Record<string, string[]> = {
   start: ['asrflow emulator start --speed 600   # ×600: a 9-minute job takes a second', 'asrflow emulator start --faults faults.yaml --seed 7 --port 8443'],
   'install-provider': ['asrflow emulator install-provider --vmm vmm01.fabrikam.local --credentials .asrflow/credentials/fabrikam-asr-westeurope.VaultCredentials'],
-  'upgrade-provider': ['asrflow emulator upgrade-provider --vmm vmm-litware.litware.local --version 5.1.2250.0'],
+  'upgrade-provider': ['asrflow emulator upgrade-provider --vmm vmm-litware.litware.local --provider-version 5.1.2250.0'],
   'admin state': ['asrflow emulator admin state | jq \'.world.vaults | keys\''],
   'admin estate': ['asrflow emulator admin estate | jq \'.azureVms\''],
   'admin counters': ['asrflow emulator admin counters | jq \'.ReplicationProtectedItems_Create\'   # each VM enabled once?'],

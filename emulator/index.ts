@@ -170,6 +170,8 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
     const d = await router.dispatch(core, ctx);
     core.log.add({
       time: new Date().toISOString(),
+      // The x-ms-request-id the answer carries, so a worker's log line can be matched to it.
+      requestId: ctx.requestId,
       method: ctx.method,
       path: ctx.path,
       query: ctx.url.search,

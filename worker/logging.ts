@@ -1,5 +1,5 @@
 import pino, { type Logger as PinoLogger } from 'pino';
-import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import { ApplicationFailure, type LogLevel, type LogMetadata, type Logger } from '@temporalio/common';
 
 // Keys that could carry a credential anywhere in a log object. pino removes them before
 // serialising, so a careless `log.info({ options })` cannot leak a secret.
@@ -34,6 +34,14 @@ export class TemporalPinoLogger implements Logger {
   constructor(private readonly pino: PinoLogger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    // The SDK logs a failed activity as { error } — an Error whose message and type JSON drops
+    // (they are not enumerable), so the line said "Activity failed" and nothing else.
+    const error = meta?.error;
+    if (error instanceof Error) {
+      const summary = failureSummary(error);
+      this.pino[LEVELS[level]]({ ...meta, error: summary }, `${message}: ${summary.type}: ${summary.message}${summary.requestId ? ` (x-ms-request-id ${summary.requestId})` : ''}`);
+      return;
+    }
     this.pino[LEVELS[level]](meta ?? {}, message);
   }
   trace(message: string, meta?: LogMetadata): void {
@@ -51,4 +59,37 @@ export class TemporalPinoLogger implements Logger {
   error(message: string, meta?: LogMetadata): void {
     this.log('ERROR', message, meta);
   }
+}
+
+export interface FailureSummary {
+  type: string;
+  message: string;
+  code?: string;
+  statusCode?: number;
+  requestId?: string;
+  correlationRequestId?: string;
+}
+
+/**
+ * What a log line says about a failure: its type, message, and Azure's request ids when the
+ * failure came from an Azure answer (classifyAzureError puts them in the details). Only these
+ * fields, never the details as a whole, so nothing else an activity attached reaches the log.
+ */
+export function failureSummary(error: Error): FailureSummary {
+  if (error instanceof ApplicationFailure) {
+    const d = (error.details?.[0] ?? {}) as Partial<Record<'code' | 'requestId' | 'correlationRequestId', unknown>> & { statusCode?: unknown };
+    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    const code = text(d.code);
+    const requestId = text(d.requestId);
+    const correlationRequestId = text(d.correlationRequestId);
+    return {
+      type: error.type ?? 'ApplicationFailure',
+      message: error.message,
+      ...(code ? { code } : {}),
+      ...(typeof d.statusCode === 'number' ? { statusCode: d.statusCode } : {}),
+      ...(requestId ? { requestId } : {}),
+      ...(correlationRequestId ? { correlationRequestId } : {}),
+    };
+  }
+  return { type: error.name, message: error.message };
 }

@@ -20,6 +20,7 @@ import {
   type ResolvedItem,
   type TenantScope,
 } from '../domain/failover';
+import { inlineCode, operatorCommands, shellWord } from '../domain/operator-commands';
 import { progressQuery, type Progress, type StepState } from '../domain/progress';
 import { AsrStage } from '../domain/search-attributes';
 import { quick } from './activity-options';
@@ -42,7 +43,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
   const { kind, vm, tenant, vault: target, scope, options } = input;
   const title = `${KIND_TITLES[kind]} of ${vm} (${tenant})`;
   const record: DrillRecord = { workflowId: workflowInfo().workflowId, kind, tenant, vm, vault: target.vault, startedAt: new Date().toISOString(), outcome: 'running', jobs: [] };
-  const steps = new StepRunner(() => publishDetails(details()), { abandonable: true });
+  const steps = new StepRunner(() => publishDetails(details()), { abandonable: true, commands: operatorCommands.failover(tenant, vm) });
   // Seconds, not minutes: a worker that dies while an action is issued or its job followed is
   // replaced within this (the activities heartbeat every few seconds), and it counts against RTO.
   const heartbeatTimeout = options.heartbeatTimeout ?? '15s';
@@ -137,7 +138,8 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
               ...(error?.code ? { code: error.code } : {}),
               ...(error?.possibleCauses ? { possibleCauses: error.possibleCauses } : {}),
               ...(error?.recommendedAction ? { recommendedAction: error.recommendedAction } : {}),
-              fix: `fix the cause, then 'asrflow failover retry --tenant ${tenant} --vm ${vm}' (issues the action again) or 'asrflow failover abandon --tenant ${tenant} --vm ${vm}'`,
+              // The step's hint adds the commands (failover retry issues the action again).
+              fix: 'fix the cause shown in the job error',
             },
           ],
         });
@@ -217,7 +219,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
             waitingForCleanup = true;
             steps.hint(
               'await-cleanup',
-              `the test VM of ${vm} runs in ${options.testNetworkId ?? 'no network'}; check it, then run 'asrflow failover cleanup --tenant ${tenant} --vm ${vm}'. It is cleaned up by itself after ${cleanupAfter}.`,
+              `the test VM of ${vm} runs in ${options.testNetworkId ?? 'no network'}; check it, then run ${inlineCode(`asrflow failover cleanup --tenant ${shellWord(tenant)} --vm ${shellWord(vm)}`)}. It is cleaned up by itself after ${cleanupAfter}.`,
             );
             const asked = await condition(() => cleanupRequest !== undefined, cleanupAfter);
             waitingForCleanup = false;
@@ -285,7 +287,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
  * that cloud: a VM of another tenant gets exactly the answer a VM that exists nowhere gets.
  */
 function notFound(tenant: string, vm: string, scope: TenantScope, resolved: ResolvedItem): string {
-  if (resolved.unprotected) return `VM '${vm}' of tenant ${tenant} is in cloud ${scope.cloud} but not protected; protect it first (select it in the plan and run asrflow onboard)`;
+  if (resolved.unprotected) return `VM '${vm}' of tenant ${tenant} is in cloud ${scope.cloud} but not protected; protect it first (select it in the tenant's vms in the plan and onboard the plan again)`;
   const near = resolved.closest.length > 0 ? `; closest names in the tenant's cloud: ${resolved.closest.join(', ')}` : '';
   return `VM '${vm}' not found for tenant ${tenant}: no protected VM of that name in its cloud ${scope.cloud}${near}`;
 }

@@ -1,5 +1,7 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { compareVersions, MIN_PROVIDER_VERSION, type RegistrationResult, type VaultTarget } from '../domain/onboarding';
+import { inlineCode } from '../domain/operator-commands';
+import { workflowIds } from '../domain/workflow-ids';
 import { longRunning, waiting } from './activity-options';
 import type { StepRunner } from './steps';
 
@@ -27,10 +29,12 @@ export async function registerVmmServer(steps: StepRunner, target: VaultTarget, 
   let result = await steps.run('registration', `Register VMM server ${vmmServer}`, async () => {
     for (;;) {
       if (!issued || Date.now() >= reissueAt(issued)) issued = await longRunning.issueVaultCredentials(target);
+      const fileName = issued.file.split(/[\\/]/).pop() ?? issued.file;
       steps.hint(
         'registration',
         `Install the Azure Site Recovery Provider (${MIN_PROVIDER_VERSION} or later) on ${vmmServer} and register it with the vault credentials file ${issued.file} ` +
-          `(DRConfigurator.exe /r /Credentials <file> /vmmfriendlyname ${vmmServer} /startvmmservice). The file is valid until ${issued.validTo}; asrflow notices the registration by itself.`,
+          `— copy it to ${vmmServer} and run, in that folder, ${inlineCode(`DRConfigurator.exe /r /Credentials "${fileName}" /vmmfriendlyname ${vmmServer} /startvmmservice`)}. ` +
+          `The file is valid until ${issued.validTo}; asrflow notices the registration by itself.`,
       );
       const until = new Date(reissueAt(issued)).toISOString();
       const registered = await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date().toISOString(), until });
@@ -51,7 +55,7 @@ export async function registerVmmServer(steps: StepRunner, target: VaultTarget, 
         message: `${vmmServer} runs ASR Provider ${version}; ${MIN_PROVIDER_VERSION} or later is required`,
         type: 'NeedsOperator',
         nonRetryable: true,
-        details: [{ fix: `install the latest Provider on ${vmmServer} by hand (it does not update itself), then retry` }],
+        details: [{ fix: `install the latest Provider on ${vmmServer} by hand (it does not update itself)` }],
       });
     }
   });
@@ -62,7 +66,10 @@ export async function registerVmmServer(steps: StepRunner, target: VaultTarget, 
 export async function awaitSharedRegistration(steps: StepRunner, target: VaultTarget, vmmServer: string): Promise<RegistrationResult> {
   const result = await steps.run('shared-registration', `Wait for ${vmmServer} in the shared vault ${target.vault}`, async () => {
     for (;;) {
-      steps.hint('shared-registration', `waiting for the provider's onboarding of the shared vault ${target.vault} (workflow asrflow:vault:…) and the registration of ${vmmServer}`);
+      steps.hint(
+        'shared-registration',
+        `waiting for the provider's onboarding of the shared vault ${target.vault} (workflow ${workflowIds.sharedVault(target.subscriptionId, target.vault)}) and the registration of ${vmmServer}; ${inlineCode('asrflow status')} shows what it waits for`,
+      );
       const until = new Date(Date.now() + 24 * 3_600_000).toISOString();
       const registered = await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date(workflowInfo().startTime).toISOString(), until });
       if (registered) {

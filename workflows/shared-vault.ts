@@ -1,4 +1,5 @@
-import { condition, allHandlersFinished, setHandler } from '@temporalio/workflow';
+import { condition, allHandlersFinished, setHandler, workflowInfo } from '@temporalio/workflow';
+import { operatorCommands } from '../domain/operator-commands';
 import type { RegistrationResult, VaultTarget } from '../domain/onboarding';
 import { progressQuery, type Progress } from '../domain/progress';
 import { quick } from './activity-options';
@@ -17,7 +18,11 @@ export interface SharedVaultInput {
  */
 export async function sharedVaultWorkflow(input: SharedVaultInput): Promise<RegistrationResult> {
   const { target, vmmServer } = input;
-  const steps = new StepRunner((runner) => publishDetails(renderDetails(`Shared vault ${target.vault} (${vmmServer})`, runner.steps, runner.operatorAction ? ['', `**Next for the operator:** ${runner.operatorAction}`] : [])));
+  // No tenant name reaches this workflow: its hints address it by id.
+  const steps = new StepRunner(
+    (runner) => publishDetails(renderDetails(`Shared vault ${target.vault} (${vmmServer})`, runner.steps, runner.operatorAction ? ['', `**Next for the operator:** ${runner.operatorAction}`] : [])),
+    { commands: operatorCommands.workflow(workflowInfo().workflowId) },
+  );
   setHandler(progressQuery, (): Progress => ({ kind: 'shared-vault', scenario: 'multitenant-vmm', stage: steps.stage, steps: steps.steps, operatorAction: steps.operatorAction }));
   steps.plan([
     { name: 'resource-group', title: `Resource group ${target.resourceGroup}` },

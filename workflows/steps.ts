@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, CancelledFailure, condition, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, condition, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { inlineCode, operatorCommands, type OperatorCommands } from '../domain/operator-commands';
 import { AsrStage } from '../domain/search-attributes';
 import { operatorDecisionUpdate, STEP_ABANDONED, type OperatorDecision, type StepError, type StepProgress } from '../domain/progress';
 
@@ -21,6 +22,11 @@ export interface StepRunnerOptions {
    * an abandoned onboarding would leave a tenant half built.
    */
   abandonable?: boolean;
+  /**
+   * The commands that reach this workflow's waiting step, for its hints (default: `asrflow
+   * retry --workflow ID`, which reaches any workflow).
+   */
+  commands?: OperatorCommands;
 }
 
 export class StepRunner {
@@ -103,7 +109,7 @@ export class StepRunner {
         if (isCancellation(error) || error instanceof CancelledFailure || !(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
         step.lastError = describeFailure(error);
         step.state = 'waiting-for-operator';
-        step.operatorHint = options.operatorHint?.(step.lastError) ?? defaultHint(step, step.lastError);
+        step.operatorHint = options.operatorHint?.(step.lastError) ?? defaultHint(step, step.lastError, this.commands);
         this.changed();
         await condition(() => this.decisions.has(name));
         const decision = this.decisions.get(name) as OperatorDecision;
@@ -129,6 +135,12 @@ export class StepRunner {
         }
       }
     }
+  }
+
+  /** The commands for this workflow's hints; abandon only where the workflow allows it. */
+  get commands(): OperatorCommands {
+    const commands = this.options.commands ?? operatorCommands.workflow(workflowInfo().workflowId);
+    return this.options.abandonable ? commands : { retry: commands.retry, ...(commands.skip ? { skip: commands.skip } : {}) };
   }
 
   private validate(decision: OperatorDecision): void {
@@ -172,14 +184,19 @@ export function describeFailure(error: unknown): StepError {
       ...(details.possibleCauses ? { possibleCauses: details.possibleCauses } : {}),
       ...(details.recommendedAction ? { recommendedAction: details.recommendedAction } : {}),
       ...(details.fix ? { fix: details.fix } : {}),
+      ...(details.requestId ? { requestId: details.requestId } : {}),
     };
   }
   return { message: failure instanceof Error ? failure.message : String(failure) };
 }
 
-function defaultHint(step: StepProgress, error: StepError): string {
+function defaultHint(step: StepProgress, error: StepError, commands: OperatorCommands): string {
   const advice = error.recommendedAction ?? error.fix ?? 'fix the cause shown in lastError';
-  return `${step.title} failed: ${error.message}. ${advice}; then run 'asrflow retry' for step '${step.name}'${step.skippable ? " (or 'asrflow skip')" : ''}.`;
+  const skip = step.skippable && commands.skip ? ` (or ${inlineCode(commands.skip)} to go on without it)` : '';
+  const abandon = commands.abandon ? `, or ${inlineCode(commands.abandon)} to give up` : '';
+  // The advice is quoted as ASR (or asrflow) wrote it, full stop included.
+  const sentence = /[.!?]$/.test(advice.trim()) ? advice.trim() : `${advice.trim()}.`;
+  return `${step.title} failed: ${error.message}. ${sentence} Then run ${inlineCode(commands.retry)}${skip}${abandon}.`;
 }
 
 /** True for the failure `StepRunner.run` throws when the operator abandons a step. */
@@ -190,8 +207,18 @@ export function isAbandoned(error: unknown): error is ApplicationFailure {
 /** Renders progress as Markdown for the UI's "current details". */
 export function renderDetails(title: string, steps: StepProgress[], extra: string[] = []): string {
   const icon: Record<StepProgress['state'], string> = { pending: '⏳', running: '▶️', 'waiting-for-operator': '✋', done: '✅', skipped: '⏭️', abandoned: '🛑' };
-  const lines = [`### ${title}`, '', ...steps.map((s) => `- ${icon[s.state]} **${s.title}** — ${s.state}${s.operatorHint ? `\n  - **Operator:** ${s.operatorHint}` : ''}`), ...extra];
+  const lines = [`### ${title}`, '', ...steps.map((s) => `- ${icon[s.state]} **${s.title}** — ${s.state}${s.state === 'waiting-for-operator' ? failureLines(s.lastError) : ''}${s.operatorHint ? `\n  - **Operator:** ${s.operatorHint}` : ''}`), ...extra];
   return lines.join('\n');
+}
+
+/** What Site Recovery said about a waiting step's failure: its causes beside its recommended action. */
+function failureLines(error: StepError | undefined): string {
+  if (!error) return '';
+  const lines: string[] = [];
+  if (error.code) lines.push(`  - **Error code:** ${error.code}${error.requestId ? ` (Azure request id ${error.requestId})` : ''}`);
+  if (error.possibleCauses) lines.push(`  - **Possible causes:** ${error.possibleCauses}`);
+  if (error.recommendedAction) lines.push(`  - **Recommended action:** ${error.recommendedAction}`);
+  return lines.map((l) => `\n${l}`).join('');
 }
 
 export function publishDetails(markdown: string): void {

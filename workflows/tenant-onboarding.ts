@@ -1,4 +1,5 @@
 import { allHandlersFinished, ApplicationFailure, condition, ParentClosePolicy, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { operatorCommands } from '../domain/operator-commands';
 import { policyName, type ProtectableVm, type RegistrationResult, type TenantOnboardingInput, type VaultTarget, type VmProtectionInput } from '../domain/onboarding';
 import { fingerprint, progressQuery, replicationObservedSignal, type Progress, type VmProgress } from '../domain/progress';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
@@ -32,7 +33,7 @@ const OBSERVE_SLICE_MS = 60 * 60_000;
 export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Promise<TenantOnboardingResult> {
   const { tenant, scenario } = input;
   const vms = new Map<string, VmProgress>();
-  const steps = new StepRunner((runner) => publishDetails(details(runner, tenant, vms)));
+  const steps = new StepRunner((runner) => publishDetails(details(runner, tenant, vms)), { commands: operatorCommands.tenantOnboarding(tenant.name) });
   setHandler(progressQuery, (): Progress => ({
     kind: 'tenant-onboarding',
     tenant: tenant.name,

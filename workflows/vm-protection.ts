@@ -1,4 +1,5 @@
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { operatorCommands } from '../domain/operator-commands';
 import type { VmProtectionInput } from '../domain/onboarding';
 import { progressQuery, replicationObservedSignal, type Progress, type ReplicationObservation } from '../domain/progress';
 import { longRunning } from './activity-options';
@@ -18,8 +19,9 @@ export interface VmProtectionResult {
 export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<VmProtectionResult> {
   let latest: ReplicationObservation | undefined;
   const title = `Protect ${input.vm.friendlyName} (${input.tenant})`;
-  const steps = new StepRunner((runner) =>
-    publishDetails(renderDetails(title, runner.steps, latest?.percent !== undefined ? ['', `Initial replication: ${latest.percent.toFixed(0)} %`] : [])),
+  const steps = new StepRunner(
+    (runner) => publishDetails(renderDetails(title, runner.steps, latest?.percent !== undefined ? ['', `Initial replication: ${latest.percent.toFixed(0)} %`] : [])),
+    { commands: operatorCommands.vmProtection(input.tenant, input.vm.friendlyName) },
   );
   setHandler(replicationObservedSignal, (observation) => {
     latest = observation;

@@ -23,6 +23,12 @@ export interface FailureDetails {
   /** Our own one-line advice. */
   fix?: string;
   jobId?: string;
+  /**
+   * Azure's own ids of the failed request (x-ms-request-id, x-ms-correlation-request-id): what
+   * Microsoft support asks for, and how a worker log line is matched with Azure's activity log.
+   */
+  requestId?: string;
+  correlationRequestId?: string;
 }
 
 interface AzureLikeError {
@@ -63,7 +69,9 @@ export function classifyAzureError(error: unknown, doing: string): ApplicationFa
   if (error instanceof ApplicationFailure) return error;
   const e = (error ?? {}) as AzureLikeError;
   const message = `${doing}: ${e.message ?? String(error)}`;
-  const details: FailureDetails = { code: e.code, statusCode: e.statusCode };
+  const requestId = e.response?.headers?.get('x-ms-request-id');
+  const correlationRequestId = e.response?.headers?.get('x-ms-correlation-request-id');
+  const details: FailureDetails = { code: e.code, statusCode: e.statusCode, ...(requestId ? { requestId } : {}), ...(correlationRequestId ? { correlationRequestId } : {}) };
   const status = e.statusCode;
 
   if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {

@@ -5,6 +5,8 @@
 export interface RequestLogEntry {
   seq: number;
   time: string;
+  /** The x-ms-request-id (and x-ms-correlation-request-id) of the answer, as Azure sends them. */
+  requestId?: string;
   method: string;
   path: string;
   query: string;

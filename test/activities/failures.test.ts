@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { classifyAzureError, FailureType, retryAfterSeconds, throttledRetryDelayMs } from '../../activities/azure/failures';
 import { compareVersions, MIN_PROVIDER_VERSION } from '../../domain/onboarding';
+import { createLogger, failureSummary, TemporalPinoLogger } from '../../worker/logging';
 
 function restError(statusCode: number | undefined, code: string, headers: Record<string, string> = {}, message = 'boom'): RestError {
   const request = createPipelineRequest({ url: 'https://example.invalid/' });
@@ -28,6 +29,19 @@ describe('classifying Azure errors', () => {
     const spread = new Set(Array.from({ length: 50 }, () => throttledRetryDelayMs(1)));
     expect(spread.size).toBeGreaterThan(10);
     expect(failure.message).toBe('list items: boom');
+  });
+
+  it('carries Azure\'s request ids in the details, and the worker log line says type, message and request id', () => {
+    const failure = classifyAzureError(restError(403, 'AuthorizationFailed', { 'x-ms-request-id': 'req-1', 'x-ms-correlation-request-id': 'corr-1' }, 'no access'), 'create group');
+    expect(failure.details?.[0]).toMatchObject({ code: 'AuthorizationFailed', statusCode: 403, requestId: 'req-1', correlationRequestId: 'corr-1' });
+    expect(failureSummary(failure)).toEqual({ type: 'NeedsOperator', message: 'create group: no access', code: 'AuthorizationFailed', statusCode: 403, requestId: 'req-1', correlationRequestId: 'corr-1' });
+    const lines: string[] = [];
+    const logger = new TemporalPinoLogger(createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream }));
+    logger.warn('Activity failed', { error: failure, activityType: 'ensureResourceGroup' });
+    const logged = JSON.parse(lines[0] ?? '{}') as { msg: string; error: Record<string, unknown>; activityType: string };
+    expect(logged.msg).toBe('Activity failed: NeedsOperator: create group: no access (x-ms-request-id req-1)');
+    expect(logged.error).toMatchObject({ type: 'NeedsOperator', message: 'create group: no access', requestId: 'req-1' });
+    expect(logged.activityType).toBe('ensureResourceGroup');
   });
 
   it('retries 5xx and network errors', () => {

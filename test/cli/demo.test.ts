@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,9 @@ import { cliEntry, eventually, readEnvFile, runCli } from '../support/cli';
 describe('asrflow demo (staying up)', () => {
   it('stays up after the drill, its env file lets the CLI in, and Ctrl-C stops it with exit 0', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-demo-'));
+    // An env file an earlier run (or a person) left readable by others: the demo narrows it.
+    writeFileSync(path.join(dir, 'env'), 'OLD=1\n');
+    chmodSync(path.join(dir, 'env'), 0o644);
     const child = spawn(process.execPath, [cliEntry, 'demo', '--port', '0', '--ui-port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -20,6 +23,7 @@ describe('asrflow demo (staying up)', () => {
       expect(output).toContain('== Drill report');
       const envFile = path.join(dir, 'env');
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
+      expect(output).toContain(`${envFile} was mode 0644 (readable by others); narrowed it to 0600, since it holds secrets.`);
       const env = readEnvFile(envFile);
       for (const [key, value] of Object.entries(env)) if (key.startsWith('ASRFLOW_SECRET_')) expect(output).not.toContain(value);
 

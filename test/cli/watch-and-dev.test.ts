@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer } from 'node:net';
@@ -110,8 +110,11 @@ describe('asrflow dev up', () => {
     }
   });
 
-  it('runs the local stack, writes its environment 0600, passes doctor, and stops on Ctrl-C', async () => {
+  it('runs the local stack, writes its environment 0600 (narrowing a 0644 one), passes doctor, and stops on Ctrl-C', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-dev-up-'));
+    // An env file an earlier run (or a person) left readable by others.
+    writeFileSync(path.join(dir, 'env'), 'OLD=1\n', { mode: 0o644 });
+    chmodSync(path.join(dir, 'env'), 0o644);
     const child = spawn(process.execPath, [cliEntry, 'dev', 'up', '--port', '0', '--ui-port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
@@ -126,6 +129,7 @@ describe('asrflow dev up', () => {
       expect(ready.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.envFile).toBe(path.join(dir, 'env'));
       expect(statSync(ready.envFile).mode & 0o777).toBe(0o600);
+      expect(stderr).toContain(`${ready.envFile} was mode 0644 (readable by others); narrowed it to 0600, since it holds secrets.`);
       const env = readEnvFile(ready.envFile);
       expect(env['TEMPORAL_ADDRESS']).toBe(ready.temporalAddress);
       // The demo secrets go to the file, never to the terminal.

@@ -166,7 +166,7 @@ describe('the Provider version rule (scenario 2, litware)', () => {
     expect(first.out.join('\n')).toMatch(/5\.1\.1256\.0/);
     expect(await collect(litware.asr.replicationFabrics.list('litware-vault', 'litware-rg'))).toEqual([]);
 
-    const up = await cli(['emulator', 'upgrade-provider', '--vmm', 'vmm-litware.litware.local', '--version', '5.1.2250.0', ...conn]);
+    const up = await cli(['emulator', 'upgrade-provider', '--vmm', 'vmm-litware.litware.local', '--provider-version', '5.1.2250.0', ...conn]);
     expect(up.code).toBe(0);
     const second = await cli(['emulator', 'install-provider', '--credentials', file, '--vmm', 'vmm-litware.litware.local', ...conn]);
     expect(second.code).toBe(0);

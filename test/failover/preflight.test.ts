@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPreflight, measuredRto, type ItemFacts, type JobSnapshot } from '../../domain/failover';
+import { checkPreflight, measuredRto, type DrillRecord, type ItemFacts, type JobSnapshot } from '../../domain/failover';
 import { renderDrillReport } from '../../client/failover';
 
 // The preflight rules and the RTO arithmetic are pure; the integration suite runs them against
@@ -80,5 +80,47 @@ describe('measured RTO', () => {
     expect(md).toContain('## Tenant t');
     expect(md).toContain('| vm1 | test | 2026-01-01T09:59:00.000Z | succeeded | 240 | 2026-01-01T09:58:00.000Z | 120 | timeout | asrflow:failover:t:vm1 |');
     expect(md).toContain('| | Start | Succeeded | 2026-01-01T10:01:00.000Z | 2026-01-01T10:04:00.000Z |');
+  });
+
+  it('keeps every table row to its header\'s columns, errors in a table of their own, one named clock per time column', () => {
+    const failed: DrillRecord = {
+      workflowId: 'asrflow:failover:t:vm2',
+      kind: 'test',
+      tenant: 't',
+      vm: 'vm2',
+      vault: 'v',
+      startedAt: '2026-01-01T09:59:00.000Z',
+      outcome: 'abandoned',
+      reason: 'drill | postponed',
+      jobs: [
+        {
+          ...job,
+          state: 'Failed',
+          action: 'testFailover',
+          errors: [{ code: '28031', message: 'Creating the test virtual machine failed.', possibleCauses: 'The test network has no free IP address.', recommendedAction: 'Free addresses in the test network, then retry.' }],
+        },
+      ],
+    };
+    const md = renderDrillReport([failed], 'now');
+    // Cells split on pipes that Markdown does not escape.
+    const columns = (line: string) => line.replace(/\\\|/g, '').split('|').length - 2;
+    const tables: string[][] = [];
+    let inTable = false;
+    for (const line of md.split('\n')) {
+      if (line.startsWith('|') && !inTable) tables.push([]);
+      inTable = line.startsWith('|');
+      if (inTable) tables.at(-1)?.push(line);
+    }
+    expect(tables.length).toBe(3); // drills, job tasks, job errors
+    for (const t of tables) {
+      const header = columns(t[0] ?? '');
+      for (const line of t) expect(columns(line), line).toBe(header);
+      // Every time column names its clock.
+      for (const name of (t[0] ?? '').split('|').map((c) => c.trim())) if (/^(started|start|end|recovery point|cleanup)\b/.test(name)) expect(name).toMatch(/\((workflow|Site Recovery) clock\)$/);
+    }
+    expect(tables[2]?.[0]).toBe('| job | error code | message | possible causes | recommended action |');
+    expect(md).toContain('| 28031 | Creating the test virtual machine failed. | The test network has no free IP address. | Free addresses in the test network, then retry. |');
+    expect(tables[0]?.[0]).toContain('started (workflow clock)');
+    expect(tables[1]?.[0]).toBe('| job | task | state | start (Site Recovery clock) | end (Site Recovery clock) |');
   });
 });

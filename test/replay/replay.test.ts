@@ -6,15 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/cli';
 import { HISTORIES_DIR, readHistory } from '../support/histories';
 
-// Histories recorded from real onboarding runs (ASRFLOW_RECORD_HISTORIES=1 npx vitest run
-// test/onboarding) replayed against the workflow code as it is now: a change that would break
+// Histories recorded from real onboarding and failover runs (ASRFLOW_RECORD_HISTORIES=1 npx
+// vitest run test/onboarding/dedicated-vmm.test.ts test/onboarding/multitenant-vmm.test.ts
+// test/failover/failover.test.ts) replayed against the workflow code as it is now: a change that would break
 // running workflows fails here instead of in production.
 describe('replaying recorded histories', () => {
   const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 
   it('has histories of both scenarios and every workflow type', () => {
     const text = files.join('\n');
-    for (const kind of ['dedicated-vmm--asrflow_onboard_litware', 'multitenant-vmm--asrflow_vault_', 'multitenant-vmm--asrflow_onboard_contoso', 'asrflow_protect_']) expect(text).toContain(kind);
+    for (const kind of ['dedicated-vmm--asrflow_onboard_litware', 'multitenant-vmm--asrflow_vault_', 'multitenant-vmm--asrflow_onboard_contoso', 'asrflow_protect_', 'failover-test--asrflow_failover_', 'failover-failback--asrflow_failover_']) expect(text).toContain(kind);
   });
 
   it('replays every one of them without a determinism error', async () => {

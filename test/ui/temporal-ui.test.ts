@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startOnboarding } from '../../client/onboarding';
 import { loadPlan } from '../../domain/plan/load';
 import type { MultitenantVmmPlan } from '../../domain/plan/types';
+import { plainText } from '../../domain/operator-commands';
 import { progressQuery, type Progress } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
 import { EmulatorAdminClient } from '../../emulator';
@@ -161,7 +162,8 @@ function expectedDetails(p: Progress): ShownDetails {
   return {
     steps: p.steps.map((s) => ({ title: s.title, state: s.state })),
     vms: (p.vms ?? []).map((v) => [v.name, v.state, v.replicationPercent !== undefined ? `${v.replicationPercent.toFixed(0)} %` : '', v.reason ?? '']),
-    operatorAction: p.operatorAction,
+    // The card renders the hint's Markdown: its commands show as code, without the backticks.
+    operatorAction: p.operatorAction === undefined ? undefined : plainText(p.operatorAction),
   };
 }
 

@@ -53,7 +53,8 @@ describe('steps that need an operator', () => {
     }, 'the first step to wait for an operator');
     expect(waiting.stage).toBe('provider-version:waiting-for-operator');
     expect(waiting.steps[0]?.lastError).toMatchObject({ type: 'NeedsOperator', code: 'ProviderTooOld', recommendedAction: 'upgrade the Provider' });
-    expect(waiting.operatorAction).toMatch(/upgrade the Provider; then run 'asrflow retry' for step 'provider-version'/);
+    // No commands given to the StepRunner: the hint addresses the workflow by its id.
+    expect(waiting.operatorAction).toBe(`Check the Provider version failed: provider-version is not fixed yet. upgrade the Provider. Then run \`asrflow retry --workflow ${handle.workflowId}\`.`);
     expect(waiting.steps[1]?.state).toBe('pending');
     // Non-retryable: the activity ran once, not five times.
     expect(calls.filter((c) => c === 'provider-version')).toHaveLength(1);
