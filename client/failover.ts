@@ -3,6 +3,8 @@ import { foreignNetworkProblem, KIND_TITLES, vmNameProblem, type DrillRecord, ty
 import type { Plan } from '../domain/plan/types';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
+// Started by reference: the arguments and the result (the drill record) are typed end to end.
+import { failoverWorkflow } from '../workflows/failover';
 
 /** The plan does not know the tenant (or the CLI got something else wrong): exit code 2. */
 export class FailoverInputError extends Error {
@@ -50,10 +52,10 @@ export function failoverInputFromPlan(plan: Plan, tenantName: string, vm: string
  * Starts the failover workflow of one VM. The workflow id is the VM's, and a running one makes
  * the start fail: the error names the running workflow and what it does.
  */
-export async function startFailover(client: Client, input: FailoverInput, taskQueue: string): Promise<WorkflowHandle> {
+export async function startFailover(client: Client, input: FailoverInput, taskQueue: string): Promise<WorkflowHandle<typeof failoverWorkflow>> {
   const workflowId = workflowIds.failover(input.tenant, input.vm);
   try {
-    return await client.workflow.start('failoverWorkflow', {
+    return await client.workflow.start(failoverWorkflow, {
       taskQueue,
       workflowId,
       args: [input],
@@ -91,8 +93,8 @@ export async function startFailover(client: Client, input: FailoverInput, taskQu
 }
 
 /** The running test failover of a VM, if there is one (for `cleanup`). */
-export async function runningTestFailover(client: Client, tenant: string, vm: string): Promise<WorkflowHandle | undefined> {
-  const handle = client.workflow.getHandle(workflowIds.failover(tenant, vm));
+export async function runningTestFailover(client: Client, tenant: string, vm: string): Promise<WorkflowHandle<typeof failoverWorkflow> | undefined> {
+  const handle = client.workflow.getHandle<typeof failoverWorkflow>(workflowIds.failover(tenant, vm));
   try {
     const d = await handle.describe();
     return d.status.name === 'RUNNING' && d.memo?.failoverKind === 'test' ? handle : undefined;
@@ -108,7 +110,7 @@ export async function collectDrills(client: Client, tenant?: string): Promise<Dr
   if (tenant) filters.push(`AsrTenant = '${tenant.replace(/'/g, "''")}'`);
   const records: DrillRecord[] = [];
   for await (const execution of client.workflow.list({ query: filters.join(' AND ') })) {
-    records.push((await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as DrillRecord);
+    records.push(await client.workflow.getHandle<typeof failoverWorkflow>(execution.workflowId, execution.runId).result());
   }
   return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
