@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../client/cli';
-import { runCli } from '../support/cli';
+import { cliEntry, runCli } from '../support/cli';
 
 /** Every runnable command of the program, with its full name and help text. */
 function leafCommands(): Array<{ name: string; help: string }> {
@@ -38,5 +39,16 @@ describe('asrflow --help', () => {
     const unknown = await runCli(['onbaord']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'onbaord'/);
+  });
+
+  it('ends quietly when its reader goes away early (asrflow --help | head -1)', async () => {
+    // The reader closes the pipe before the help is written: no EPIPE stack trace, exit 0.
+    const child = spawn(process.execPath, [cliEntry, 'failover', 'test', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
