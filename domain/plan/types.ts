@@ -1,6 +1,6 @@
 // The plan, in two shapes:
 // - `PlanDocument`: what the user writes (optional fields optional). The JSON Schema describes
-//   exactly this shape; test/plan/schema.test.ts holds the two together key by key.
+//   exactly this shape; test/plan/schema.unit.test.ts holds the two together key by key.
 // - `Plan`: what parsing returns and workflows receive as input: defaults applied, per-tenant
 //   policy/target merged, each tenant's vault resolved. Plain JSON, no secrets: credentials are
 //   references (an environment variable's name, a file's path), resolved inside the worker.

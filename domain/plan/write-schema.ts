@@ -1,5 +1,5 @@
 // Writes schemas/plan.schema.json from schema.ts: `npx tsx domain/plan/write-schema.ts`.
-// test/plan/schema.test.ts fails when the published file and the code disagree.
+// test/plan/schema.unit.test.ts fails when the published file and the code disagree.
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

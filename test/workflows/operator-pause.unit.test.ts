@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsOperator } from '../../activities/azure/failures';
 import { operatorDecisionUpdate, progressQuery } from '../../domain/progress';
 import { AsrStage } from '../../domain/search-attributes';
 import { eventually } from '../support/cli';
+import { timeSkippingEnvironment } from '../support/time-skipping';
 
-// The operator-pause mechanism against a real Temporal server: a step that fails for a reason
-// a person must fix waits visibly; the update validator refuses bad requests; `retry` re-runs
-// the step, `skip` passes a skippable one.
+// The operator-pause mechanism (StepRunner) on the time-skipping test server: a step that fails
+// for a reason a person must fix waits visibly; the update validator refuses bad requests;
+// `retry` re-runs the step, `skip` passes a skippable one.
 describe('steps that need an operator', () => {
   const taskQueue = `operator-${randomUUID()}`;
   const fixed = new Set<string>();
@@ -18,12 +20,12 @@ describe('steps that need an operator', () => {
   let worker: Worker;
   let running: Promise<void>;
   let client: Client;
-  let connection: Connection;
+  let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
-    const address = inject('temporalAddress');
+    env = await timeSkippingEnvironment();
     worker = await Worker.create({
-      connection: await NativeConnection.connect({ address }),
+      connection: env.nativeConnection,
       taskQueue,
       workflowsPath: path.join(__dirname, 'fixtures', 'operator-pause.ts'),
       activities: {
@@ -35,14 +37,13 @@ describe('steps that need an operator', () => {
       },
     });
     running = worker.run();
-    connection = await Connection.connect({ address });
-    client = new Client({ connection });
+    client = env.client;
   });
 
   afterAll(async () => {
-    worker.shutdown();
+    worker?.shutdown();
     await running;
-    await connection.close();
+    await env?.teardown();
   });
 
   it('pauses, refuses invalid decisions, retries and skips on request', async () => {

@@ -4,7 +4,7 @@ import { type SpecIndex, loadSpecIndex } from '../support/spec-validator';
 import { writeFixtureSpecs } from './fixture';
 
 // Swagger 2.0 / AutoRest rules checked on a miniature spec (see fixture.ts), where each rule
-// can be isolated; the real specs are covered by spec-validator.test.ts.
+// can be isolated; the real specs are covered by spec-validator.unit.test.ts.
 let dir: string;
 let index: SpecIndex;
 const URL = '/subscriptions/s/things/t1?api-version=2023-06-01';
