@@ -9,6 +9,10 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // `vitest run` (`npm test`) runs both; the summary reporter ends the run with one line for all.
 // Files run at most two at a time: the machine has two cores.
 export default defineConfig({
+  // The emulator package (@asrflow/azure-emulator) is loaded from its TypeScript sources, as
+  // tsconfig.json's customConditions type it; child processes (the compiled CLI) use its dist/.
+  resolve: { conditions: ['asrflow-source'] },
+  ssr: { resolve: { conditions: ['asrflow-source'] } },
   test: {
     pool: 'forks',
     maxWorkers: 2,

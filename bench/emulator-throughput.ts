@@ -28,7 +28,7 @@ interface Info {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'asrflow-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'emulator', 'main.ts'), 'emulator', 'start', '--port', '0', '--data-dir', dir, '--speed', '100000', '--no-throttling'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(require.resolve('@asrflow/azure-emulator/package.json')), 'src', 'main.ts'), 'emulator', 'start', '--port', '0', '--data-dir', dir, '--speed', '100000', '--no-throttling'], {
     cwd: path.join(__dirname, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
   });

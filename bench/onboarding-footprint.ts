@@ -10,7 +10,7 @@ import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startDevServer } from '../devstack/temporal-server';
 import { demoSecrets } from '../devstack/demo-secrets';
-import { EmulatorAdminClient, loadEstateFile, startEmulator } from '../emulator';
+import { defaultEstatePath, EmulatorAdminClient, loadEstateFile, startEmulator } from '@asrflow/azure-emulator';
 import { loadTemporalSettings } from '../client/temporal-config';
 import { startOnboarding } from '../client/onboarding';
 import { createWorker } from '../worker/create-worker';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'warn' });
   Runtime.install({ logger: new TemporalPinoLogger(logger) });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'asrflow-footprint-'));
-  const estate = loadEstateFile(path.join(packageRoot(), 'examples', 'estate.yaml'));
+  const estate = loadEstateFile(defaultEstatePath());
   const litware = estate.vmmServers.find((v) => v.name === 'vmm-litware.litware.local');
   const template = litware?.vms[0];
   if (!litware || !template) throw new Error('estate has no litware VMM');

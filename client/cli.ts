@@ -9,7 +9,7 @@ import { registerTemporalCommands } from './temporal-commands';
 import { registerOnboardingCommands } from './onboarding-commands';
 import { registerFailoverCommands } from './failover-commands';
 import { registerPlanCommands } from '../domain/plan/validate-command';
-import { registerEmulatorCommands } from '../emulator/cli';
+import { registerEmulatorCommands } from '../devstack/emulator-commands';
 import { EXIT, EXIT_CODES_HELP, ExitCode } from './exit-codes';
 import { runWorker } from '../worker/main';
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { EmulatorAdminClient } from '../emulator';
-import { narrowedNotice, startLocalStack, writeEnvFile } from '../devstack/local-stack';
+import { installProvider, narrowedNotice, startLocalStack, writeEnvFile } from '../devstack/local-stack';
 import { loadPlan } from '../domain/plan/load';
 import { packageRoot } from '../domain/package-root';
 import { plainText } from '../domain/operator-commands';
@@ -76,13 +75,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`\n== The workflow asks the operator:\n   ${plainText(asked)}`);
     const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(asked)?.[1] as string;
     print(`== Playing the operator: installing the ASR Provider on ${plan.provider.vmmServer} with ${path.basename(credentials)}`);
-    const admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
-    try {
-      const installed = await admin.installProvider(readFileSync(credentials, 'utf8'), plan.provider.vmmServer);
-      if (installed.status >= 400) throw new Error(`Provider installation failed: ${JSON.stringify(installed.body)}`);
-    } finally {
-      admin.close();
-    }
+    const installed = await installProvider(stack, readFileSync(credentials, 'utf8'), plan.provider.vmmServer);
+    if (installed.status >= 400) throw new Error(`Provider installation failed: ${JSON.stringify(installed.body)}`);
 
     print('\n== Progress (what `asrflow status --watch` shows)');
     // Earlier output (doctor, links) stays on screen: changes are printed, not redrawn.

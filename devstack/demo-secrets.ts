@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { packageRoot } from '../domain/package-root';
+import { defaultEstatePath } from '@asrflow/azure-emulator';
 
 /**
  * The fake client secrets of the emulator's demo estate, under the environment variable names
  * the example plans reference (ASRFLOW_SECRET_CONTOSO, …). They are valid only against the
  * emulator; real secrets come from the operator's own environment or files.
  */
-export function demoSecrets(estateFile = path.join(packageRoot(), 'examples', 'estate.yaml')): Record<string, string> {
+export function demoSecrets(estateFile = defaultEstatePath()): Record<string, string> {
   const estate = parseYaml(readFileSync(estateFile, 'utf8')) as { tenants: Array<{ name: string; apps: Array<{ secret: string }> }> };
   const env: Record<string, string> = {};
   for (const t of estate.tenants) {

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmulator, type EmulatorHandle } from '../emulator';
+import { EmulatorAdminClient, startEmulator, type EmulatorHandle } from '@asrflow/azure-emulator';
 import { demoSecrets } from './demo-secrets';
 import { startDevServer, type DevServer } from './temporal-server';
 import { spawnWorker, type WorkerProcess } from './worker-process';
@@ -76,6 +76,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await temporal.stop();
     },
   };
+}
+
+/**
+ * Plays the operator's on-premises step against the stack's emulator: installs the ASR Provider
+ * on `vmm` with a vault credentials file (what `asrflow emulator install-provider` does).
+ */
+export async function installProvider(stack: Pick<LocalStack, 'emulator'>, credentialsXml: string, vmm: string): Promise<{ status: number; body: unknown }> {
+  const admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
+  try {
+    return await admin.installProvider(credentialsXml, vmm);
+  } finally {
+    admin.close();
+  }
 }
 
 export interface WrittenEnvFile {

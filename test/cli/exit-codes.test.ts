@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AsrKind, AsrScenario, AsrTenant } from '../../domain/search-attributes';
-import { startEmulator, type EmulatorHandle } from '../../emulator';
+import { startEmulator, type EmulatorHandle } from '@asrflow/azure-emulator';
 import { cliEntry, eventually, repoRoot, runCli } from '../support/cli';
 import { createTestNamespace, demoSecrets } from '../support/stack';
 

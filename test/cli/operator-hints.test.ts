@@ -9,7 +9,7 @@ import { loadPlan } from '../../domain/plan/load';
 import type { MultitenantVmmPlan } from '../../domain/plan/types';
 import { progressQuery, type Progress } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
-import { EmulatorAdminClient } from '../../emulator';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmulatorAdminClient } from '../../emulator';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { progressQuery } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
 import type { WorkflowStatus } from '../../client/status';

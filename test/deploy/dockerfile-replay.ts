@@ -5,7 +5,8 @@ import { DockerfileParser, JSONInstruction, ModifiableInstruction, PropertyInstr
 
 // Replays a Dockerfile without Docker: each stage gets a directory standing for its root
 // filesystem; COPY copies from the build context (honouring .dockerignore) or from an earlier
-// stage's directory; RUN runs the command with /bin/sh in the stage's WORKDIR; ENV, WORKDIR and
+// stage's directory, symlinks as they are (npm's workspace links are relative, so they point into
+// the stage they are copied to, as in Docker); RUN runs the command with /bin/sh in the stage's WORKDIR; ENV, WORKDIR and
 // USER are recorded. The base image itself is not there — its Node is the one running the
 // tests, which the caller compares with the pinned tag. What cannot be replayed as an
 // unprivileged copy (ownership) is returned in `notApplied` so the caller asserts on it.
@@ -175,6 +176,7 @@ export async function replayDockerfile(options: ReplayOptions): Promise<ReplayRe
             mkdirSync(isDir ? target : path.dirname(target), { recursive: true });
             cpSync(source, target, {
               recursive: true,
+              verbatimSymlinks: true,
               filter: fromRoot ? undefined : (s) => !ignored(path.relative(options.context, s).split(path.sep).join('/')),
             });
           }

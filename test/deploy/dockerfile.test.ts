@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../../emulator/index';
+import { startEmulator, type EmulatorHandle } from '@asrflow/azure-emulator';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { createTestNamespace, workerEnv } from '../support/stack';
 import { argv, environmentOf, loadCompose, COMPOSE_FILE, mountsOf } from './compose-model';
@@ -69,7 +70,9 @@ describe('Dockerfile (static)', () => {
   it('.dockerignore keeps secrets, local state and build output out of the context', () => {
     const ignored = dockerIgnore(repoRoot);
     for (const p of ['asrflow.env', '.env', 'node_modules/x', 'dist/client/cli.js', '.git/HEAD', '.asrflow/credentials/v.VaultCredentials', 'x.VaultCredentials']) expect(ignored(p), p).toBe(true);
-    for (const p of ['package.json', 'workflows/index.ts', 'examples/estate.yaml', 'bin/asrflow.js']) expect(ignored(p), p).toBe(false);
+    for (const p of ['packages/azure-emulator/dist/index.js', 'packages/azure-emulator/node_modules/x']) expect(ignored(p), p).toBe(true);
+    for (const p of ['package.json', 'workflows/index.ts', 'examples/multitenant-vmm.yaml', 'bin/asrflow.js']) expect(ignored(p), p).toBe(false);
+    for (const p of ['package.json', 'src/index.ts', 'examples/estate.yaml', 'tsconfig.build.json']) expect(ignored(`packages/azure-emulator/${p}`), p).toBe(false);
   });
 });
 
@@ -119,7 +122,13 @@ describe('the Dockerfile replayed outside Docker', () => {
   it('produces the runtime layout: compiled CLI, production modules only, node-owned volume directories', () => {
     const app = image.workdir;
     expect(path.relative(image.root, app)).toBe('app');
-    for (const p of ['bin/asrflow.js', 'dist/client/cli.js', 'dist/workflows/index.js', 'examples/estate.yaml', 'package.json']) expect(existsSync(path.join(app, p)), p).toBe(true);
+    for (const p of ['bin/asrflow.js', 'dist/client/cli.js', 'dist/workflows/index.js', 'examples/multitenant-vmm.yaml', 'package.json']) expect(existsSync(path.join(app, p)), p).toBe(true);
+    // The emulator workspace package: npm's relative link, and what it resolves to in the image
+    // (its compiled code and default estate, not its sources).
+    const emulatorLink = path.join(app, 'node_modules', '@asrflow', 'azure-emulator');
+    expect(readlinkSync(emulatorLink)).toBe(path.join('..', '..', 'packages', 'azure-emulator'));
+    for (const p of ['package.json', 'dist/index.js', 'dist/cli.js', 'examples/estate.yaml']) expect(existsSync(path.join(emulatorLink, p)), p).toBe(true);
+    expect(existsSync(path.join(app, 'packages', 'azure-emulator', 'src'))).toBe(false);
     // What the worker needs at run time, including the workflow bundler and its SWC compiler.
     for (const m of ['@temporalio/worker', '@temporalio/core-bridge', 'webpack', 'swc-loader', '@swc/core']) expect(existsSync(path.join(app, 'node_modules', m, 'package.json')), m).toBe(true);
     const swc = JSON.parse(readFileSync(path.join(app, 'node_modules', '@swc', 'core', 'package.json'), 'utf8')) as { version: string };
@@ -132,6 +141,35 @@ describe('the Dockerfile replayed outside Docker', () => {
     expect(image.notApplied).toEqual([expect.stringMatching(/--chown=node:node on \/var\/lib\/asrflow$/)]);
     expect(image.user).toBe('node');
   });
+
+  // The compose file's `emulator` profile runs the same image with `emulator start`, and its
+  // healthcheck runs `emulator admin counters`: both from the replayed image, with its default estate.
+  it('runs `emulator start` from the image (the compose emulator profile) with the package\'s default estate', async () => {
+    const dataDir = path.join(workDir, 'image-emulator');
+    const imageEnv = Object.fromEntries(Object.entries(image.env).map(([k, v]) => [k, v.startsWith('/') ? path.join(image.root, v) : v]));
+    const env = { PATH: path.dirname(process.execPath), HOME: path.join(workDir, 'home'), ...imageEnv };
+    const entry = image.entrypoint.slice(1);
+    const child = spawn(process.execPath, [...entry, 'emulator', 'start', '--port', '0', '--data-dir', dataDir], { cwd: image.workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const line = await Promise.race([
+        new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
+        exited.then((code) => Promise.reject(new Error(`emulator start exited ${code}: ${stderr}`))),
+      ]);
+      const info = JSON.parse(line) as { armEndpoint: string; dataDir: string };
+      expect(info.armEndpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const health = spawn(process.execPath, [...entry, 'emulator', 'admin', 'estate', '--data-dir', dataDir], { cwd: image.workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      health.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await new Promise((resolve) => health.once('exit', resolve)), out).toBe(0);
+      expect(out).toContain('vmm01.fabrikam.local');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 120_000);
 
   it(
     'runs ENTRYPOINT + CMD as a worker that polls and executes tasks (doctor passes), and exits 0 on SIGTERM',

@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmulatorAdminClient } from '../../emulator/index';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
+import { cliEntry, repoRoot as ROOT } from '../support/cli';
 import { clientsFor, rawRequest, startTestEmulator, TENANTS, type TestEmulator } from './helpers';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN = path.join(ROOT, 'emulator', 'main.ts');
-
+// The built asrflow CLI, whose `emulator` commands come from the emulator package through
+// devstack/emulator-commands.ts.
 function startCli(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliEntry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

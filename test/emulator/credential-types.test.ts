@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureClientFactory } from '../../activities/azure/clients';
 import { resolveCredential } from '../../activities/azure/credentials';
 import { loadAzureTarget, trustingAgent } from '../../activities/azure/target';
-import { loadEstateFile } from '../../emulator';
-import { packageRoot } from '../../domain/package-root';
+import { defaultEstatePath, loadEstateFile } from '@asrflow/azure-emulator';
 import { ARM_SCOPE } from '../support/azure-endpoint';
 import { startTestEmulator, TENANTS, type TestEmulator } from './helpers';
 
@@ -39,7 +38,7 @@ describe('certificate and default credentials (clientCertificate, default)', () 
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'asrflow-cert-'));
-    const estate = loadEstateFile(path.join(packageRoot(), 'examples', 'estate.yaml'));
+    const estate = loadEstateFile(defaultEstatePath());
     const app = estate.tenants.find((t) => t.tenantId === contoso.tenantId)?.apps[0];
     if (!app) throw new Error('estate has no contoso app');
     app.certificates = [registered.certificatePem];

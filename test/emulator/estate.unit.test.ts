@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defaultEstatePath, loadEstateFile } from '../../emulator/index';
+import { defaultEstatePath, loadEstateFile } from '@asrflow/azure-emulator';
 import { TENANTS } from './helpers';
 
-describe('the shared demo world (examples/estate.yaml)', () => {
+describe('the shared demo world (the emulator package\'s examples/estate.yaml)', () => {
   const estate = loadEstateFile(defaultEstatePath());
 
   it('has the four tenants with their subscriptions and apps', () => {

@@ -9,7 +9,7 @@ import { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-sitere
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StorageManagementClient } from '@azure/arm-storage';
 import { armClientOptions, createCredential, createHttpsAgent, type AzureEndpoint } from '../support/azure-endpoint';
-import { EmulatorAdminClient, startEmulator, type EmulatorHandle, type StartOptions } from '../../emulator/index';
+import { EmulatorAdminClient, startEmulator, type EmulatorHandle, type StartOptions } from '@asrflow/azure-emulator';
 
 export const REGION = 'westeurope';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../../emulator/index';
+import { startEmulator, type EmulatorHandle } from '@asrflow/azure-emulator';
 import { cliEntry, repoRoot as ROOT, runCli } from '../support/cli';
 import { clientsFor } from './helpers';
 

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerEmulatorCommands } from '../../emulator/cli';
-import { parseEstate, EstateError } from '../../emulator/index';
+import { registerEmulatorCommands } from '@asrflow/azure-emulator/cli';
+import { parseEstate, EstateError } from '@asrflow/azure-emulator';
 import {
   clientsFor,
   collect,

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicationProtectedItem } from '@azure/arm-recoveryservices-siterecovery';
-import { defaultEstatePath, EstateError, loadEstateFile, parseEstate } from '../../emulator/index';
-import type { WorldState } from '../../emulator/state/world';
+import { defaultEstatePath, EstateError, loadEstateFile, parseEstate } from '@asrflow/azure-emulator';
+import type { WorldState } from '@asrflow/azure-emulator';
 import { clientsFor, collect, createPolicyAndMapping, REGION, registerVmm, startTestEmulator, TENANTS, tenantResources, waitFor, type Clients, type TestEmulator } from './helpers';
 
 // In VMM a VM is identified by id, not by name: two tenants' clouds on a hoster's shared VMM

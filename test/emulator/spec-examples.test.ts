@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultEstatePath, loadEstateFile, type Estate } from '../../emulator/index';
+import { defaultEstatePath, loadEstateFile, type Estate } from '@asrflow/azure-emulator';
 import { loadSpecIndex, type SpecIndex } from '../support/spec-validator';
 import { clientsFor, collect, rawRequest, registerVmm, startTestEmulator, tokenFor, waitFor, type TestEmulator } from './helpers';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicationProtectedItem } from '@azure/arm-recoveryservices-siterecovery';
-import { registerEmulatorCommands } from '../../emulator/cli';
+import { registerEmulatorCommands } from '@asrflow/azure-emulator/cli';
 import { loadSpecIndex } from '../support/spec-validator';
 import { clientsFor, collect, makeVaultCredentials, REGION, startTestEmulator, TENANTS, tenantResources, waitFor, type Clients, type TestEmulator } from './helpers';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmulatorAdminClient } from '../../emulator';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { failoverInputFromPlan, startFailover } from '../../client/failover';
 import { startOnboarding } from '../../client/onboarding';
 import { failoverRecordQuery, type DrillRecord } from '../../domain/failover';

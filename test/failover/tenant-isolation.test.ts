@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { EmulatorAdminClient } from '../../emulator';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { failoverInputFromPlan, startFailover } from '../../client/failover';
 import { startOnboarding } from '../../client/onboarding';
 import type { DrillRecord } from '../../domain/failover';

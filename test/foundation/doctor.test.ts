@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../../emulator';
+import { startEmulator, type EmulatorHandle } from '@asrflow/azure-emulator';
 import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
 import type { CheckResult } from '../../client/doctor';
 import { eventually, repoRoot, runCli } from '../support/cli';

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOnboarding } from '../../client/onboarding';
-import { EmulatorAdminClient } from '../../emulator';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { loadPlan } from '../../domain/plan/load';
 import { progressQuery } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';

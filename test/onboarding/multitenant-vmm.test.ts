@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmulatorAdminClient } from '../../emulator';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { loadPlan } from '../../domain/plan/load';
 import type { MultitenantVmmPlan } from '../../domain/plan/types';
 import { progressQuery } from '../../domain/progress';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmulatorAdminClient } from '../../emulator';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { progressQuery } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
 import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';

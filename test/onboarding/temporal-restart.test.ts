@@ -10,7 +10,7 @@ import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
 import { loadPlan } from '../../domain/plan/load';
 import { progressQuery } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
-import { EmulatorAdminClient, startEmulator, type EmulatorHandle } from '../../emulator';
+import { EmulatorAdminClient, startEmulator, type EmulatorHandle } from '@asrflow/azure-emulator';
 import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';
 import { eventually, repoRoot } from '../support/cli';
 import { demoSecrets, workerEnv } from '../support/stack';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { inject } from 'vitest';
-import { startEmulator, type EmulatorHandle, type StartOptions } from '../../emulator';
+import { startEmulator, type EmulatorHandle, type StartOptions } from '@asrflow/azure-emulator';
 import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
 import { demoSecrets } from '../../devstack/demo-secrets';
 

@@ -10,7 +10,7 @@ import type { MultitenantVmmPlan } from '../../domain/plan/types';
 import { plainText } from '../../domain/operator-commands';
 import { progressQuery, type Progress } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
-import { EmulatorAdminClient } from '../../emulator';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { launchChromium } from '../support/browser';
 import { eventually, repoRoot } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';

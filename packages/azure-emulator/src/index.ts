@@ -31,6 +31,7 @@ import type { WorldState } from './state/world';
 
 export type { Estate } from './estate/types';
 export type { FaultRule, FaultAction } from './faults/rules';
+export type { WorldState } from './state/world';
 export { EstateError, loadEstateFile, parseEstate, defaultEstatePath } from './estate/load';
 export { EmulatorAdminClient } from './admin/client';
 
@@ -45,7 +46,7 @@ export interface StartOptions {
    * because clients follow those links and must reach the same server under a verified name.
    */
   certNames?: string[];
-  /** YAML file path or an estate object; default examples/estate.yaml. */
+  /** YAML file path or an estate object; default: the package's examples/estate.yaml. */
   estate?: string | Estate;
   /** Simulated seconds per real second (default 60). */
   speed?: number;

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { estateSchema } from './schema';
 import type { Estate } from './types';
-import { packageRoot } from '../../domain/package-root';
 
 export interface EstateIssue {
   file: string;
@@ -26,9 +25,17 @@ export function formatIssue(i: EstateIssue): string {
   return `${i.file}:${i.line}:${i.column}: ${i.field}: ${i.message}. Fix: ${i.fix}`;
 }
 
-/** The demo world shipped with the project (examples/estate.yaml), used when no estate is given. */
+/**
+ * The demo world shipped with this package (`examples/estate.yaml` beside its package.json),
+ * used when no estate is given. Found by walking up from this file, which runs both from src/
+ * (tests) and from dist/ (the compiled CLI).
+ */
 export function defaultEstatePath(): string {
-  return path.join(packageRoot(), 'examples', 'estate.yaml');
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'examples', 'estate.yaml');
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`could not find examples/estate.yaml of @asrflow/azure-emulator above ${__dirname}`);
+  }
 }
 
 export function loadEstateFile(file: string): Estate {
@@ -87,7 +94,7 @@ function schemaIssue(e: ErrorObject, file: string, at: (p: Array<string | number
   const p = e.instancePath.split('/').filter((s) => s.length > 0).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
   const parentSchema = e.parentSchema as { fix?: string } | undefined;
   let field = p.join('.') || '(root)';
-  let fix = parentSchema?.fix ?? 'see emulator/README.md for the estate format';
+  let fix = parentSchema?.fix ?? 'see packages/azure-emulator/README.md for the estate format';
   let message = e.message ?? 'invalid';
   if (e.keyword === 'required') {
     const missing = String((e.params as { missingProperty: string }).missingProperty);
@@ -98,7 +105,7 @@ function schemaIssue(e: ErrorObject, file: string, at: (p: Array<string | number
     const extra = String((e.params as { additionalProperty: string }).additionalProperty);
     field = [...p, extra].join('.');
     message = 'is not a known field';
-    fix = 'remove it or check its spelling (see emulator/README.md for the fields)';
+    fix = 'remove it or check its spelling (see packages/azure-emulator/README.md for the fields)';
     return { file, ...at([...p, extra]), field, message, fix };
   } else {
     message = `${message}: got ${JSON.stringify(e.data)}`;

@@ -85,7 +85,7 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
     .option('--port <n>', 'port (0 = any free port)', port, 0)
     .option('--host <address>', 'listen address (0.0.0.0 to be reachable from other containers)', DEFAULT_HOST)
     .option('--cert-name <name>', 'extra DNS name or IP for the TLS certificate (repeatable); the first is also the host in the URLs the emulator hands out', certName, [])
-    .option('--estate <file>', 'estate YAML (default: examples/estate.yaml)')
+    .option('--estate <file>', 'estate YAML (default: the demo estate, examples/estate.yaml of @asrflow/azure-emulator)')
     .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 60)
     .option('--data-dir <dir>', 'certificates, signing key, admin token, state', DEFAULT_DATA_DIR)
     .option('--faults <file>', 'fault rules (YAML or JSON)')
@@ -98,7 +98,7 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
       try {
         if (o.faults) options.faults = loadFaultFile(o.faults);
       } catch (e) {
-        cmd.error(`${(e as Error).message}\nFix: see "Faults" in emulator/README.md for the rule format`, { exitCode: 2, code: 'asrflow.emulator.faults' });
+        cmd.error(`${(e as Error).message}\nFix: see "Faults" in packages/azure-emulator/README.md for the rule format`, { exitCode: 2, code: 'asrflow.emulator.faults' });
       }
       let handle: Awaited<ReturnType<typeof startEmulator>>;
       try {
