@@ -16,6 +16,10 @@ export interface ActivityDeps {
   /** How often waits look at Azure: VMM registration, replication progress. */
   registrationPollMs: number;
   replicationPollMs: number;
+  /** How long a read-first step waits for an object still being created (then: operator). */
+  provisioningWait?: { maxWaitMs: number; pollMs: number };
+  /** How long an enable-protection request whose answer was lost is looked for before it is sent again. */
+  enableRecheckMs?: number;
   /** Validity of the vault credentials files the worker issues (ASR's own: 120 h). */
   vaultCredentialsHours?: number;
 }

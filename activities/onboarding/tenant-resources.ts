@@ -1,3 +1,4 @@
+import type { VirtualNetwork } from '@azure/arm-network';
 import { restorePoller, type StorageAccount } from '@azure/arm-storage';
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
@@ -64,8 +65,27 @@ export function createTenantResourceActivities(azure: AzureClientFactory) {
       return { id: result.id ?? '' };
     },
 
-    async ensureVirtualNetwork(input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] }): Promise<{ id: string }> {
+    /**
+     * Creates the VNet only if it is missing. An existing one is left exactly as it is: the
+     * customer may have added subnets or peerings since, and a PUT replaces the whole network
+     * (its subnets list included). Differences from the plan come back as warnings.
+     */
+    async ensureVirtualNetwork(input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] }): Promise<{ id: string; existed?: boolean; warnings?: string[] }> {
       const client = azure.network(input.principal, input.subscriptionId);
+      const existing = await azureCall(`read virtual network ${input.name}`, async () => {
+        try {
+          return await client.virtualNetworks.get(input.resourceGroup, input.name);
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw error;
+        }
+      });
+      if (existing) {
+        if (!sameRegion(existing.location, input.region)) {
+          throw needsOperator(`virtual network ${input.name} is in ${existing.location}, not ${input.region}`, { fix: "the VNet must be in the vault's region: name another VNet in the plan" });
+        }
+        return { id: existing.id ?? '', existed: true, warnings: vnetDifferences(input, existing) };
+      }
       const { result } = await runCheckpointedLro(`create virtual network ${input.name}`, (options) =>
         client.virtualNetworks.beginCreateOrUpdate(
           input.resourceGroup,
@@ -79,7 +99,23 @@ export function createTenantResourceActivities(azure: AzureClientFactory) {
           options,
         ),
       );
-      return { id: result.id ?? '' };
+      return { id: result.id ?? '', existed: false };
     },
   };
+}
+
+/** What the plan asks of a VNet that the existing one does not have (extra subnets are fine). */
+export function vnetDifferences(plan: { name: string; addressSpace: string[]; subnets: SubnetSpec[] }, existing: VirtualNetwork): string[] {
+  const warnings: string[] = [];
+  const prefixes = existing.addressSpace?.addressPrefixes ?? [];
+  for (const p of plan.addressSpace) {
+    if (!prefixes.includes(p)) warnings.push(`virtual network ${plan.name} exists without address range ${p} (it has ${prefixes.join(', ') || 'none'}); left unchanged`);
+  }
+  const subnets = new Map((existing.subnets ?? []).map((s) => [(s.name ?? '').toLowerCase(), s.addressPrefix ?? s.addressPrefixes?.[0]]));
+  for (const s of plan.subnets) {
+    const found = subnets.get(s.name.toLowerCase());
+    if (found === undefined) warnings.push(`virtual network ${plan.name} has no subnet ${s.name} (${s.prefix}); left unchanged`);
+    else if (found !== s.prefix) warnings.push(`subnet ${s.name} of ${plan.name} is ${found}, the plan says ${s.prefix}; left unchanged`);
+  }
+  return warnings;
 }
