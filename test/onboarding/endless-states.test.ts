@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
+import { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '../../emulator';
 import { loadPlan } from '../../domain/plan/load';
@@ -143,6 +144,50 @@ describe('onboarding states that never ended', () => {
       ['files01', 1],
     ]);
   }, 180_000);
+
+  it('a VM whose item disappears during initial replication pauses; retry enables it again', async () => {
+    stack = await startTestStack({ seed: 12 });
+    admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
+    await admin.upgradeProvider(vmm);
+    // Everything up to the preflight at ×3600; from there ×30, so initial replication lasts long
+    // enough (minutes) to take the item away in the middle of it.
+    await admin.addFaults([{ id: 'slow-preflight', match: { operationId: 'ReplicationProtectableItems_ListByReplicationProtectionContainers' }, action: { kind: 'delay', ms: 3000 }, times: 1 }]);
+    expect((await runCli(['onboard', example], stack.env)).code).toBe(0);
+    await registerWhenAsked(stack);
+    await eventually(async () => ((await progress(stack!))?.stage === 'preflight' ? true : undefined), 'preflight', 60_000, 50);
+    await admin.setTime({ speed: 30 });
+    const s = stack;
+    const erp01 = workflowIds.vmProtection('litware', 'erp01');
+    await eventually(async () => {
+      const p = await progress(s, erp01);
+      return p?.steps[1]?.state === 'running' && (p.vms?.[0]?.replicationPercent ?? 0) > 0 ? true : undefined;
+    }, 'erp01 in initial replication', 90_000);
+
+    // Someone disables protection of erp01 in the vault (the job removes the item).
+    const endpoint = { armEndpoint: stack.emulator.armEndpoint, authorityHost: stack.emulator.authorityHost, caCertPath: stack.emulator.caCertPath };
+    const asr = new SiteRecoveryManagementClient(createCredential(endpoint, { ...litware, clientSecret: goodSecret }), litware.subscriptionId, armClientOptions(endpoint));
+    const items = [];
+    for await (const item of asr.replicationProtectedItems.list('litware-asr-vault', 'litware-dr-rg')) items.push(item);
+    const item = items.find((i) => i.properties?.friendlyName === 'erp01');
+    const [, fabric, container] = /replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\//.exec(item?.id ?? '') ?? [];
+    await asr.replicationProtectedItems.beginDeleteAndWait('litware-asr-vault', 'litware-dr-rg', fabric as string, container as string, item?.name as string, { properties: { disableProtectionReason: 'NotSpecified' } }, { updateIntervalInMs: 250 });
+
+    const paused = await eventually(async () => {
+      const p = await progress(s, erp01);
+      return p?.steps[1]?.state === 'waiting-for-operator' ? p : undefined;
+    }, 'erp01 to wait for the operator', 60_000, 250, () => progress(s, erp01));
+    expect(paused.steps[1]?.lastError).toMatchObject({ type: 'NeedsOperator', message: 'replication of erp01 failed: the protected item was removed' });
+    expect(paused.vms?.[0]?.state).toBe('waiting-for-operator');
+    expect((await progress(stack))?.vms?.find((v) => v.name === 'erp01')?.state).toBe('waiting-for-operator');
+
+    await admin.setTime({ speed: 3600 });
+    const retried = await runCli(['retry', '--tenant', 'litware', '--vm', 'erp01'], stack.env);
+    expect(retried.code, retried.stderr).toBe(0);
+    const result = (await stack.client.workflow.getHandle(workflowId).result()) as TenantOnboardingResult;
+    expect(result.protectedVms.sort()).toEqual(['erp01', 'files01']);
+    const counters = await admin.counters();
+    expect(Object.fromEntries(Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]))).toEqual({ erp01: 2, files01: 1 });
+  }, 240_000);
 
   it('a wrong client secret pauses the first step naming tenant and reference; fixed, retry re-reads it and finishes', async () => {
     stack = await startTestStack({ seed: 7 });
