@@ -18,7 +18,7 @@ export interface OnboardingDeps {
 
 export function createOnboardingActivities(deps: OnboardingDeps) {
   return {
-    ...createTenantResourceActivities(deps.azure),
+    ...createTenantResourceActivities(deps.azure, deps.provisioningWait),
     ...createVaultActivities(deps),
     ...createReplicationSetupActivities(deps.azure, deps.provisioningWait),
     ...createProtectionActivities(deps),

@@ -3,6 +3,7 @@ import { restorePoller, type StorageAccount } from '@azure/arm-storage';
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
 import { azureCall, needsOperator } from '../azure/failures';
+import { DEFAULT_PROVISIONING_WAIT, waitUntilProvisioned, type ProvisioningLook, type ProvisioningWait } from '../azure/provisioning';
 import type { Principal } from '../../domain/onboarding';
 import type { SubnetSpec } from '../../domain/plan/types';
 
@@ -20,7 +21,14 @@ export interface ResourceScope {
 const GEO_REDUNDANT = new Set(['Standard_GRS', 'Standard_RAGRS', 'Standard_GZRS', 'Standard_RAGZRS']);
 const sameRegion = (a?: string, b?: string) => (a ?? '').replace(/\s/g, '').toLowerCase() === (b ?? '').replace(/\s/g, '').toLowerCase();
 
-export function createTenantResourceActivities(azure: AzureClientFactory) {
+/** An ARM resource by its provisioningState: Succeeded (or none) → ready, Failed → operator, else wait. */
+function provisioningLook(state: string | undefined): ProvisioningLook {
+  if (!state || state === 'Succeeded') return { state: 'ready' };
+  if (state === 'Failed' || state === 'Canceled') return { state: 'failed', detail: `is in provisioning state ${state}` };
+  return { state: 'pending', detail: `in provisioning state ${state}` };
+}
+
+export function createTenantResourceActivities(azure: AzureClientFactory, wait: ProvisioningWait = DEFAULT_PROVISIONING_WAIT) {
   return {
     async ensureResourceGroup(scope: ResourceScope): Promise<{ id: string }> {
       const client = azure.resources(scope.principal, scope.subscriptionId);
@@ -46,6 +54,8 @@ export function createTenantResourceActivities(azure: AzureClientFactory) {
         }
       });
       if (existing) {
+        // Found while still being created (an earlier attempt, another tool): wait for it.
+        if (provisioningLook(existing.provisioningState).state !== 'ready') await waitUntilProvisioned(`storage account ${input.name}`, async () => provisioningLook((await azureCall(`read storage account ${input.name}`, () => client.storageAccounts.getProperties(input.resourceGroup, input.name))).provisioningState), wait);
         const sku = existing.sku?.name ?? '';
         if (!GEO_REDUNDANT.has(sku)) {
           throw needsOperator(`storage account ${input.name} exists with SKU ${sku}, which is not geo-redundant`, { fix: 'change its redundancy to GRS in the portal, or name another account in the plan' });
@@ -84,6 +94,7 @@ export function createTenantResourceActivities(azure: AzureClientFactory) {
         if (!sameRegion(existing.location, input.region)) {
           throw needsOperator(`virtual network ${input.name} is in ${existing.location}, not ${input.region}`, { fix: "the VNet must be in the vault's region: name another VNet in the plan" });
         }
+        if (provisioningLook(existing.provisioningState).state !== 'ready') await waitUntilProvisioned(`virtual network ${input.name}`, async () => provisioningLook((await azureCall(`read virtual network ${input.name}`, () => client.virtualNetworks.get(input.resourceGroup, input.name))).provisioningState), wait);
         return { id: existing.id ?? '', existed: true, warnings: vnetDifferences(input, existing) };
       }
       const { result } = await runCheckpointedLro(`create virtual network ${input.name}`, (options) =>
