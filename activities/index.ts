@@ -17,6 +17,10 @@ export interface ActivityDeps {
   /** How often waits look at Azure: VMM registration, replication progress. */
   registrationPollMs: number;
   replicationPollMs: number;
+  /** How long a read-first step waits for an object still being created (then: operator). */
+  provisioningWait?: { maxWaitMs: number; pollMs: number };
+  /** How long an enable-protection request whose answer was lost is looked for before it is sent again. */
+  enableRecheckMs?: number;
   /** Validity of the vault credentials files the worker issues (ASR's own: 120 h). */
   vaultCredentialsHours?: number;
 }
@@ -27,7 +31,7 @@ export interface ActivityDeps {
  * inside one costs seconds, not a start-to-close timeout. Workflows can call only these through
  * `quick` (the type `QuickActivities`), so none can be left without its heartbeat.
  */
-export const QUICK_ACTIVITIES = ['ensureResourceGroup', 'findProtectionContainer', 'listProtectableVms', 'resolveProtectedItem', 'inspectItem', 'recoveryPointUsed', 'itemState'] as const;
+export const QUICK_ACTIVITIES = ['ensureResourceGroup', 'findProtectionContainer', 'listProtectableVms', 'listEnableJobs', 'resolveProtectedItem', 'inspectItem', 'recoveryPointUsed', 'itemState'] as const;
 
 export function createActivities(deps: ActivityDeps) {
   const all = {

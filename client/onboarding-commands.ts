@@ -5,7 +5,7 @@ import { formatPlanErrors } from '../domain/plan/parse';
 import { workflowIds } from '../domain/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
 import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
-import { startOnboarding } from './onboarding';
+import { startOnboarding, type StartOutcome } from './onboarding';
 import { interruptSignal } from './interrupt';
 import { requireKnownTenant, type Addressed } from './known';
 import { collectStatus, renderStatus, statusOfWorkflows, type WorkflowStatus } from './status';
@@ -65,9 +65,30 @@ export function registerOnboardingCommands(program: Command): void {
         if (opts.json) {
           console.log(opts.watch ? JSON.stringify({ started: withUi }) : JSON.stringify(withUi, null, 2));
         } else {
-          const words = { started: 'started', restarted: 'started again (the last run failed)', running: 'already running — joined', completed: 'already completed — not redone' };
-          for (const s of withUi) console.log(`${s.workflowId}: ${words[s.outcome]}${s.uiUrl ? `\n  ${s.uiUrl}` : ''}`);
+          const words: Record<StartOutcome, string> = {
+            started: 'started',
+            restarted: 'started again (the last run failed)',
+            running: 'already running — joined',
+            replanned: 'already running — took the changed plan',
+            'replan-refused': 'already running — the changed plan was refused',
+            completed: 'already completed — not redone',
+          };
+          for (const s of withUi) {
+            const more =
+              s.outcome === 'replanned' && s.replan
+                ? `\n  changed: ${s.replan.changed.join(', ')}${s.replan.retried.length ? `; retried the waiting step${s.replan.retried.length > 1 ? 's' : ''} ${s.replan.retried.join(', ')} with it` : ''}`
+                : s.outcome === 'replan-refused'
+                  ? `\n  ${s.refusal ?? ''}`
+                  : '';
+            console.log(`${s.workflowId}: ${words[s.outcome]}${more}${s.uiUrl ? `\n  ${s.uiUrl}` : ''}`);
+          }
           if (!opts.watch) console.log(`Follow with: asrflow status${plan.tenants.length === 1 ? ` --tenant ${plan.tenants[0]?.name}` : ''} --watch`);
+        }
+        const refused = started.filter((s) => s.outcome === 'replan-refused');
+        if (refused.length > 0) {
+          // The plan on disk is not what runs: say so with the input exit code, not success.
+          for (const s of refused) console.error(`asrflow: ${s.workflowId}: the running onboarding cannot take the changed plan: ${s.refusal ?? 'refused'}`);
+          throw new ExitCode(EXIT.badInput);
         }
         if (!opts.watch) return;
         const ids = started.map((s) => s.workflowId);

@@ -1,11 +1,13 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { canonicalJson, type ReplanResult } from '../domain/onboarding';
+import { replanUpdate, tenantPlanQuery } from '../domain/progress';
 import type { SharedVaultInput } from '../workflows/shared-vault';
 import type { Plan, TenantPlan } from '../domain/plan/types';
 import type { TenantOnboardingInput, VaultTarget } from '../domain/onboarding';
 import { AsrKind, AsrScenario, AsrTenant } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
 
-export type StartOutcome = 'started' | 'restarted' | 'running' | 'completed';
+export type StartOutcome = 'started' | 'restarted' | 'running' | 'replanned' | 'replan-refused' | 'completed';
 
 export interface StartedWorkflow {
   workflowId: string;
@@ -13,6 +15,9 @@ export interface StartedWorkflow {
   tenant?: string;
   outcome: StartOutcome;
   runId?: string;
+  /** 'replanned': what the running workflow took over; 'replan-refused': why it did not. */
+  replan?: ReplanResult;
+  refusal?: string;
 }
 
 export interface OnboardingStart {
@@ -88,6 +93,10 @@ export async function startOnboarding(client: Client, plan: Plan, taskQueue: str
   for (const start of plannedWorkflows(plan)) {
     const previous = await describeIfExists(client.workflow.getHandle(start.workflowId));
     const base = { workflowId: start.workflowId, kind: start.kind, ...(start.tenant ? { tenant: start.tenant } : {}) };
+    if (previous === 'RUNNING' && start.kind === 'tenant-onboarding') {
+      results.push({ ...base, ...(await replanIfChanged(client.workflow.getHandle(start.workflowId), (start.args[0] as TenantOnboardingInput).tenant)) });
+      continue;
+    }
     if (previous === 'RUNNING' || previous === 'COMPLETED') {
       results.push({ ...base, outcome: previous === 'RUNNING' ? 'running' : 'completed' });
       continue;
@@ -110,6 +119,23 @@ export async function startOnboarding(client: Client, plan: Plan, taskQueue: str
     results.push({ ...base, outcome: previous ? 'restarted' : 'started', runId: handle.firstExecutionRunId });
   }
   return results;
+}
+
+/**
+ * A running onboarding whose plan was corrected (e.g. a policy value Azure refused) takes the
+ * new plan through the validated `replan` update; a waiting step that used a changed value is
+ * retried with it. Unchanged: joined as before.
+ */
+async function replanIfChanged(handle: WorkflowHandle, tenant: TenantPlan): Promise<Pick<StartedWorkflow, 'outcome' | 'replan' | 'refusal'>> {
+  // A run started before this query existed cannot take a new plan: it is just joined.
+  const current = await handle.query(tenantPlanQuery).catch(() => undefined);
+  if (!current || canonicalJson(current) === canonicalJson(tenant)) return { outcome: 'running' };
+  try {
+    return { outcome: 'replanned', replan: await handle.executeUpdate(replanUpdate, { args: [tenant] }) };
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) return { outcome: 'replan-refused', refusal: error.cause?.message ?? error.message };
+    throw error;
+  }
 }
 
 async function describeIfExists(handle: WorkflowHandle): Promise<string | undefined> {

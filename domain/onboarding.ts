@@ -83,3 +83,44 @@ export function policyName(tenant: string): string {
 }
 
 export type { ReplicationPolicy };
+
+/**
+ * The plan fields a running tenant onboarding can take over, each with the step that first uses
+ * it: a new value is taken while that step has not run yet, or waits for an operator (it is then
+ * retried with the new value). Everything else (tenant, subscription, credential, region,
+ * resource group, vault, VMM) names a different onboarding, or resources already created.
+ */
+export const REPLANNABLE_FIELDS = {
+  storageAccount: 'storage-account',
+  network: 'virtual-network',
+  policy: 'policy',
+  vms: 'preflight',
+  target: 'protect',
+} as const satisfies Partial<Record<keyof TenantPlan, string>>;
+
+export type ReplannableField = keyof typeof REPLANNABLE_FIELDS;
+
+/** JSON with sorted keys: two plans are equal when their canonical texts are. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The top-level fields of a tenant's plan that differ, replannable or not. */
+export function changedTenantFields(current: TenantPlan, next: TenantPlan): Array<keyof TenantPlan> {
+  const keys = new Set([...Object.keys(current), ...Object.keys(next)] as Array<keyof TenantPlan>);
+  return [...keys].filter((k) => canonicalJson(current[k]) !== canonicalJson(next[k])).sort();
+}
+
+/** What `replan` answers: the fields taken over and the waiting steps retried with them. */
+export interface ReplanResult {
+  changed: string[];
+  retried: string[];
+}

@@ -1,4 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReplanResult } from './onboarding';
+import type { TenantPlan } from './plan/types';
 
 // Messages and progress shapes shared by the workflows and the CLI. Pure: workflows import it.
 
@@ -28,6 +30,8 @@ export interface StepProgress {
   skippable: boolean;
   /** What the operator must do while the step waits for them (Markdown: commands in inline code). */
   operatorHint?: string;
+  /** Things the step found but deliberately left alone (e.g. a VNet that differs from the plan). */
+  warnings?: string[];
 }
 
 export type VmState = 'pending' | 'preflight' | 'not-eligible' | 'enabling' | 'replicating' | 'protected' | 'waiting-for-operator' | 'skipped';
@@ -65,6 +69,14 @@ export const STEP_ABANDONED = 'StepAbandoned';
 export const progressQuery = defineQuery<Progress>('progress');
 export const operatorDecisionUpdate = defineUpdate<string, [OperatorDecision]>('operatorDecision');
 
+/**
+ * A corrected plan for a running tenant onboarding (`asrflow onboard` again): validated, so a
+ * change that cannot apply (another tenant, subscription, a step already done) is refused.
+ */
+export const replanUpdate = defineUpdate<ReplanResult, [TenantPlan]>('replan');
+/** The tenant plan a tenant onboarding works with now (its input, or the last replan). */
+export const tenantPlanQuery = defineQuery<TenantPlan>('tenantPlan');
+
 /** Replication state pushed by the vault watcher to a VM protection workflow. */
 export interface ReplicationObservation {
   itemName: string;
@@ -83,5 +95,7 @@ export const replicationObservedSignal = defineSignal<[ReplicationObservation]>(
  */
 export function fingerprint(o: ReplicationObservation): string {
   const bucket = o.percent === undefined ? '' : String(Math.floor(o.percent / 10) * 10);
-  return `${o.protectionState ?? ''}|${o.replicationHealth ?? ''}|${bucket}`;
+  // A failure is appended only when there is one, so fingerprints of healthy items (and the
+  // recorded histories built on them) stay as they were.
+  return `${o.protectionState ?? ''}|${o.replicationHealth ?? ''}|${bucket}${o.failed ? '|failed' : ''}`;
 }

@@ -47,6 +47,8 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
     registrationPollMs: positiveInt(env, 'ASRFLOW_REGISTRATION_POLL_MS', 60_000),
     replicationPollMs: positiveInt(env, 'ASRFLOW_REPLICATION_POLL_MS', 30_000),
     vaultCredentialsHours: credentialsHours(env),
+    provisioningWait: { maxWaitMs: positiveInt(env, 'ASRFLOW_PROVISIONING_WAIT_MS', 10 * 60_000), pollMs: positiveInt(env, 'ASRFLOW_PROVISIONING_POLL_MS', 10_000) },
+    enableRecheckMs: positiveInt(env, 'ASRFLOW_ENABLE_RECHECK_MS', 60_000),
     ...options.deps,
   };
   const connection = await NativeConnection.connect(settings.connectionOptions);

@@ -5,8 +5,8 @@ import { operatorDecisionUpdate, STEP_ABANDONED, type OperatorDecision, type Ste
 
 export interface StepOptions {
   skippable?: boolean;
-  /** What the operator should do when this step fails for a reason a person must fix. */
-  operatorHint?: (error: StepError) => string;
+  /** What the operator should do when this step fails for a reason a person must fix (undefined: the default advice). */
+  operatorHint?: (error: StepError) => string | undefined;
 }
 
 /**
@@ -72,6 +72,29 @@ export class StepRunner {
       step.operatorHint = text;
       this.changed();
     }
+  }
+
+  /** The state of a step, if it is declared. */
+  stateOf(name: string): StepProgress['state'] | undefined {
+    return this.steps.find((s) => s.name === name)?.state;
+  }
+
+  /**
+   * Retries a step that waits for an operator, as a `retry` decision would (used when a new plan
+   * fixed the value it failed on). Returns whether the step was waiting.
+   */
+  retryWaiting(name: string): boolean {
+    if (this.stateOf(name) !== 'waiting-for-operator') return false;
+    this.decisions.set(name, { step: name, action: 'retry', reason: 'the plan changed' });
+    return true;
+  }
+
+  /** Records what a step found but left alone, so the operator sees it beside the step. */
+  warn(name: string, warnings: string[] | undefined): void {
+    const step = this.steps.find((s) => s.name === name);
+    if (!step || !warnings || warnings.length === 0) return;
+    step.warnings = warnings;
+    this.changed();
   }
 
   /**
@@ -207,7 +230,7 @@ export function isAbandoned(error: unknown): error is ApplicationFailure {
 /** Renders progress as Markdown for the UI's "current details". */
 export function renderDetails(title: string, steps: StepProgress[], extra: string[] = []): string {
   const icon: Record<StepProgress['state'], string> = { pending: '⏳', running: '▶️', 'waiting-for-operator': '✋', done: '✅', skipped: '⏭️', abandoned: '🛑' };
-  const lines = [`### ${title}`, '', ...steps.map((s) => `- ${icon[s.state]} **${s.title}** — ${s.state}${s.state === 'waiting-for-operator' ? failureLines(s.lastError) : ''}${s.operatorHint ? `\n  - **Operator:** ${s.operatorHint}` : ''}`), ...extra];
+  const lines = [`### ${title}`, '', ...steps.map((s) => `- ${icon[s.state]} **${s.title}** — ${s.state}${s.state === 'waiting-for-operator' ? failureLines(s.lastError) : ''}${s.operatorHint ? `\n  - **Operator:** ${s.operatorHint}` : ''}${(s.warnings ?? []).map((w) => `\n  - ⚠️ ${w}`).join('')}`), ...extra];
   return lines.join('\n');
 }
 

@@ -1,7 +1,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, ParentClosePolicy, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
 import { operatorCommands } from '../domain/operator-commands';
-import { policyName, type ProtectableVm, type RegistrationResult, type TenantOnboardingInput, type VaultTarget, type VmProtectionInput } from '../domain/onboarding';
-import { fingerprint, progressQuery, replicationObservedSignal, type Progress, type VmProgress } from '../domain/progress';
+import { changedTenantFields, policyName, REPLANNABLE_FIELDS, type ProtectableVm, type ReplannableField, type ReplanResult, type RegistrationResult, type TenantOnboardingInput, type VaultTarget, type VmProtectionInput } from '../domain/onboarding';
+import { fingerprint, progressQuery, replanUpdate, replicationObservedSignal, tenantPlanQuery, type Progress, type VmProgress } from '../domain/progress';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
 import type { TenantPlan } from '../domain/plan/types';
@@ -31,9 +31,24 @@ const OBSERVE_SLICE_MS = 60 * 60_000;
  * per VM while this workflow watches the vault's replication for all of them at once.
  */
 export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Promise<TenantOnboardingResult> {
-  const { tenant, scenario } = input;
+  const { scenario } = input;
+  // Replaced by a validated `replan` update; closures read it when their step (re)runs.
+  let tenant = input.tenant;
   const vms = new Map<string, VmProgress>();
   const steps = new StepRunner((runner) => publishDetails(details(runner, tenant, vms)), { commands: operatorCommands.tenantOnboarding(tenant.name) });
+  setHandler(tenantPlanQuery, () => tenant);
+  setHandler(
+    replanUpdate,
+    (next): ReplanResult => {
+      const changed = changedTenantFields(tenant, next) as ReplannableField[];
+      tenant = next;
+      // A step waiting for the operator because of a value that just changed is retried with it.
+      const retried = [...new Set(changed.map((field) => REPLANNABLE_FIELDS[field]))].filter((step) => steps.retryWaiting(step));
+      publishDetails(details(steps, tenant, vms));
+      return { changed, retried };
+    },
+    { validator: (next) => validateReplan(tenant, next, steps) },
+  );
   setHandler(progressQuery, (): Progress => ({
     kind: 'tenant-onboarding',
     tenant: tenant.name,
@@ -86,15 +101,19 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     'storage-account',
   );
   const vnet = required(
-    await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, () =>
-      longRunning.ensureVirtualNetwork({ ...scope, name: tenant.network.vnet, addressSpace: tenant.network.addressSpace, subnets: tenant.network.subnets }),
-    ),
+    await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, async () => {
+      const result = await longRunning.ensureVirtualNetwork({ ...scope, name: tenant.network.vnet, addressSpace: tenant.network.addressSpace, subnets: tenant.network.subnets });
+      steps.warn('virtual-network', result.warnings);
+      return result;
+    }),
     'virtual-network',
   );
   const testNet = tenant.network.testFailoverVnet;
-  await steps.run('test-network', `Test failover network ${testNet.name}`, () =>
-    longRunning.ensureVirtualNetwork({ ...scope, name: testNet.name, addressSpace: testNet.addressSpace, subnets: testNet.subnets }),
-  );
+  await steps.run('test-network', `Test failover network ${testNet.name}`, async () => {
+    const result = await longRunning.ensureVirtualNetwork({ ...scope, name: testNet.name, addressSpace: testNet.addressSpace, subnets: testNet.subnets });
+    steps.warn('test-network', result.warnings);
+    return result;
+  });
 
   const registration: RegistrationResult = input.sharedVault ? await awaitSharedRegistration(steps, vault, vmmServer) : await registerVmmServer(steps, vault, vmmServer);
   const fabricName = registration.fabricName;
@@ -103,7 +122,10 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     'cloud',
   );
   const { policyId } = required(
-    await steps.run('policy', 'Replication policy', () => longRunning.ensurePolicy({ target: vault, policyName: policyName(tenant.name), policy: tenant.policy, storageAccountId: storage.id })),
+    await steps.run('policy', 'Replication policy', () => longRunning.ensurePolicy({ target: vault, policyName: policyName(tenant.name), policy: tenant.policy, storageAccountId: storage.id, tenant: tenant.name }), {
+      // Azure refused a value of the plan: retrying the same value cannot help, a corrected plan can.
+      operatorHint: (error) => (error.fix?.includes('asrflow onboard') ? `Replication policy failed: ${error.message}. ${error.fix}` : undefined),
+    }),
     'policy',
   );
   await steps.run('container-mapping', `Pair ${tenant.vmm.cloud} with the policy`, () =>
@@ -157,7 +179,8 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     const watching = new Set(children.keys());
     let lookNow = true;
     while (watching.size > 0) {
-      const observed = await waiting.observeReplication({ target: vault, items: [...watching], known, maxWaitMs: OBSERVE_SLICE_MS, lookNow });
+      const names = Object.fromEntries([...watching].map((item) => [item, children.get(item)?.vm.friendlyName ?? item]));
+      const observed = await waiting.observeReplication({ target: vault, items: [...watching], known, maxWaitMs: OBSERVE_SLICE_MS, lookNow, names });
       lookNow = false;
       const signals: Array<Promise<void>> = [];
       for (const o of observed) {
@@ -168,7 +191,10 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
         if (!child) continue;
         const entry = vms.get(child.vm.friendlyName);
         if (entry) {
-          entry.state = o.protectedNow ? 'protected' : 'replicating';
+          // A failed item stays watched: after the operator's retry the VM enables it again.
+          entry.state = o.failed ? 'waiting-for-operator' : o.protectedNow ? 'protected' : 'replicating';
+          if (o.failed) entry.reason = o.failed.message;
+          else delete entry.reason;
           if (o.percent !== undefined) entry.replicationPercent = o.percent;
         }
         // Sent together, so a look that changed many VMs costs one workflow task.
@@ -187,6 +213,29 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     protectedVms: [...vms.values()].filter((v) => v.state === 'protected').map((v) => v.name),
     notEligible: [...vms.values()].filter((v) => v.state === 'not-eligible').map((v) => ({ vm: v.name, reasons: v.reason ? [v.reason] : [] })),
   };
+}
+
+/**
+ * Refuses a new plan the running onboarding cannot honour, saying why: another tenant, or a
+ * field of an onboarding already past the step that used it.
+ */
+function validateReplan(current: TenantPlan, next: TenantPlan, steps: StepRunner): void {
+  if (next.name !== current.name) throw new Error(`this onboarding is for tenant '${current.name}', not '${next.name}'`);
+  const changed = changedTenantFields(current, next);
+  if (changed.length === 0) throw new Error('the plan is unchanged: nothing to apply');
+  const fixed = changed.filter((f) => !(f in REPLANNABLE_FIELDS));
+  if (fixed.length > 0) {
+    throw new Error(
+      `${fixed.join(', ')} cannot change in a running onboarding of '${current.name}' (they name the tenant, its subscription or resources already in use); finish or terminate this onboarding and start one for the new values`,
+    );
+  }
+  for (const field of changed as ReplannableField[]) {
+    const step = REPLANNABLE_FIELDS[field];
+    const state = steps.stateOf(step);
+    if (state !== undefined && state !== 'pending' && state !== 'waiting-for-operator') {
+      throw new Error(`${field} cannot change any more: step '${step}' already ${state === 'running' ? 'runs' : 'ran'} with the old value; change it in Azure by hand, or keep the old value in the plan`);
+    }
+  }
 }
 
 /** Matches the plan's selection against what ASR sees; ineligible VMs are reported, not fatal. */

@@ -1,8 +1,8 @@
-import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { operatorCommands } from '../domain/operator-commands';
 import type { VmProtectionInput } from '../domain/onboarding';
 import { progressQuery, replicationObservedSignal, type Progress, type ReplicationObservation } from '../domain/progress';
-import { longRunning } from './activity-options';
+import { longRunning, quick } from './activity-options';
 import { publishDetails, renderDetails, StepRunner } from './steps';
 
 export interface VmProtectionResult {
@@ -34,16 +34,36 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
     scenario: input.scenario,
     stage: steps.stage,
     steps: steps.steps,
-    vms: [{ name: input.vm.friendlyName, state: latest?.protectedNow ? 'protected' : steps.stage === 'enable-protection' ? 'enabling' : 'replicating', ...(latest?.percent !== undefined ? { replicationPercent: latest.percent } : {}) }],
+    vms: [{ name: input.vm.friendlyName, state: latest?.protectedNow ? 'protected' : steps.stage.endsWith(':waiting-for-operator') ? 'waiting-for-operator' : steps.stage === 'enable-protection' ? 'enabling' : 'replicating', ...(latest?.percent !== undefined ? { replicationPercent: latest.percent } : {}) }],
     operatorAction: steps.operatorAction,
   }));
   steps.plan([
     { name: 'enable-protection', title: `Enable protection of ${input.vm.friendlyName}` },
     { name: 'initial-replication', title: 'Initial replication' },
   ]);
-  const enabled = await steps.run('enable-protection', `Enable protection of ${input.vm.friendlyName}`, () => longRunning.enableProtection(input));
+  // The VM's EnableDr jobs are recorded (in history) before the request goes out, so any retried
+  // attempt can tell a job its own lost request started from older ones.
+  const enable = async () => longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
+  let enabled = await steps.run('enable-protection', `Enable protection of ${input.vm.friendlyName}`, enable);
+  // A failure seen while enabling was about the item enabling replaced.
+  if (latest?.failed) latest = undefined;
+  let enableAgain = false;
   await steps.run('initial-replication', 'Initial replication', async () => {
-    await condition(() => latest?.protectedNow === true);
+    if (enableAgain) {
+      // The operator fixed what failed the item: enable it again (a no-op if it is still there).
+      latest = undefined;
+      enabled = await enable();
+      enableAgain = false;
+    }
+    await condition(() => latest?.protectedNow === true || latest?.failed !== undefined);
+    const failed = latest?.failed;
+    if (failed) {
+      // The tenant workflow saw the item fail (or vanish with its failed job): wait for a person
+      // instead of for replication that will not come.
+      enableAgain = true;
+      latest = undefined;
+      throw ApplicationFailure.create({ type: failed.type ?? 'NeedsOperator', nonRetryable: true, message: `replication of ${input.vm.friendlyName} failed: ${failed.message}`, details: [failed] });
+    }
   });
   await condition(allHandlersFinished);
   return { vm: input.vm.friendlyName, itemName: enabled?.itemName ?? input.vm.itemName, alreadyEnabled: enabled?.alreadyEnabled ?? false };

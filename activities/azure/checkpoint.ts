@@ -80,7 +80,14 @@ export async function runCheckpointedLro<T>(operation: string, begin: Begin<T>, 
     if (isFailedOperation(error)) {
       // Azure finished the operation and it failed: retrying the poll cannot change that, and
       // re-issuing it blindly could repeat the damage. A person reads the cause and says retry.
-      const details = await options.explainFailure?.().catch(() => undefined);
+      // Reading the job's error can fail for a moment too: then the attempt is retried (it
+      // resumes the poller, which reports the failure again) rather than losing ASR's reason.
+      let details: Awaited<ReturnType<NonNullable<LroOptions['explainFailure']>>>;
+      try {
+        details = await options.explainFailure?.();
+      } catch (explaining) {
+        throw classifyAzureError(explaining, `${operation} failed; reading why`);
+      }
       throw needsOperator(`${operation} failed: ${details?.message ?? (error as Error).message}`, { ...details });
     }
     throw classifyAzureError(error, operation);

@@ -7,7 +7,7 @@ import { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-sitere
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StorageManagementClient } from '@azure/arm-storage';
 import type { Principal } from '../../domain/onboarding';
-import { resolveCredential } from './credentials';
+import { ReferencedCredential } from './credentials';
 import { budgetFromEnv, RequestBudget, requestBudgetPolicy } from './request-budget';
 
 /** Where Azure is: the real cloud or the emulator, told apart by configuration only. */
@@ -45,7 +45,9 @@ export class AzureClientFactory {
     const key = `${principal.tenantId}|${JSON.stringify(principal.credential)}`;
     let credential = this.credentials.get(key);
     if (!credential) {
-      credential = resolveCredential(principal.credential, principal.tenantId, {
+      // Resolved lazily and again whenever the secret changes (ReferencedCredential): a
+      // missing or wrong secret then fails inside the SDK call, where it is classified.
+      credential = new ReferencedCredential(principal.credential, principal.tenantId, {
         authorityHost: this.target.authorityHost,
         agent: this.target.agent,
         env: this.env,

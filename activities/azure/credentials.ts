@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:https';
-import type { TokenCredential } from '@azure/core-auth';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { ClientCertificateCredential, ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
 import type { CredentialRef } from '../../domain/plan/types';
+import { isTokenEndpointTrouble } from './failures';
 
 export const PUBLIC_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 
@@ -18,6 +20,106 @@ export interface CredentialContext {
 /** A credential problem the operator must fix; never carries the secret itself. */
 export class CredentialReferenceError extends Error {
   override name = 'CredentialReferenceError';
+  constructor(
+    message: string,
+    /** What to change, where: the tenant and the plan's reference, never the secret. */
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The plan's reference in words, for messages: where the secret comes from, never what it is. */
+export function describeReference(ref: CredentialRef, tenantId: string): string {
+  switch (ref.type) {
+    case 'clientSecret':
+      return `app ${ref.clientId} in tenant ${tenantId}, client secret from ${ref.secretEnv !== undefined ? `environment variable ${ref.secretEnv}` : `file ${ref.secretFile}`}`;
+    case 'clientCertificate':
+      return `app ${ref.clientId} in tenant ${tenantId}, certificate file ${ref.certificateFile}`;
+    case 'default':
+      return `the default Azure credential chain for tenant ${tenantId}`;
+  }
+}
+
+/** What the operator changes so that the reference works, and how the step goes on. */
+export function credentialFix(ref: CredentialRef, tenantId: string): string {
+  const then = "then run 'asrflow retry' for the tenant (the worker reads the secret again on the retry)";
+  switch (ref.type) {
+    case 'clientSecret':
+      return ref.secretEnv !== undefined
+        ? `set ${ref.secretEnv} in the worker's environment to a valid client secret of app ${ref.clientId} in tenant ${tenantId} and restart the worker (or point the plan's credential at a secretFile), ${then}`
+        : `write a valid client secret of app ${ref.clientId} in tenant ${tenantId} into ${ref.secretFile} (readable by the worker), ${then}`;
+    case 'clientCertificate':
+      return `put a certificate registered for app ${ref.clientId} in tenant ${tenantId} into ${ref.certificateFile}${ref.certificatePasswordEnv ? ` (password in ${ref.certificatePasswordEnv})` : ''}, ${then}`;
+    case 'default':
+      return `sign the worker in for tenant ${tenantId} (environment, managed identity or Azure CLI), ${then}`;
+  }
+}
+
+/** Identity errors that a retry cannot cure: the secret, certificate or app is wrong or missing. */
+const REFUSED = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError', 'CredentialReferenceError']);
+
+/**
+ * The credential the SDK clients hold: it resolves the plan's reference when a token is needed,
+ * and resolves it again whenever the secret (or certificate) changed since, so an operator's fix
+ * takes effect on `asrflow retry` without a worker restart; a credential built from a wrong
+ * secret is never reused. A refusal becomes a CredentialReferenceError naming tenant and reference.
+ */
+export class ReferencedCredential implements TokenCredential {
+  private inner: TokenCredential | undefined;
+  private version: string | undefined;
+
+  constructor(
+    private readonly ref: CredentialRef,
+    private readonly tenantId: string,
+    private readonly context: CredentialContext,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      const version = credentialVersion(this.ref, this.context.env, this.tenantId);
+      if (!this.inner || version !== this.version) {
+        this.inner = resolveCredential(this.ref, this.tenantId, this.context);
+        this.version = version;
+      }
+      return await this.inner.getToken(scopes, options);
+    } catch (error) {
+      const e = error as { name?: string; message?: string; statusCode?: number };
+      if (e.name === 'CredentialReferenceError') throw error;
+      if (isTokenEndpointTrouble(e)) {
+        // Unreachable or failing token endpoint: retried like any network trouble.
+        throw Object.assign(new Error(`token endpoint for tenant ${this.tenantId} unavailable: ${(e.message ?? String(error)).split('\n')[0]}`), { name: 'TokenEndpointUnavailable', code: 'ECONNRESET' });
+      }
+      if (!REFUSED.has(e.name ?? '')) throw error;
+      const reason = (e.message ?? String(error)).split('\n')[0];
+      throw new CredentialReferenceError(`the credential for tenant ${this.tenantId} was refused (${describeReference(this.ref, this.tenantId)}): ${reason}`, credentialFix(this.ref, this.tenantId));
+    }
+  }
+}
+
+/**
+ * A digest of what the credential is built from (secret, certificate file, password), so a
+ * change is noticed. Kept in memory only; the secret itself is not kept.
+ */
+export function credentialVersion(ref: CredentialRef, env: NodeJS.ProcessEnv, tenantId: string): string {
+  const hash = createHash('sha256');
+  switch (ref.type) {
+    case 'clientSecret':
+      hash.update(readSecret(ref, env, tenantId));
+      break;
+    case 'clientCertificate':
+      try {
+        hash.update(readFileSync(ref.certificateFile));
+      } catch (error) {
+        throw new CredentialReferenceError(`cannot read certificate file ${ref.certificateFile} (app ${ref.clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`, credentialFix(ref, tenantId));
+      }
+      hash.update(ref.certificatePasswordEnv ? (env[ref.certificatePasswordEnv] ?? '') : '');
+      break;
+    case 'default':
+      hash.update('default');
+      break;
+  }
+  return hash.digest('hex');
 }
 
 /**
@@ -35,7 +137,7 @@ export function resolveCredential(ref: CredentialRef, tenantId: string, context:
   };
   switch (ref.type) {
     case 'clientSecret':
-      return new ClientSecretCredential(tenantId, ref.clientId, readSecret(ref, context.env), common);
+      return new ClientSecretCredential(tenantId, ref.clientId, readSecret(ref, context.env, tenantId), common);
     case 'clientCertificate': {
       const certificatePassword = ref.certificatePasswordEnv ? context.env[ref.certificatePasswordEnv] : undefined;
       return new ClientCertificateCredential(tenantId, ref.clientId, { certificatePath: ref.certificateFile, ...(certificatePassword ? { certificatePassword } : {}) }, common);
@@ -45,18 +147,19 @@ export function resolveCredential(ref: CredentialRef, tenantId: string, context:
   }
 }
 
-function readSecret(ref: Extract<CredentialRef, { type: 'clientSecret' }>, env: NodeJS.ProcessEnv): string {
+function readSecret(ref: Extract<CredentialRef, { type: 'clientSecret' }>, env: NodeJS.ProcessEnv, tenantId: string): string {
+  const fix = credentialFix(ref, tenantId);
   if (ref.secretEnv !== undefined) {
     const value = env[ref.secretEnv];
-    if (!value) throw new CredentialReferenceError(`environment variable ${ref.secretEnv} (client secret of app ${ref.clientId}) is not set in the worker's environment`);
+    if (!value) throw new CredentialReferenceError(`environment variable ${ref.secretEnv} (client secret of app ${ref.clientId}, tenant ${tenantId}) is not set in the worker's environment`, fix);
     return value;
   }
   try {
     const value = readFileSync(ref.secretFile, 'utf8').trim();
-    if (!value) throw new CredentialReferenceError(`secret file ${ref.secretFile} (app ${ref.clientId}) is empty`);
+    if (!value) throw new CredentialReferenceError(`secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}) is empty`, fix);
     return value;
   } catch (error) {
     if (error instanceof CredentialReferenceError) throw error;
-    throw new CredentialReferenceError(`cannot read secret file ${ref.secretFile} (app ${ref.clientId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CredentialReferenceError(`cannot read secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`, fix);
   }
 }

@@ -42,6 +42,8 @@ interface AzureLikeError {
 const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET', 'ENOTFOUND']);
 const AUTH_CODES = new Set(['AuthorizationFailed', 'InvalidAuthenticationTokenTenant', 'AuthenticationFailed', 'InvalidAuthenticationToken', 'LinkedAuthorizationFailed']);
 const QUOTA_PATTERN = /quota|limit.*exceeded|exceeded.*limit/i;
+/** 400 codes that refuse a value of the request (not the state of a resource, e.g. PolicyNotReady). */
+const CONTENT_CODE = /^(Invalid|BadRequest$)|OutOfRange|NotSupported/;
 const CONFLICT_RETRY_CODES = new Set(['AnotherOperationInProgress', 'OperationNotAllowedWhileInProgress', 'Conflict']);
 
 /** Seconds from a Retry-After header (delta-seconds or HTTP date), if there is one. */
@@ -74,8 +76,15 @@ export function classifyAzureError(error: unknown, doing: string): ApplicationFa
   const details: FailureDetails = { code: e.code, statusCode: e.statusCode, ...(requestId ? { requestId } : {}), ...(correlationRequestId ? { correlationRequestId } : {}) };
   const status = e.statusCode;
 
-  if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {
-    return nonRetryable(message, FailureType.NeedsOperator, { ...details, fix: 'check the credential reference in the plan (client id, secret or certificate) and that the app exists in this tenant' });
+  // A wrong, expired or missing secret does not heal by itself: retrying only spends token
+  // requests. The operator fixes the reference and says retry (the secret is read again then).
+  const credential = credentialRefusal(error);
+  if (credential) {
+    return nonRetryable(`${doing}: ${credential.message ?? 'the credential was refused'}`, FailureType.NeedsOperator, {
+      ...details,
+      code: details.code ?? credential.name,
+      fix: credential.fix ?? 'check the credential reference in the plan (client id, secret or certificate) and that the app exists in this tenant, then retry',
+    });
   }
   if (status === 429) {
     const wait = retryAfterSeconds(e);
@@ -98,7 +107,60 @@ export function classifyAzureError(error: unknown, doing: string): ApplicationFa
   if (QUOTA_PATTERN.test(`${e.code ?? ''} ${e.message ?? ''}`)) {
     return nonRetryable(message, FailureType.NeedsOperator, { ...details, fix: 'raise the quota in the subscription (or free capacity), then retry' });
   }
+  if (status === 400 && CONTENT_CODE.test(e.code ?? '')) {
+    // Azure refused what the request says (a value out of range, a wrong name): the same request
+    // fails again; the value comes from the plan, so the plan is where to correct it.
+    return nonRetryable(message, FailureType.Fatal, {
+      ...details,
+      fix: `Azure refused a value of the request${e.code ? ` (${e.code})` : ''}: correct it in the plan, then run 'asrflow onboard <plan file>' again (a running onboarding takes the corrected plan and retries the step)`,
+    });
+  }
   return nonRetryable(message, FailureType.Fatal, details);
+}
+
+/** The plan fields behind the policy request's fields, by the code Site Recovery refuses them with. */
+const POLICY_FIELD_BY_CODE: Record<string, string> = {
+  InvalidReplicationInterval: 'replicationInterval',
+  InvalidRecoveryPointRetention: 'recoveryPointHistoryHours',
+  InvalidAppConsistentFrequency: 'appConsistentFrequencyHours',
+  InvalidReplicationStartTime: 'initialReplicationStart',
+};
+
+/**
+ * A policy refused for its content names the plan field to edit, where (plan-wide or the
+ * tenant's override) and what to run then; other failures pass unchanged.
+ */
+export function policyContentFailure(error: unknown, tenant: string): unknown {
+  if (!(error instanceof ApplicationFailure) || error.type !== FailureType.Fatal) return error;
+  const details = (error.details?.[0] ?? {}) as FailureDetails;
+  if (details.statusCode !== 400 || !CONTENT_CODE.test(details.code ?? '')) return error;
+  const field = details.code ? POLICY_FIELD_BY_CODE[details.code] : undefined;
+  const what = field ? `policy.${field}` : 'the policy (replicationInterval, recoveryPointHistoryHours, appConsistentFrequencyHours, initialReplicationStart)';
+  return nonRetryable(error.message, FailureType.Fatal, {
+    ...details,
+    fix: `edit the plan: ${what}, plan-wide or in tenant '${tenant}''s policy (see docs/PLAN.md for the limits), then run 'asrflow onboard <plan file>' again: the running onboarding takes the corrected plan and retries this step`,
+  });
+}
+
+/**
+ * The token endpoint could not be reached or answered 5xx / 429: the endpoint's trouble, not the
+ * reference's (MSAL reports an unreachable authority as CredentialUnavailableError).
+ */
+export function isTokenEndpointTrouble(error: { statusCode?: number; message?: string; code?: string }): boolean {
+  if (error.statusCode !== undefined) return error.statusCode >= 500 || error.statusCode === 429;
+  return /endpoints_resolution|network_error|ECONNRESET|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timed? ?out/i.test(`${error.code ?? ''} ${error.message ?? ''}`);
+}
+
+const CREDENTIAL_ERRORS = new Set(['CredentialReferenceError', 'CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
+
+/** The credential error in an error or its causes (the SDK may wrap what getToken threw). */
+function credentialRefusal(error: unknown): { name?: string; message?: string; fix?: string } | undefined {
+  for (let e = error as { name?: string; message?: string; fix?: string; statusCode?: number; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (!CREDENTIAL_ERRORS.has(e.name ?? '')) continue;
+    if (e.name !== 'CredentialReferenceError' && isTokenEndpointTrouble(e)) return undefined;
+    return e;
+  }
+  return undefined;
 }
 
 export function needsOperator(message: string, details: FailureDetails): ApplicationFailure {

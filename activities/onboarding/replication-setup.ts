@@ -1,7 +1,9 @@
 import type { ReplicationProviderSpecificContainerMappingInputUnion } from '@azure/arm-recoveryservices-siterecovery';
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
-import { azureCall, needsOperator } from '../azure/failures';
+import { azureCall, needsOperator, policyContentFailure } from '../azure/failures';
+import { jobFailureDetails, newestJob } from '../azure/jobs';
+import { DEFAULT_PROVISIONING_WAIT, waitUntilProvisioned, type ProvisioningLook, type ProvisioningWait } from '../azure/provisioning';
 import type { ProtectableVm, ReplicationPolicy, VaultTarget } from '../../domain/onboarding';
 
 // Policy, cloud-to-policy pairing and network mapping inside the vault — ASR resources whose
@@ -28,7 +30,14 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-export function createReplicationSetupActivities(azure: AzureClientFactory) {
+/** A pairing (container or network mapping) by its `state`: Pairing → wait, *Failed → operator. */
+function pairingLook(state: string | undefined): ProvisioningLook {
+  if (!state || state === 'Paired') return { state: 'ready' };
+  if (/fail/i.test(state)) return { state: 'failed', detail: `ended in state ${state}` };
+  return { state: 'pending', detail: `in state ${state}` };
+}
+
+export function createReplicationSetupActivities(azure: AzureClientFactory, wait: ProvisioningWait = DEFAULT_PROVISIONING_WAIT) {
   const asr = (t: VaultTarget) => azure.siteRecovery(t.principal, t.subscriptionId);
 
   return {
@@ -46,13 +55,30 @@ export function createReplicationSetupActivities(azure: AzureClientFactory) {
       return { containerName: container.name };
     },
 
-    async ensurePolicy(input: { target: VaultTarget; policyName: string; policy: ReplicationPolicy; storageAccountId: string }): Promise<{ policyId: string }> {
+    async ensurePolicy(input: { target: VaultTarget; policyName: string; policy: ReplicationPolicy; storageAccountId: string; tenant?: string }): Promise<{ policyId: string }> {
       const { target } = input;
       const client = asr(target);
       const existing = await azureCall(`read policy ${input.policyName}`, () => getOrUndefined(() => client.replicationPolicies.get(target.vault, target.resourceGroup, input.policyName)));
-      if (existing?.id) return { policyId: existing.id };
+      if (existing?.id) {
+        // A policy shows no provisioning state of its own: its creation job says whether it is
+        // usable yet (pairing a cloud with it before is refused with PolicyNotReady).
+        await waitUntilProvisioned(
+          `replication policy ${input.policyName}`,
+          async () => {
+            const job = await azureCall(`read the creation job of policy ${input.policyName}`, () =>
+              newestJob(client.replicationJobs.list(target.vault, target.resourceGroup), (j) => j.properties?.scenarioName === 'AddProtectionProfile' && (j.properties.targetObjectName ?? '').toLowerCase() === input.policyName.toLowerCase()),
+            );
+            const state = job?.properties?.state;
+            if (state === 'InProgress' || state === 'NotStarted' || state === 'Suspended') return { state: 'pending', detail: `being created (job ${job?.name} ${state})` };
+            if (job && (state === 'Failed' || state === 'Cancelled')) return { state: 'failed', detail: `creation ended ${state} (job ${job.name})`, failure: jobFailureDetails(job) };
+            return { state: 'ready' };
+          },
+          wait,
+        );
+        return { policyId: existing.id };
+      }
       const p = input.policy;
-      const { result } = await runCheckpointedLro(`create policy ${input.policyName}`, (options) =>
+      const create = runCheckpointedLro(`create policy ${input.policyName}`, (options) =>
         client.replicationPolicies.beginCreate(
           target.vault,
           target.resourceGroup,
@@ -72,6 +98,9 @@ export function createReplicationSetupActivities(azure: AzureClientFactory) {
           options,
         ),
       );
+      const { result } = await create.catch((error: unknown) => {
+        throw policyContentFailure(error, input.tenant ?? input.policyName);
+      });
       return { policyId: result.id ?? '' };
     },
 
@@ -81,7 +110,19 @@ export function createReplicationSetupActivities(azure: AzureClientFactory) {
       const existing = await azureCall(`read container mapping ${input.mappingName}`, () =>
         getOrUndefined(() => client.replicationProtectionContainerMappings.get(target.vault, target.resourceGroup, input.fabricName, input.containerName, input.mappingName)),
       );
-      if (existing) return { state: existing.properties?.state };
+      if (existing) {
+        await waitUntilProvisioned(
+          `pairing of cloud ${input.containerName} with the policy`,
+          async () => {
+            const now = await azureCall(`read container mapping ${input.mappingName}`, () =>
+              client.replicationProtectionContainerMappings.get(target.vault, target.resourceGroup, input.fabricName, input.containerName, input.mappingName),
+            );
+            return pairingLook(now.properties?.state);
+          },
+          wait,
+        );
+        return { state: 'Paired' };
+      }
       const { result } = await runCheckpointedLro(`pair cloud ${input.containerName} with policy`, (options) =>
         client.replicationProtectionContainerMappings.beginCreate(
           target.vault,
@@ -108,7 +149,19 @@ export function createReplicationSetupActivities(azure: AzureClientFactory) {
       const existing = await azureCall(`read network mapping ${input.mappingName}`, () =>
         getOrUndefined(() => client.replicationNetworkMappings.get(target.vault, target.resourceGroup, input.fabricName, networkName, input.mappingName)),
       );
-      if (existing) return { networkName };
+      if (existing) {
+        await waitUntilProvisioned(
+          `mapping of VM network ${input.vmNetwork}`,
+          async () => {
+            const now = await azureCall(`read network mapping ${input.mappingName}`, () =>
+              client.replicationNetworkMappings.get(target.vault, target.resourceGroup, input.fabricName, networkName, input.mappingName),
+            );
+            return pairingLook(now.properties?.state);
+          },
+          wait,
+        );
+        return { networkName };
+      }
       await runCheckpointedLro(`map VM network ${input.vmNetwork}`, (options) =>
         client.replicationNetworkMappings.beginCreate(
           target.vault,

@@ -1,7 +1,9 @@
+import type { VirtualNetwork } from '@azure/arm-network';
 import { restorePoller, type StorageAccount } from '@azure/arm-storage';
 import type { AzureClientFactory } from '../azure/clients';
 import { runCheckpointedLro } from '../azure/checkpoint';
 import { azureCall, needsOperator } from '../azure/failures';
+import { DEFAULT_PROVISIONING_WAIT, waitUntilProvisioned, type ProvisioningLook, type ProvisioningWait } from '../azure/provisioning';
 import type { Principal } from '../../domain/onboarding';
 import type { SubnetSpec } from '../../domain/plan/types';
 
@@ -19,7 +21,14 @@ export interface ResourceScope {
 const GEO_REDUNDANT = new Set(['Standard_GRS', 'Standard_RAGRS', 'Standard_GZRS', 'Standard_RAGZRS']);
 const sameRegion = (a?: string, b?: string) => (a ?? '').replace(/\s/g, '').toLowerCase() === (b ?? '').replace(/\s/g, '').toLowerCase();
 
-export function createTenantResourceActivities(azure: AzureClientFactory) {
+/** An ARM resource by its provisioningState: Succeeded (or none) → ready, Failed → operator, else wait. */
+function provisioningLook(state: string | undefined): ProvisioningLook {
+  if (!state || state === 'Succeeded') return { state: 'ready' };
+  if (state === 'Failed' || state === 'Canceled') return { state: 'failed', detail: `is in provisioning state ${state}` };
+  return { state: 'pending', detail: `in provisioning state ${state}` };
+}
+
+export function createTenantResourceActivities(azure: AzureClientFactory, wait: ProvisioningWait = DEFAULT_PROVISIONING_WAIT) {
   return {
     async ensureResourceGroup(scope: ResourceScope): Promise<{ id: string }> {
       const client = azure.resources(scope.principal, scope.subscriptionId);
@@ -45,6 +54,8 @@ export function createTenantResourceActivities(azure: AzureClientFactory) {
         }
       });
       if (existing) {
+        // Found while still being created (an earlier attempt, another tool): wait for it.
+        if (provisioningLook(existing.provisioningState).state !== 'ready') await waitUntilProvisioned(`storage account ${input.name}`, async () => provisioningLook((await azureCall(`read storage account ${input.name}`, () => client.storageAccounts.getProperties(input.resourceGroup, input.name))).provisioningState), wait);
         const sku = existing.sku?.name ?? '';
         if (!GEO_REDUNDANT.has(sku)) {
           throw needsOperator(`storage account ${input.name} exists with SKU ${sku}, which is not geo-redundant`, { fix: 'change its redundancy to GRS in the portal, or name another account in the plan' });
@@ -64,8 +75,28 @@ export function createTenantResourceActivities(azure: AzureClientFactory) {
       return { id: result.id ?? '' };
     },
 
-    async ensureVirtualNetwork(input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] }): Promise<{ id: string }> {
+    /**
+     * Creates the VNet only if it is missing. An existing one is left exactly as it is: the
+     * customer may have added subnets or peerings since, and a PUT replaces the whole network
+     * (its subnets list included). Differences from the plan come back as warnings.
+     */
+    async ensureVirtualNetwork(input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] }): Promise<{ id: string; existed?: boolean; warnings?: string[] }> {
       const client = azure.network(input.principal, input.subscriptionId);
+      const existing = await azureCall(`read virtual network ${input.name}`, async () => {
+        try {
+          return await client.virtualNetworks.get(input.resourceGroup, input.name);
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw error;
+        }
+      });
+      if (existing) {
+        if (!sameRegion(existing.location, input.region)) {
+          throw needsOperator(`virtual network ${input.name} is in ${existing.location}, not ${input.region}`, { fix: "the VNet must be in the vault's region: name another VNet in the plan" });
+        }
+        if (provisioningLook(existing.provisioningState).state !== 'ready') await waitUntilProvisioned(`virtual network ${input.name}`, async () => provisioningLook((await azureCall(`read virtual network ${input.name}`, () => client.virtualNetworks.get(input.resourceGroup, input.name))).provisioningState), wait);
+        return { id: existing.id ?? '', existed: true, warnings: vnetDifferences(input, existing) };
+      }
       const { result } = await runCheckpointedLro(`create virtual network ${input.name}`, (options) =>
         client.virtualNetworks.beginCreateOrUpdate(
           input.resourceGroup,
@@ -79,7 +110,23 @@ export function createTenantResourceActivities(azure: AzureClientFactory) {
           options,
         ),
       );
-      return { id: result.id ?? '' };
+      return { id: result.id ?? '', existed: false };
     },
   };
+}
+
+/** What the plan asks of a VNet that the existing one does not have (extra subnets are fine). */
+export function vnetDifferences(plan: { name: string; addressSpace: string[]; subnets: SubnetSpec[] }, existing: VirtualNetwork): string[] {
+  const warnings: string[] = [];
+  const prefixes = existing.addressSpace?.addressPrefixes ?? [];
+  for (const p of plan.addressSpace) {
+    if (!prefixes.includes(p)) warnings.push(`virtual network ${plan.name} exists without address range ${p} (it has ${prefixes.join(', ') || 'none'}); left unchanged`);
+  }
+  const subnets = new Map((existing.subnets ?? []).map((s) => [(s.name ?? '').toLowerCase(), s.addressPrefix ?? s.addressPrefixes?.[0]]));
+  for (const s of plan.subnets) {
+    const found = subnets.get(s.name.toLowerCase());
+    if (found === undefined) warnings.push(`virtual network ${plan.name} has no subnet ${s.name} (${s.prefix}); left unchanged`);
+    else if (found !== s.prefix) warnings.push(`subnet ${s.name} of ${plan.name} is ${found}, the plan says ${s.prefix}; left unchanged`);
+  }
+  return warnings;
 }

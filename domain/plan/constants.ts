@@ -13,14 +13,13 @@ export const SCENARIOS = ['multitenant-vmm', 'dedicated-vmm'] as const;
 export const REPLICATION_INTERVALS = [30, 300, 900] as const;
 
 /**
- * Recovery point retention. The 2023-06-01 specification types recoveryPointHistoryDuration as a
- * bare int32 (no bounds), so the bounds come from the product documentation, which disagrees:
- * 72 h is the widest bound given for the Hyper-V-to-Azure policy, while current guidance and
- * Terraform's azurerm provider (IntBetween(0, 24)) stop at 24 h. Nothing above 72 is accepted;
- * 25–72 passes with a warning, because a hard stop would block a value the service may accept.
+ * Recovery point retention, in whole hours: 0 to 24. The 2023-06-01 specification types
+ * recoveryPointHistoryDuration as a bare int32 (no bounds), so the bound comes from the
+ * product: the Hyper-V-to-Azure policy offers up to 24 h, and Terraform's azurerm provider
+ * (azurerm_site_recovery_hyperv_replication_policy) enforces IntBetween(0, 24). Site Recovery
+ * (and the emulator, emulator/siterecovery/routes-config.ts) refuses more; so does the plan.
  */
-export const RECOVERY_POINT_HISTORY_MAX_HOURS = 72;
-export const RECOVERY_POINT_HISTORY_RECOMMENDED_MAX_HOURS = 24;
+export const RECOVERY_POINT_HISTORY_MAX_HOURS = 24;
 
 /** App-consistent snapshots: 0 (off) to 12 hours, and never rarer than the retention window. */
 export const APP_CONSISTENT_FREQUENCY_MAX_HOURS = 12;

@@ -16,7 +16,6 @@ import {
   KNOWN_STORAGE_SKUS,
   PLAN_VERSION,
   RECOVERY_POINT_HISTORY_MAX_HOURS,
-  RECOVERY_POINT_HISTORY_RECOMMENDED_MAX_HOURS,
   REPLICATION_INTERVALS,
   SCENARIOS,
   SMALLEST_SUBNET_PREFIX,
@@ -170,7 +169,7 @@ export const checkRecoveryPointHistory = (value: number): Problem | undefined =>
     ? undefined
     : {
         message: `recovery point history must be a whole number of hours from 0 to ${RECOVERY_POINT_HISTORY_MAX_HOURS}: got ${value}`,
-        fix: `use ${RECOVERY_POINT_HISTORY_RECOMMENDED_MAX_HOURS} or less`,
+        fix: `use ${RECOVERY_POINT_HISTORY_MAX_HOURS} or less (Site Recovery keeps at most ${RECOVERY_POINT_HISTORY_MAX_HOURS} h of recovery points for Hyper-V VMs)`,
       };
 
 export const checkAppConsistentFrequency = (value: number): Problem | undefined =>
@@ -302,17 +301,6 @@ function checkPolicy(f: Findings, path: PathSegment[], policy: LoosePolicy | und
   if (!policy) return;
   f.check([...path, 'replicationInterval'], policy.replicationInterval, checkReplicationInterval);
   f.check([...path, 'recoveryPointHistoryHours'], policy.recoveryPointHistoryHours, checkRecoveryPointHistory);
-  const history = policy.recoveryPointHistoryHours;
-  if (history !== undefined && checkRecoveryPointHistory(history) === undefined && history > RECOVERY_POINT_HISTORY_RECOMMENDED_MAX_HOURS) {
-    f.add(
-      [...path, 'recoveryPointHistoryHours'],
-      {
-        message: `recovery point history of ${history} h is above the ${RECOVERY_POINT_HISTORY_RECOMMENDED_MAX_HOURS} h that current Hyper-V-to-Azure guidance offers; Site Recovery may refuse the policy`,
-        fix: `use ${RECOVERY_POINT_HISTORY_RECOMMENDED_MAX_HOURS} or less unless you have confirmed the longer retention works for you`,
-      },
-      'warning',
-    );
-  }
   f.check([...path, 'appConsistentFrequencyHours'], policy.appConsistentFrequencyHours, checkAppConsistentFrequency);
   f.check([...path, 'initialReplicationStart'], policy.initialReplicationStart, checkInitialReplicationStart);
 }

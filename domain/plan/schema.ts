@@ -175,7 +175,7 @@ const policy = {
     recoveryPointHistoryHours: {
       type: 'integer',
       title: 'Recovery point retention (hours)',
-      description: `How far back a failover can go: 0–${RECOVERY_POINT_HISTORY_MAX_HOURS} hours (above 24 is accepted with a warning). 0 keeps only the latest point.`,
+      description: `How far back a failover can go: 0–${RECOVERY_POINT_HISTORY_MAX_HOURS} hours (Site Recovery refuses more). 0 keeps only the latest point.`,
       minimum: 0,
       maximum: RECOVERY_POINT_HISTORY_MAX_HOURS,
       default: DEFAULT_POLICY.recoveryPointHistoryHours,

@@ -1,7 +1,8 @@
 import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { classifyAzureError, FailureType, retryAfterSeconds, throttledRetryDelayMs } from '../../activities/azure/failures';
+import { CredentialReferenceError, ReferencedCredential } from '../../activities/azure/credentials';
+import { classifyAzureError, FailureType, policyContentFailure, retryAfterSeconds, throttledRetryDelayMs } from '../../activities/azure/failures';
 import { compareVersions, MIN_PROVIDER_VERSION } from '../../domain/onboarding';
 import { createLogger, failureSummary, TemporalPinoLogger } from '../../worker/logging';
 
@@ -64,6 +65,47 @@ describe('classifying Azure errors', () => {
     expect(classifyAzureError(restError(400, 'InvalidParameter'), 'x').type).toBe(FailureType.Fatal);
     const own = ApplicationFailure.nonRetryable('mine', 'NeedsOperator');
     expect(classifyAzureError(own, 'x')).toBe(own);
+  });
+
+  it('sends credential problems to the operator with a fix naming tenant and reference, never the secret', async () => {
+    const tenantId = 'e0000000-0000-4000-8000-000000000001';
+    const ref = { type: 'clientSecret' as const, clientId: 'app-1', secretEnv: 'ASRFLOW_SECRET_LITWARE' };
+    // Missing variable: thrown when a token is needed, inside the SDK call, so it is classified.
+    const unset = new ReferencedCredential(ref, tenantId, { authorityHost: 'https://login.invalid', env: {} });
+    const missing = await unset.getToken('https://management.azure.com/.default').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(CredentialReferenceError);
+    const failure = classifyAzureError(missing, 'create resource group');
+    expect(failure.type).toBe(FailureType.NeedsOperator);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain(`ASRFLOW_SECRET_LITWARE (client secret of app app-1, tenant ${tenantId}) is not set`);
+    expect((failure.details?.[0] as { fix?: string }).fix).toContain(`set ASRFLOW_SECRET_LITWARE in the worker's environment to a valid client secret of app app-1 in tenant ${tenantId}`);
+    // Identity's own errors, also when wrapped by the pipeline, by name.
+    for (const name of ['AuthenticationRequiredError', 'AuthenticationError', 'CredentialUnavailableError', 'AggregateAuthenticationError']) {
+      const e = Object.assign(new Error('AADSTS7000215: Invalid client secret provided.'), { name });
+      expect(classifyAzureError(e, 'x').type).toBe(FailureType.NeedsOperator);
+      expect(classifyAzureError(Object.assign(new Error('token failed'), { cause: e }), 'x').type).toBe(FailureType.NeedsOperator);
+    }
+    // The token endpoint failing is the endpoint's trouble: retried.
+    const endpoint = Object.assign(new Error('service unavailable'), { name: 'AuthenticationError', statusCode: 503 });
+    expect(classifyAzureError(endpoint, 'x').type).toBe(FailureType.Transient);
+    // An authority that cannot be reached is network trouble (retried), and says so without the secret.
+    const secret = 'fake-litware-s3cret-value';
+    const unreachable = new ReferencedCredential(ref, tenantId, { authorityHost: 'https://login.invalid', env: { ASRFLOW_SECRET_LITWARE: secret }, maxRetries: 0 });
+    const network = classifyAzureError(await unreachable.getToken('https://management.azure.com/.default').catch((e: unknown) => e), 'x');
+    expect(network.type).toBe(FailureType.Transient);
+    expect(JSON.stringify(network)).not.toContain(secret);
+  });
+
+  it('says which plan field to edit when Azure refuses a policy value, and what to run then', () => {
+    const refused = policyContentFailure(classifyAzureError(restError(400, 'InvalidRecoveryPointRetention'), 'create policy'), 'litware') as ApplicationFailure;
+    expect(refused.type).toBe(FailureType.Fatal);
+    expect((refused.details?.[0] as { fix?: string }).fix).toBe(
+      "edit the plan: policy.recoveryPointHistoryHours, plan-wide or in tenant 'litware''s policy (see docs/PLAN.md for the limits), then run 'asrflow onboard <plan file>' again: the running onboarding takes the corrected plan and retries this step",
+    );
+    // A refusal because of a resource's state is not a plan problem.
+    const notReady = classifyAzureError(restError(400, 'PolicyNotReady'), 'pair');
+    expect((notReady.details?.[0] as { fix?: string }).fix).toBeUndefined();
+    expect(policyContentFailure(notReady, 'litware')).toBe(notReady);
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {

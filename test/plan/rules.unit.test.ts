@@ -151,12 +151,12 @@ const cases: Case[] = [
     message: 'replication interval must be 30, 300 or 900 seconds: got 60',
   },
   {
-    rule: 'recovery point history: 0–72 h',
+    rule: 'recovery point history: 0–24 h',
     base: multi,
     edits: [['recoveryPointHistoryHours: 24', 'recoveryPointHistoryHours: 100']],
     field: 'policy.recoveryPointHistoryHours',
     at: 'recoveryPointHistoryHours: 100',
-    message: 'recovery point history must be a whole number of hours from 0 to 72: got 100',
+    message: 'recovery point history must be a whole number of hours from 0 to 24: got 100',
   },
   {
     rule: 'app-consistent frequency: 0–12 h',
@@ -458,13 +458,10 @@ describe('plan rules across the scenarios', () => {
     expect(warnings[0]?.message).toContain('one VMM environment replicates to one Microsoft Entra tenant');
   });
 
-  it('accepts 25–72 h of history with a warning', () => {
-    const { errors, warnings } = validate(edit(multi, ['recoveryPointHistoryHours: 24', 'recoveryPointHistoryHours: 48']));
-    expect(errors).toEqual([]);
-    expect(warnings.map((w) => w.field)).toEqual(['provider.vmmServer', 'policy.recoveryPointHistoryHours']);
-    expect(warnings[1]?.message).toBe(
-      'recovery point history of 48 h is above the 24 h that current Hyper-V-to-Azure guidance offers; Site Recovery may refuse the policy',
-    );
+  it('refuses 25 h of history or more (Site Recovery keeps at most 24 h): an error, not a warning', () => {
+    const result = validate(edit(multi, ['recoveryPointHistoryHours: 24', 'recoveryPointHistoryHours: 48']));
+    expect(result.warnings.map((w) => w.field)).toEqual(['provider.vmmServer']);
+    expect(onlyError(result)).toMatchObject({ field: 'policy.recoveryPointHistoryHours', line: lineOf(multi, 'recoveryPointHistoryHours: 24'), message: 'recovery point history must be a whole number of hours from 0 to 24: got 48' });
   });
 });
 

@@ -68,6 +68,8 @@ export async function startTestStack(options: StartOptions & { workerEnv?: Recor
     ASRFLOW_CREDENTIALS_DIR: path.join(dir, 'credentials'),
     ASRFLOW_REGISTRATION_POLL_MS: '250',
     ASRFLOW_REPLICATION_POLL_MS: '250',
+    // A retried enable-protection attempt looks this long for what a lost request started.
+    ASRFLOW_ENABLE_RECHECK_MS: '1000',
     ASRFLOW_LOG_LEVEL: 'warn',
     ...demoSecrets(),
     ...extraEnv,

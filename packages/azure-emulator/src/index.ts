@@ -34,6 +34,9 @@ export type { FaultRule, FaultAction } from './faults/rules';
 export type { WorldState } from './state/world';
 export { EstateError, loadEstateFile, parseEstate, defaultEstatePath } from './estate/load';
 export { EmulatorAdminClient } from './admin/client';
+// The one rule for a Hyper-V replication policy, so the product's tests can hold its plan
+// validator to the same limits value by value.
+export { hyperVPolicyProblem } from './siterecovery/routes-config';
 
 export interface StartOptions {
   /** 0 (default) picks a free port. */

@@ -29,6 +29,29 @@ function checkName(name: string, what: string): void {
   if (!ASR_NAME.test(name)) throw new ArmError(400, 'InvalidName', `The ${what} name '${name}' is invalid: use letters, digits, '-', '_' and '.', starting with a letter or digit.`);
 }
 
+/**
+ * What Site Recovery refuses in a Hyper-V-to-Azure policy. The limits are the ones docs/PLAN.md
+ * documents (and domain/plan validates): interval 30, 300 or 900 s; 0–24 h of recovery points;
+ * app-consistent snapshots 0 (off) to 12 h and not rarer than the history; the initial
+ * replication's start a time of day (PowerShell sends a TimeSpan, hh:mm[:ss]).
+ * test/plan/policy-limits.test.ts holds the plan's rules and these to the same values.
+ */
+export function hyperVPolicyProblem(p: { replicationInterval: number; recoveryPointHistoryDuration: number; applicationConsistentSnapshotFrequencyInHours: number; onlineReplicationStartTime?: string }): ArmError | undefined {
+  const interval = p.replicationInterval;
+  if (![30, 300, 900].includes(interval)) return asrError(400, 'InvalidReplicationInterval', `replicationInterval ${interval} is not supported.`, 'Hyper-V to Azure copies every 30, 300 or 900 seconds.', 'Use 30, 300 or 900.');
+  const history = p.recoveryPointHistoryDuration;
+  if (!(Number.isInteger(history) && history >= 0 && history <= 24)) return asrError(400, 'InvalidRecoveryPointRetention', `recoveryPointHistoryDuration ${history} is out of range.`, 'Recovery points are kept for 0 to 24 hours.', 'Use a whole number of hours between 0 and 24.');
+  const appFreq = p.applicationConsistentSnapshotFrequencyInHours;
+  if (!(Number.isInteger(appFreq) && appFreq >= 0 && appFreq <= 12 && (appFreq === 0 || appFreq <= history))) {
+    return asrError(400, 'InvalidAppConsistentFrequency', `applicationConsistentSnapshotFrequencyInHours ${appFreq} is invalid.`, 'The app-consistent snapshot frequency must be 0 to 12 hours and not exceed the retention.', 'Use 0 (off) or a value up to 12 and at most the retention.');
+  }
+  const start = p.onlineReplicationStartTime;
+  if (start !== undefined && !/^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$/.test(start)) {
+    return asrError(400, 'InvalidReplicationStartTime', `onlineReplicationStartTime '${start}' is not a time of day.`, 'The initial replication start is a time of day within the next 24 hours.', 'Pass hh:mm (24-hour), or leave it out to start now.');
+  }
+  return undefined;
+}
+
 export function policyByIdOrName(s: AsrScope, idOrName: string | undefined): PolicyRec | undefined {
   if (!idOrName) return undefined;
   const name = lastSegmentIfUnder(idOrName, `${s.v}/replicationPolicies`) ?? (idOrName.includes('/') ? undefined : idOrName);
@@ -72,13 +95,10 @@ export function registerConfigRoutes(router: ArmRouter): void {
       throw asrError(400, 'InvalidInstanceType', `Replication provider '${type ?? ''}' is not supported here: this emulator covers Hyper-V (VMM) to Azure.`, 'The policy instanceType is not HyperVReplicaAzure.', "Use providerSpecificInput.instanceType 'HyperVReplicaAzure'.");
     }
     const interval = Number(input['replicationInterval'] ?? existing?.replicationIntervalSeconds ?? 300);
-    if (![30, 300, 900].includes(interval)) throw asrError(400, 'InvalidReplicationInterval', `replicationInterval ${interval} is not supported.`, 'Hyper-V to Azure copies every 30, 300 or 900 seconds.', 'Use 30, 300 or 900.');
     const history = Number(input['recoveryPointHistoryDuration'] ?? existing?.recoveryPointHistoryDurationInHours ?? 24);
-    if (!(Number.isInteger(history) && history >= 0 && history <= 24)) throw asrError(400, 'InvalidRecoveryPointRetention', `recoveryPointHistoryDuration ${history} is out of range.`, 'Recovery points are kept for 0 to 24 hours.', 'Use a whole number of hours between 0 and 24.');
     const appFreq = Number(input['applicationConsistentSnapshotFrequencyInHours'] ?? existing?.applicationConsistentSnapshotFrequencyInHours ?? 0);
-    if (!(Number.isInteger(appFreq) && appFreq >= 0 && appFreq <= 12 && (appFreq === 0 || appFreq < Math.max(history, 1) + 1))) {
-      throw asrError(400, 'InvalidAppConsistentFrequency', `applicationConsistentSnapshotFrequencyInHours ${appFreq} is invalid.`, 'The app-consistent snapshot frequency must be 0 to 12 hours and not exceed the retention.', 'Use 0 (off) or a value up to 12 and at most the retention.');
-    }
+    const refused = hyperVPolicyProblem({ replicationInterval: interval, recoveryPointHistoryDuration: history, applicationConsistentSnapshotFrequencyInHours: appFreq, onlineReplicationStartTime: str(input['onlineReplicationStartTime']) });
+    if (refused) throw refused;
     const accounts = Array.isArray(input['storageAccounts']) ? (input['storageAccounts'] as unknown[]).filter((x): x is string => typeof x === 'string') : (existing?.storageAccounts ?? []);
     for (const a of accounts) requireStorage(ctx.core, s.vault, a, 'storageAccounts', true);
     const startTime = str(input['onlineReplicationStartTime']);

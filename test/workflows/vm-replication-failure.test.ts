@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { VmProtectionInput } from '../../domain/onboarding';
+import { operatorDecisionUpdate, progressQuery, replicationObservedSignal } from '../../domain/progress';
+import { eventually } from '../support/cli';
+
+// A VM in initial replication whose item fails (or vanishes with its failed job) used to wait
+// for replication signals forever. The tenant workflow's watcher now tells it; the VM's step
+// pauses with ASR's reason, and the operator's retry enables protection again.
+describe('a VM whose replication fails', () => {
+  const taskQueue = `vm-failure-${randomUUID()}`;
+  let enables = 0;
+  let worker: Worker;
+  let running: Promise<void>;
+  let client: Client;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    const address = inject('temporalAddress');
+    worker = await Worker.create({
+      connection: await NativeConnection.connect({ address }),
+      taskQueue,
+      workflowsPath: path.join(__dirname, '..', '..', 'workflows'),
+      activities: {
+        async listEnableJobs() {
+          return [`job-${enables}`];
+        },
+        async enableProtection(input: VmProtectionInput & { jobsBefore?: string[] }) {
+          // The jobs seen just before this very run travel with it (from the workflow's history).
+          expect(input.jobsBefore).toEqual([`job-${enables}`]);
+          enables += 1;
+          return { itemName: input.vm.itemName, alreadyEnabled: false };
+        },
+      },
+    });
+    running = worker.run();
+    connection = await Connection.connect({ address });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await connection.close();
+  });
+
+  it('pauses initial replication with the job’s error, and re-enables on retry', async () => {
+    const input = {
+      tenant: 'litware',
+      scenario: 'dedicated-vmm',
+      vault: { principal: { tenantId: 't', credential: { type: 'default' } }, subscriptionId: 's', resourceGroup: 'rg', vault: 'v', region: 'westeurope' },
+      fabricName: 'f',
+      containerName: 'c',
+      policyId: 'p',
+      vm: { itemName: 'item-erp01', friendlyName: 'erp01', readinessErrors: [] },
+      targets: { subscriptionId: 's', resourceGroupId: 'rg', storageAccountId: 'sa', networkId: 'n', subnetName: 'sn', managedDisks: true },
+    } as VmProtectionInput;
+    const handle = await client.workflow.start('vmProtectionWorkflow', { taskQueue, workflowId: `vm-failure-${randomUUID()}`, args: [input] });
+    await eventually(async () => ((await handle.query(progressQuery)).steps[0]?.state === 'done' ? true : undefined), 'protection to be enabled');
+    await handle.signal(replicationObservedSignal, { itemName: 'item-erp01', protectionState: 'InitialReplicationInProgress', percent: 40, protectedNow: false });
+    await handle.signal(replicationObservedSignal, {
+      itemName: 'item-erp01',
+      protectionState: 'NotFound',
+      protectedNow: false,
+      failed: { message: 'EnableDr job j1 Failed: the host lost its agent', type: 'NeedsOperator', code: '70094', possibleCauses: 'The agent stopped.', recommendedAction: 'Start the agent on the host and retry.' },
+    });
+
+    const waiting = await eventually(async () => {
+      const p = await handle.query(progressQuery);
+      return p.steps[1]?.state === 'waiting-for-operator' ? p : undefined;
+    }, 'initial replication to wait for the operator');
+    expect(waiting.steps[1]?.lastError).toMatchObject({ type: 'NeedsOperator', code: '70094', possibleCauses: 'The agent stopped.', recommendedAction: 'Start the agent on the host and retry.' });
+    expect(waiting.steps[1]?.lastError?.message).toBe('replication of erp01 failed: EnableDr job j1 Failed: the host lost its agent');
+    expect(waiting.operatorAction).toContain('Start the agent on the host and retry.');
+    expect(waiting.vms?.[0]?.state).toBe('waiting-for-operator');
+    expect(enables).toBe(1);
+
+    await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'initial-replication', action: 'retry' }] });
+    await eventually(async () => (enables === 2 ? true : undefined), 'protection to be enabled again');
+    const retried = await handle.query(progressQuery);
+    expect(retried.steps[1]).toMatchObject({ state: 'running', runs: 2 });
+    await handle.signal(replicationObservedSignal, { itemName: 'item-erp01', protectionState: 'Protected', percent: 100, protectedNow: true });
+    expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
+  });
+});
