@@ -18,6 +18,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY packages/azure-emulator ./packages/azure-emulator
 COPY workflows ./workflows
 COPY activities ./activities
+COPY azure ./azure
+COPY temporal ./temporal
 COPY worker ./worker
 COPY client ./client
 COPY domain ./domain

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -20,17 +21,44 @@ const inside = (dir, file) => {
   const rel = path.relative(dir, file);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 };
+// The product's layers, bottom up (docs/ARCHITECTURE.md): each top-level folder names the folders
+// it may import from. Anything not listed is an upward import, and since the table is a DAG there
+// is no cycle between folders. Tests, benches and scripts may import anything.
+export const LAYERS = {
+  domain: ['domain'],
+  azure: ['azure', 'temporal', 'domain'],
+  temporal: ['temporal', 'domain'],
+  activities: ['activities', 'azure', 'temporal', 'domain'],
+  // Activities only as types (import type), enforced by the workflows/ block below.
+  workflows: ['workflows', 'activities', 'domain'],
+  worker: ['worker', 'activities', 'azure', 'temporal', 'domain'],
+  devstack: ['devstack', 'temporal', 'domain'],
+  client: ['client', 'worker', 'devstack', 'workflows', 'azure', 'temporal', 'domain'],
+};
+// The Azure gateway (azure/) is the only product code that names @azure/* packages.
+const AZURE_SDK = /^@azure\//;
+const MAY_IMPORT_AZURE_SDK = ['azure'];
 const importBoundaries = {
-  meta: { type: 'problem', schema: [], docs: { description: 'emulator package boundaries' } },
+  meta: { type: 'problem', schema: [], docs: { description: 'layer, gateway and emulator package boundaries' } },
   create(context) {
     const file = context.filename;
     const inPackage = inside(EMULATOR_DIR, file);
     const top = path.relative(ROOT, file).split(path.sep)[0];
+    const allowed = LAYERS[top];
     const check = (node) => {
       if (!node || node.type !== 'Literal' || typeof node.value !== 'string') return;
       const spec = node.value;
       const relative = spec.startsWith('./') || spec.startsWith('../');
       const target = relative ? path.resolve(path.dirname(file), spec) : undefined;
+      if (!inPackage && AZURE_SDK.test(spec) && !MAY_IMPORT_AZURE_SDK.includes(top)) {
+        context.report({ node, message: `Only the Azure gateway (azure/) imports ${spec}: take what you need from azure/sdk.ts or a gateway module.` });
+      }
+      if (allowed && target && inside(ROOT, target)) {
+        const targetTop = path.relative(ROOT, target).split(path.sep)[0];
+        if (LAYERS[targetTop] && !allowed.includes(targetTop)) {
+          context.report({ node, message: `${top}/ may import ${allowed.map((d) => `${d}/`).join(', ')} only: '${spec}' reaches ${targetTop}/ (an upward import; see the layers in docs/ARCHITECTURE.md).` });
+        }
+      }
       if (inPackage) {
         if (target && !inside(EMULATOR_DIR, target)) {
           context.report({ node, message: `${EMULATOR_PACKAGE} imports nothing outside packages/azure-emulator/ ('${spec}' leaves it).` });
@@ -59,18 +87,44 @@ const importBoundaries = {
 export default tseslint.config(
   { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', '.tools/**', '.asrflow/**', 'coverage/**'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', parserOptions: { projectService: true, tsconfigRootDir: ROOT } },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Activities (and their stubs in tests) are async by contract, whether or not they await.
+      '@typescript-eslint/require-await': 'off',
       'no-console': 'off',
     },
   },
   {
+    // Tests read JSON a CLI printed and Azure's raw answers: \`any\` there is the data under test,
+    // checked by the assertions, not a type hole in the product.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // No import cycles inside a folder either (between folders the LAYERS table rules them out).
+    files: ['**/*.ts', '**/*.mts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mts', '.js', '.json'] })], 'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.mts'] } },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
     plugins: { asrflow: { rules: { 'import-boundaries': importBoundaries } } },
     rules: { 'asrflow/import-boundaries': 'error' },
+  },
+  {
+    // Plain JavaScript (configs, bin/) is not in the TypeScript project: no type-aware rules there.
+    files: ['**/*.mjs', '**/*.js', 'bin/**'],
+    ...tseslint.configs.disableTypeChecked,
   },
   {
     files: ['**/*.mjs', '**/*.js', 'bin/**'],

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { AzureClientFactory } from './azure/clients';
+import type { AzureClientFactory } from '../azure/clients';
 import { createFailoverActivities } from './failover';
-import { keepAlive } from './heartbeat-sleep';
+import { keepAlive } from '../temporal/heartbeat';
 import { createOnboardingActivities } from './onboarding';
 
 // Activities are built by a factory from injected dependencies (Azure clients per tenant,
@@ -42,7 +42,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createOnboardingActivities(deps),
     ...createFailoverActivities(deps),
   };
-  for (const name of QUICK_ACTIVITIES) (all as Record<string, unknown>)[name] = keepAlive(all[name] as (...args: unknown[]) => Promise<unknown>);
+  const table = all as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of QUICK_ACTIVITIES) {
+    const activity = table[name];
+    if (activity) table[name] = keepAlive(activity);
+  }
   return all;
 }
 

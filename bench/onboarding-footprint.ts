@@ -11,7 +11,7 @@ import pino from 'pino';
 import { startDevServer } from '../devstack/temporal-server';
 import { demoSecrets } from '../devstack/demo-secrets';
 import { defaultEstatePath, EmulatorAdminClient, loadEstateFile, startEmulator } from '@asrflow/azure-emulator';
-import { loadTemporalSettings } from '../client/temporal-config';
+import { loadTemporalSettings } from '../temporal/config';
 import { startOnboarding } from '../client/onboarding';
 import { createWorker } from '../worker/create-worker';
 import { loadPlan } from '../domain/plan/load';

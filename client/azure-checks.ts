@@ -1,7 +1,7 @@
 import https from 'node:https';
-import type { AzureTarget } from '../activities/azure/clients';
-import { AzureClientFactory } from '../activities/azure/clients';
-import { loadAzureTarget } from '../activities/azure/target';
+import type { AzureTarget } from '../azure/clients';
+import { AzureClientFactory } from '../azure/clients';
+import { loadAzureTarget } from '../azure/target';
 import { loadPlan } from '../domain/plan/load';
 import type { CheckResult } from './doctor';
 import { errorMessage } from './doctor';

@@ -1,14 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
 import { packageVersion } from '../domain/package-root';
-import { loadTemporalSettings } from './temporal-config';
+import { loadTemporalSettings } from '../temporal/config';
 import { formatResults, runDoctor } from './doctor';
 import { azureEndpointCheck, credentialChecks } from './azure-checks';
 import { registerDevCommands } from './dev-commands';
 import { registerTemporalCommands } from './temporal-commands';
 import { registerOnboardingCommands } from './onboarding-commands';
 import { registerFailoverCommands } from './failover-commands';
-import { registerPlanCommands } from '../domain/plan/validate-command';
+import { registerPlanCommands } from './plan-commands';
 import { registerEmulatorCommands } from '../devstack/emulator-commands';
 import { EXIT, EXIT_CODES_HELP, ExitCode } from './exit-codes';
 import { runWorker } from '../worker/main';

@@ -4,8 +4,8 @@ import { operatorDecisionUpdate, progressQuery, type OperatorDecision } from '..
 import { EXIT, ExitCode } from './exit-codes';
 import { explainNotFound, type Addressed } from './known';
 import { workflowUiUrl } from './onboarding';
-import { ensureSearchAttributes } from './search-attributes';
-import { loadTemporalSettings, type TemporalSettings } from './temporal-config';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { loadTemporalSettings, type TemporalSettings } from '../temporal/config';
 
 /** The Temporal flags every workflow command takes; TEMPORAL_* settings fill what is not given. */
 export interface ConnectionFlags {

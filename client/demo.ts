@@ -12,10 +12,10 @@ import { azureEndpointCheck, credentialChecks } from './azure-checks';
 import { formatResults, runDoctor, type CheckResult } from './doctor';
 import { startOnboarding, workflowUiUrl } from './onboarding';
 import { collectDrills, failoverInputFromPlan, renderDrillReport, startFailover } from './failover';
-import { cleanupUpdate, type DrillRecord } from '../domain/failover';
+import { cleanupUpdate } from '../domain/failover';
 import { collectStatus } from './status';
 import { watchStatus } from './watch';
-import { loadTemporalSettings } from './temporal-config';
+import { loadTemporalSettings } from '../temporal/config';
 
 export interface DemoOptions {
   exit: boolean;
@@ -101,7 +101,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     print(`The test VM runs in the test network; cleaning it up (the workflow would do so by itself after 24 h).`);
     await drill.executeUpdate(cleanupUpdate, { args: [{ reason: 'demo drill done' }] });
-    const record = (await drill.result()) as DrillRecord;
+    const record = (await drill.result());
     print(`Test failover ${record.outcome}: RTO ${record.rto?.seconds ?? '?'} s, RPO (recovery point age) ${record.rpo?.ageSeconds ?? '?'} s, in Site Recovery time.`);
     print(`\n== Drill report\n${renderDrillReport(await collectDrills(client))}`);
     if (stack.temporal.uiUrl) print(`Temporal UI: ${stack.temporal.uiUrl}/namespaces/${settings.namespace}/workflows?query=${encodeURIComponent("AsrKind = 'tenant-onboarding'")}`);

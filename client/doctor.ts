@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { TemporalSettings } from './temporal-config';
-import { checkSearchAttributes } from './search-attributes';
+import type { TemporalSettings } from '../temporal/config';
+import { checkSearchAttributes } from '../temporal/search-attributes';
 
 export interface CheckResult {
   name: string;

@@ -171,7 +171,7 @@ async function cleanup(opts: FailoverFlags): Promise<void> {
       }
       throw error;
     }
-    if (opts.wait) printRecord((await running.result()) as DrillRecord);
+    if (opts.wait) printRecord((await running.result()));
     return running;
   });
   // No test failover workflow runs (e.g. it was abandoned): clean the item up with a workflow of its own.

@@ -12,7 +12,7 @@ const SCAN_LIMIT = 2_000;
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Distinct values of a search attribute over asrflow's workflows matching `query`, sorted. */
-async function distinct(client: Client, query: string, key: typeof AsrTenant | typeof AsrVm): Promise<string[]> {
+async function distinct(client: Client, query: string, key: typeof AsrTenant  ): Promise<string[]> {
   const seen = new Set<string>();
   let scanned = 0;
   for await (const execution of client.workflow.list({ query })) {

@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { loadTemporalSettings } from './temporal-config';
-import { registerSearchAttributes } from './search-attributes';
+import { loadTemporalSettings } from '../temporal/config';
+import { registerSearchAttributes } from '../temporal/search-attributes';
 
 export function registerTemporalCommands(program: Command): void {
   const temporalCmd = program.command('temporal').description('Set up a Temporal server that asrflow did not start itself.');

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
-import type { TemporalSettings } from '../client/temporal-config';
+import type { TemporalSettings } from '../temporal/config';
 import { packageVersion } from '../domain/package-root';
-import { AzureClientFactory } from '../activities/azure/clients';
-import { loadAzureTarget } from '../activities/azure/target';
+import { AzureClientFactory } from '../azure/clients';
+import { loadAzureTarget } from '../azure/target';
 import { VAULT_CREDENTIALS_VALIDITY_HOURS } from '../activities/onboarding/vault-credentials-file';
 
 export interface WorkerOptions {

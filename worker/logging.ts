@@ -36,7 +36,7 @@ export class TemporalPinoLogger implements Logger {
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     // The SDK logs a failed activity as { error } — an Error whose message and type JSON drops
     // (they are not enumerable), so the line said "Activity failed" and nothing else.
-    const error = meta?.error;
+    const error: unknown = meta?.error;
     if (error instanceof Error) {
       const summary = failureSummary(error);
       this.pino[LEVELS[level]]({ ...meta, error: summary }, `${message}: ${summary.type}: ${summary.message}${summary.requestId ? ` (x-ms-request-id ${summary.requestId})` : ''}`);

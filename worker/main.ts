@@ -1,6 +1,6 @@
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { ensureSearchAttributes } from '../client/search-attributes';
-import { loadTemporalSettings } from '../client/temporal-config';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { loadTemporalSettings } from '../temporal/config';
 import { createLogger, TemporalPinoLogger } from './logging';
 import { createWorker } from './create-worker';
 

@@ -64,7 +64,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
       return `cleanup of the test failover of ${vm} starts now`;
     },
     {
-      validator: (request) => {
+      validator: (request: { reason?: unknown }) => {
         if (request.reason !== undefined && typeof request.reason !== 'string') throw new Error('reason must be text');
         if (kind !== 'test') throw new Error(`this is a ${KIND_TITLES[kind].toLowerCase()}, not a test failover: there is nothing to clean up`);
         if (!waitingForCleanup) throw new Error(`the test failover of ${vm} is not waiting for its cleanup (stage: ${steps.stage})`);

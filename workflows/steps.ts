@@ -44,7 +44,7 @@ export class StepRunner {
         this.decisions.set(decision.step, decision);
         return `${decision.action} accepted for step '${decision.step}'`;
       },
-      { validator: (decision) => this.validate(decision) },
+      { validator: (decision: OperatorDecision) => this.validate(decision) },
     );
   }
 

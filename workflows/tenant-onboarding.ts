@@ -47,7 +47,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       publishDetails(details(steps, tenant, vms));
       return { changed, retried };
     },
-    { validator: (next) => validateReplan(tenant, next, steps) },
+    { validator: (next: TenantPlan) => validateReplan(tenant, next, steps) },
   );
   setHandler(progressQuery, (): Progress => ({
     kind: 'tenant-onboarding',

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
-import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
+import type { SiteRecoveryManagementClient } from '../../azure/sdk';
 import { distance } from 'fastest-levenshtein';
-import type { AzureClientFactory } from '../azure/clients';
-import { runCheckpointedLro } from '../azure/checkpoint';
-import { azureCall, classifyAzureError, needsOperator } from '../azure/failures';
-import { describeJobError, type RawJobError } from '../azure/jobs';
-import { keepBeating, type Beat } from '../heartbeat-sleep';
+import type { AzureClientFactory } from '../../azure/clients';
+import { runCheckpointedLro } from '../../azure/checkpoint';
+import { azureCall, classifyAzureError, needsOperator } from '../../azure/failures';
+import { describeJobError, type RawJobError } from '../../azure/jobs';
+import { keepBeating, type Beat } from '../../temporal/heartbeat';
 import type { VaultTarget } from '../../domain/onboarding';
 import {
   ACTIONS,

@@ -1,5 +1,5 @@
-import type { AzureClientFactory } from '../azure/clients';
-import type { ProvisioningWait } from '../azure/provisioning';
+import type { AzureClientFactory } from '../../azure/clients';
+import type { ProvisioningWait } from '../../azure/provisioning';
 import { createProtectionActivities } from './protection';
 import { createReplicationSetupActivities } from './replication-setup';
 import { createTenantResourceActivities } from './tenant-resources';

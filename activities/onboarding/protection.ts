@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { sleepWithHeartbeats } from '../heartbeat-sleep';
-import type { AzureClientFactory } from '../azure/clients';
-import type { Job, ReplicationProtectedItem } from '@azure/arm-recoveryservices-siterecovery';
-import { lastCheckpoint, runCheckpointedLro } from '../azure/checkpoint';
-import { azureCall, needsOperator } from '../azure/failures';
-import { jobFailureDetails, newestJob } from '../azure/jobs';
+import { sleepWithHeartbeats } from '../../temporal/heartbeat';
+import type { AzureClientFactory } from '../../azure/clients';
+import type { Job, ReplicationProtectedItem } from '../../azure/sdk';
+import { lastCheckpoint, runCheckpointedLro } from '../../azure/checkpoint';
+import { azureCall, needsOperator } from '../../azure/failures';
+import { jobFailureDetails, newestJob } from '../../azure/jobs';
 import type { VaultTarget, VmProtectionInput } from '../../domain/onboarding';
 import { fingerprint, type ReplicationObservation } from '../../domain/progress';
 

@@ -1,9 +1,9 @@
-import type { ReplicationProviderSpecificContainerMappingInputUnion } from '@azure/arm-recoveryservices-siterecovery';
-import type { AzureClientFactory } from '../azure/clients';
-import { runCheckpointedLro } from '../azure/checkpoint';
-import { azureCall, needsOperator, policyContentFailure } from '../azure/failures';
-import { jobFailureDetails, newestJob } from '../azure/jobs';
-import { DEFAULT_PROVISIONING_WAIT, waitUntilProvisioned, type ProvisioningLook, type ProvisioningWait } from '../azure/provisioning';
+import type { ReplicationProviderSpecificContainerMappingInputUnion } from '../../azure/sdk';
+import type { AzureClientFactory } from '../../azure/clients';
+import { runCheckpointedLro } from '../../azure/checkpoint';
+import { azureCall, needsOperator, policyContentFailure } from '../../azure/failures';
+import { jobFailureDetails, newestJob } from '../../azure/jobs';
+import { DEFAULT_PROVISIONING_WAIT, waitUntilProvisioned, type ProvisioningLook, type ProvisioningWait } from '../../azure/provisioning';
 import type { ProtectableVm, ReplicationPolicy, VaultTarget } from '../../domain/onboarding';
 
 // Policy, cloud-to-policy pairing and network mapping inside the vault — ASR resources whose

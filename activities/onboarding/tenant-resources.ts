@@ -1,9 +1,9 @@
-import type { VirtualNetwork } from '@azure/arm-network';
-import { restorePoller, type StorageAccount } from '@azure/arm-storage';
-import type { AzureClientFactory } from '../azure/clients';
-import { runCheckpointedLro } from '../azure/checkpoint';
-import { azureCall, needsOperator } from '../azure/failures';
-import { DEFAULT_PROVISIONING_WAIT, waitUntilProvisioned, type ProvisioningLook, type ProvisioningWait } from '../azure/provisioning';
+import type { VirtualNetwork } from '../../azure/sdk';
+import { restorePoller, type StorageAccount } from '../../azure/sdk';
+import type { AzureClientFactory } from '../../azure/clients';
+import { runCheckpointedLro } from '../../azure/checkpoint';
+import { azureCall, needsOperator } from '../../azure/failures';
+import { DEFAULT_PROVISIONING_WAIT, waitUntilProvisioned, type ProvisioningLook, type ProvisioningWait } from '../../azure/provisioning';
 import type { Principal } from '../../domain/onboarding';
 import type { SubnetSpec } from '../../domain/plan/types';
 

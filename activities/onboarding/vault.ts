@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { sleepWithHeartbeats } from '../heartbeat-sleep';
-import type { AzureClientFactory } from '../azure/clients';
-import { runCheckpointedLro } from '../azure/checkpoint';
-import { azureCall, needsOperator } from '../azure/failures';
+import { sleepWithHeartbeats } from '../../temporal/heartbeat';
+import type { AzureClientFactory } from '../../azure/clients';
+import { runCheckpointedLro } from '../../azure/checkpoint';
+import { azureCall, needsOperator } from '../../azure/failures';
 import type { RegistrationResult, VaultTarget } from '../../domain/onboarding';
 import { makeVaultCertificate, renderVaultCredentials, vaultCredentialsFileName, writeSecretFile } from './vault-credentials-file';
 

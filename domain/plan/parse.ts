@@ -204,7 +204,7 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
       const expected = String(params.type);
       if (value === null) return { path, message: `'${name}' has no value`, fix: `give it a value (${eg}) or remove the line` };
       if (expected === 'array' && !Array.isArray(value) && typeof value !== 'object') {
-        return { path, message: `'${name}' must be a list${got}`, fix: underCredential(path) ? 'write it as a list' : `write it as a list: [${String(value)}]` };
+        return { path, message: `'${name}' must be a list${got}`, fix: underCredential(path) ? 'write it as a list' : `write it as a list: [${scalarText(value)}]` };
       }
       if (expected === 'object' && parent.required?.includes('name') && typeof value === 'string') {
         return { path, message: `'${name}' must be a mapping${got}`, fix: `write it as a mapping: { name: ${String(value)} }` };
@@ -333,7 +333,13 @@ function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return String(value);
+  return scalarText(value);
+}
+
+/** A YAML scalar (number, boolean, bigint) as text; containers are described, not dumped. */
+function scalarText(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || typeof value === 'string') return String(value);
+  return JSON.stringify(value) ?? typeof value;
 }
 
 function article(type: string): string {

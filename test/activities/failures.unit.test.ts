@@ -1,8 +1,8 @@
-import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { RestError, createHttpHeaders, createPipelineRequest } from '../../azure/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { CredentialReferenceError, ReferencedCredential } from '../../activities/azure/credentials';
-import { classifyAzureError, FailureType, policyContentFailure, retryAfterSeconds, throttledRetryDelayMs } from '../../activities/azure/failures';
+import { CredentialReferenceError, ReferencedCredential } from '../../azure/credentials';
+import { classifyAzureError, FailureType, policyContentFailure, retryAfterSeconds, throttledRetryDelayMs } from '../../azure/failures';
 import { compareVersions, MIN_PROVIDER_VERSION } from '../../domain/onboarding';
 import { createLogger, failureSummary, TemporalPinoLogger } from '../../worker/logging';
 

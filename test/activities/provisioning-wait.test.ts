@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AzureClientFactory } from '../../activities/azure/clients';
-import { loadAzureTarget } from '../../activities/azure/target';
+import { AzureClientFactory } from '../../azure/clients';
+import { loadAzureTarget } from '../../azure/target';
 import { createTenantResourceActivities } from '../../activities/onboarding/tenant-resources';
 import { startTestEmulator, TENANTS, type TestEmulator } from '../emulator/helpers';
 
@@ -41,7 +41,7 @@ describe('read-first meets a storage account still being created', () => {
     expect(failure.details?.[0]).toMatchObject({ code: 'ProvisioningNotFinished' });
 
     await emu.admin.setTime({ speed: 100_000 });
-    const ready = (await new MockActivityEnvironment().run(activities.ensureStorageAccount, { ...scope, name: 'litwaredr', sku: 'Standard_GRS' })) as { id: string };
+    const ready: { id: string } = await new MockActivityEnvironment().run(activities.ensureStorageAccount, { ...scope, name: 'litwaredr', sku: 'Standard_GRS' });
     expect(ready.id).toMatch(/\/storageAccounts\/litwaredr$/i);
     // Created once, by the other party: the step never sent a create of its own.
     const counters = await emu.admin.counters();

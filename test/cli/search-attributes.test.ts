@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checkSearchAttributes } from '../../client/search-attributes';
+import { checkSearchAttributes } from '../../temporal/search-attributes';
 import { spawnWorker } from '../../devstack/worker-process';
 import { AsrTenant } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';

@@ -213,7 +213,7 @@ export function imageTag(image: string): { repository: string; tag?: string; dig
 /**
  * Environment variable names a module graph may read: every ASRFLOW_… / TEMPORAL_… literal in
  * the TypeScript files reachable by relative imports from `entry`, plus the names the Temporal
- * envconfig package (used by client/temporal-config.ts) reads.
+ * envconfig package (used by temporal/config.ts) reads.
  */
 export function environmentNamesReadFrom(entry: string): Set<string> {
   const names = new Set<string>();

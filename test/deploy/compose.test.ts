@@ -7,7 +7,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checkSearchAttributes } from '../../client/search-attributes';
+import { checkSearchAttributes } from '../../temporal/search-attributes';
 import { demoSecrets } from '../../devstack/demo-secrets';
 import { locateTemporalBinary } from '../../devstack/temporal-binary';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';

@@ -1,6 +1,6 @@
 import { get } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientSecretCredential } from '@azure/identity';
+import { ClientSecretCredential } from '../../azure/sdk';
 import { decodeJwt } from 'jose';
 import { createHttpsAgent } from '../support/azure-endpoint';
 import { clientsFor, rawRequest, startTestEmulator, TENANTS, tokenFor, type TestEmulator } from './helpers';
@@ -80,7 +80,7 @@ describe('Entra ID and ARM token checks', () => {
 
   it('verifies TLS: a client that does not trust the emulator CA is refused', async () => {
     const err = await new Promise<NodeJS.ErrnoException>((resolve) => {
-      get(`${emu.armEndpoint}/subscriptions`, () => resolve(new Error('connected without the CA') as NodeJS.ErrnoException)).on('error', (e) => resolve(e as NodeJS.ErrnoException));
+      get(`${emu.armEndpoint}/subscriptions`, () => resolve(new Error('connected without the CA'))).on('error', (e) => resolve(e));
     });
     expect(err.code).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
   });

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
-import { NetworkManagementClient } from '@azure/arm-network';
-import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
-import { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
-import { ResourceManagementClient } from '@azure/arm-resources';
-import { StorageManagementClient } from '@azure/arm-storage';
+import { NetworkManagementClient } from '../../azure/sdk';
+import { RecoveryServicesClient } from '../../azure/sdk';
+import { SiteRecoveryManagementClient } from '../../azure/sdk';
+import { ResourceManagementClient } from '../../azure/sdk';
+import { StorageManagementClient } from '../../azure/sdk';
 import { armClientOptions, createCredential, createHttpsAgent, type AzureEndpoint } from '../support/azure-endpoint';
 import { EmulatorAdminClient, startEmulator, type EmulatorHandle, type StartOptions } from '@asrflow/azure-emulator';
 
@@ -148,7 +148,7 @@ export async function makeVaultCredentials(c: Clients, rg: string, vault: string
 export async function tenantResources(c: Clients, rg: string, names: { storage: string; vnet: string; vault?: string }, opts: { sku?: string; location?: string } = {}) {
   const location = opts.location ?? REGION;
   await c.resources.resourceGroups.createOrUpdate(rg, { location });
-  const storage = await c.storage.storageAccounts.create(rg, names.storage, { location, kind: 'StorageV2', sku: { name: (opts.sku ?? 'Standard_GRS') as 'Standard_GRS' } }, { updateIntervalInMs: 50 });
+  const storage = await c.storage.storageAccounts.create(rg, names.storage, { location, kind: 'StorageV2', sku: { name: (opts.sku ?? 'Standard_GRS') } }, { updateIntervalInMs: 50 });
   const vnet = await c.network.virtualNetworks.beginCreateOrUpdateAndWait(rg, names.vnet, { location, addressSpace: { addressPrefixes: ['10.50.0.0/16'] }, subnets: [{ name: 'default', addressPrefix: '10.50.1.0/24' }] }, { updateIntervalInMs: 50 });
   const vault = names.vault ? await c.vaults.vaults.beginCreateOrUpdateAndWait(rg, names.vault, { location, sku: { name: 'Standard' } }, { updateIntervalInMs: 50 }) : undefined;
   return { storageId: storage.id ?? '', vnetId: vnet.id ?? '', vaultId: vault?.id };

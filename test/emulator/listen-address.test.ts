@@ -16,7 +16,7 @@ import { clientsFor } from './helpers';
 // bound to 127.0.0.1 does not accept it: it tells "bound to 127.0.0.1" from "bound to all".
 const OTHER_LOOPBACK = '127.0.0.2';
 
-function tryConnect(host: string, port: number): Promise<'connected' | string> {
+function tryConnect(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = netConnect({ host, port });
     socket.once('connect', () => {

@@ -40,7 +40,7 @@ describe("the specification's examples are accepted as requests", () => {
     if (!example || !op) throw new Error(`no example for ${operationId}`);
     const swap = (text: string): string => Object.entries(names).reduce((t, [from, to]) => t.split(from).join(to), text);
     const params = example.parameters;
-    const path = op.pathTemplate.replace(/\{([^}]+)\}/g, (_, name: string) => swap(String(params[name] ?? '')));
+    const path = op.pathTemplate.replace(/\{([^}]+)\}/g, (_, name: string) => swap(typeof params[name] === 'string' ? params[name] : JSON.stringify(params[name] ?? '')));
     const bodyRaw = op.bodyParameter ? params[op.bodyParameter] : undefined;
     const body = bodyRaw === undefined ? undefined : (JSON.parse(swap(JSON.stringify(bodyRaw))) as unknown);
     expect(spec.validateRequestBody(op.method, `${path}?api-version=${String(params['api-version'])}`, body)).toEqual([]);

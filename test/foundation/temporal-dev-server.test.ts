@@ -5,8 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../devstack/temporal-server';
 import { locateTemporalBinary } from '../../devstack/temporal-binary';
-import { loadTemporalSettings } from '../../client/temporal-config';
-import { checkSearchAttributes } from '../../client/search-attributes';
+import { loadTemporalSettings } from '../../temporal/config';
+import { checkSearchAttributes } from '../../temporal/search-attributes';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'asrflow-devserver-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

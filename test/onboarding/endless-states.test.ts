@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { NetworkManagementClient } from '@azure/arm-network';
-import { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
+import { NetworkManagementClient } from '../../azure/sdk';
+import { SiteRecoveryManagementClient } from '../../azure/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { loadPlan } from '../../domain/plan/load';

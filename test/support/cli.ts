@@ -46,7 +46,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     }
     if (Date.now() > deadline) {
       const state = describe ? await describe().then((d) => JSON.stringify(d), (e: unknown) => String(e)) : '';
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}${state ? `\nstate then: ${state}` : ''}`);
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}${state ? `\nstate then: ${state}` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

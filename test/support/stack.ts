@@ -10,7 +10,7 @@ import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
 import { demoSecrets } from '../../devstack/demo-secrets';
 
 export { demoSecrets };
-import { registerSearchAttributes } from '../../client/search-attributes';
+import { registerSearchAttributes } from '../../temporal/search-attributes';
 import { eventually } from './cli';
 
 /** A fresh namespace, with asrflow's search attributes unless told otherwise, ready to take workflows. */

@@ -38,7 +38,7 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
       ALL_SEARCH_ATTRIBUTES.map((key) => {
-        if (key.type !== SearchAttributeType.KEYWORD) throw new Error(`register ${key.name} (${key.type}) with its own indexed type here`);
+        if (key.type !== SearchAttributeType.KEYWORD) throw new Error(`register ${key.name} (${String(key.type)}) with its own indexed type here`);
         return [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD];
       }),
     ),

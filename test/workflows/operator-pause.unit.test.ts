@@ -4,7 +4,7 @@ import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { needsOperator } from '../../activities/azure/failures';
+import { needsOperator } from '../../azure/failures';
 import { operatorDecisionUpdate, progressQuery } from '../../domain/progress';
 import { AsrStage } from '../../domain/search-attributes';
 import { eventually } from '../support/cli';

@@ -247,7 +247,7 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
           if (!file) cmd.error('faults add needs a rules file', { exitCode: 2, code: 'asrflow.emulator.faults' });
           let rules;
           try {
-            rules = loadFaultFile(file as string);
+            rules = loadFaultFile(file);
           } catch (e) {
             cmd.error((e as Error).message, { exitCode: 2, code: 'asrflow.emulator.faults' });
           }

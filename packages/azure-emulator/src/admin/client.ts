@@ -103,7 +103,7 @@ export class EmulatorAdminClient {
   }
   /** The rules with how often each matched and fired. */
   async faults(): Promise<FaultRuleState[]> {
-    return ((await this.ok('GET', 'faults')) as { rules: FaultRuleState[] }).rules;
+    return (await this.ok<{ rules: FaultRuleState[] }>('GET', 'faults')).rules;
   }
   clearFaults(): Promise<unknown> {
     return this.ok('DELETE', 'faults');

@@ -6,7 +6,6 @@ import { installProvider, upgradeProvider } from '../siterecovery/registration';
 import { jobView, vmIdOf } from '../siterecovery/views';
 import { scopeOfVault } from '../siterecovery/scope';
 import { iso } from '../sim/clock';
-import type { ThrottlingConfig } from '../arm/throttling';
 import { lower } from '../util/ids';
 
 export interface AdminDeps {
@@ -101,7 +100,7 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
     return { status: 200, body: core.clock.toJSON() };
   }
   if (sub === 'throttling' && (m === 'PUT' || m === 'POST')) {
-    core.throttler.configure(bodyOf(ctx) as Partial<ThrottlingConfig>);
+    core.throttler.configure(bodyOf(ctx));
     return { status: 200, body: core.throttler.config };
   }
   if (sub === 'reset' && m === 'POST') {
@@ -120,8 +119,8 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
   }
   if (sub === 'items/health' && (m === 'PUT' || m === 'POST')) {
     const b = bodyOf(ctx);
-    const health = String(b['health'] ?? '');
-    const optional = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
+    const health = text(b['health'], '');
+    const optional = (k: string) => (typeof b[k] === 'string' ? (b[k]) : undefined);
     if (typeof b['vm'] !== 'string' || !['Normal', 'Warning', 'Critical'].includes(health) || (b['cloud'] !== undefined && optional('cloud') === undefined) || (b['vmm'] !== undefined && optional('vmm') === undefined)) {
       return err(400, 'expected {"vm": "<VM name>", "cloud"?: "<VMM cloud>", "vmm"?: "<VMM server>", "health": "Normal" | "Warning" | "Critical"}');
     }
@@ -132,7 +131,7 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
   }
   if (sub === 'providers/upgrade' && m === 'POST') {
     const b = bodyOf(ctx);
-    const out = upgradeProvider(core, String(b['vmm'] ?? ''), String(b['version'] ?? '5.1.2250.0'));
+    const out = upgradeProvider(core, text(b['vmm'], ''), text(b['version'], '5.1.2250.0'));
     return { status: out.ok ? 200 : 400, body: out };
   }
   if (seg[0] === 'jobs' && seg[1] && m === 'GET') {
@@ -161,19 +160,24 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
   if (sub === 'tokens' && m === 'POST') {
     // Tokens with a chosen lifetime (negative = already expired), for tests of ARM's token checks.
     const b = bodyOf(ctx);
-    const tenantId = String(b['tenantId'] ?? '');
-    const clientId = String(b['clientId'] ?? '');
+    const tenantId = text(b['tenantId'], '');
+    const clientId = text(b['clientId'], '');
     if (!core.directory.tenant(tenantId)) return err(400, `unknown tenant '${tenantId}'`);
     const lifetime = typeof b['lifetimeSeconds'] === 'number' ? b['lifetimeSeconds'] : 3600;
     const issued = await core.tokens.issue({
       tenantId,
       clientId,
       objectId: core.directory.servicePrincipalId(clientId, tenantId),
-      audience: String(b['audience'] ?? 'https://management.azure.com/'),
+      audience: text(b['audience'], 'https://management.azure.com/'),
       issuer: `${core.origin}/${tenantId}/v2.0`,
       lifetimeSeconds: lifetime,
     });
     return { status: 200, body: { accessToken: issued.token, expiresOn: iso(Date.now() + lifetime * 1000) } };
   }
   return err(404, `unknown admin endpoint ${m} /_admin/${sub}`);
+}
+
+/** A string field of an admin request's body, or the fallback when it is missing or not text. */
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
 }

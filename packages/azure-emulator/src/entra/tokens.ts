@@ -64,9 +64,9 @@ export class TokenService {
       // Expiry is checked here rather than by jose so that an expired token still yields its claims.
       const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ['RS256'], clockTolerance: 1e9 });
       const claims: AccessClaims = {
-        tid: String(payload['tid'] ?? ''),
-        appid: String(payload['appid'] ?? ''),
-        oid: String(payload['oid'] ?? ''),
+        tid: (typeof payload['tid'] === 'string' ? payload['tid'] : ''),
+        appid: (typeof payload['appid'] === 'string' ? payload['appid'] : ''),
+        oid: (typeof payload['oid'] === 'string' ? payload['oid'] : ''),
         aud: String(payload.aud ?? ''),
         iss: String(payload.iss ?? ''),
         exp: Number(payload.exp ?? 0),

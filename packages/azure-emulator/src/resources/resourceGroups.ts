@@ -98,7 +98,7 @@ export function registerResourceGroups(router: ArmRouter): void {
       if (vaultsInside.some(([, v]) => Object.keys(v.asr.fabrics).length > 0)) {
         throw new ArmError(409, 'ServiceResourceNotEmpty', `The resource group '${name}' contains a Recovery Services vault with registered servers; unregister them before deleting it.`);
       }
-      for (const m of [w.storageAccounts, w.virtualNetworks]) {
+      for (const m of [w.storageAccounts, w.virtualNetworks] as Array<Record<string, { subscriptionId: string; resourceGroup: string }>>) {
         for (const [k, v] of Object.entries(m)) if (rgKey(v.subscriptionId, v.resourceGroup) === key) delete m[k];
       }
       for (const [k] of vaultsInside) delete w.vaults[k];

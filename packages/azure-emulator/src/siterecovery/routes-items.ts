@@ -199,11 +199,11 @@ export function registerItemRoutes(router: ArmRouter): void {
         ...(rgId ? { resourceGroupId: rgId } : {}),
         ...(networkId ? { networkId } : {}),
         ...(subnetName ? { subnetName: subnetName.split('/').pop() ?? subnetName } : {}),
-        ...(str(psd['targetVmSize']) ? { vmSize: str(psd['targetVmSize']) as string } : {}),
+        ...(str(psd['targetVmSize']) ? { vmSize: str(psd['targetVmSize']) } : {}),
         useManagedDisks: useManaged ? 'true' : 'false',
-        ...(str(psd['diskType']) ? { diskType: str(psd['diskType']) as string } : {}),
-        ...(str(psd['enableRdpOnTargetOption']) ? { enableRdpOnTargetOption: str(psd['enableRdpOnTargetOption']) as string } : {}),
-        ...(str(psd['licenseType']) ? { licenseType: str(psd['licenseType']) as string } : {}),
+        ...(str(psd['diskType']) ? { diskType: str(psd['diskType']) } : {}),
+        ...(str(psd['enableRdpOnTargetOption']) ? { enableRdpOnTargetOption: str(psd['enableRdpOnTargetOption']) } : {}),
+        ...(str(psd['licenseType']) ? { licenseType: str(psd['licenseType']) } : {}),
       },
     };
     c.items[lower(name)] = item;

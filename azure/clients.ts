@@ -6,7 +6,7 @@ import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
 import { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StorageManagementClient } from '@azure/arm-storage';
-import type { Principal } from '../../domain/onboarding';
+import type { Principal } from '../domain/onboarding';
 import { ReferencedCredential } from './credentials';
 import { budgetFromEnv, RequestBudget, requestBudgetPolicy } from './request-budget';
 

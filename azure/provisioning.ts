@@ -1,4 +1,4 @@
-import { sleepWithHeartbeats } from '../heartbeat-sleep';
+import { sleepWithHeartbeats } from '../temporal/heartbeat';
 import { needsOperator, type FailureDetails } from './failures';
 
 /** How long a read-first step waits for an object someone else is still creating. */

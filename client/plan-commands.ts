@@ -2,11 +2,11 @@
 // Exit code 0 when valid (warnings allowed), 2 on any error, an unreadable file included.
 
 import type { Command } from 'commander';
-import { EXIT, ExitCode } from '../../client/exit-codes';
-import { validatePlanFile } from './load';
-import { countVms } from './normalize';
-import { formatPlanErrors } from './parse';
-import type { Plan, PlanIssue } from './types';
+import { EXIT, ExitCode } from './exit-codes';
+import { validatePlanFile } from '../domain/plan/load';
+import { countVms } from '../domain/plan/normalize';
+import { formatPlanErrors } from '../domain/plan/parse';
+import type { Plan, PlanIssue } from '../domain/plan/types';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 

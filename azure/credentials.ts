@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:https';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { ClientCertificateCredential, ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
-import type { CredentialRef } from '../../domain/plan/types';
+import type { CredentialRef } from '../domain/plan/types';
 import { isTokenEndpointTrouble } from './failures';
 
 export const PUBLIC_AUTHORITY_HOST = 'https://login.microsoftonline.com';
