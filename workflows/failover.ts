@@ -145,7 +145,6 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
         });
       }
     });
-    if (!job) throw ApplicationFailure.nonRetryable(`step ${name} ended without a job`, 'AzureFatal');
     return job;
   };
 
@@ -192,7 +191,6 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
   let item: ItemRef | undefined;
   try {
     const resolved = await steps.run('resolve', plan[0]?.title ?? 'resolve', () => quick.resolveProtectedItem({ target, vm, scope }));
-    if (!resolved) throw ApplicationFailure.nonRetryable('the resolve step was skipped', 'AzureFatal');
     item = resolved.item;
     const ref = item;
     const facts = ref ? await steps.run('preflight', plan[1]?.title ?? 'preflight', () => quick.inspectItem({ target, item: ref })) : undefined;

@@ -4,7 +4,6 @@ import { AsrStage } from '../domain/search-attributes';
 import { operatorDecisionUpdate, STEP_ABANDONED, type OperatorDecision, type StepError, type StepProgress } from '../domain/progress';
 
 export interface StepOptions {
-  skippable?: boolean;
   /** What the operator should do when this step fails for a reason a person must fix (undefined: the default advice). */
   operatorHint?: (error: StepError) => string | undefined;
 }
@@ -114,8 +113,28 @@ export class StepRunner {
     if (JSON.stringify(step) !== before) this.changed();
   }
 
-  async run<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T | undefined> {
-    const step = this.entry(name, title, options.skippable ?? false);
+  /**
+   * Runs a required step: it returns the step's result, or keeps waiting for the operator; it
+   * can never be skipped (the `skip` update is refused for it), so later steps may use its result.
+   */
+  async run<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T> {
+    const outcome = await this.runStep(name, title, fn, options, false);
+    if ('skipped' in outcome) throw ApplicationFailure.nonRetryable(`required step '${name}' was skipped`, 'AzureFatal');
+    return outcome.value;
+  }
+
+  /**
+   * Runs a step declared safe to skip (nothing after it needs its result): undefined when the
+   * operator skipped it. Which steps these are is said in the README.
+   */
+  async runSkippable<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T | undefined> {
+    const outcome = await this.runStep(name, title, fn, options, true);
+    return 'skipped' in outcome ? undefined : outcome.value;
+  }
+
+  private async runStep<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions, skippable: boolean): Promise<{ value: T } | { skipped: true }> {
+    const step = this.entry(name, title, skippable);
+    step.skippable = skippable;
     for (;;) {
       step.state = 'running';
       step.startedAt ??= new Date().toISOString();
@@ -123,11 +142,11 @@ export class StepRunner {
       step.operatorHint = undefined;
       this.changed();
       try {
-        const result = await fn();
+        const value = await fn();
         step.state = 'done';
         step.endedAt = new Date().toISOString();
         this.changed();
-        return result;
+        return { value };
       } catch (error) {
         if (isCancellation(error) || error instanceof CancelledFailure || !(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
         step.lastError = describeFailure(error);
@@ -154,7 +173,7 @@ export class StepRunner {
           step.endedAt = new Date().toISOString();
           step.operatorHint = undefined;
           this.changed();
-          return undefined;
+          return { skipped: true };
         }
       }
     }

@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, ParentClosePolicy, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { allHandlersFinished, condition, ParentClosePolicy, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
 import { operatorCommands } from '../domain/operator-commands';
 import { changedTenantFields, policyName, REPLANNABLE_FIELDS, type ProtectableVm, type ReplannableField, type ReplanResult, type RegistrationResult, type TenantOnboardingInput, type VaultTarget, type VmProtectionInput } from '../domain/onboarding';
 import { fingerprint, progressQuery, replanUpdate, replicationObservedSignal, tenantPlanQuery, type Progress, type VmProgress } from '../domain/progress';
@@ -73,7 +73,8 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     { name: 'resource-group', title: `Resource group ${tenant.resourceGroup}` },
     { name: 'storage-account', title: `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})` },
     { name: 'virtual-network', title: `Virtual network ${tenant.network.vnet}` },
-    { name: 'test-network', title: `Test failover network ${tenant.network.testFailoverVnet.name}` },
+    // Safe to skip: nothing later uses it; test failovers then name a VNet with --test-network.
+    { name: 'test-network', title: `Test failover network ${tenant.network.testFailoverVnet.name}`, skippable: true },
     ...(input.sharedVault
       ? [{ name: 'shared-registration', title: `Wait for ${vmmServer} in the shared vault ${vault.vault}` }]
       : [
@@ -86,30 +87,20 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     { name: 'container-mapping', title: `Pair ${tenant.vmm.cloud} with the policy` },
     { name: 'network-mapping', title: `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}` },
     { name: 'preflight', title: 'Preflight of the selected VMs' },
-    { name: 'protect', title: 'Protect VMs and replicate', skippable: false },
+    { name: 'protect', title: 'Protect VMs and replicate' },
   ]);
 
-  const required = <T>(value: T | undefined, step: string): T => {
-    if (value === undefined) throw ApplicationFailure.nonRetryable(`step ${step} was skipped but later steps need it`, 'AzureFatal');
-    return value;
-  };
-  const group = required(await steps.run('resource-group', `Resource group ${tenant.resourceGroup}`, () => quick.ensureResourceGroup(scope)), 'resource-group');
-  const storage = required(
-    await steps.run('storage-account', `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`, () =>
+  const group = await steps.run('resource-group', `Resource group ${tenant.resourceGroup}`, () => quick.ensureResourceGroup(scope));
+  const storage = await steps.run('storage-account', `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`, () =>
       longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
-    ),
-    'storage-account',
-  );
-  const vnet = required(
-    await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, async () => {
+    );
+  const vnet = await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, async () => {
       const result = await longRunning.ensureVirtualNetwork({ ...scope, name: tenant.network.vnet, addressSpace: tenant.network.addressSpace, subnets: tenant.network.subnets });
       steps.warn('virtual-network', result.warnings);
       return result;
-    }),
-    'virtual-network',
-  );
+    });
   const testNet = tenant.network.testFailoverVnet;
-  await steps.run('test-network', `Test failover network ${testNet.name}`, async () => {
+  await steps.runSkippable('test-network', `Test failover network ${testNet.name}`, async () => {
     const result = await longRunning.ensureVirtualNetwork({ ...scope, name: testNet.name, addressSpace: testNet.addressSpace, subnets: testNet.subnets });
     steps.warn('test-network', result.warnings);
     return result;
@@ -117,17 +108,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
 
   const registration: RegistrationResult = input.sharedVault ? await awaitSharedRegistration(steps, vault, vmmServer) : await registerVmmServer(steps, vault, vmmServer);
   const fabricName = registration.fabricName;
-  const { containerName } = required(
-    await steps.run('cloud', `Find cloud ${tenant.vmm.cloud}`, () => quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud })),
-    'cloud',
-  );
-  const { policyId } = required(
-    await steps.run('policy', 'Replication policy', () => longRunning.ensurePolicy({ target: vault, policyName: policyName(tenant.name), policy: tenant.policy, storageAccountId: storage.id, tenant: tenant.name }), {
+  const { containerName } = await steps.run('cloud', `Find cloud ${tenant.vmm.cloud}`, () => quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }));
+  const { policyId } = await steps.run('policy', 'Replication policy', () => longRunning.ensurePolicy({ target: vault, policyName: policyName(tenant.name), policy: tenant.policy, storageAccountId: storage.id, tenant: tenant.name }), {
       // Azure refused a value of the plan: retrying the same value cannot help, a corrected plan can.
       operatorHint: (error) => (error.fix?.includes('asrflow onboard') ? `Replication policy failed: ${error.message}. ${error.fix}` : undefined),
-    }),
-    'policy',
-  );
+    });
   await steps.run('container-mapping', `Pair ${tenant.vmm.cloud} with the policy`, () =>
     longRunning.ensureContainerMapping({ target: vault, fabricName, containerName, mappingName: `asrflow-${tenant.name}-cloud-mapping`, policyId }),
   );
@@ -135,10 +120,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     longRunning.ensureNetworkMapping({ target: vault, fabricName, vmNetwork: tenant.vmm.vmNetwork, mappingName: `asrflow-${tenant.name}-network-mapping`, recoveryNetworkId: vnet.id }),
   );
 
-  const selected = required(
-    await steps.run('preflight', 'Preflight of the selected VMs', async () => selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms)),
-    'preflight',
-  );
+  const selected = await steps.run('preflight', 'Preflight of the selected VMs', async () => selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms));
 
   await steps.run('protect', 'Protect VMs and replicate', async () => {
     const children = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();

@@ -66,5 +66,5 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
     }
   });
   await condition(allHandlersFinished);
-  return { vm: input.vm.friendlyName, itemName: enabled?.itemName ?? input.vm.itemName, alreadyEnabled: enabled?.alreadyEnabled ?? false };
+  return { vm: input.vm.friendlyName, itemName: enabled.itemName, alreadyEnabled: enabled.alreadyEnabled };
 }

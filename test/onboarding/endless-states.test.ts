@@ -322,4 +322,36 @@ describe('onboarding states that never ended', () => {
     const vnet = await network.virtualNetworks.get('litware-dr-rg', 'litware-dr-vnet');
     expect((vnet.subnets ?? []).map((s) => s.name).sort()).toEqual(['Litware-Subnet', 'customer-subnet']);
   }, 180_000);
+
+  it('skips the one step declared safe to skip as its hint says; a required step refuses skip', async () => {
+    stack = await startTestStack({ seed: 13 });
+    admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
+    await admin.upgradeProvider(vmm);
+    await admin.addFaults([
+      { id: 'rg-denied', match: { method: 'PUT', operationId: 'ResourceGroups_CreateOrUpdate', path: 'litware-dr-rg$' }, times: 1, action: { kind: 'status', status: 403, code: 'AuthorizationFailed' } },
+      { id: 'test-vnet-denied', match: { method: 'PUT', path: 'virtualNetworks/litware-dr-test-vnet$' }, times: 1, action: { kind: 'status', status: 403, code: 'AuthorizationFailed' } },
+    ]);
+    expect((await runCli(['onboard', example], stack.env)).code).toBe(0);
+
+    // A required step: its hint offers retry only, and skip is refused (exit 1), the step still waits.
+    const first = await waitingStep(stack, 'resource-group');
+    expect(first.operatorAction).not.toContain('asrflow skip');
+    const refused = await runCli(['skip', '--tenant', 'litware'], stack.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("step 'resource-group' cannot be skipped safely");
+    expect((await runCli(['retry', '--tenant', 'litware'], stack.env)).code).toBe(0);
+
+    // The test failover network: its hint offers skip, and skip as printed lets onboarding go on.
+    const second = await waitingStep(stack, 'test-network');
+    const skip = /`(asrflow skip [^`]+)`/.exec(second.operatorAction ?? '')?.[1];
+    expect(skip).toBe('asrflow skip --tenant litware');
+    const skipped = await runCli((skip ?? '').split(' ').slice(1), stack.env);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    await registerWhenAsked(stack);
+    const result = (await stack.client.workflow.getHandle(workflowId).result()) as TenantOnboardingResult;
+    expect(result.protectedVms.sort()).toEqual(['erp01', 'files01']);
+    const done = await progress(stack);
+    expect(done?.steps.find((s) => s.name === 'test-network')?.state).toBe('skipped');
+    expect(done?.steps.filter((s) => s.name !== 'test-network').every((s) => s.state === 'done')).toBe(true);
+  }, 180_000);
 });
