@@ -1,16 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 
-// Every Azure error leaves an activity as one of these failure types, so workflows decide by
-// type alone: throttled and transient ones are retried (throttled after Retry-After), the
-// other two stop retrying and pause the step until an operator fixes the cause and says retry.
-export const FailureType = {
-  Throttled: 'AzureThrottled',
-  Transient: 'AzureTransient',
-  NeedsOperator: 'NeedsOperator',
-  Fatal: 'AzureFatal',
-} as const;
+import { FailureType } from '../domain/failure-types';
 
-export const NON_RETRYABLE_FAILURE_TYPES = [FailureType.NeedsOperator, FailureType.Fatal];
+// Every Azure error leaves an activity as one of the failure types of domain/failure-types.ts, so
+// workflows decide by type alone: throttled and transient ones are retried (throttled after
+// Retry-After), the other two stop retrying and pause the step until an operator fixes the cause.
+export { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../domain/failure-types';
 
 /** What an operator needs to see about a failure; travels as the failure's details. */
 export interface FailureDetails {

@@ -21,7 +21,8 @@ import {
   type TenantScope,
 } from '../domain/failover';
 import { inlineCode, operatorCommands, shellWord } from '../domain/operator-commands';
-import { progressQuery, type Progress, type StepState } from '../domain/progress';
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../domain/failure-types';
+import { HANDLER_DESCRIPTIONS, progressQuery, type Progress, type StepState } from '../domain/progress';
 import { AsrStage } from '../domain/search-attributes';
 import { quick } from './activity-options';
 import { isAbandoned, publishDetails, renderDetails, StepRunner } from './steps';
@@ -52,7 +53,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
       startToCloseTimeout: '4h',
       heartbeatTimeout,
       summary,
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['NeedsOperator', 'AzureFatal'] },
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
     });
 
   let waitingForCleanup = false;
@@ -64,6 +65,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
       return `cleanup of the test failover of ${vm} starts now`;
     },
     {
+      description: HANDLER_DESCRIPTIONS.cleanup,
       validator: (request: { reason?: unknown }) => {
         if (request.reason !== undefined && typeof request.reason !== 'string') throw new Error('reason must be text');
         if (kind !== 'test') throw new Error(`this is a ${KIND_TITLES[kind].toLowerCase()}, not a test failover: there is nothing to clean up`);
@@ -71,7 +73,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
       },
     },
   );
-  setHandler(failoverRecordQuery, () => record);
+  setHandler(failoverRecordQuery, () => record, { description: HANDLER_DESCRIPTIONS.failoverRecord });
   setHandler(progressQuery, (): Progress => ({
     kind: 'failover',
     tenant,
@@ -80,7 +82,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
     stage: record.outcome === 'running' ? steps.stage : record.outcome,
     steps: steps.steps,
     operatorAction: steps.operatorAction,
-  }));
+  }), { description: HANDLER_DESCRIPTIONS.progress });
 
   function details(): string {
     const extra: string[] = [];
@@ -129,7 +131,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
         if (seen.state === 'Succeeded') return { ...seen, ...(recoveryPoint ? { recoveryPoint } : {}) };
         const error = seen.errors[seen.errors.length - 1];
         throw ApplicationFailure.create({
-          type: 'NeedsOperator',
+          type: FailureType.NeedsOperator,
           nonRetryable: true,
           message: `${stepTitle} job ${jobName} ${seen.state.toLowerCase()}: ${error?.message ?? 'no error given'}`,
           details: [

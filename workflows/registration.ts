@@ -1,4 +1,5 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { FailureType } from '../domain/failure-types';
 import { compareVersions, MIN_PROVIDER_VERSION, type RegistrationResult, type VaultTarget } from '../domain/onboarding';
 import { inlineCode } from '../domain/operator-commands';
 import { workflowIds } from '../domain/workflow-ids';
@@ -52,7 +53,7 @@ export async function registerVmmServer(steps: StepRunner, target: VaultTarget, 
     if (compareVersions(version, MIN_PROVIDER_VERSION) < 0) {
       throw ApplicationFailure.create({
         message: `${vmmServer} runs ASR Provider ${version}; ${MIN_PROVIDER_VERSION} or later is required`,
-        type: 'NeedsOperator',
+        type: FailureType.NeedsOperator,
         nonRetryable: true,
         details: [{ fix: `install the latest Provider on ${vmmServer} by hand (it does not update itself)` }],
       });

@@ -1,7 +1,7 @@
 import { condition, allHandlersFinished, setHandler, workflowInfo } from '@temporalio/workflow';
 import { operatorCommands } from '../domain/operator-commands';
 import type { RegistrationResult, VaultTarget } from '../domain/onboarding';
-import { progressQuery, type Progress } from '../domain/progress';
+import { HANDLER_DESCRIPTIONS, progressQuery, type Progress } from '../domain/progress';
 import { quick } from './activity-options';
 import { registerVmmServer } from './registration';
 import { publishDetails, renderDetails, StepRunner } from './steps';
@@ -23,7 +23,7 @@ export async function sharedVaultWorkflow(input: SharedVaultInput): Promise<Regi
     (runner) => publishDetails(renderDetails(`Shared vault ${target.vault} (${vmmServer})`, runner.steps, runner.operatorAction ? ['', `**Next for the operator:** ${runner.operatorAction}`] : [])),
     { commands: operatorCommands.workflow(workflowInfo().workflowId) },
   );
-  setHandler(progressQuery, (): Progress => ({ kind: 'shared-vault', scenario: 'multitenant-vmm', stage: steps.stage, steps: steps.steps, operatorAction: steps.operatorAction }));
+  setHandler(progressQuery, (): Progress => ({ kind: 'shared-vault', scenario: 'multitenant-vmm', stage: steps.stage, steps: steps.steps, operatorAction: steps.operatorAction }), { description: HANDLER_DESCRIPTIONS.progress });
   steps.plan([
     { name: 'resource-group', title: `Resource group ${target.resourceGroup}` },
     { name: 'vault', title: `Create vault ${target.vault}` },

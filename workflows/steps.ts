@@ -1,7 +1,8 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, condition, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { FailureType } from '../domain/failure-types';
 import { inlineCode, operatorCommands, type OperatorCommands } from '../domain/operator-commands';
 import { AsrStage } from '../domain/search-attributes';
-import { operatorDecisionUpdate, STEP_ABANDONED, type OperatorDecision, type StepError, type StepProgress } from '../domain/progress';
+import { HANDLER_DESCRIPTIONS, operatorDecisionUpdate, STEP_ABANDONED, type OperatorDecision, type StepError, type StepProgress } from '../domain/progress';
 
 export interface StepOptions {
   /** What the operator should do when this step fails for a reason a person must fix (undefined: the default advice). */
@@ -43,7 +44,7 @@ export class StepRunner {
         this.decisions.set(decision.step, decision);
         return `${decision.action} accepted for step '${decision.step}'`;
       },
-      { validator: (decision: OperatorDecision) => this.validate(decision) },
+      { description: HANDLER_DESCRIPTIONS.operatorDecision, validator: (decision: OperatorDecision) => this.validate(decision) },
     );
   }
 
@@ -119,7 +120,7 @@ export class StepRunner {
    */
   async run<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T> {
     const outcome = await this.runStep(name, title, fn, options, false);
-    if ('skipped' in outcome) throw ApplicationFailure.nonRetryable(`required step '${name}' was skipped`, 'AzureFatal');
+    if ('skipped' in outcome) throw ApplicationFailure.nonRetryable(`required step '${name}' was skipped`, FailureType.Fatal);
     return outcome.value;
   }
 

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, ParentClosePolicy, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
 import { operatorCommands } from '../domain/operator-commands';
 import { changedTenantFields, policyName, REPLANNABLE_FIELDS, type ProtectableVm, type ReplannableField, type ReplanResult, type RegistrationResult, type TenantOnboardingInput, type VaultTarget, type VmProtectionInput } from '../domain/onboarding';
-import { fingerprint, progressQuery, replanUpdate, replicationObservedSignal, tenantPlanQuery, type Progress, type VmProgress } from '../domain/progress';
+import { fingerprint, HANDLER_DESCRIPTIONS, progressQuery, replanUpdate, replicationObservedSignal, tenantPlanQuery, type Progress, type VmProgress } from '../domain/progress';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
 import type { TenantPlan } from '../domain/plan/types';
@@ -36,7 +36,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
   let tenant = input.tenant;
   const vms = new Map<string, VmProgress>();
   const steps = new StepRunner((runner) => publishDetails(details(runner, tenant, vms)), { commands: operatorCommands.tenantOnboarding(tenant.name) });
-  setHandler(tenantPlanQuery, () => tenant);
+  setHandler(tenantPlanQuery, () => tenant, { description: HANDLER_DESCRIPTIONS.tenantPlan });
   setHandler(
     replanUpdate,
     (next): ReplanResult => {
@@ -47,7 +47,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       publishDetails(details(steps, tenant, vms));
       return { changed, retried };
     },
-    { validator: (next: TenantPlan) => validateReplan(tenant, next, steps) },
+    { description: HANDLER_DESCRIPTIONS.replan, validator: (next: TenantPlan) => validateReplan(tenant, next, steps) },
   );
   setHandler(progressQuery, (): Progress => ({
     kind: 'tenant-onboarding',
@@ -57,7 +57,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     steps: steps.steps,
     vms: [...vms.values()],
     operatorAction: steps.operatorAction,
-  }));
+  }), { description: HANDLER_DESCRIPTIONS.progress });
 
   const principal = { tenantId: tenant.tenantId, credential: tenant.credential };
   const scope = { principal, subscriptionId: tenant.subscriptionId, resourceGroup: tenant.resourceGroup, region: tenant.region };

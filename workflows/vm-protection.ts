@@ -1,7 +1,8 @@
 import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { FailureType } from '../domain/failure-types';
 import { operatorCommands } from '../domain/operator-commands';
 import type { VmProtectionInput } from '../domain/onboarding';
-import { progressQuery, replicationObservedSignal, type Progress, type ReplicationObservation } from '../domain/progress';
+import { HANDLER_DESCRIPTIONS, progressQuery, replicationObservedSignal, type Progress, type ReplicationObservation } from '../domain/progress';
 import { longRunning, quick } from './activity-options';
 import { publishDetails, renderDetails, StepRunner } from './steps';
 
@@ -26,7 +27,7 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   setHandler(replicationObservedSignal, (observation) => {
     latest = observation;
     publishDetails(renderDetails(title, steps.steps, observation.percent !== undefined ? ['', `Initial replication: ${observation.percent.toFixed(0)} %`] : []));
-  });
+  }, { description: HANDLER_DESCRIPTIONS.replicationObserved });
   setHandler(progressQuery, (): Progress => ({
     kind: 'vm-protection',
     tenant: input.tenant,
@@ -36,7 +37,7 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
     steps: steps.steps,
     vms: [{ name: input.vm.friendlyName, state: latest?.protectedNow ? 'protected' : steps.stage.endsWith(':waiting-for-operator') ? 'waiting-for-operator' : steps.stage === 'enable-protection' ? 'enabling' : 'replicating', ...(latest?.percent !== undefined ? { replicationPercent: latest.percent } : {}) }],
     operatorAction: steps.operatorAction,
-  }));
+  }), { description: HANDLER_DESCRIPTIONS.progress });
   steps.plan([
     { name: 'enable-protection', title: `Enable protection of ${input.vm.friendlyName}` },
     { name: 'initial-replication', title: 'Initial replication' },
@@ -62,7 +63,7 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
       // instead of for replication that will not come.
       enableAgain = true;
       latest = undefined;
-      throw ApplicationFailure.create({ type: failed.type ?? 'NeedsOperator', nonRetryable: true, message: `replication of ${input.vm.friendlyName} failed: ${failed.message}`, details: [failed] });
+      throw ApplicationFailure.create({ type: failed.type ?? FailureType.NeedsOperator, nonRetryable: true, message: `replication of ${input.vm.friendlyName} failed: ${failed.message}`, details: [failed] });
     }
   });
   await condition(allHandlersFinished);

@@ -6,6 +6,7 @@ import type { Job, ReplicationProtectedItem } from '../../azure/sdk';
 import { lastCheckpoint, runCheckpointedLro } from '../../azure/checkpoint';
 import { azureCall, needsOperator } from '../../azure/failures';
 import { jobFailureDetails, newestJob } from '../../azure/jobs';
+import { FailureType } from '../../domain/failure-types';
 import type { VaultTarget, VmProtectionInput } from '../../domain/onboarding';
 import { fingerprint, type ReplicationObservation } from '../../domain/progress';
 
@@ -247,14 +248,14 @@ export function createProtectionActivities(deps: ProtectionDeps) {
             const d = jobFailureDetails(job);
             o.failed = {
               message: `${job.properties?.scenarioName ?? 'job'} ${job.name} ${job.properties?.state}: ${d.message ?? o.failed.message}`,
-              type: 'NeedsOperator',
+              type: FailureType.NeedsOperator,
               ...(d.code ? { code: d.code } : {}),
               ...(d.possibleCauses ? { possibleCauses: d.possibleCauses } : {}),
               ...(d.recommendedAction ? { recommendedAction: d.recommendedAction } : {}),
             };
           }
           o.failed.fix ??= 'look at the replicated item and its jobs in the vault, fix the cause, then retry (protection is enabled again if the item is gone)';
-          o.failed.type ??= 'NeedsOperator';
+          o.failed.type ??= FailureType.NeedsOperator;
         }
         const changed = observed.some((o) => input.known[o.itemName] !== fingerprint(o));
         if (changed || Date.now() >= deadline) return observed;
