@@ -51,24 +51,42 @@ const importBoundaries = {
       const relative = spec.startsWith('./') || spec.startsWith('../');
       const target = relative ? path.resolve(path.dirname(file), spec) : undefined;
       if (!inPackage && AZURE_SDK.test(spec) && !MAY_IMPORT_AZURE_SDK.includes(top)) {
-        context.report({ node, message: `Only the Azure gateway (azure/) imports ${spec}: take what you need from azure/sdk.ts or a gateway module.` });
+        context.report({
+          node,
+          message: `Only the Azure gateway (azure/) imports ${spec}: take what you need from azure/sdk.ts or a gateway module.`,
+        });
       }
       if (allowed && target && inside(ROOT, target)) {
         const targetTop = path.relative(ROOT, target).split(path.sep)[0];
         if (LAYERS[targetTop] && !allowed.includes(targetTop)) {
-          context.report({ node, message: `${top}/ may import ${allowed.map((d) => `${d}/`).join(', ')} only: '${spec}' reaches ${targetTop}/ (an upward import; see the layers in docs/ARCHITECTURE.md).` });
+          context.report({
+            node,
+            message: `${top}/ may import ${allowed.map((d) => `${d}/`).join(', ')} only: '${spec}' reaches ${targetTop}/ (an upward import; see the layers in docs/ARCHITECTURE.md).`,
+          });
         }
       }
       if (inPackage) {
         if (target && !inside(EMULATOR_DIR, target)) {
-          context.report({ node, message: `${EMULATOR_PACKAGE} imports nothing outside packages/azure-emulator/ ('${spec}' leaves it).` });
+          context.report({
+            node,
+            message: `${EMULATOR_PACKAGE} imports nothing outside packages/azure-emulator/ ('${spec}' leaves it).`,
+          });
         }
         return;
       }
       if (target && inside(path.join(ROOT, 'packages'), target)) {
-        context.report({ node, message: `Import the emulator by its package name ('${EMULATOR_PACKAGE}'), not by a path into packages/.` });
-      } else if ((spec === EMULATOR_PACKAGE || spec.startsWith(`${EMULATOR_PACKAGE}/`)) && !MAY_IMPORT_EMULATOR.includes(top)) {
-        context.report({ node, message: `Only ${MAY_IMPORT_EMULATOR.map((d) => `${d}/`).join(', ')} import ${EMULATOR_PACKAGE}; the product reaches it through devstack/.` });
+        context.report({
+          node,
+          message: `Import the emulator by its package name ('${EMULATOR_PACKAGE}'), not by a path into packages/.`,
+        });
+      } else if (
+        (spec === EMULATOR_PACKAGE || spec.startsWith(`${EMULATOR_PACKAGE}/`)) &&
+        !MAY_IMPORT_EMULATOR.includes(top)
+      ) {
+        context.report({
+          node,
+          message: `Only ${MAY_IMPORT_EMULATOR.map((d) => `${d}/`).join(', ')} import ${EMULATOR_PACKAGE}; the product reaches it through devstack/.`,
+        });
       }
     };
     return {
@@ -89,7 +107,11 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { ecmaVersion: 2022, sourceType: 'module', parserOptions: { projectService: true, tsconfigRootDir: ROOT } },
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'module',
+      parserOptions: { projectService: true, tsconfigRootDir: ROOT },
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -114,7 +136,10 @@ export default tseslint.config(
     // No import cycles inside a folder either (between folders the LAYERS table rules them out).
     files: ['**/*.ts', '**/*.mts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mts', '.js', '.json'] })], 'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.mts'] } },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mts', '.js', '.json'] })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.mts'] },
+    },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
@@ -129,7 +154,13 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js', 'bin/**'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', module: 'writable' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        __dirname: 'readonly',
+        module: 'writable',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
@@ -145,7 +176,15 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['@azure/*', '@temporalio/activity', '@temporalio/worker', '@temporalio/client', 'pino', 'node-forge', 'jose'],
+              group: [
+                '@azure/*',
+                '@temporalio/activity',
+                '@temporalio/worker',
+                '@temporalio/client',
+                'pino',
+                'node-forge',
+                'jose',
+              ],
               message: 'Workflow code must not do I/O: call an activity instead.',
             },
             {
@@ -158,9 +197,20 @@ export default tseslint.config(
       ],
       'no-restricted-globals': [
         'error',
-        ...['process', 'Buffer', '__dirname', '__filename', 'require', 'crypto', 'performance', 'setImmediate', 'setInterval', 'WeakRef', 'FinalizationRegistry', 'fetch'].map(
-          (name) => ({ name, message: `${name} is not deterministic or not available in the workflow sandbox.` }),
-        ),
+        ...[
+          'process',
+          'Buffer',
+          '__dirname',
+          '__filename',
+          'require',
+          'crypto',
+          'performance',
+          'setImmediate',
+          'setInterval',
+          'WeakRef',
+          'FinalizationRegistry',
+          'fetch',
+        ].map((name) => ({ name, message: `${name} is not deterministic or not available in the workflow sandbox.` })),
       ],
       'no-restricted-properties': [
         'error',

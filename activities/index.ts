@@ -31,7 +31,16 @@ export interface ActivityDeps {
  * inside one costs seconds, not a start-to-close timeout. Workflows can call only these through
  * `quick` (the type `QuickActivities`), so none can be left without its heartbeat.
  */
-export const QUICK_ACTIVITIES = ['ensureResourceGroup', 'findProtectionContainer', 'listProtectableVms', 'listEnableJobs', 'resolveProtectedItem', 'inspectItem', 'recoveryPointUsed', 'itemState'] as const;
+export const QUICK_ACTIVITIES = [
+  'ensureResourceGroup',
+  'findProtectionContainer',
+  'listProtectableVms',
+  'listEnableJobs',
+  'resolveProtectedItem',
+  'inspectItem',
+  'recoveryPointUsed',
+  'itemState',
+] as const;
 
 export function createActivities(deps: ActivityDeps) {
   const all = {

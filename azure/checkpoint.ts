@@ -34,7 +34,11 @@ export interface ResumablePoller<T> {
   toString(): string;
 }
 
-export type Begin<T> = (options: { resumeFrom?: string; abortSignal: AbortSignal; updateIntervalInMs?: number }) => Promise<ResumablePoller<T>> | ResumablePoller<T>;
+export type Begin<T> = (options: {
+  resumeFrom?: string;
+  abortSignal: AbortSignal;
+  updateIntervalInMs?: number;
+}) => Promise<ResumablePoller<T>> | ResumablePoller<T>;
 
 /**
  * Starts (or resumes) a long-running Azure operation, heartbeats its serialized state at once
@@ -54,16 +58,25 @@ function isFailedOperation(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('The long-running operation has failed');
 }
 
-export async function runCheckpointedLro<T>(operation: string, begin: Begin<T>, options: LroOptions = {}): Promise<{ result: T; resumed: boolean }> {
+export async function runCheckpointedLro<T>(
+  operation: string,
+  begin: Begin<T>,
+  options: LroOptions = {},
+): Promise<{ result: T; resumed: boolean }> {
   const context = Context.current();
   const checkpoint = lastCheckpoint(operation);
   const abortSignal = context.cancellationSignal;
   try {
-    const begun = begin({ resumeFrom: checkpoint?.poller, abortSignal, updateIntervalInMs: options.updateIntervalInMs });
+    const begun = begin({
+      resumeFrom: checkpoint?.poller,
+      abortSignal,
+      updateIntervalInMs: options.updateIntervalInMs,
+    });
     // core-lro 3 pollers are thenables that resolve to the final result: never await those.
     const poller = 'pollUntilDone' in begun ? begun : await begun;
     const serialize = async () => (poller.serialize ? poller.serialize() : poller.toString());
-    const save = async () => context.heartbeat({ kind: 'lro', operation, poller: await serialize() } satisfies LroCheckpoint);
+    const save = async () =>
+      context.heartbeat({ kind: 'lro', operation, poller: await serialize() } satisfies LroCheckpoint);
     await save();
     poller.onProgress(() => void save());
     // Azure may ask for 30 s between polls; a heartbeat on a timer too lets the heartbeat

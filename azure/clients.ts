@@ -19,7 +19,6 @@ export interface AzureTarget {
   agent?: Agent;
 }
 
-
 const DEFAULT_AUDIENCE = 'https://management.azure.com/';
 
 /**
@@ -71,7 +70,12 @@ export class AzureClientFactory {
     };
   }
 
-  private cached<T>(kind: string, principal: Principal, subscriptionId: string, make: (credential: TokenCredential) => T): T {
+  private cached<T>(
+    kind: string,
+    principal: Principal,
+    subscriptionId: string,
+    make: (credential: TokenCredential) => T,
+  ): T {
     const key = `${kind}|${principal.tenantId}|${JSON.stringify(principal.credential)}|${subscriptionId}`;
     let client = this.clients.get(key) as T | undefined;
     if (!client) {
@@ -85,22 +89,47 @@ export class AzureClientFactory {
   }
 
   siteRecovery(principal: Principal, subscriptionId: string): SiteRecoveryManagementClient {
-    return this.cached('asr', principal, subscriptionId, (c) => new SiteRecoveryManagementClient(c, subscriptionId, this.options()));
+    return this.cached(
+      'asr',
+      principal,
+      subscriptionId,
+      (c) => new SiteRecoveryManagementClient(c, subscriptionId, this.options()),
+    );
   }
 
   recoveryServices(principal: Principal, subscriptionId: string): RecoveryServicesClient {
-    return this.cached('rsv', principal, subscriptionId, (c) => new RecoveryServicesClient(c, subscriptionId, this.options()));
+    return this.cached(
+      'rsv',
+      principal,
+      subscriptionId,
+      (c) => new RecoveryServicesClient(c, subscriptionId, this.options()),
+    );
   }
 
   storage(principal: Principal, subscriptionId: string): StorageManagementClient {
-    return this.cached('storage', principal, subscriptionId, (c) => new StorageManagementClient(c, subscriptionId, this.options()));
+    return this.cached(
+      'storage',
+      principal,
+      subscriptionId,
+      (c) => new StorageManagementClient(c, subscriptionId, this.options()),
+    );
   }
 
   network(principal: Principal, subscriptionId: string): NetworkManagementClient {
-    return this.cached('network', principal, subscriptionId, (c) => new NetworkManagementClient(c, subscriptionId, this.options()));
+    return this.cached(
+      'network',
+      principal,
+      subscriptionId,
+      (c) => new NetworkManagementClient(c, subscriptionId, this.options()),
+    );
   }
 
   resources(principal: Principal, subscriptionId: string): ResourceManagementClient {
-    return this.cached('resources', principal, subscriptionId, (c) => new ResourceManagementClient(c, subscriptionId, this.options()));
+    return this.cached(
+      'resources',
+      principal,
+      subscriptionId,
+      (c) => new ResourceManagementClient(c, subscriptionId, this.options()),
+    );
   }
 }

@@ -57,7 +57,13 @@ export function credentialFix(ref: CredentialRef, tenantId: string): string {
 }
 
 /** Identity errors that a retry cannot cure: the secret, certificate or app is wrong or missing. */
-const REFUSED = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError', 'CredentialReferenceError']);
+const REFUSED = new Set([
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+  'CredentialUnavailableError',
+  'AggregateAuthenticationError',
+  'CredentialReferenceError',
+]);
 
 /**
  * The credential the SDK clients hold: it resolves the plan's reference when a token is needed,
@@ -88,11 +94,19 @@ export class ReferencedCredential implements TokenCredential {
       if (e.name === 'CredentialReferenceError') throw error;
       if (isTokenEndpointTrouble(e)) {
         // Unreachable or failing token endpoint: retried like any network trouble.
-        throw Object.assign(new Error(`token endpoint for tenant ${this.tenantId} unavailable: ${(e.message ?? String(error)).split('\n')[0]}`), { name: 'TokenEndpointUnavailable', code: 'ECONNRESET' });
+        throw Object.assign(
+          new Error(
+            `token endpoint for tenant ${this.tenantId} unavailable: ${(e.message ?? String(error)).split('\n')[0]}`,
+          ),
+          { name: 'TokenEndpointUnavailable', code: 'ECONNRESET' },
+        );
       }
       if (!REFUSED.has(e.name ?? '')) throw error;
       const reason = (e.message ?? String(error)).split('\n')[0];
-      throw new CredentialReferenceError(`the credential for tenant ${this.tenantId} was refused (${describeReference(this.ref, this.tenantId)}): ${reason}`, credentialFix(this.ref, this.tenantId));
+      throw new CredentialReferenceError(
+        `the credential for tenant ${this.tenantId} was refused (${describeReference(this.ref, this.tenantId)}): ${reason}`,
+        credentialFix(this.ref, this.tenantId),
+      );
     }
   }
 }
@@ -111,7 +125,10 @@ export function credentialVersion(ref: CredentialRef, env: NodeJS.ProcessEnv, te
       try {
         hash.update(readFileSync(ref.certificateFile));
       } catch (error) {
-        throw new CredentialReferenceError(`cannot read certificate file ${ref.certificateFile} (app ${ref.clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`, credentialFix(ref, tenantId));
+        throw new CredentialReferenceError(
+          `cannot read certificate file ${ref.certificateFile} (app ${ref.clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+          credentialFix(ref, tenantId),
+        );
       }
       hash.update(ref.certificatePasswordEnv ? (env[ref.certificatePasswordEnv] ?? '') : '');
       break;
@@ -140,26 +157,46 @@ export function resolveCredential(ref: CredentialRef, tenantId: string, context:
       return new ClientSecretCredential(tenantId, ref.clientId, readSecret(ref, context.env, tenantId), common);
     case 'clientCertificate': {
       const certificatePassword = ref.certificatePasswordEnv ? context.env[ref.certificatePasswordEnv] : undefined;
-      return new ClientCertificateCredential(tenantId, ref.clientId, { certificatePath: ref.certificateFile, ...(certificatePassword ? { certificatePassword } : {}) }, common);
+      return new ClientCertificateCredential(
+        tenantId,
+        ref.clientId,
+        { certificatePath: ref.certificateFile, ...(certificatePassword ? { certificatePassword } : {}) },
+        common,
+      );
     }
     case 'default':
       return new DefaultAzureCredential({ tenantId, ...common });
   }
 }
 
-function readSecret(ref: Extract<CredentialRef, { type: 'clientSecret' }>, env: NodeJS.ProcessEnv, tenantId: string): string {
+function readSecret(
+  ref: Extract<CredentialRef, { type: 'clientSecret' }>,
+  env: NodeJS.ProcessEnv,
+  tenantId: string,
+): string {
   const fix = credentialFix(ref, tenantId);
   if (ref.secretEnv !== undefined) {
     const value = env[ref.secretEnv];
-    if (!value) throw new CredentialReferenceError(`environment variable ${ref.secretEnv} (client secret of app ${ref.clientId}, tenant ${tenantId}) is not set in the worker's environment`, fix);
+    if (!value)
+      throw new CredentialReferenceError(
+        `environment variable ${ref.secretEnv} (client secret of app ${ref.clientId}, tenant ${tenantId}) is not set in the worker's environment`,
+        fix,
+      );
     return value;
   }
   try {
     const value = readFileSync(ref.secretFile, 'utf8').trim();
-    if (!value) throw new CredentialReferenceError(`secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}) is empty`, fix);
+    if (!value)
+      throw new CredentialReferenceError(
+        `secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}) is empty`,
+        fix,
+      );
     return value;
   } catch (error) {
     if (error instanceof CredentialReferenceError) throw error;
-    throw new CredentialReferenceError(`cannot read secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`, fix);
+    throw new CredentialReferenceError(
+      `cannot read secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      fix,
+    );
   }
 }

@@ -34,8 +34,23 @@ interface AzureLikeError {
   response?: { headers?: { get(name: string): string | undefined } };
 }
 
-const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET', 'ENOTFOUND']);
-const AUTH_CODES = new Set(['AuthorizationFailed', 'InvalidAuthenticationTokenTenant', 'AuthenticationFailed', 'InvalidAuthenticationToken', 'LinkedAuthorizationFailed']);
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'REQUEST_SEND_ERROR',
+  'UND_ERR_SOCKET',
+  'ENOTFOUND',
+]);
+const AUTH_CODES = new Set([
+  'AuthorizationFailed',
+  'InvalidAuthenticationTokenTenant',
+  'AuthenticationFailed',
+  'InvalidAuthenticationToken',
+  'LinkedAuthorizationFailed',
+]);
 const QUOTA_PATTERN = /quota|limit.*exceeded|exceeded.*limit/i;
 /** 400 codes that refuse a value of the request (not the state of a resource, e.g. PolicyNotReady). */
 const CONTENT_CODE = /^(Invalid|BadRequest$)|OutOfRange|NotSupported/;
@@ -68,7 +83,12 @@ export function classifyAzureError(error: unknown, doing: string): ApplicationFa
   const message = `${doing}: ${e.message ?? String(error)}`;
   const requestId = e.response?.headers?.get('x-ms-request-id');
   const correlationRequestId = e.response?.headers?.get('x-ms-correlation-request-id');
-  const details: FailureDetails = { code: e.code, statusCode: e.statusCode, ...(requestId ? { requestId } : {}), ...(correlationRequestId ? { correlationRequestId } : {}) };
+  const details: FailureDetails = {
+    code: e.code,
+    statusCode: e.statusCode,
+    ...(requestId ? { requestId } : {}),
+    ...(correlationRequestId ? { correlationRequestId } : {}),
+  };
   const status = e.statusCode;
 
   // A wrong, expired or missing secret does not heal by itself: retrying only spends token
@@ -78,7 +98,9 @@ export function classifyAzureError(error: unknown, doing: string): ApplicationFa
     return nonRetryable(`${doing}: ${credential.message ?? 'the credential was refused'}`, FailureType.NeedsOperator, {
       ...details,
       code: details.code ?? credential.name,
-      fix: credential.fix ?? 'check the credential reference in the plan (client id, secret or certificate) and that the app exists in this tenant, then retry',
+      fix:
+        credential.fix ??
+        'check the credential reference in the plan (client id, secret or certificate) and that the app exists in this tenant, then retry',
     });
   }
   if (status === 429) {
@@ -94,13 +116,19 @@ export function classifyAzureError(error: unknown, doing: string): ApplicationFa
     return ApplicationFailure.create({ message, type: FailureType.Transient, details: [details] });
   }
   if (status === 401 || status === 403 || AUTH_CODES.has(e.code ?? '')) {
-    return nonRetryable(message, FailureType.NeedsOperator, { ...details, fix: 'grant this tenant\'s app registration the needed role (Contributor on the subscription) and check that the plan pairs the right tenant with the subscription' });
+    return nonRetryable(message, FailureType.NeedsOperator, {
+      ...details,
+      fix: "grant this tenant's app registration the needed role (Contributor on the subscription) and check that the plan pairs the right tenant with the subscription",
+    });
   }
   if (status === 409 && CONFLICT_RETRY_CODES.has(e.code ?? '')) {
     return ApplicationFailure.create({ message, type: FailureType.Transient, details: [details] });
   }
   if (QUOTA_PATTERN.test(`${e.code ?? ''} ${e.message ?? ''}`)) {
-    return nonRetryable(message, FailureType.NeedsOperator, { ...details, fix: 'raise the quota in the subscription (or free capacity), then retry' });
+    return nonRetryable(message, FailureType.NeedsOperator, {
+      ...details,
+      fix: 'raise the quota in the subscription (or free capacity), then retry',
+    });
   }
   if (status === 400 && CONTENT_CODE.test(e.code ?? '')) {
     // Azure refused what the request says (a value out of range, a wrong name): the same request
@@ -130,7 +158,9 @@ export function policyContentFailure(error: unknown, tenant: string): unknown {
   const details = (error.details?.[0] ?? {}) as FailureDetails;
   if (details.statusCode !== 400 || !CONTENT_CODE.test(details.code ?? '')) return error;
   const field = details.code ? POLICY_FIELD_BY_CODE[details.code] : undefined;
-  const what = field ? `policy.${field}` : 'the policy (replicationInterval, recoveryPointHistoryHours, appConsistentFrequencyHours, initialReplicationStart)';
+  const what = field
+    ? `policy.${field}`
+    : 'the policy (replicationInterval, recoveryPointHistoryHours, appConsistentFrequencyHours, initialReplicationStart)';
   return nonRetryable(error.message, FailureType.Fatal, {
     ...details,
     fix: `edit the plan: ${what}, plan-wide or in tenant '${tenant}''s policy (see docs/PLAN.md for the limits), then run 'asrflow onboard <plan file>' again: the running onboarding takes the corrected plan and retries this step`,
@@ -143,14 +173,28 @@ export function policyContentFailure(error: unknown, tenant: string): unknown {
  */
 export function isTokenEndpointTrouble(error: { statusCode?: number; message?: string; code?: string }): boolean {
   if (error.statusCode !== undefined) return error.statusCode >= 500 || error.statusCode === 429;
-  return /endpoints_resolution|network_error|ECONNRESET|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timed? ?out/i.test(`${error.code ?? ''} ${error.message ?? ''}`);
+  return /endpoints_resolution|network_error|ECONNRESET|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timed? ?out/i.test(
+    `${error.code ?? ''} ${error.message ?? ''}`,
+  );
 }
 
-const CREDENTIAL_ERRORS = new Set(['CredentialReferenceError', 'CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialReferenceError',
+  'CredentialUnavailableError',
+  'AuthenticationError',
+  'AggregateAuthenticationError',
+  'AuthenticationRequiredError',
+]);
 
 /** The credential error in an error or its causes (the SDK may wrap what getToken threw). */
 function credentialRefusal(error: unknown): { name?: string; message?: string; fix?: string } | undefined {
-  for (let e = error as { name?: string; message?: string; fix?: string; statusCode?: number; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as
+        { name?: string; message?: string; fix?: string; statusCode?: number; cause?: unknown } | undefined,
+      depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (!CREDENTIAL_ERRORS.has(e.name ?? '')) continue;
     if (e.name !== 'CredentialReferenceError' && isTokenEndpointTrouble(e)) return undefined;
     return e;

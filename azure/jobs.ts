@@ -4,11 +4,21 @@ import type { FailureDetails } from './failures';
 /** One entry of an ASR job's `errors[]`, as the SDK and the REST API shape it. */
 export interface RawJobError {
   serviceErrorDetails?: { code?: string; message?: string; possibleCauses?: string; recommendedAction?: string };
-  providerErrorDetails?: { errorCode?: number; errorMessage?: string; possibleCauses?: string; recommendedAction?: string };
+  providerErrorDetails?: {
+    errorCode?: number;
+    errorMessage?: string;
+    possibleCauses?: string;
+    recommendedAction?: string;
+  };
 }
 
 /** An ASR job error as an operator reads it: service details first, the Provider's otherwise. */
-export function describeJobError(e: RawJobError): { message: string; code?: string; possibleCauses?: string; recommendedAction?: string } {
+export function describeJobError(e: RawJobError): {
+  message: string;
+  code?: string;
+  possibleCauses?: string;
+  recommendedAction?: string;
+} {
   const service = e.serviceErrorDetails;
   const provider = e.providerErrorDetails;
   const code = service?.code ?? (provider?.errorCode !== undefined ? String(provider.errorCode) : undefined);

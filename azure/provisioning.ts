@@ -23,7 +23,11 @@ export type ProvisioningLook =
  * wait for it, looking again at an interval and heartbeating meanwhile, within a bound. A failed
  * creation, or one still unfinished at the bound, pauses the step for the operator.
  */
-export async function waitUntilProvisioned(what: string, look: () => Promise<ProvisioningLook>, wait: ProvisioningWait): Promise<{ waitedMs: number }> {
+export async function waitUntilProvisioned(
+  what: string,
+  look: () => Promise<ProvisioningLook>,
+  wait: ProvisioningWait,
+): Promise<{ waitedMs: number }> {
   const started = Date.now();
   for (let looks = 1; ; looks++) {
     const seen = await look();
@@ -31,7 +35,9 @@ export async function waitUntilProvisioned(what: string, look: () => Promise<Pro
     if (seen.state === 'failed') {
       throw needsOperator(`${what} ${seen.detail}${seen.failure?.message ? `: ${seen.failure.message}` : ''}`, {
         ...seen.failure,
-        fix: seen.failure?.recommendedAction ?? `look at its job in the vault (Site Recovery jobs), remove the failed ${what} if it is left behind, then retry`,
+        fix:
+          seen.failure?.recommendedAction ??
+          `look at its job in the vault (Site Recovery jobs), remove the failed ${what} if it is left behind, then retry`,
       });
     }
     const waited = Date.now() - started;
@@ -42,6 +48,9 @@ export async function waitUntilProvisioned(what: string, look: () => Promise<Pro
         fix: `follow its job in the vault (Site Recovery jobs) until it finishes, or remove the ${what} if it is stuck, then retry`,
       });
     }
-    await sleepWithHeartbeats(Math.min(wait.pollMs, Math.max(1, wait.maxWaitMs - waited)), { provisioning: what, looks });
+    await sleepWithHeartbeats(Math.min(wait.pollMs, Math.max(1, wait.maxWaitMs - waited)), {
+      provisioning: what,
+      looks,
+    });
   }
 }

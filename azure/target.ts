@@ -15,8 +15,14 @@ export const PUBLIC_ARM_ENDPOINT = 'https://management.azure.com';
 export function loadAzureTarget(env: NodeJS.ProcessEnv = process.env): AzureTarget {
   const armEndpoint = (env.ASRFLOW_ARM_ENDPOINT ?? PUBLIC_ARM_ENDPOINT).replace(/\/$/, '');
   const authorityHost = (env.ASRFLOW_AUTHORITY_HOST ?? PUBLIC_AUTHORITY_HOST).replace(/\/$/, '');
-  for (const [name, value] of [['ASRFLOW_ARM_ENDPOINT', armEndpoint], ['ASRFLOW_AUTHORITY_HOST', authorityHost]] as const) {
-    if (!value.startsWith('https://')) throw new Error(`${name} must be an https:// URL (Azure SDKs refuse bearer tokens over plain http): got '${value}'`);
+  for (const [name, value] of [
+    ['ASRFLOW_ARM_ENDPOINT', armEndpoint],
+    ['ASRFLOW_AUTHORITY_HOST', authorityHost],
+  ] as const) {
+    if (!value.startsWith('https://'))
+      throw new Error(
+        `${name} must be an https:// URL (Azure SDKs refuse bearer tokens over plain http): got '${value}'`,
+      );
   }
   const caFile = env.ASRFLOW_CA_FILE;
   let agent: Agent | undefined;
@@ -24,10 +30,18 @@ export function loadAzureTarget(env: NodeJS.ProcessEnv = process.env): AzureTarg
     try {
       agent = trustingAgent(caFile);
     } catch (error) {
-      throw new Error(`ASRFLOW_CA_FILE points at '${caFile}', which cannot be read (${(error as NodeJS.ErrnoException).code}); point it at the emulator's CA certificate (its caCertPath) or unset it`, { cause: error });
+      throw new Error(
+        `ASRFLOW_CA_FILE points at '${caFile}', which cannot be read (${(error as NodeJS.ErrnoException).code}); point it at the emulator's CA certificate (its caCertPath) or unset it`,
+        { cause: error },
+      );
     }
   }
-  return { armEndpoint, authorityHost, ...(env.ASRFLOW_ARM_AUDIENCE ? { armAudience: env.ASRFLOW_ARM_AUDIENCE } : {}), ...(agent ? { agent } : {}) };
+  return {
+    armEndpoint,
+    authorityHost,
+    ...(env.ASRFLOW_ARM_AUDIENCE ? { armAudience: env.ASRFLOW_ARM_AUDIENCE } : {}),
+    ...(agent ? { agent } : {}),
+  };
 }
 
 const agents = new Map<string, Agent>();

@@ -28,27 +28,71 @@ interface Info {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'asrflow-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(require.resolve('@asrflow/azure-emulator/package.json')), 'src', 'main.ts'), 'emulator', 'start', '--port', '0', '--data-dir', dir, '--speed', '100000', '--no-throttling'], {
-    cwd: path.join(__dirname, '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(path.dirname(require.resolve('@asrflow/azure-emulator/package.json')), 'src', 'main.ts'),
+      'emulator',
+      'start',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--speed',
+      '100000',
+      '--no-throttling',
+    ],
+    {
+      cwd: path.join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
-    const info = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve))) as Info;
-    const agent = new Agent({ ca: [...rootCertificates, readFileSync(info.caCertPath, 'utf8')], keepAlive: true, maxSockets: CONCURRENCY });
-    const credential = new ClientSecretCredential('c0000000-0000-4000-8000-000000000001', 'c2000000-0000-4000-8000-000000000001', 'contoso-demo-secret-1', { authorityHost: info.authorityHost, disableInstanceDiscovery: true, agent });
+    const info = JSON.parse(
+      await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
+    ) as Info;
+    const agent = new Agent({
+      ca: [...rootCertificates, readFileSync(info.caCertPath, 'utf8')],
+      keepAlive: true,
+      maxSockets: CONCURRENCY,
+    });
+    const credential = new ClientSecretCredential(
+      'c0000000-0000-4000-8000-000000000001',
+      'c2000000-0000-4000-8000-000000000001',
+      'contoso-demo-secret-1',
+      { authorityHost: info.authorityHost, disableInstanceDiscovery: true, agent },
+    );
     const token = (await credential.getToken('https://management.azure.com/.default')).token;
 
-    const call = (method: string, p: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: unknown }> =>
+    const call = (
+      method: string,
+      p: string,
+      body?: unknown,
+    ): Promise<{ status: number; headers: Record<string, unknown>; body: unknown }> =>
       new Promise((resolve, reject) => {
         const payload = body === undefined ? undefined : JSON.stringify(body);
-        const req = request(new URL(p, info.armEndpoint), { method, agent, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const t = Buffer.concat(chunks).toString();
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: t ? (JSON.parse(t) as unknown) : undefined });
-          });
-        });
+        const req = request(
+          new URL(p, info.armEndpoint),
+          {
+            method,
+            agent,
+            headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const t = Buffer.concat(chunks).toString();
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: t ? (JSON.parse(t) as unknown) : undefined,
+              });
+            });
+          },
+        );
         req.on('error', reject);
         req.end(payload);
       });
@@ -56,12 +100,21 @@ async function main(): Promise<void> {
     // A small world to read: resource group, storage, vault with a policy.
     const rg = `/subscriptions/${SUB}/resourceGroups/bench-rg`;
     await call('PUT', `${rg}?api-version=2025-04-01`, { location: 'westeurope' });
-    await call('PUT', `${rg}/providers/Microsoft.Storage/storageAccounts/benchasr01?api-version=2025-08-01`, { location: 'westeurope', kind: 'StorageV2', sku: { name: 'Standard_GRS' } });
+    await call('PUT', `${rg}/providers/Microsoft.Storage/storageAccounts/benchasr01?api-version=2025-08-01`, {
+      location: 'westeurope',
+      kind: 'StorageV2',
+      sku: { name: 'Standard_GRS' },
+    });
     const vault = `${rg}/providers/Microsoft.RecoveryServices/vaults/bench-vault`;
     await call('PUT', `${vault}?api-version=2024-04-01`, { location: 'westeurope', sku: { name: 'Standard' } });
     const storageId = `${rg}/providers/Microsoft.Storage/storageAccounts/benchasr01`;
 
-    const gets = [`${rg}?api-version=2025-04-01`, `${vault}?api-version=2024-04-01`, `${vault}/replicationPolicies?api-version=2023-06-01`, `${vault}/replicationJobs?api-version=2023-06-01`];
+    const gets = [
+      `${rg}?api-version=2025-04-01`,
+      `${vault}?api-version=2024-04-01`,
+      `${vault}/replicationPolicies?api-version=2023-06-01`,
+      `${vault}/replicationJobs?api-version=2023-06-01`,
+    ];
     const measure = async (name: string, worker: (i: number) => Promise<number>): Promise<Record<string, unknown>> => {
       const end = Date.now() + SECONDS * 1000;
       let requests = 0;
@@ -80,7 +133,14 @@ async function main(): Promise<void> {
         }),
       );
       const secs = Number(process.hrtime.bigint() - started) / 1e9;
-      return { mix: name, concurrency: CONCURRENCY, seconds: Number(secs.toFixed(2)), requests, requestsPerSecond: Math.round(requests / secs), unitsPerSecond: Math.round(units / secs) };
+      return {
+        mix: name,
+        concurrency: CONCURRENCY,
+        seconds: Number(secs.toFixed(2)),
+        requests,
+        requestsPerSecond: Math.round(requests / secs),
+        unitsPerSecond: Math.round(units / secs),
+      };
     };
 
     const getMix = await measure('GET (resource group, vault, policy list, job list)', async (i) => {
@@ -92,7 +152,17 @@ async function main(): Promise<void> {
     let n = 0;
     const lroMix = await measure('LRO (PUT policy, poll Azure-AsyncOperation, final GET)', async () => {
       const name = `p${n++}`;
-      const put = await call('PUT', `${vault}/replicationPolicies/${name}?api-version=2023-06-01`, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 300, recoveryPointHistoryDuration: 1, applicationConsistentSnapshotFrequencyInHours: 0, storageAccounts: [storageId] } } });
+      const put = await call('PUT', `${vault}/replicationPolicies/${name}?api-version=2023-06-01`, {
+        properties: {
+          providerSpecificInput: {
+            instanceType: 'HyperVReplicaAzure',
+            replicationInterval: 300,
+            recoveryPointHistoryDuration: 1,
+            applicationConsistentSnapshotFrequencyInHours: 0,
+            storageAccounts: [storageId],
+          },
+        },
+      });
       if (put.status !== 202) throw new Error(`PUT answered ${put.status}`);
       let requests = 1;
       const statusUrl = new URL(String(put.headers['azure-asyncoperation']));

@@ -40,7 +40,13 @@ async function main(): Promise<void> {
   litware.vms = Array.from({ length: VMS }, (_, i) => ({ ...template, name: `vm${String(i + 1).padStart(4, '0')}` }));
 
   const temporal = await startDevServer({ uiPort: false });
-  const emulator = await startEmulator({ port: 0, estate, speed: SPEED, dataDir: path.join(dir, 'emulator'), throttling: true });
+  const emulator = await startEmulator({
+    port: 0,
+    estate,
+    speed: SPEED,
+    dataDir: path.join(dir, 'emulator'),
+    throttling: true,
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: temporal.address,
@@ -64,13 +70,22 @@ async function main(): Promise<void> {
     const base = readFileSync(path.join(packageRoot(), 'examples', 'dedicated-vmm.yaml'), 'utf8');
     // Select every VM of the cloud instead of the example's two.
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(planFile, base.replace(/vms:\n(\s+)include:[\s\S]*?(\n\s*\n|\n[a-z]|$)/, (_m, indent: string, tail: string) => `vms:\n${indent}include: all${tail}`));
+    writeFileSync(
+      planFile,
+      base.replace(
+        /vms:\n(\s+)include:[\s\S]*?(\n\s*\n|\n[a-z]|$)/,
+        (_m, indent: string, tail: string) => `vms:\n${indent}include: all${tail}`,
+      ),
+    );
     const { plan } = loadPlan(planFile, { env });
     await startOnboarding(client, plan, settings.taskQueue);
     const id = workflowIds.tenantOnboarding('litware');
     let credentials: string | undefined;
     while (!credentials) {
-      const p = await client.workflow.getHandle(id).query(progressQuery).catch(() => undefined);
+      const p = await client.workflow
+        .getHandle(id)
+        .query(progressQuery)
+        .catch(() => undefined);
       credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(p?.operatorAction ?? '')?.[1];
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -84,31 +99,57 @@ async function main(): Promise<void> {
     // polls (per VM, finite) are counted separately from the shared vault-wide watching.
     const enableSeqs = entries.filter((e) => e.operationId === 'ReplicationProtectedItems_Create').map((e) => e.seq);
     const firstEnable = entries.find((e) => e.seq === Math.min(...enableSeqs));
-    const lroPolls = entries.filter((e) => e.method === 'GET' && !e.operationId?.startsWith('ReplicationProtectedItems_List') && firstEnable && e.seq > firstEnable.seq && /operation/i.test(`${e.operationId ?? ''} ${e.path}`));
+    const lroPolls = entries.filter(
+      (e) =>
+        e.method === 'GET' &&
+        !e.operationId?.startsWith('ReplicationProtectedItems_List') &&
+        firstEnable &&
+        e.seq > firstEnable.seq &&
+        /operation/i.test(`${e.operationId ?? ''} ${e.path}`),
+    );
     const lastPoll = lroPolls.at(-1);
-    const waitEntries = entries.filter((e) => e.operationId === 'ReplicationProtectedItems_List' && lastPoll && e.seq > lastPoll.seq);
-    const waitS = waitEntries.length > 1 ? (Date.parse(waitEntries.at(-1)!.time) - Date.parse(lastPoll!.time)) / 1000 : 0;
+    const waitEntries = entries.filter(
+      (e) => e.operationId === 'ReplicationProtectedItems_List' && lastPoll && e.seq > lastPoll.seq,
+    );
+    const waitS =
+      waitEntries.length > 1 ? (Date.parse(waitEntries.at(-1)!.time) - Date.parse(lastPoll!.time)) / 1000 : 0;
     const reads = entries.filter((e) => e.method === 'GET' && lastPoll && e.seq > lastPoll.seq).length;
     const parent = (await client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0;
     let children = 0;
-    for (let i = 1; i <= VMS; i++) children += (await client.workflow.getHandle(workflowIds.vmProtection('litware', `vm${String(i).padStart(4, '0')}`)).fetchHistory()).events?.length ?? 0;
+    for (let i = 1; i <= VMS; i++)
+      children +=
+        (
+          await client.workflow
+            .getHandle(workflowIds.vmProtection('litware', `vm${String(i).padStart(4, '0')}`))
+            .fetchHistory()
+        ).events?.length ?? 0;
     const perHour = (n: number) => (waitS > 0 ? (n / waitS) * 3600 : 0);
-    console.log(JSON.stringify({
-      vms: VMS,
-      replicationPollMs: POLL_MS,
-      emulatorSpeed: SPEED,
-      onboardingSecondsAfterRegistration: Number(elapsedS.toFixed(1)),
-      replicationWaitSeconds: Number(waitS.toFixed(1)),
-      vaultListCallsDuringWait: waitEntries.length,
-      armReadsDuringWait: reads,
-      enableProtectionLroPollsPerVm: Number((lroPolls.length / VMS).toFixed(1)),
-      armReadsPerVmPerHourOfWait: Number((perHour(reads) / VMS).toFixed(2)),
-      listCallsPerHourOfWait: Number(perHour(waitEntries.length).toFixed(0)),
-      // Answers ARM throttled (429) over the whole run: the worker's request budget should keep this at 0.
-      throttledResponses: entries.filter((e) => e.status === 429).length,
-      armRequests: entries.filter((e) => e.subscriptionId).length,
-      historyEvents: { tenantWorkflow: parent, vmWorkflows: children, perVm: Number(((parent + children) / VMS).toFixed(1)) },
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          vms: VMS,
+          replicationPollMs: POLL_MS,
+          emulatorSpeed: SPEED,
+          onboardingSecondsAfterRegistration: Number(elapsedS.toFixed(1)),
+          replicationWaitSeconds: Number(waitS.toFixed(1)),
+          vaultListCallsDuringWait: waitEntries.length,
+          armReadsDuringWait: reads,
+          enableProtectionLroPollsPerVm: Number((lroPolls.length / VMS).toFixed(1)),
+          armReadsPerVmPerHourOfWait: Number((perHour(reads) / VMS).toFixed(2)),
+          listCallsPerHourOfWait: Number(perHour(waitEntries.length).toFixed(0)),
+          // Answers ARM throttled (429) over the whole run: the worker's request budget should keep this at 0.
+          throttledResponses: entries.filter((e) => e.status === 429).length,
+          armRequests: entries.filter((e) => e.subscriptionId).length,
+          historyEvents: {
+            tenantWorkflow: parent,
+            vmWorkflows: children,
+            perVm: Number(((parent + children) / VMS).toFixed(1)),
+          },
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     admin.close();
     worker.shutdown();

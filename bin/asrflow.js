@@ -15,7 +15,14 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
-require(entry).main(process.argv).then(
-  (code) => { process.exitCode = code; },
-  (error) => { console.error(`asrflow: ${error && error.stack ? error.stack : error}`); process.exitCode = 1; },
-);
+require(entry)
+  .main(process.argv)
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(`asrflow: ${error && error.stack ? error.stack : error}`);
+      process.exitCode = 1;
+    },
+  );

@@ -13,10 +13,11 @@ import { registerEmulatorCommands } from '../devstack/emulator-commands';
 import { EXIT, EXIT_CODES_HELP, ExitCode } from './exit-codes';
 import { runWorker } from '../worker/main';
 
-
 export function buildProgram(): Command {
   const program = new Command('asrflow')
-    .description('Onboard CSP tenants into Azure Site Recovery and fail single VMs over, as durable Temporal workflows.')
+    .description(
+      'Onboard CSP tenants into Azure Site Recovery and fail single VMs over, as durable Temporal workflows.',
+    )
     .version(packageVersion(), '-V, --version')
     // asrflow's own options only before the command: otherwise `--version` anywhere on the line
     // (e.g. after `emulator upgrade-provider`) printed asrflow's version instead of an error.
@@ -40,22 +41,40 @@ ${EXIT_CODES_HELP}`,
     .command('doctor')
     .description('Check that everything asrflow needs is reachable and configured; exit 0 only when all pass.')
     .option('--json', 'print the results as JSON')
-    .addOption(new Option('--address <host:port>', 'Temporal frontend address (default: TEMPORAL_ADDRESS or localhost:7233)'))
+    .addOption(
+      new Option('--address <host:port>', 'Temporal frontend address (default: TEMPORAL_ADDRESS or localhost:7233)'),
+    )
     .addOption(new Option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)'))
-    .addOption(new Option('--task-queue <name>', 'task queue the worker polls (default: ASRFLOW_TASK_QUEUE or asrflow)'))
-    .addOption(new Option('--plan <file>', "also check that each credential the plan names gets a token (default: ASRFLOW_PLAN)"))
-    .addHelpText('after', '\nExample:\n  $ asrflow doctor --json | jq \'.[] | select(.ok == false)\'')
-    .action(async (opts: { json?: boolean; address?: string; namespace?: string; taskQueue?: string; plan?: string }) => {
-      const settings = loadTemporalSettings(process.env, opts);
-      const planFile = opts.plan ?? process.env.ASRFLOW_PLAN;
-      const results = await runDoctor({
-        settings,
-        extraChecks: [() => azureEndpointCheck(process.env), ...(planFile ? [() => credentialChecks(planFile, process.env)] : [])],
-      });
-      const ok = results.every((r) => r.ok);
-      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatResults(results, Boolean(process.stdout.isTTY))}\n`);
-      if (!ok) throw new ExitCode(EXIT.failure);
-    });
+    .addOption(
+      new Option('--task-queue <name>', 'task queue the worker polls (default: ASRFLOW_TASK_QUEUE or asrflow)'),
+    )
+    .addOption(
+      new Option(
+        '--plan <file>',
+        'also check that each credential the plan names gets a token (default: ASRFLOW_PLAN)',
+      ),
+    )
+    .addHelpText('after', "\nExample:\n  $ asrflow doctor --json | jq '.[] | select(.ok == false)'")
+    .action(
+      async (opts: { json?: boolean; address?: string; namespace?: string; taskQueue?: string; plan?: string }) => {
+        const settings = loadTemporalSettings(process.env, opts);
+        const planFile = opts.plan ?? process.env.ASRFLOW_PLAN;
+        const results = await runDoctor({
+          settings,
+          extraChecks: [
+            () => azureEndpointCheck(process.env),
+            ...(planFile ? [() => credentialChecks(planFile, process.env)] : []),
+          ],
+        });
+        const ok = results.every((r) => r.ok);
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify(results, null, 2)}\n`
+            : `${formatResults(results, Boolean(process.stdout.isTTY))}\n`,
+        );
+        if (!ok) throw new ExitCode(EXIT.failure);
+      },
+    );
 
   program
     .command('worker')
@@ -97,7 +116,12 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof ExitCode) return error.code;
   if (error instanceof CommanderError) {
     // Help and version end through exitOverride too.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    )
+      return EXIT.ok;
     // Commander's own errors (unknown option, missing argument, invalid value) are usage; ours
     // (`cmd.error(…, { exitCode })`, code 'asrflow.…') carry the code the command chose.
     return error.code.startsWith('commander.') ? EXIT.badInput : error.exitCode;

@@ -22,7 +22,11 @@ export function connectionOptions(command: Command): Command {
 }
 
 /** Runs `fn` with a connected client and closes the connection whatever happens. */
-export async function withClient<T>(flags: ConnectionFlags, fn: (client: Client, settings: TemporalSettings) => Promise<T>, options: { startsWorkflows?: boolean } = {}): Promise<T> {
+export async function withClient<T>(
+  flags: ConnectionFlags,
+  fn: (client: Client, settings: TemporalSettings) => Promise<T>,
+  options: { startsWorkflows?: boolean } = {},
+): Promise<T> {
   const settings = loadTemporalSettings(process.env, flags);
   const connection = await Connection.connect(settings.connectionOptions);
   try {
@@ -50,7 +54,12 @@ export function uiUrl(settings: TemporalSettings, workflowId: string): string | 
  * by the update's validator, is a run-time refusal (exit 1); so is a workflow that does not exist,
  * named with the tenants (or VMs) that do.
  */
-export async function sendOperatorDecision(client: Client, target: Addressed, action: OperatorDecision['action'], options: { step?: string; reason?: string } = {}): Promise<void> {
+export async function sendOperatorDecision(
+  client: Client,
+  target: Addressed,
+  action: OperatorDecision['action'],
+  options: { step?: string; reason?: string } = {},
+): Promise<void> {
   const { workflowId } = target;
   const handle = client.workflow.getHandle(workflowId);
   let step = options.step;
@@ -63,7 +72,11 @@ export async function sendOperatorDecision(client: Client, target: Addressed, ac
         throw new ExitCode(EXIT.failure);
       }
     }
-    console.log(await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step, action, ...(options.reason ? { reason: options.reason } : {}) }] }));
+    console.log(
+      await handle.executeUpdate(operatorDecisionUpdate, {
+        args: [{ step, action, ...(options.reason ? { reason: options.reason } : {}) }],
+      }),
+    );
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       console.error(`asrflow: ${workflowId} refused: ${error.cause?.message ?? error.message}`);

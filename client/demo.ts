@@ -45,7 +45,13 @@ const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeo
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { print } = options;
   const planFile = path.join(packageRoot(), 'examples', 'multitenant-vmm.yaml');
-  const stack = await startLocalStack({ dataDir: options.dataDir, temporalPort: options.port, uiPort: options.uiPort, speed: options.speed, log: (line) => print(line) });
+  const stack = await startLocalStack({
+    dataDir: options.dataDir,
+    temporalPort: options.port,
+    uiPort: options.uiPort,
+    speed: options.speed,
+    log: (line) => print(line),
+  });
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
     const env = { ...process.env, ...stack.env };
@@ -54,7 +60,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     let checks: CheckResult[] = [];
     const deadline = Date.now() + 120_000;
     do {
-      checks = await runDoctor({ settings, extraChecks: [() => azureEndpointCheck(env), () => credentialChecks(planFile, env)] });
+      checks = await runDoctor({
+        settings,
+        extraChecks: [() => azureEndpointCheck(env), () => credentialChecks(planFile, env)],
+      });
       if (checks.every((c) => c.ok)) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     } while (Date.now() < deadline);
@@ -62,9 +71,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     if (!checks.every((c) => c.ok)) return 1;
 
     const plan = loadPlan(planFile, { env }).plan as MultitenantVmmPlan;
-    print(`\n== Onboarding ${path.relative(process.cwd(), planFile)}: ${plan.tenants.map((t) => t.name).join(', ')} into the shared vault ${plan.provider.vault}`);
+    print(
+      `\n== Onboarding ${path.relative(process.cwd(), planFile)}: ${plan.tenants.map((t) => t.name).join(', ')} into the shared vault ${plan.provider.vault}`,
+    );
     for (const s of await startOnboarding(client, plan, settings.taskQueue)) {
-      print(`${s.workflowId}: ${s.outcome}  ${workflowUiUrl(stack.temporal.uiUrl, settings.namespace, s.workflowId) ?? ''}`);
+      print(
+        `${s.workflowId}: ${s.outcome}  ${workflowUiUrl(stack.temporal.uiUrl, settings.namespace, s.workflowId) ?? ''}`,
+      );
     }
 
     const vaultId = workflowIds.sharedVault(plan.provider.subscriptionId, plan.provider.vault);
@@ -74,13 +87,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }, 'the shared vault to ask for the Provider installation');
     print(`\n== The workflow asks the operator:\n   ${plainText(asked)}`);
     const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(asked)?.[1] as string;
-    print(`== Playing the operator: installing the ASR Provider on ${plan.provider.vmmServer} with ${path.basename(credentials)}`);
+    print(
+      `== Playing the operator: installing the ASR Provider on ${plan.provider.vmmServer} with ${path.basename(credentials)}`,
+    );
     const installed = await installProvider(stack, readFileSync(credentials, 'utf8'), plan.provider.vmmServer);
     if (installed.status >= 400) throw new Error(`Provider installation failed: ${JSON.stringify(installed.body)}`);
 
     print('\n== Progress (what `asrflow status --watch` shows)');
     // Earlier output (doctor, links) stays on screen: changes are printed, not redrawn.
-    const watched = await watchStatus({ collect: () => collectStatus(client), intervalMs: 1_000, tty: false, json: false, write: (text) => print(text) });
+    const watched = await watchStatus({
+      collect: () => collectStatus(client),
+      intervalMs: 1_000,
+      tty: false,
+      json: false,
+      write: (text) => print(text),
+    });
     const failed = watched.statuses.filter((s) => s.status !== 'COMPLETED');
     if (failed.length > 0) {
       print(`demo: ${failed.map((f) => `${f.workflowId} ${f.status}`).join(', ')}`);
@@ -93,18 +114,32 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const drillTenant = plan.tenants[0]?.name ?? 'contoso';
     const drillVm = 'web01';
     print(`\n== Test failover of ${drillVm} (${drillTenant}) into its isolated test network`);
-    const drill = await startFailover(client, failoverInputFromPlan(plan, drillTenant, drillVm, 'test', { cleanupAfter: '24h' }), settings.taskQueue);
+    const drill = await startFailover(
+      client,
+      failoverInputFromPlan(plan, drillTenant, drillVm, 'test', { cleanupAfter: '24h' }),
+      settings.taskQueue,
+    );
     print(`${drill.workflowId}  ${workflowUiUrl(stack.temporal.uiUrl, settings.namespace, drill.workflowId) ?? ''}`);
-    await until(async () => ((await drill.query(progressQuery)).stage === 'await-cleanup' ? true : undefined), 'the test VM to run').catch(async () => {
+    await until(
+      async () => ((await drill.query(progressQuery)).stage === 'await-cleanup' ? true : undefined),
+      'the test VM to run',
+    ).catch(async () => {
       const p = await drill.query(progressQuery);
-      throw new Error(`demo: test failover did not reach the cleanup wait (stage ${p.stage}${p.operatorAction ? `: ${p.operatorAction}` : ''})`);
+      throw new Error(
+        `demo: test failover did not reach the cleanup wait (stage ${p.stage}${p.operatorAction ? `: ${p.operatorAction}` : ''})`,
+      );
     });
     print(`The test VM runs in the test network; cleaning it up (the workflow would do so by itself after 24 h).`);
     await drill.executeUpdate(cleanupUpdate, { args: [{ reason: 'demo drill done' }] });
-    const record = (await drill.result());
-    print(`Test failover ${record.outcome}: RTO ${record.rto?.seconds ?? '?'} s, RPO (recovery point age) ${record.rpo?.ageSeconds ?? '?'} s, in Site Recovery time.`);
+    const record = await drill.result();
+    print(
+      `Test failover ${record.outcome}: RTO ${record.rto?.seconds ?? '?'} s, RPO (recovery point age) ${record.rpo?.ageSeconds ?? '?'} s, in Site Recovery time.`,
+    );
     print(`\n== Drill report\n${renderDrillReport(await collectDrills(client))}`);
-    if (stack.temporal.uiUrl) print(`Temporal UI: ${stack.temporal.uiUrl}/namespaces/${settings.namespace}/workflows?query=${encodeURIComponent("AsrKind = 'tenant-onboarding'")}`);
+    if (stack.temporal.uiUrl)
+      print(
+        `Temporal UI: ${stack.temporal.uiUrl}/namespaces/${settings.namespace}/workflows?query=${encodeURIComponent("AsrKind = 'tenant-onboarding'")}`,
+      );
     if (!options.exit) {
       const written = writeEnvFile(stack.env, options.dataDir);
       const envFile = written.file;

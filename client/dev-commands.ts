@@ -13,37 +13,59 @@ export function registerDevCommands(program: Command): void {
   const dev = program.command('dev').description('Run the local stack for development and dry runs.');
   dev
     .command('temporal')
-    .description('Run a local Temporal dev server (SQLite persistence, Web UI, asrflow search attributes) until Ctrl-C.')
+    .description(
+      'Run a local Temporal dev server (SQLite persistence, Web UI, asrflow search attributes) until Ctrl-C.',
+    )
     .option('--port <port>', 'gRPC port (0 = any free port)', '7233')
     .option('--ui-port <port>', 'Web UI port (0 = any free port)', '8233')
     .option('--headless', 'no Web UI')
     .option('--data-dir <dir>', 'where the SQLite file lives', path.join(DEFAULT_DATA_DIR, 'temporal'))
     .option('--in-memory', 'keep no state on disk')
-    .addHelpText('after', '\nExample:\n  $ asrflow dev temporal --port 7233 --ui-port 8233\n  $ TEMPORAL_ADDRESS=127.0.0.1:7233 asrflow worker')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ asrflow dev temporal --port 7233 --ui-port 8233\n  $ TEMPORAL_ADDRESS=127.0.0.1:7233 asrflow worker',
+    )
     .action(async (opts: { port: string; uiPort: string; headless?: boolean; dataDir: string; inMemory?: boolean }) => {
       const port = parsePort(opts.port, '--port');
       const uiPort = opts.headless ? false : parsePort(opts.uiPort, '--ui-port');
-      const server = await badPortIsBadInput(() => startDevServer({ port, uiPort, dataDir: opts.inMemory ? undefined : opts.dataDir }));
-      console.log(JSON.stringify({ address: server.address, namespace: server.namespace, uiUrl: server.uiUrl ?? null, dbFile: server.dbFile ?? null }));
-      console.error(`Temporal dev server ready on ${server.address}${server.uiUrl ? ` — UI ${server.uiUrl}` : ''}. Ctrl-C to stop.`);
+      const server = await badPortIsBadInput(() =>
+        startDevServer({ port, uiPort, dataDir: opts.inMemory ? undefined : opts.dataDir }),
+      );
+      console.log(
+        JSON.stringify({
+          address: server.address,
+          namespace: server.namespace,
+          uiUrl: server.uiUrl ?? null,
+          dbFile: server.dbFile ?? null,
+        }),
+      );
+      console.error(
+        `Temporal dev server ready on ${server.address}${server.uiUrl ? ` — UI ${server.uiUrl}` : ''}. Ctrl-C to stop.`,
+      );
       await waitForInterrupt();
       await server.stop();
     });
 
   dev
     .command('up')
-    .description('Run the whole local stack until Ctrl-C: Temporal dev server (UI), the HTTPS Azure emulator and a worker, all on 127.0.0.1; writes the environment the CLI needs to a file.')
+    .description(
+      'Run the whole local stack until Ctrl-C: Temporal dev server (UI), the HTTPS Azure emulator and a worker, all on 127.0.0.1; writes the environment the CLI needs to a file.',
+    )
     .option('--port <port>', 'Temporal gRPC port (0 = any free port)', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port (0 = any free port)', '8233')
     .option('--speed <x>', 'emulator speed: simulated seconds per real second', '60')
-    .option('--data-dir <dir>', 'state folder (emulator certificates, vault credentials files, the env file); Temporal keeps its state in memory', path.join(DEFAULT_DATA_DIR, 'dev'))
+    .option(
+      '--data-dir <dir>',
+      'state folder (emulator certificates, vault credentials files, the env file); Temporal keeps its state in memory',
+      path.join(DEFAULT_DATA_DIR, 'dev'),
+    )
     .addHelpText(
       'after',
       [
         '',
         'Example:',
         '  $ asrflow dev up                                   # in one terminal',
-        '  $ set -a; . .asrflow/dev/env; set +a               # in another: the stack\'s settings',
+        "  $ set -a; . .asrflow/dev/env; set +a               # in another: the stack's settings",
         '  $ asrflow doctor --plan examples/multitenant-vmm.yaml',
         '  $ asrflow onboard examples/multitenant-vmm.yaml --watch',
         '  $ asrflow emulator install-provider --data-dir .asrflow/dev/emulator --vmm vmm01.fabrikam.local \\',
@@ -54,13 +76,30 @@ export function registerDevCommands(program: Command): void {
       const speed = parseSpeed(opts.speed);
       const port = parsePort(opts.port, '--port');
       const uiPort = parsePort(opts.uiPort, '--ui-port');
-      const stack = await badPortIsBadInput(() => startLocalStack({ dataDir: opts.dataDir, temporalPort: port, uiPort, speed, log: (line) => console.error(line) }));
+      const stack = await badPortIsBadInput(() =>
+        startLocalStack({
+          dataDir: opts.dataDir,
+          temporalPort: port,
+          uiPort,
+          speed,
+          log: (line) => console.error(line),
+        }),
+      );
       try {
         const written = writeEnvFile(stack.env, opts.dataDir);
         const envFile = written.file;
         const notice = narrowedNotice(written);
         if (notice) console.error(notice);
-        console.log(JSON.stringify({ temporalAddress: stack.temporal.address, namespace: stack.temporal.namespace, uiUrl: stack.temporal.uiUrl ?? null, armEndpoint: stack.emulator.armEndpoint, emulatorDataDir: stack.emulator.dataDir, envFile }));
+        console.log(
+          JSON.stringify({
+            temporalAddress: stack.temporal.address,
+            namespace: stack.temporal.namespace,
+            uiUrl: stack.temporal.uiUrl ?? null,
+            armEndpoint: stack.emulator.armEndpoint,
+            emulatorDataDir: stack.emulator.dataDir,
+            envFile,
+          }),
+        );
         console.error(
           [
             `Local stack ready. Temporal ${stack.temporal.address}${stack.temporal.uiUrl ? `, UI ${stack.temporal.uiUrl}` : ''}; Azure emulator ${stack.emulator.armEndpoint} (×${speed}); one worker.`,
@@ -76,24 +115,35 @@ export function registerDevCommands(program: Command): void {
 
   program
     .command('demo')
-    .description('The main job on the embedded default: local Temporal (UI), the Azure emulator and a worker; onboards the example multitenant plan, plays the Provider installation and shows progress. Stays up until Ctrl-C.')
+    .description(
+      'The main job on the embedded default: local Temporal (UI), the Azure emulator and a worker; onboards the example multitenant plan, plays the Provider installation and shows progress. Stays up until Ctrl-C.',
+    )
     .option('--exit', 'stop everything and exit after the run instead of staying up')
     .option('--port <port>', 'Temporal gRPC port (0 = any free port)', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port (0 = any free port)', '8233')
     .option('--speed <x>', 'emulator speed: simulated seconds per real second', '600')
-    .option('--data-dir <dir>', 'state folder (emulator certificates, vault credentials files)', path.join(DEFAULT_DATA_DIR, 'demo'))
-    .addHelpText('after', '\nExample:\n  $ npm run demo             # stays up; open the UI link it prints\n  $ npm run demo -- --exit   # for CI')
+    .option(
+      '--data-dir <dir>',
+      'state folder (emulator certificates, vault credentials files)',
+      path.join(DEFAULT_DATA_DIR, 'demo'),
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ npm run demo             # stays up; open the UI link it prints\n  $ npm run demo -- --exit   # for CI',
+    )
     .action(async (opts: { exit?: boolean; port: string; uiPort: string; speed: string; dataDir: string }) => {
       const speed = parseSpeed(opts.speed);
-      const code = await badPortIsBadInput(() => runDemo({
-        exit: Boolean(opts.exit),
-        port: parsePort(opts.port, '--port'),
-        uiPort: parsePort(opts.uiPort, '--ui-port'),
-        speed,
-        dataDir: opts.dataDir,
-        print: (text) => console.log(text),
-        waitForInterrupt,
-      }));
+      const code = await badPortIsBadInput(() =>
+        runDemo({
+          exit: Boolean(opts.exit),
+          port: parsePort(opts.port, '--port'),
+          uiPort: parsePort(opts.uiPort, '--ui-port'),
+          speed,
+          dataDir: opts.dataDir,
+          print: (text) => console.log(text),
+          waitForInterrupt,
+        }),
+      );
       if (code !== 0) throw new ExitCode(code);
     });
 }

@@ -45,12 +45,26 @@ async function temporalChecks(settings: TemporalSettings): Promise<CheckResult[]
   try {
     connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: 5_000 });
     const info = await connection.workflowService.getSystemInfo({});
-    results.push({ name: 'Temporal reachable', ok: true, detail: `${address} (server ${info.serverVersion || 'unknown version'})` });
+    results.push({
+      name: 'Temporal reachable',
+      ok: true,
+      detail: `${address} (server ${info.serverVersion || 'unknown version'})`,
+    });
   } catch (error) {
     const fix = `start a local server with 'asrflow dev temporal', or point TEMPORAL_ADDRESS (and TEMPORAL_API_KEY / TEMPORAL_TLS_* for Temporal Cloud) at yours`;
     results.push({ name: 'Temporal reachable', ok: false, detail: `${address}: ${errorMessage(error)}`, fix });
-    for (const name of ['Namespace present', 'Search attributes registered', `Worker polling task queue '${taskQueue}'`, 'Worker executes tasks']) {
-      results.push({ name, ok: false, detail: 'not checked: Temporal is not reachable', fix: 'fix the Temporal connection first' });
+    for (const name of [
+      'Namespace present',
+      'Search attributes registered',
+      `Worker polling task queue '${taskQueue}'`,
+      'Worker executes tasks',
+    ]) {
+      results.push({
+        name,
+        ok: false,
+        detail: 'not checked: Temporal is not reachable',
+        fix: 'fix the Temporal connection first',
+      });
     }
     return results;
   }
@@ -59,22 +73,45 @@ async function temporalChecks(settings: TemporalSettings): Promise<CheckResult[]
       await connection.workflowService.describeNamespace({ namespace });
       results.push({ name: 'Namespace present', ok: true, detail: namespace });
     } catch (error) {
-      results.push({ name: 'Namespace present', ok: false, detail: `'${namespace}': ${errorMessage(error)}`, fix: `create it ('temporal operator namespace create --namespace ${namespace}') or set TEMPORAL_NAMESPACE` });
+      results.push({
+        name: 'Namespace present',
+        ok: false,
+        detail: `'${namespace}': ${errorMessage(error)}`,
+        fix: `create it ('temporal operator namespace create --namespace ${namespace}') or set TEMPORAL_NAMESPACE`,
+      });
     }
     try {
       const { missing, wrongType } = await checkSearchAttributes(connection, namespace);
       const problems = [...missing.map((n) => `${n} missing`), ...wrongType.map((n) => `${n} has the wrong type`)];
       results.push(
         problems.length === 0
-          ? { name: 'Search attributes registered', ok: true, detail: 'AsrTenant, AsrScenario, AsrStage, AsrVm, AsrKind' }
-          : { name: 'Search attributes registered', ok: false, detail: problems.join(', '), fix: `run 'asrflow temporal register-search-attributes' (Temporal Cloud: add them in the Cloud UI)` },
+          ? {
+              name: 'Search attributes registered',
+              ok: true,
+              detail: 'AsrTenant, AsrScenario, AsrStage, AsrVm, AsrKind',
+            }
+          : {
+              name: 'Search attributes registered',
+              ok: false,
+              detail: problems.join(', '),
+              fix: `run 'asrflow temporal register-search-attributes' (Temporal Cloud: add them in the Cloud UI)`,
+            },
       );
     } catch (error) {
-      results.push({ name: 'Search attributes registered', ok: false, detail: errorMessage(error), fix: 'check that this principal may call the operator service' });
+      results.push({
+        name: 'Search attributes registered',
+        ok: false,
+        detail: errorMessage(error),
+        fix: 'check that this principal may call the operator service',
+      });
     }
     const polling = await workerCheck(connection, namespace, taskQueue);
     results.push(polling);
-    results.push(polling.ok ? await roundTripCheck(connection, namespace, taskQueue) : { name: 'Worker executes tasks', ok: false, detail: 'not checked: no worker is polling', fix: polling.fix });
+    results.push(
+      polling.ok
+        ? await roundTripCheck(connection, namespace, taskQueue)
+        : { name: 'Worker executes tasks', ok: false, detail: 'not checked: no worker is polling', fix: polling.fix },
+    );
   } finally {
     await connection.close();
   }
@@ -91,13 +128,22 @@ async function workerCheck(connection: Connection, namespace: string, taskQueue:
     const missing: string[] = [];
     let identities = new Set<string>();
     for (const [label, taskQueueType] of kinds) {
-      const response = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType });
+      const response = await connection.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType,
+      });
       const pollers = response.pollers ?? [];
       if (pollers.length === 0) missing.push(label);
       identities = new Set([...identities, ...pollers.map((p) => p.identity ?? '?')]);
     }
     if (missing.length > 0) {
-      return { name, ok: false, detail: `no worker is polling (${missing.join(' and ')} tasks)`, fix: `start one: 'asrflow worker' (same TEMPORAL_* settings and ASRFLOW_TASK_QUEUE)` };
+      return {
+        name,
+        ok: false,
+        detail: `no worker is polling (${missing.join(' and ')} tasks)`,
+        fix: `start one: 'asrflow worker' (same TEMPORAL_* settings and ASRFLOW_TASK_QUEUE)`,
+      };
     }
     return { name, ok: true, detail: [...identities].join(', ') };
   } catch (error) {
@@ -117,9 +163,18 @@ async function roundTripCheck(connection: Connection, namespace: string, taskQue
       workflowExecutionTimeout: '20 seconds',
       staticSummary: 'asrflow doctor round trip',
     })) as { workerVersion: string; identity: string };
-    return { name, ok: true, detail: `${result.identity} (asrflow ${result.workerVersion}) answered in ${Date.now() - started} ms` };
+    return {
+      name,
+      ok: true,
+      detail: `${result.identity} (asrflow ${result.workerVersion}) answered in ${Date.now() - started} ms`,
+    };
   } catch (error) {
-    return { name, ok: false, detail: errorMessage(error), fix: 'look at the worker logs; the worker and this CLI should run the same asrflow version' };
+    return {
+      name,
+      ok: false,
+      detail: errorMessage(error),
+      fix: 'look at the worker logs; the worker and this CLI should run the same asrflow version',
+    };
   }
 }
 
@@ -137,6 +192,10 @@ export function formatResults(results: CheckResult[], color: boolean): string {
     if (!r.ok && r.fix) lines.push(`      fix: ${r.fix}`);
   }
   const failed = results.filter((r) => !r.ok).length;
-  lines.push(failed === 0 ? `doctor: all ${results.length} checks passed` : `doctor: ${failed} of ${results.length} checks failed`);
+  lines.push(
+    failed === 0
+      ? `doctor: all ${results.length} checks passed`
+      : `doctor: ${failed} of ${results.length} checks failed`,
+  );
   return lines.join('\n');
 }

@@ -1,5 +1,19 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { foreignNetworkProblem, KIND_TITLES, vmNameProblem, type DrillRecord, type FailoverInput, type FailoverKind, type FailoverOptions, type TenantScope } from '../domain/failover';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import {
+  foreignNetworkProblem,
+  KIND_TITLES,
+  vmNameProblem,
+  type DrillRecord,
+  type FailoverInput,
+  type FailoverKind,
+  type FailoverOptions,
+  type TenantScope,
+} from '../domain/failover';
 import type { Plan } from '../domain/plan/types';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
@@ -24,25 +38,49 @@ export class FailoverConflictError extends Error {
 }
 
 /** Builds the secret-free workflow input from the plan: tenant, vault, principal reference, test VNet. */
-export function failoverInputFromPlan(plan: Plan, tenantName: string, vm: string, kind: FailoverKind, options: FailoverOptions): FailoverInput {
+export function failoverInputFromPlan(
+  plan: Plan,
+  tenantName: string,
+  vm: string,
+  kind: FailoverKind,
+  options: FailoverOptions,
+): FailoverInput {
   const tenant = plan.tenants.find((t) => t.name === tenantName);
-  if (!tenant) throw new FailoverInputError(`tenant '${tenantName}' is not in the plan; tenants: ${plan.tenants.map((t) => t.name).join(', ')}`);
+  if (!tenant)
+    throw new FailoverInputError(
+      `tenant '${tenantName}' is not in the plan; tenants: ${plan.tenants.map((t) => t.name).join(', ')}`,
+    );
   const badName = vmNameProblem(vm);
-  if (badName) throw new FailoverInputError(`--vm: ${badName}. Give the VM's name as VMM shows it in cloud ${tenant.vmm.cloud}.`);
+  if (badName)
+    throw new FailoverInputError(`--vm: ${badName}. Give the VM's name as VMM shows it in cloud ${tenant.vmm.cloud}.`);
   const v = tenant.vault;
-  const scope: TenantScope = { subscriptionId: tenant.subscriptionId, vmmServer: tenant.vmm.server, cloud: tenant.vmm.cloud };
+  const scope: TenantScope = {
+    subscriptionId: tenant.subscriptionId,
+    vmmServer: tenant.vmm.server,
+    cloud: tenant.vmm.cloud,
+  };
   const testNetworkId =
-    options.testNetworkId ?? `/subscriptions/${tenant.subscriptionId}/resourceGroups/${tenant.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
+    options.testNetworkId ??
+    `/subscriptions/${tenant.subscriptionId}/resourceGroups/${tenant.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
   // Checked here for a clear message before anything starts; the workflow's preflight checks
   // it again, since a workflow can be started by other means than this CLI.
   const foreign = kind === 'test' ? foreignNetworkProblem('--test-network:', testNetworkId, scope) : undefined;
-  if (foreign) throw new FailoverInputError(`${foreign}. A test failover of tenant ${tenant.name} may only use a VNet of its own subscription; leave --test-network out to use the plan's ${tenant.network.testFailoverVnet.name}.`);
+  if (foreign)
+    throw new FailoverInputError(
+      `${foreign}. A test failover of tenant ${tenant.name} may only use a VNet of its own subscription; leave --test-network out to use the plan's ${tenant.network.testFailoverVnet.name}.`,
+    );
   return {
     tenant: tenant.name,
     scenario: plan.scenario,
     vm,
     kind,
-    vault: { principal: { tenantId: v.tenantId, credential: v.credential }, subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, vault: v.name, region: v.region },
+    vault: {
+      principal: { tenantId: v.tenantId, credential: v.credential },
+      subscriptionId: v.subscriptionId,
+      resourceGroup: v.resourceGroup,
+      vault: v.name,
+      region: v.region,
+    },
     scope,
     options: { ...options, ...(kind === 'test' ? { testNetworkId } : {}) },
   };
@@ -52,7 +90,11 @@ export function failoverInputFromPlan(plan: Plan, tenantName: string, vm: string
  * Starts the failover workflow of one VM. The workflow id is the VM's, and a running one makes
  * the start fail: the error names the running workflow and what it does.
  */
-export async function startFailover(client: Client, input: FailoverInput, taskQueue: string): Promise<WorkflowHandle<typeof failoverWorkflow>> {
+export async function startFailover(
+  client: Client,
+  input: FailoverInput,
+  taskQueue: string,
+): Promise<WorkflowHandle<typeof failoverWorkflow>> {
   const workflowId = workflowIds.failover(input.tenant, input.vm);
   try {
     return await client.workflow.start(failoverWorkflow, {
@@ -85,7 +127,9 @@ export async function startFailover(client: Client, input: FailoverInput, taskQu
     const what = running && running in KIND_TITLES ? KIND_TITLES[running as FailoverKind].toLowerCase() : 'failover';
     throw new FailoverConflictError(
       `refused: a ${what} of ${input.vm} (${input.tenant}) is already running as workflow ${workflowId}${since}; one failover per VM at a time. ` +
-        (running === 'test' ? `Finish it with 'asrflow failover cleanup --tenant ${input.tenant} --vm ${input.vm}'.` : 'Wait for it to finish, or look at it with the Temporal UI.'),
+        (running === 'test'
+          ? `Finish it with 'asrflow failover cleanup --tenant ${input.tenant} --vm ${input.vm}'.`
+          : 'Wait for it to finish, or look at it with the Temporal UI.'),
       workflowId,
       running,
     );
@@ -93,7 +137,11 @@ export async function startFailover(client: Client, input: FailoverInput, taskQu
 }
 
 /** The running test failover of a VM, if there is one (for `cleanup`). */
-export async function runningTestFailover(client: Client, tenant: string, vm: string): Promise<WorkflowHandle<typeof failoverWorkflow> | undefined> {
+export async function runningTestFailover(
+  client: Client,
+  tenant: string,
+  vm: string,
+): Promise<WorkflowHandle<typeof failoverWorkflow> | undefined> {
   const handle = client.workflow.getHandle<typeof failoverWorkflow>(workflowIds.failover(tenant, vm));
   try {
     const d = await handle.describe();
@@ -110,19 +158,28 @@ export async function collectDrills(client: Client, tenant?: string): Promise<Dr
   if (tenant) filters.push(`AsrTenant = '${tenant.replace(/'/g, "''")}'`);
   const records: DrillRecord[] = [];
   for await (const execution of client.workflow.list({ query: filters.join(' AND ') })) {
-    records.push(await client.workflow.getHandle<typeof failoverWorkflow>(execution.workflowId, execution.runId).result());
+    records.push(
+      await client.workflow.getHandle<typeof failoverWorkflow>(execution.workflowId, execution.runId).result(),
+    );
   }
   return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
-const cell = (value: string | number | undefined): string => (value === undefined ? '—' : String(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' '));
-const row = (cells: Array<string | number | undefined>): string => `|${cells.map((c) => (cell(c) === '' ? ' ' : ` ${cell(c)} `)).join('|')}|`;
-const table = (header: string[], rows: Array<Array<string | number | undefined>>): string[] => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map(row)];
+const cell = (value: string | number | undefined): string =>
+  value === undefined ? '—' : String(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const row = (cells: Array<string | number | undefined>): string =>
+  `|${cells.map((c) => (cell(c) === '' ? ' ' : ` ${cell(c)} `)).join('|')}|`;
+const table = (header: string[], rows: Array<Array<string | number | undefined>>): string[] => [
+  `| ${header.join(' | ')} |`,
+  `|${header.map(() => '---').join('|')}|`,
+  ...rows.map(row),
+];
 
 // Two clocks meet in a drill record: when the workflow started is the worker's clock (as
 // Temporal recorded it); jobs, tasks and recovery points are Site Recovery's, and RTO and RPO
 // are measured on that clock alone. Each column holds one clock and says which.
-const jobLabel = (job: { scenarioName?: string; jobName: string }): string => `${job.scenarioName ? `${job.scenarioName} ` : ''}${job.jobName}`;
+const jobLabel = (job: { scenarioName?: string; jobName: string }): string =>
+  `${job.scenarioName ? `${job.scenarioName} ` : ''}${job.jobName}`;
 
 const WF = 'workflow clock';
 const SR = 'Site Recovery clock';
@@ -147,7 +204,17 @@ export function renderDrillReport(records: DrillRecord[], generatedAt = new Date
       `## Tenant ${tenant}`,
       '',
       ...table(
-        ['VM', 'kind', `started (${WF})`, 'outcome', 'RTO (s)', `recovery point (${SR})`, 'RPO (s)', `cleanup (${SR})`, 'workflow'],
+        [
+          'VM',
+          'kind',
+          `started (${WF})`,
+          'outcome',
+          'RTO (s)',
+          `recovery point (${SR})`,
+          'RPO (s)',
+          `cleanup (${SR})`,
+          'workflow',
+        ],
         mine.map((r) => [
           r.vm,
           r.kind,
@@ -163,15 +230,22 @@ export function renderDrillReport(records: DrillRecord[], generatedAt = new Date
     );
     for (const r of mine.filter((x) => x.jobs.length > 0)) {
       lines.push('', `### ${r.vm}: ${KIND_TITLES[r.kind]} started ${r.startedAt} (${WF})`, '');
-      if (r.preflight) lines.push(`Preflight: ${r.preflight.ok ? 'passed' : `refused (${r.preflight.refusals.join('; ')})`}${r.preflight.warnings.length ? `; warnings: ${r.preflight.warnings.join('; ')}` : ''}.`, '');
+      if (r.preflight)
+        lines.push(
+          `Preflight: ${r.preflight.ok ? 'passed' : `refused (${r.preflight.refusals.join('; ')})`}${r.preflight.warnings.length ? `; warnings: ${r.preflight.warnings.join('; ')}` : ''}.`,
+          '',
+        );
       const tasks: Array<Array<string | number | undefined>> = [];
       for (const job of r.jobs) {
         tasks.push([jobLabel(job), '(job)', job.state, job.startTime, job.endTime]);
         for (const t of job.tasks) tasks.push(['', t.title, t.state, t.startTime, t.endTime]);
       }
       lines.push(...table(['job', 'task', 'state', `start (${SR})`, `end (${SR})`], tasks));
-      const errors = r.jobs.flatMap((job) => job.errors.map((e) => [jobLabel(job), e.code, e.message, e.possibleCauses, e.recommendedAction]));
-      if (errors.length > 0) lines.push('', ...table(['job', 'error code', 'message', 'possible causes', 'recommended action'], errors));
+      const errors = r.jobs.flatMap((job) =>
+        job.errors.map((e) => [jobLabel(job), e.code, e.message, e.possibleCauses, e.recommendedAction]),
+      );
+      if (errors.length > 0)
+        lines.push('', ...table(['job', 'error code', 'message', 'possible causes', 'recommended action'], errors));
     }
   }
   return lines.join('\n');

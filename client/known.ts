@@ -12,7 +12,7 @@ const SCAN_LIMIT = 2_000;
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Distinct values of a search attribute over asrflow's workflows matching `query`, sorted. */
-async function distinct(client: Client, query: string, key: typeof AsrTenant  ): Promise<string[]> {
+async function distinct(client: Client, query: string, key: typeof AsrTenant): Promise<string[]> {
   const seen = new Set<string>();
   let scanned = 0;
   for await (const execution of client.workflow.list({ query })) {
@@ -34,7 +34,9 @@ export function knownVms(client: Client, tenant: string, kind: 'vm-protection' |
 }
 
 function tenantList(tenants: string[], namespace: string): string {
-  return tenants.length > 0 ? `known tenants: ${tenants.join(', ')}` : `namespace '${namespace}' has no asrflow workflows yet (start with: asrflow onboard PLAN)`;
+  return tenants.length > 0
+    ? `known tenants: ${tenants.join(', ')}`
+    : `namespace '${namespace}' has no asrflow workflows yet (start with: asrflow onboard PLAN)`;
 }
 
 /** Stops with exit 1 unless some asrflow workflow of the tenant exists, naming the known ones. */
@@ -64,7 +66,9 @@ export async function explainNotFound(client: Client, target: Addressed, error: 
   if (target.tenant) {
     const tenants = await knownTenants(client);
     if (!tenants.includes(target.tenant)) {
-      console.error(`asrflow: unknown tenant '${target.tenant}' (no workflow ${target.workflowId}): ${tenantList(tenants, namespace)}`);
+      console.error(
+        `asrflow: unknown tenant '${target.tenant}' (no workflow ${target.workflowId}): ${tenantList(tenants, namespace)}`,
+      );
       throw new ExitCode(EXIT.failure);
     }
     if (target.vm && target.vmKind) {

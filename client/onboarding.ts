@@ -73,7 +73,10 @@ export function plannedWorkflows(plan: Plan): OnboardingStart[] {
 }
 
 function tenantDetails(tenant: TenantPlan, scenario: Plan['scenario']): string {
-  const vms = tenant.vms.include === 'all' ? `all of cloud ${tenant.vmm.cloud}${tenant.vms.exclude.length ? ` except ${tenant.vms.exclude.join(', ')}` : ''}` : tenant.vms.include.map((v) => v.name).join(', ');
+  const vms =
+    tenant.vms.include === 'all'
+      ? `all of cloud ${tenant.vmm.cloud}${tenant.vms.exclude.length ? ` except ${tenant.vms.exclude.join(', ')}` : ''}`
+      : tenant.vms.include.map((v) => v.name).join(', ');
   const p = tenant.policy;
   return [
     `- **Subscription** ${tenant.subscriptionId} (tenant ${tenant.tenantId}), region ${tenant.region}`,
@@ -94,7 +97,13 @@ export async function startOnboarding(client: Client, plan: Plan, taskQueue: str
     const previous = await describeIfExists(client.workflow.getHandle(start.workflowId));
     const base = { workflowId: start.workflowId, kind: start.kind, ...(start.tenant ? { tenant: start.tenant } : {}) };
     if (previous === 'RUNNING' && start.kind === 'tenant-onboarding') {
-      results.push({ ...base, ...(await replanIfChanged(client.workflow.getHandle(start.workflowId), (start.args[0] as TenantOnboardingInput).tenant)) });
+      results.push({
+        ...base,
+        ...(await replanIfChanged(
+          client.workflow.getHandle(start.workflowId),
+          (start.args[0] as TenantOnboardingInput).tenant,
+        )),
+      });
       continue;
     }
     if (previous === 'RUNNING' || previous === 'COMPLETED') {
@@ -126,14 +135,18 @@ export async function startOnboarding(client: Client, plan: Plan, taskQueue: str
  * new plan through the validated `replan` update; a waiting step that used a changed value is
  * retried with it. Unchanged: joined as before.
  */
-async function replanIfChanged(handle: WorkflowHandle, tenant: TenantPlan): Promise<Pick<StartedWorkflow, 'outcome' | 'replan' | 'refusal'>> {
+async function replanIfChanged(
+  handle: WorkflowHandle,
+  tenant: TenantPlan,
+): Promise<Pick<StartedWorkflow, 'outcome' | 'replan' | 'refusal'>> {
   // A run started before this query existed cannot take a new plan: it is just joined.
   const current = await handle.query(tenantPlanQuery).catch(() => undefined);
   if (!current || canonicalJson(current) === canonicalJson(tenant)) return { outcome: 'running' };
   try {
     return { outcome: 'replanned', replan: await handle.executeUpdate(replanUpdate, { args: [tenant] }) };
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) return { outcome: 'replan-refused', refusal: error.cause?.message ?? error.message };
+    if (error instanceof WorkflowUpdateFailedError)
+      return { outcome: 'replan-refused', refusal: error.cause?.message ?? error.message };
     throw error;
   }
 }

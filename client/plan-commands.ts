@@ -15,7 +15,11 @@ export function summarizePlan(plan: Plan): { tenants: number; vms: number; allVm
 }
 
 /** "plan OK: 2 tenants, 5 VMs" / "plan invalid: 3 errors, 1 warning". */
-export function summaryLine(plan: Plan | undefined, errors: readonly PlanIssue[], warnings: readonly PlanIssue[]): string {
+export function summaryLine(
+  plan: Plan | undefined,
+  errors: readonly PlanIssue[],
+  warnings: readonly PlanIssue[],
+): string {
   const warned = warnings.length > 0 ? `, ${plural(warnings.length, 'warning')}` : '';
   if (!plan) return `plan invalid: ${plural(errors.length, 'error')}${warned}`;
   const { tenants, vms, allVmTenants } = summarizePlan(plan);
@@ -27,11 +31,19 @@ export function registerPlanCommands(program: Command): void {
   const plan = program.command('plan').description('Work with plan files (what asrflow onboards).');
   plan
     .command('validate')
-    .description('Check a plan file statically: YAML, fields, names, regions, storage redundancy, policy values, duplicates, credential references. Starts nothing.')
+    .description(
+      'Check a plan file statically: YAML, fields, names, regions, storage redundancy, policy values, duplicates, credential references. Starts nothing.',
+    )
     .argument('<file>', 'plan file (YAML)')
     .option('--json', 'print a machine-readable result')
-    .option('--no-check-credentials', 'do not check that credential variables and files exist here (e.g. when only the worker has them)')
-    .addHelpText('after', '\nExit codes: 0 valid (warnings allowed), 2 invalid or unreadable.\n\nExample:\n  $ asrflow plan validate examples/multitenant-vmm.yaml')
+    .option(
+      '--no-check-credentials',
+      'do not check that credential variables and files exist here (e.g. when only the worker has them)',
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 valid (warnings allowed), 2 invalid or unreadable.\n\nExample:\n  $ asrflow plan validate examples/multitenant-vmm.yaml',
+    )
     .action((file: string, opts: { json?: boolean; checkCredentials: boolean }, command: Command) => {
       const { plan: parsed, errors, warnings } = validatePlanFile(file, { checkCredentials: opts.checkCredentials });
       const out = command.configureOutput();
@@ -48,7 +60,9 @@ export function registerPlanCommands(program: Command): void {
         write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
         const issues = [...errors, ...warnings].sort((a, b) => a.line - b.line || a.column - b.column);
-        write(`${issues.length > 0 ? `${formatPlanErrors(issues)}\n\n` : ''}${summaryLine(parsed, errors, warnings)}\n`);
+        write(
+          `${issues.length > 0 ? `${formatPlanErrors(issues)}\n\n` : ''}${summaryLine(parsed, errors, warnings)}\n`,
+        );
       }
       if (errors.length > 0) throw new ExitCode(EXIT.badInput);
     });

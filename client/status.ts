@@ -25,20 +25,26 @@ export interface StatusOptions {
 export async function collectStatus(client: Client, options: StatusOptions = {}): Promise<WorkflowStatus[]> {
   // A VM's protection workflow is shown only while a step of it waits for the operator: its
   // tenant's onboarding shows the VM otherwise, but not the hint that reaches the VM's step.
-  const filters = [`(AsrKind IN ('shared-vault', 'tenant-onboarding', 'failover') OR (AsrKind = 'vm-protection' AND AsrStage IN ('enable-protection:waiting-for-operator', 'initial-replication:waiting-for-operator')))`];
+  const filters = [
+    `(AsrKind IN ('shared-vault', 'tenant-onboarding', 'failover') OR (AsrKind = 'vm-protection' AND AsrStage IN ('enable-protection:waiting-for-operator', 'initial-replication:waiting-for-operator')))`,
+  ];
   if (options.tenant) filters.push(`AsrTenant = '${options.tenant.replace(/'/g, "''")}'`);
   const out: WorkflowStatus[] = [];
   for await (const execution of client.workflow.list({ query: filters.join(' AND ') })) {
     if (out.some((o) => o.workflowId === execution.workflowId)) continue; // newest run only
     const tenant = execution.typedSearchAttributes.get(AsrTenant);
     out.push(
-      await withProgress(client, {
-        workflowId: execution.workflowId,
-        runId: execution.runId,
-        kind: execution.typedSearchAttributes.get(AsrKind) ?? '',
-        ...(tenant ? { tenant } : {}),
-        status: execution.status.name,
-      }, options),
+      await withProgress(
+        client,
+        {
+          workflowId: execution.workflowId,
+          runId: execution.runId,
+          kind: execution.typedSearchAttributes.get(AsrKind) ?? '',
+          ...(tenant ? { tenant } : {}),
+          status: execution.status.name,
+        },
+        options,
+      ),
     );
   }
   return sortStatuses(out);
@@ -48,14 +54,28 @@ export async function collectStatus(client: Client, options: StatusOptions = {})
  * The status of known workflows, by id. Visibility lags a start by a moment, so a watch that
  * just started its workflows asks them directly.
  */
-export async function statusOfWorkflows(client: Client, workflowIds: readonly string[], options: StatusOptions = {}): Promise<WorkflowStatus[]> {
+export async function statusOfWorkflows(
+  client: Client,
+  workflowIds: readonly string[],
+  options: StatusOptions = {},
+): Promise<WorkflowStatus[]> {
   const out: WorkflowStatus[] = [];
   for (const workflowId of workflowIds) {
     try {
       const description = await client.workflow.getHandle(workflowId).describe();
       const tenant = description.typedSearchAttributes.get(AsrTenant);
       out.push(
-        await withProgress(client, { workflowId, runId: description.runId, kind: description.typedSearchAttributes.get(AsrKind) ?? '', ...(tenant ? { tenant } : {}), status: description.status.name }, options),
+        await withProgress(
+          client,
+          {
+            workflowId,
+            runId: description.runId,
+            kind: description.typedSearchAttributes.get(AsrKind) ?? '',
+            ...(tenant ? { tenant } : {}),
+            status: description.status.name,
+          },
+          options,
+        ),
       );
     } catch (error) {
       out.push({ workflowId, kind: '', status: 'UNKNOWN', note: `not found: ${errorMessage(error)}` });
@@ -66,7 +86,11 @@ export async function statusOfWorkflows(client: Client, workflowIds: readonly st
 
 const QUERY_DEADLINE_MS = 5_000;
 
-async function withProgress(client: Client, found: Omit<WorkflowStatus, 'progress' | 'note' | 'uiUrl'> & { runId: string }, options: StatusOptions): Promise<WorkflowStatus> {
+async function withProgress(
+  client: Client,
+  found: Omit<WorkflowStatus, 'progress' | 'note' | 'uiUrl'> & { runId: string },
+  options: StatusOptions,
+): Promise<WorkflowStatus> {
   const { runId, ...entry } = found;
   const status: WorkflowStatus = { ...entry };
   const ui = options.uiUrl?.(entry.workflowId);
@@ -74,7 +98,9 @@ async function withProgress(client: Client, found: Omit<WorkflowStatus, 'progres
   try {
     // Queries are answered by a worker; with none polling, the server would hold the call for
     // its full RPC timeout and a status of many workflows would hang for minutes.
-    status.progress = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => client.workflow.getHandle(entry.workflowId, runId).query(progressQuery));
+    status.progress = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+      client.workflow.getHandle(entry.workflowId, runId).query(progressQuery),
+    );
   } catch (error) {
     status.note = `progress unavailable: ${errorMessage(error)}`;
   }
@@ -84,7 +110,12 @@ async function withProgress(client: Client, found: Omit<WorkflowStatus, 'progres
 const KIND_ORDER = ['shared-vault', 'tenant-onboarding', 'vm-protection', 'failover'];
 function sortStatuses(statuses: WorkflowStatus[]): WorkflowStatus[] {
   const rank = (kind: string) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
-  return statuses.sort((a, b) => rank(a.kind) - rank(b.kind) || (a.tenant ?? '').localeCompare(b.tenant ?? '') || a.workflowId.localeCompare(b.workflowId));
+  return statuses.sort(
+    (a, b) =>
+      rank(a.kind) - rank(b.kind) ||
+      (a.tenant ?? '').localeCompare(b.tenant ?? '') ||
+      a.workflowId.localeCompare(b.workflowId),
+  );
 }
 
 /** True once no shown workflow runs any more. */
@@ -106,9 +137,30 @@ function bar(percent: number, paint: (style: Style, text: string) => string, tty
   return `${paint(percent >= 100 ? 'green' : 'cyan', '█'.repeat(filled))}${paint('dim', '░'.repeat(width - filled))} ${pct}`;
 }
 
-const ICON: Record<string, string> = { pending: ' ', running: '>', 'waiting-for-operator': '!', done: '✓', skipped: '-', abandoned: 'x' };
-const STEP_STYLE: Record<string, Style> = { pending: 'dim', running: 'cyan', 'waiting-for-operator': 'yellow', done: 'green', skipped: 'dim', abandoned: 'red' };
-const STATUS_STYLE: Record<string, Style> = { RUNNING: 'cyan', COMPLETED: 'green', FAILED: 'red', TERMINATED: 'red', TIMED_OUT: 'red', CANCELLED: 'yellow' };
+const ICON: Record<string, string> = {
+  pending: ' ',
+  running: '>',
+  'waiting-for-operator': '!',
+  done: '✓',
+  skipped: '-',
+  abandoned: 'x',
+};
+const STEP_STYLE: Record<string, Style> = {
+  pending: 'dim',
+  running: 'cyan',
+  'waiting-for-operator': 'yellow',
+  done: 'green',
+  skipped: 'dim',
+  abandoned: 'red',
+};
+const STATUS_STYLE: Record<string, Style> = {
+  RUNNING: 'cyan',
+  COMPLETED: 'green',
+  FAILED: 'red',
+  TERMINATED: 'red',
+  TIMED_OUT: 'red',
+  CANCELLED: 'yellow',
+};
 
 export function renderStatus(statuses: WorkflowStatus[], options: RenderOptions = {}): string {
   if (statuses.length === 0) return 'No asrflow workflows found. Start one with: asrflow onboard PLAN';
@@ -125,7 +177,9 @@ export function renderStatus(statuses: WorkflowStatus[], options: RenderOptions 
           : s.kind === 'vm-protection'
             ? `protection of ${s.progress?.vm ?? '?'} (${s.workflowId})`
             : `tenant ${s.tenant ?? '?'} (${s.workflowId})`;
-    lines.push(`${paint('bold', title)}: ${paint(STATUS_STYLE[s.status] ?? 'reset', s.status)}${s.progress ? `, stage ${s.progress.stage}` : ''}`);
+    lines.push(
+      `${paint('bold', title)}: ${paint(STATUS_STYLE[s.status] ?? 'reset', s.status)}${s.progress ? `, stage ${s.progress.stage}` : ''}`,
+    );
     if (s.uiUrl) lines.push(`  UI: ${s.uiUrl}`);
     if (s.note) lines.push(`  ${paint('yellow', s.note)}`);
     for (const step of s.progress?.steps ?? []) {
@@ -135,14 +189,23 @@ export function renderStatus(statuses: WorkflowStatus[], options: RenderOptions 
       // needs the causes, not only the advice.
       const error = step.state === 'waiting-for-operator' ? step.lastError : undefined;
       if (error) {
-        lines.push(`      error: ${error.code ? `${error.code}: ` : ''}${error.message}${error.requestId ? ` (Azure request id ${error.requestId})` : ''}`);
+        lines.push(
+          `      error: ${error.code ? `${error.code}: ` : ''}${error.message}${error.requestId ? ` (Azure request id ${error.requestId})` : ''}`,
+        );
         if (error.possibleCauses) lines.push(`      possible causes: ${error.possibleCauses}`);
         if (error.recommendedAction) lines.push(`      recommended action: ${error.recommendedAction}`);
       }
     }
     for (const vm of s.progress?.vms ?? []) {
-      const pct = vm.state === 'protected' ? bar(100, paint, tty) : vm.replicationPercent !== undefined ? bar(vm.replicationPercent, paint, tty) : '';
-      lines.push(`    ${vm.name.padEnd(16)} ${vm.state.padEnd(20)} ${pct}${vm.reason ? ` ${vm.reason}` : ''}`.trimEnd());
+      const pct =
+        vm.state === 'protected'
+          ? bar(100, paint, tty)
+          : vm.replicationPercent !== undefined
+            ? bar(vm.replicationPercent, paint, tty)
+            : '';
+      lines.push(
+        `    ${vm.name.padEnd(16)} ${vm.state.padEnd(20)} ${pct}${vm.reason ? ` ${vm.reason}` : ''}`.trimEnd(),
+      );
     }
     // Hints are Markdown for the Temporal UI; a terminal gets the commands without backticks.
     if (s.progress?.operatorAction) lines.push(paint('yellow', `  NEXT: ${plainText(s.progress.operatorAction)}`));

@@ -8,7 +8,9 @@ import { defaultEstatePath } from '@asrflow/azure-emulator';
  * emulator; real secrets come from the operator's own environment or files.
  */
 export function demoSecrets(estateFile = defaultEstatePath()): Record<string, string> {
-  const estate = parseYaml(readFileSync(estateFile, 'utf8')) as { tenants: Array<{ name: string; apps: Array<{ secret: string }> }> };
+  const estate = parseYaml(readFileSync(estateFile, 'utf8')) as {
+    tenants: Array<{ name: string; apps: Array<{ secret: string }> }>;
+  };
   const env: Record<string, string> = {};
   for (const t of estate.tenants) {
     const secret = t.apps[0]?.secret;

@@ -23,7 +23,9 @@ export class PortInUseError extends Error {
     readonly port: number,
     readonly flag: string,
   ) {
-    super(`port ${port} on 127.0.0.1 is in use (another Temporal dev server, 'asrflow dev up' or demo?): stop that, or choose another with ${flag} N (0 = any free port)`);
+    super(
+      `port ${port} on 127.0.0.1 is in use (another Temporal dev server, 'asrflow dev up' or demo?): stop that, or choose another with ${flag} N (0 = any free port)`,
+    );
     this.name = 'PortInUseError';
   }
 }
@@ -33,7 +35,9 @@ export function assertPortFree(port: number, flag: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? new PortInUseError(port, flag) : error));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? new PortInUseError(port, flag) : error),
+    );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
 }

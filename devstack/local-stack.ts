@@ -43,7 +43,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   log(`Temporal dev server on ${temporal.address}${temporal.uiUrl ? `, UI ${temporal.uiUrl}` : ''}`);
   let emulator: EmulatorHandle;
   try {
-    emulator = await startEmulator({ port: 0, speed: options.speed ?? 600, dataDir: path.join(options.dataDir, 'emulator') });
+    emulator = await startEmulator({
+      port: 0,
+      speed: options.speed ?? 600,
+      dataDir: path.join(options.dataDir, 'emulator'),
+    });
   } catch (error) {
     await temporal.stop();
     throw error;
@@ -82,7 +86,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  * Plays the operator's on-premises step against the stack's emulator: installs the ASR Provider
  * on `vmm` with a vault credentials file (what `asrflow emulator install-provider` does).
  */
-export async function installProvider(stack: Pick<LocalStack, 'emulator'>, credentialsXml: string, vmm: string): Promise<{ status: number; body: unknown }> {
+export async function installProvider(
+  stack: Pick<LocalStack, 'emulator'>,
+  credentialsXml: string,
+  vmm: string,
+): Promise<{ status: number; body: unknown }> {
   const admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
   try {
     return await admin.installProvider(credentialsXml, vmm);
@@ -116,7 +124,13 @@ export function writeEnvFile(env: Record<string, string>, dataDir: string): Writ
     before = undefined;
   }
   if (before !== undefined && before !== 0o600) chmodSync(file, 0o600);
-  writeFileSync(file, `${Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`).join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(
+    file,
+    `${Object.entries(env)
+      .map(([key, value]) => `${key}=${quote(value)}`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  );
   return { file, ...(before !== undefined && (before & 0o077) !== 0 ? { narrowedFrom: before } : {}) };
 }
 

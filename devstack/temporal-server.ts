@@ -63,7 +63,20 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   if (options.uiPort) await assertPortFree(options.uiPort, '--ui-port');
   const port = options.port || (await freePort());
   const uiPort = options.uiPort === false ? undefined : options.uiPort || (await freePort());
-  const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--http-port', String(await freePort()), '--metrics-port', String(await freePort()), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    HOST,
+    '--port',
+    String(port),
+    '--http-port',
+    String(await freePort()),
+    '--metrics-port',
+    String(await freePort()),
+    '--log-level',
+    'warn',
+  ];
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-ip', HOST, '--ui-disable-news-fetch');
   if (namespace !== DEFAULT_NAMESPACE) args.push('--namespace', namespace);
@@ -89,7 +102,11 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   child.stderr?.on('data', collect);
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) =>
-      reject(new DevServerExitedError(`temporal server start-dev exited (${code ?? signal}) before it was ready:\n${output.slice(-15).join('\n')}`)),
+      reject(
+        new DevServerExitedError(
+          `temporal server start-dev exited (${code ?? signal}) before it was ready:\n${output.slice(-15).join('\n')}`,
+        ),
+      ),
     );
     child.once('error', (error) => reject(new Error(`could not run ${binary}: ${error.message}`)));
   });
@@ -115,7 +132,12 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   };
 }
 
-async function waitUntilServing(address: string, namespace: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline && !signal.aborted) {

@@ -14,7 +14,10 @@ export interface WorkerProcess {
  * given environment on top of ours. Used by the local stack and by tests that need to kill
  * a worker for real.
  */
-export function spawnWorker(env: Record<string, string>, options: { onOutput?: (line: string) => void; args?: string[] } = {}): WorkerProcess {
+export function spawnWorker(
+  env: Record<string, string>,
+  options: { onOutput?: (line: string) => void; args?: string[] } = {},
+): WorkerProcess {
   const cli = path.join(packageRoot(), 'bin', 'asrflow.js');
   const child = spawn(process.execPath, [cli, 'worker', ...(options.args ?? [])], {
     env: { ...process.env, ...env },

@@ -5,21 +5,50 @@ import type { VaultTarget } from './onboarding';
 // (preflight, RTO/RPO arithmetic) that the workflow, the CLI and the tests share. Pure:
 // workflows import it. Credentials travel as references only.
 
-export const FAILOVER_KINDS = ['test', 'planned', 'unplanned', 'commit', 'cleanup', 'change-recovery-point', 'reprotect', 'failback'] as const;
+export const FAILOVER_KINDS = [
+  'test',
+  'planned',
+  'unplanned',
+  'commit',
+  'cleanup',
+  'change-recovery-point',
+  'reprotect',
+  'failback',
+] as const;
 export type FailoverKind = (typeof FAILOVER_KINDS)[number];
 
 /** One ASR action on a protected item: the POST, the operation that must be allowed, the job it starts. */
-export type FailoverAction = 'testFailover' | 'testFailoverCleanup' | 'plannedFailover' | 'unplannedFailover' | 'failoverCommit' | 'applyRecoveryPoint' | 'failback' | 'reprotect';
+export type FailoverAction =
+  | 'testFailover'
+  | 'testFailoverCleanup'
+  | 'plannedFailover'
+  | 'unplannedFailover'
+  | 'failoverCommit'
+  | 'applyRecoveryPoint'
+  | 'failback'
+  | 'reprotect';
 
 export const ACTIONS: Record<FailoverAction, { operation: string; scenario: string; title: string }> = {
   testFailover: { operation: 'TestFailover', scenario: 'TestFailover', title: 'Test failover' },
-  testFailoverCleanup: { operation: 'TestFailoverCleanup', scenario: 'TestFailoverCleanup', title: 'Test failover cleanup' },
+  testFailoverCleanup: {
+    operation: 'TestFailoverCleanup',
+    scenario: 'TestFailoverCleanup',
+    title: 'Test failover cleanup',
+  },
   plannedFailover: { operation: 'PlannedFailover', scenario: 'PlannedFailover', title: 'Planned failover' },
   unplannedFailover: { operation: 'UnplannedFailover', scenario: 'UnplannedFailover', title: 'Unplanned failover' },
   failoverCommit: { operation: 'Commit', scenario: 'CommitFailover', title: 'Commit' },
   applyRecoveryPoint: { operation: 'ChangePit', scenario: 'ChangePit', title: 'Change recovery point' },
-  failback: { operation: 'Failback', scenario: 'PlannedFailover', title: 'Failback (planned failover to the primary site)' },
-  reprotect: { operation: 'ReverseReplicate', scenario: 'ReverseReplication', title: 'Reprotect (replicate to Azure again)' },
+  failback: {
+    operation: 'Failback',
+    scenario: 'PlannedFailover',
+    title: 'Failback (planned failover to the primary site)',
+  },
+  reprotect: {
+    operation: 'ReverseReplicate',
+    scenario: 'ReverseReplication',
+    title: 'Reprotect (replicate to Azure again)',
+  },
 };
 
 /** The action a kind starts with; the workflow decides what follows (cleanup, commit, reprotect). */
@@ -147,7 +176,8 @@ export function vmNameProblem(name: string): string | undefined {
   if (name !== name.trim()) return 'the VM name starts or ends with a space';
   // eslint-disable-next-line no-control-regex
   const bad = /[\u0000-\u001f\u007f*?:<>/|\\"]/.exec(name);
-  if (bad) return `the VM name contains ${JSON.stringify(bad[0])}, which VMM does not allow in a VM name (none of * ? : < > / | \\ " or control characters)`;
+  if (bad)
+    return `the VM name contains ${JSON.stringify(bad[0])}, which VMM does not allow in a VM name (none of * ? : < > / | \\ " or control characters)`;
   return undefined;
 }
 
@@ -161,10 +191,15 @@ export function subscriptionOf(armId: string | undefined): string | undefined {
 /** Why an ARM id of a network is not one the tenant may attach a failed-over VM to, or undefined. */
 export function foreignNetworkProblem(what: string, armId: string | undefined, scope: TenantScope): string | undefined {
   if (!armId) return undefined;
-  if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i.test(armId)) {
+  if (
+    !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i.test(
+      armId,
+    )
+  ) {
     return `${what} ${armId} is not the ARM id of a virtual network (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)`;
   }
-  if (subscriptionOf(armId) !== scope.subscriptionId.toLowerCase()) return `${what} ${armId} is not in the tenant's subscription ${scope.subscriptionId}`;
+  if (subscriptionOf(armId) !== scope.subscriptionId.toLowerCase())
+    return `${what} ${armId} is not in the tenant's subscription ${scope.subscriptionId}`;
   return undefined;
 }
 
@@ -180,23 +215,42 @@ export interface PreflightResult {
 const RUNNING_JOB_STATES = new Set(['NotStarted', 'InProgress', 'Suspended']);
 
 /** The rules a failover must pass before anything is issued. */
-export function checkPreflight(kind: FailoverKind, facts: ItemFacts, options: FailoverOptions, scope?: TenantScope): PreflightResult {
+export function checkPreflight(
+  kind: FailoverKind,
+  facts: ItemFacts,
+  options: FailoverOptions,
+  scope?: TenantScope,
+): PreflightResult {
   const action = ACTIONS[FIRST_ACTION[kind]];
   const refusals: string[] = [];
   const warnings: string[] = [];
   if (scope) {
     // A failover must never bring a VM up in, or attach it to, another tenant's network.
     const test = kind === 'test' ? foreignNetworkProblem('the test network', options.testNetworkId, scope) : undefined;
-    const target = kind === 'test' || kind === 'cleanup' ? undefined : foreignNetworkProblem("the item's target network", facts.recoveryNetworkId, scope);
-    const group = facts.recoveryResourceGroupId && subscriptionOf(facts.recoveryResourceGroupId) !== scope.subscriptionId.toLowerCase() ? `the item's target resource group ${facts.recoveryResourceGroupId} is not in the tenant's subscription ${scope.subscriptionId}` : undefined;
+    const target =
+      kind === 'test' || kind === 'cleanup'
+        ? undefined
+        : foreignNetworkProblem("the item's target network", facts.recoveryNetworkId, scope);
+    const group =
+      facts.recoveryResourceGroupId &&
+      subscriptionOf(facts.recoveryResourceGroupId) !== scope.subscriptionId.toLowerCase()
+        ? `the item's target resource group ${facts.recoveryResourceGroupId} is not in the tenant's subscription ${scope.subscriptionId}`
+        : undefined;
     for (const problem of [test, target, group]) if (problem) refusals.push(problem);
   }
   if (NEEDS_CONFIRMATION.has(kind) && !options.confirmed) {
     refusals.push(`${KIND_TITLES[kind]} needs an explicit confirmation (--yes)`);
   }
   const scenario = facts.currentScenario;
-  if (scenario?.scenarioName && scenario.scenarioName !== 'None' && scenario.jobState && RUNNING_JOB_STATES.has(scenario.jobState)) {
-    refusals.push(`another job runs on the item: ${scenario.scenarioName} (${scenario.jobState}, ${scenario.jobId ?? 'no id'}); wait for it to finish`);
+  if (
+    scenario?.scenarioName &&
+    scenario.scenarioName !== 'None' &&
+    scenario.jobState &&
+    RUNNING_JOB_STATES.has(scenario.jobState)
+  ) {
+    refusals.push(
+      `another job runs on the item: ${scenario.scenarioName} (${scenario.jobState}, ${scenario.jobId ?? 'no id'}); wait for it to finish`,
+    );
   }
   if (!facts.allowedOperations.includes(action.operation)) {
     refusals.push(
@@ -211,7 +265,12 @@ export function checkPreflight(kind: FailoverKind, facts: ItemFacts, options: Fa
     warnings.push('replication health is Warning');
   }
   const age = facts.latestRecoveryPoint ? secondsBetween(facts.latestRecoveryPoint.time, facts.readAt) : undefined;
-  return { ok: refusals.length === 0, refusals, warnings, ...(age !== undefined ? { recoveryPointAgeSeconds: age } : {}) };
+  return {
+    ok: refusals.length === 0,
+    refusals,
+    warnings,
+    ...(age !== undefined ? { recoveryPointAgeSeconds: age } : {}),
+  };
 }
 
 export function secondsBetween(from: string, to: string): number {

@@ -34,7 +34,15 @@ export interface StepProgress {
   warnings?: string[];
 }
 
-export type VmState = 'pending' | 'preflight' | 'not-eligible' | 'enabling' | 'replicating' | 'protected' | 'waiting-for-operator' | 'skipped';
+export type VmState =
+  | 'pending'
+  | 'preflight'
+  | 'not-eligible'
+  | 'enabling'
+  | 'replicating'
+  | 'protected'
+  | 'waiting-for-operator'
+  | 'skipped';
 
 export interface VmProgress {
   name: string;
@@ -73,13 +81,17 @@ export const progressQuery = defineQuery<Progress>('progress');
  * handlers, so a person can tell what to send and what they will get.
  */
 export const HANDLER_DESCRIPTIONS = {
-  progress: 'Steps with their state and times, per-VM replication, and the next action for the operator: what `asrflow status` prints.',
+  progress:
+    'Steps with their state and times, per-VM replication, and the next action for the operator: what `asrflow status` prints.',
   operatorDecision:
     "An operator's decision on a step that waits: retry (after fixing the cause), skip (only a step declared safe to skip) or abandon (failovers). Refused unless that step waits.",
-  replan: "A corrected plan for this tenant, sent by `asrflow onboard` with the edited plan: changed fields no step has used yet are taken, and a waiting step whose value changed is retried with it.",
+  replan:
+    'A corrected plan for this tenant, sent by `asrflow onboard` with the edited plan: changed fields no step has used yet are taken, and a waiting step whose value changed is retried with it.',
   tenantPlan: 'The tenant plan this workflow works with now: its input, or the last replan.',
-  replicationObserved: "The tenant workflow's look at the vault for this VM: protection state, health and initial replication progress.",
-  failoverRecord: 'The drill record so far: preflight, every Site Recovery job with its tasks, measured RTO and RPO, cleanup and outcome.',
+  replicationObserved:
+    "The tenant workflow's look at the vault for this VM: protection state, health and initial replication progress.",
+  failoverRecord:
+    'The drill record so far: preflight, every Site Recovery job with its tasks, measured RTO and RPO, cleanup and outcome.',
   cleanup: 'Ends a test failover that waits for its cleanup: the test VM is cleaned up now. Refused at any other time.',
 } as const;
 export const operatorDecisionUpdate = defineUpdate<string, [OperatorDecision]>('operatorDecision');

@@ -33,12 +33,20 @@ if (process.argv.includes('--browser')) {
     const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
     if ((root || sudo) && hasApt) {
       console.error('asrflow: installing Chromium for the Temporal UI test (apt-get install chromium) …');
-      const run = (args) => spawnSync(root ? args[0] : 'sudo', root ? args.slice(1) : args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+      const run = (args) =>
+        spawnSync(root ? args[0] : 'sudo', root ? args.slice(1) : args, {
+          stdio: 'inherit',
+          env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        }).status === 0;
       if (!run(['apt-get', 'update']) || !run(['apt-get', 'install', '-y', '--no-install-recommends', 'chromium'])) {
-        console.error('asrflow: apt-get could not install chromium; the Temporal UI test will fail until it is installed.');
+        console.error(
+          'asrflow: apt-get could not install chromium; the Temporal UI test will fail until it is installed.',
+        );
       }
     } else {
-      console.error(`asrflow: Chromium not found at ${chromium}; the Temporal UI test needs it: sudo apt-get install chromium (or set ASRFLOW_CHROMIUM).`);
+      console.error(
+        `asrflow: Chromium not found at ${chromium}; the Temporal UI test needs it: sudo apt-get install chromium (or set ASRFLOW_CHROMIUM).`,
+      );
     }
   }
 }

@@ -16,8 +16,13 @@ export interface TemporalSettings {
  * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and the TOML profile file), so the same
  * worker and CLI run against the dev server, a self-hosted cluster or Temporal Cloud.
  */
-export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env, overrides: { address?: string; namespace?: string; taskQueue?: string } = {}): TemporalSettings {
-  const overrideEnvVars = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+export function loadTemporalSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: { address?: string; namespace?: string; taskQueue?: string } = {},
+): TemporalSettings {
+  const overrideEnvVars = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const config = loadClientConnectConfig({ overrideEnvVars });
   const connectionOptions: NativeConnectionOptions = { ...config.connectionOptions };
   if (overrides.address) connectionOptions.address = overrides.address;

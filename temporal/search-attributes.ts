@@ -22,7 +22,10 @@ export interface OperatorConnection {
 }
 
 /** Compares the server's custom search attributes with the ones asrflow writes. */
-export async function checkSearchAttributes(connection: OperatorConnection, namespace: string): Promise<SearchAttributeStatus> {
+export async function checkSearchAttributes(
+  connection: OperatorConnection,
+  namespace: string,
+): Promise<SearchAttributeStatus> {
   const response = await connection.operatorService.listSearchAttributes({ namespace });
   const present = response.customAttributes ?? {};
   const missing: string[] = [];
@@ -43,7 +46,9 @@ export async function checkSearchAttributes(connection: OperatorConnection, name
 export async function registerSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string[]> {
   const { missing, wrongType } = await checkSearchAttributes(connection, namespace);
   if (wrongType.length > 0) {
-    throw new Error(`search attributes ${wrongType.join(', ')} exist on namespace '${namespace}' with another type; remove them or use another namespace`);
+    throw new Error(
+      `search attributes ${wrongType.join(', ')} exist on namespace '${namespace}' with another type; remove them or use another namespace`,
+    );
   }
   if (missing.length === 0) return [];
   const searchAttributes: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
@@ -63,7 +68,10 @@ export type EnsureOutcome = { ok: true; added: string[] } | { ok: false; problem
  * asrflow meets needs a manual step. Where the server refuses (Temporal Cloud, a locked-down
  * cluster) it says what to do instead of failing obscurely at the first workflow start.
  */
-export async function ensureSearchAttributes(connection: OperatorConnection, namespace: string): Promise<EnsureOutcome> {
+export async function ensureSearchAttributes(
+  connection: OperatorConnection,
+  namespace: string,
+): Promise<EnsureOutcome> {
   try {
     return { ok: true, added: await registerSearchAttributes(connection, namespace) };
   } catch (error) {

@@ -47,7 +47,10 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
     registrationPollMs: positiveInt(env, 'ASRFLOW_REGISTRATION_POLL_MS', 60_000),
     replicationPollMs: positiveInt(env, 'ASRFLOW_REPLICATION_POLL_MS', 30_000),
     vaultCredentialsHours: credentialsHours(env),
-    provisioningWait: { maxWaitMs: positiveInt(env, 'ASRFLOW_PROVISIONING_WAIT_MS', 10 * 60_000), pollMs: positiveInt(env, 'ASRFLOW_PROVISIONING_POLL_MS', 10_000) },
+    provisioningWait: {
+      maxWaitMs: positiveInt(env, 'ASRFLOW_PROVISIONING_WAIT_MS', 10 * 60_000),
+      pollMs: positiveInt(env, 'ASRFLOW_PROVISIONING_POLL_MS', 10_000),
+    },
     enableRecheckMs: positiveInt(env, 'ASRFLOW_ENABLE_RECHECK_MS', 60_000),
     ...options.deps,
   };
@@ -76,7 +79,9 @@ function credentialsHours(env: NodeJS.ProcessEnv): number {
   if (raw === undefined || raw === '') return VAULT_CREDENTIALS_VALIDITY_HOURS;
   const hours = Number(raw);
   if (!(hours > 0 && hours <= VAULT_CREDENTIALS_VALIDITY_HOURS)) {
-    throw new Error(`ASRFLOW_VAULT_CREDENTIALS_HOURS must be a number of hours above 0 and at most ${VAULT_CREDENTIALS_VALIDITY_HOURS} (ASR's own validity): got '${raw}'`);
+    throw new Error(
+      `ASRFLOW_VAULT_CREDENTIALS_HOURS must be a number of hours above 0 and at most ${VAULT_CREDENTIALS_VALIDITY_HOURS} (ASR's own validity): got '${raw}'`,
+    );
   }
   return hours;
 }
@@ -85,6 +90,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number of milliseconds: got '${raw}'`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive whole number of milliseconds: got '${raw}'`);
   return value;
 }

@@ -4,12 +4,29 @@ import { ApplicationFailure, type LogLevel, type LogMetadata, type Logger } from
 // Keys that could carry a credential anywhere in a log object. pino removes them before
 // serialising, so a careless `log.info({ options })` cannot leak a secret.
 const REDACT_PATHS = [
-  'clientSecret', '*.clientSecret', 'secret', '*.secret', 'apiKey', '*.apiKey', 'password', '*.password',
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'pfx', '*.pfx',
-  'managementCert', '*.managementCert', 'privateKey', '*.privateKey',
+  'clientSecret',
+  '*.clientSecret',
+  'secret',
+  '*.secret',
+  'apiKey',
+  '*.apiKey',
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'pfx',
+  '*.pfx',
+  'managementCert',
+  '*.managementCert',
+  'privateKey',
+  '*.privateKey',
 ];
 
-export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): PinoLogger {
+export function createLogger(
+  options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {},
+): PinoLogger {
   return pino(
     {
       name: options.name ?? 'asrflow',
@@ -39,7 +56,10 @@ export class TemporalPinoLogger implements Logger {
     const error: unknown = meta?.error;
     if (error instanceof Error) {
       const summary = failureSummary(error);
-      this.pino[LEVELS[level]]({ ...meta, error: summary }, `${message}: ${summary.type}: ${summary.message}${summary.requestId ? ` (x-ms-request-id ${summary.requestId})` : ''}`);
+      this.pino[LEVELS[level]](
+        { ...meta, error: summary },
+        `${message}: ${summary.type}: ${summary.message}${summary.requestId ? ` (x-ms-request-id ${summary.requestId})` : ''}`,
+      );
       return;
     }
     this.pino[LEVELS[level]](meta ?? {}, message);
@@ -77,7 +97,9 @@ export interface FailureSummary {
  */
 export function failureSummary(error: Error): FailureSummary {
   if (error instanceof ApplicationFailure) {
-    const d = (error.details?.[0] ?? {}) as Partial<Record<'code' | 'requestId' | 'correlationRequestId', unknown>> & { statusCode?: unknown };
+    const d = (error.details?.[0] ?? {}) as Partial<Record<'code' | 'requestId' | 'correlationRequestId', unknown>> & {
+      statusCode?: unknown;
+    };
     const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
     const code = text(d.code);
     const requestId = text(d.requestId);

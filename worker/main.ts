@@ -32,7 +32,8 @@ export async function runWorker(options: WorkerCommandOptions = {}): Promise<voi
   // Workflows cannot start without the search attributes; a worker is what every deployment runs.
   const attributes = await ensureSearchAttributes(connection, settings.namespace);
   if (!attributes.ok) logger.warn(attributes.problem);
-  else if (attributes.added.length > 0) logger.info({ namespace: settings.namespace, added: attributes.added }, 'registered search attributes');
+  else if (attributes.added.length > 0)
+    logger.info({ namespace: settings.namespace, added: attributes.added }, 'registered search attributes');
   logger.info({ temporal: settings.describe(), metrics: metricsAddress ?? 'off' }, 'worker started');
   try {
     await worker.run();

@@ -5,7 +5,12 @@ import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failure-types';
 // Activity settings by kind of Azure work. Transient and throttled failures retry without
 // limit (throttled ones after Retry-After, set by the activity); NeedsOperator and AzureFatal
 // never retry on their own: the step waits for a person instead.
-const retry: ActivityOptions['retry'] = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
+const retry: ActivityOptions['retry'] = {
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '2m',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+};
 
 /**
  * Quick ARM reads and synchronous PUTs. They heartbeat while they run (activities/index.ts

@@ -13,7 +13,9 @@ import type { StepRunner } from './steps';
 const REISSUE_MARGIN_MS = 6 * 3_600_000;
 function reissueAt(issued: { validFrom?: string; validTo: string }): number {
   const to = Date.parse(issued.validTo);
-  const margin = issued.validFrom ? Math.min(REISSUE_MARGIN_MS, (to - Date.parse(issued.validFrom)) / 20) : REISSUE_MARGIN_MS;
+  const margin = issued.validFrom
+    ? Math.min(REISSUE_MARGIN_MS, (to - Date.parse(issued.validFrom)) / 20)
+    : REISSUE_MARGIN_MS;
   return to - margin;
 }
 
@@ -23,7 +25,11 @@ function reissueAt(issued: { validFrom?: string; validTo: string }): number {
  * (days if need be) and re-issues the file before its 120 hours run out. Used by the shared
  * vault (scenario 1) and by each tenant's own vault (scenario 2).
  */
-export async function registerVmmServer(steps: StepRunner, target: VaultTarget, vmmServer: string): Promise<RegistrationResult> {
+export async function registerVmmServer(
+  steps: StepRunner,
+  target: VaultTarget,
+  vmmServer: string,
+): Promise<RegistrationResult> {
   await steps.run('vault', `Create vault ${target.vault}`, () => longRunning.ensureVault(target));
   // Kept across operator retries: a file that is still valid is not issued again.
   let issued: { file: string; validFrom?: string; validTo: string } | undefined;
@@ -38,7 +44,12 @@ export async function registerVmmServer(steps: StepRunner, target: VaultTarget, 
           `The file is valid until ${issued.validTo}; asrflow notices the registration by itself.`,
       );
       const until = new Date(reissueAt(issued)).toISOString();
-      const registered = await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date().toISOString(), until });
+      const registered = await waiting.awaitVmmRegistration({
+        target,
+        vmmServer,
+        since: new Date().toISOString(),
+        until,
+      });
       if (registered) {
         steps.hint('registration', undefined);
         return registered;
@@ -48,7 +59,14 @@ export async function registerVmmServer(steps: StepRunner, target: VaultTarget, 
   let checks = 0;
   await steps.run('provider-version', `Check the Provider version on ${vmmServer}`, async () => {
     // After an operator's retry, look again: they have upgraded the Provider in between.
-    if (checks++ > 0) result = (await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date().toISOString(), until: new Date().toISOString() })) ?? result;
+    if (checks++ > 0)
+      result =
+        (await waiting.awaitVmmRegistration({
+          target,
+          vmmServer,
+          since: new Date().toISOString(),
+          until: new Date().toISOString(),
+        })) ?? result;
     const version = result?.providerVersion ?? '0';
     if (compareVersions(version, MIN_PROVIDER_VERSION) < 0) {
       throw ApplicationFailure.create({
@@ -63,21 +81,33 @@ export async function registerVmmServer(steps: StepRunner, target: VaultTarget, 
 }
 
 /** Scenario 1 tenants wait for the provider's shared registration instead of making one. */
-export async function awaitSharedRegistration(steps: StepRunner, target: VaultTarget, vmmServer: string): Promise<RegistrationResult> {
-  const result = await steps.run('shared-registration', `Wait for ${vmmServer} in the shared vault ${target.vault}`, async () => {
-    for (;;) {
-      steps.hint(
-        'shared-registration',
-        `waiting for the provider's onboarding of the shared vault ${target.vault} (workflow ${workflowIds.sharedVault(target.subscriptionId, target.vault)}) and the registration of ${vmmServer}; ${inlineCode('asrflow status')} shows what it waits for`,
-      );
-      const until = new Date(Date.now() + 24 * 3_600_000).toISOString();
-      const registered = await waiting.awaitVmmRegistration({ target, vmmServer, since: new Date(workflowInfo().startTime).toISOString(), until });
-      if (registered) {
-        steps.hint('shared-registration', undefined);
-        return registered;
+export async function awaitSharedRegistration(
+  steps: StepRunner,
+  target: VaultTarget,
+  vmmServer: string,
+): Promise<RegistrationResult> {
+  const result = await steps.run(
+    'shared-registration',
+    `Wait for ${vmmServer} in the shared vault ${target.vault}`,
+    async () => {
+      for (;;) {
+        steps.hint(
+          'shared-registration',
+          `waiting for the provider's onboarding of the shared vault ${target.vault} (workflow ${workflowIds.sharedVault(target.subscriptionId, target.vault)}) and the registration of ${vmmServer}; ${inlineCode('asrflow status')} shows what it waits for`,
+        );
+        const until = new Date(Date.now() + 24 * 3_600_000).toISOString();
+        const registered = await waiting.awaitVmmRegistration({
+          target,
+          vmmServer,
+          since: new Date(workflowInfo().startTime).toISOString(),
+          until,
+        });
+        if (registered) {
+          steps.hint('shared-registration', undefined);
+          return registered;
+        }
       }
-    }
-  });
+    },
+  );
   return result;
 }
-

@@ -20,10 +20,27 @@ export async function sharedVaultWorkflow(input: SharedVaultInput): Promise<Regi
   const { target, vmmServer } = input;
   // No tenant name reaches this workflow: its hints address it by id.
   const steps = new StepRunner(
-    (runner) => publishDetails(renderDetails(`Shared vault ${target.vault} (${vmmServer})`, runner.steps, runner.operatorAction ? ['', `**Next for the operator:** ${runner.operatorAction}`] : [])),
+    (runner) =>
+      publishDetails(
+        renderDetails(
+          `Shared vault ${target.vault} (${vmmServer})`,
+          runner.steps,
+          runner.operatorAction ? ['', `**Next for the operator:** ${runner.operatorAction}`] : [],
+        ),
+      ),
     { commands: operatorCommands.workflow(workflowInfo().workflowId) },
   );
-  setHandler(progressQuery, (): Progress => ({ kind: 'shared-vault', scenario: 'multitenant-vmm', stage: steps.stage, steps: steps.steps, operatorAction: steps.operatorAction }), { description: HANDLER_DESCRIPTIONS.progress });
+  setHandler(
+    progressQuery,
+    (): Progress => ({
+      kind: 'shared-vault',
+      scenario: 'multitenant-vmm',
+      stage: steps.stage,
+      steps: steps.steps,
+      operatorAction: steps.operatorAction,
+    }),
+    { description: HANDLER_DESCRIPTIONS.progress },
+  );
   steps.plan([
     { name: 'resource-group', title: `Resource group ${target.resourceGroup}` },
     { name: 'vault', title: `Create vault ${target.vault}` },
@@ -31,7 +48,12 @@ export async function sharedVaultWorkflow(input: SharedVaultInput): Promise<Regi
     { name: 'provider-version', title: `Check the Provider version on ${vmmServer}` },
   ]);
   await steps.run('resource-group', `Resource group ${target.resourceGroup}`, () =>
-    quick.ensureResourceGroup({ principal: target.principal, subscriptionId: target.subscriptionId, resourceGroup: target.resourceGroup, region: target.region }),
+    quick.ensureResourceGroup({
+      principal: target.principal,
+      subscriptionId: target.subscriptionId,
+      resourceGroup: target.resourceGroup,
+      region: target.region,
+    }),
   );
   const registration = await registerVmmServer(steps, target, vmmServer);
   await condition(allHandlersFinished);

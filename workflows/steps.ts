@@ -1,8 +1,25 @@
-import { ActivityFailure, ApplicationFailure, CancelledFailure, condition, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  condition,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { FailureType } from '../domain/failure-types';
 import { inlineCode, operatorCommands, type OperatorCommands } from '../domain/operator-commands';
 import { AsrStage } from '../domain/search-attributes';
-import { HANDLER_DESCRIPTIONS, operatorDecisionUpdate, STEP_ABANDONED, type OperatorDecision, type StepError, type StepProgress } from '../domain/progress';
+import {
+  HANDLER_DESCRIPTIONS,
+  operatorDecisionUpdate,
+  STEP_ABANDONED,
+  type OperatorDecision,
+  type StepError,
+  type StepProgress,
+} from '../domain/progress';
 
 export interface StepOptions {
   /** What the operator should do when this step fails for a reason a person must fix (undefined: the default advice). */
@@ -44,7 +61,10 @@ export class StepRunner {
         this.decisions.set(decision.step, decision);
         return `${decision.action} accepted for step '${decision.step}'`;
       },
-      { description: HANDLER_DESCRIPTIONS.operatorDecision, validator: (decision: OperatorDecision) => this.validate(decision) },
+      {
+        description: HANDLER_DESCRIPTIONS.operatorDecision,
+        validator: (decision: OperatorDecision) => this.validate(decision),
+      },
     );
   }
 
@@ -58,11 +78,16 @@ export class StepRunner {
     const active = this.steps.find((s) => s.state === 'running' || s.state === 'waiting-for-operator');
     if (active) return active.state === 'waiting-for-operator' ? `${active.name}:waiting-for-operator` : active.name;
     if (this.steps.some((s) => s.state === 'abandoned')) return 'abandoned';
-    return this.steps.every((s) => s.state === 'done' || s.state === 'skipped') ? 'done' : (this.steps.find((s) => s.state === 'pending')?.name ?? 'starting');
+    return this.steps.every((s) => s.state === 'done' || s.state === 'skipped')
+      ? 'done'
+      : (this.steps.find((s) => s.state === 'pending')?.name ?? 'starting');
   }
 
   get operatorAction(): string | undefined {
-    return (this.steps.find((s) => s.state === 'waiting-for-operator') ?? this.steps.find((s) => s.state === 'running' && s.operatorHint))?.operatorHint;
+    return (
+      this.steps.find((s) => s.state === 'waiting-for-operator') ??
+      this.steps.find((s) => s.state === 'running' && s.operatorHint)
+    )?.operatorHint;
   }
 
   /** Tells the operator what a running step waits for (e.g. the Provider installation). */
@@ -101,7 +126,12 @@ export class StepRunner {
    * Shows a sub-step the workflow does not run itself (a task of a Site Recovery job), right
    * after its parent and its earlier siblings, so the UI reads in order.
    */
-  track(parent: string, name: string, title: string, patch: Partial<Pick<StepProgress, 'state' | 'startedAt' | 'endedAt' | 'lastError'>>): void {
+  track(
+    parent: string,
+    name: string,
+    title: string,
+    patch: Partial<Pick<StepProgress, 'state' | 'startedAt' | 'endedAt' | 'lastError'>>,
+  ): void {
     let step = this.steps.find((s) => s.name === name);
     if (!step) {
       step = { name, title, state: 'pending', runs: 0, skippable: false };
@@ -120,7 +150,8 @@ export class StepRunner {
    */
   async run<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T> {
     const outcome = await this.runStep(name, title, fn, options, false);
-    if ('skipped' in outcome) throw ApplicationFailure.nonRetryable(`required step '${name}' was skipped`, FailureType.Fatal);
+    if ('skipped' in outcome)
+      throw ApplicationFailure.nonRetryable(`required step '${name}' was skipped`, FailureType.Fatal);
     return outcome.value;
   }
 
@@ -128,12 +159,23 @@ export class StepRunner {
    * Runs a step declared safe to skip (nothing after it needs its result): undefined when the
    * operator skipped it. Which steps these are is said in the README.
    */
-  async runSkippable<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T | undefined> {
+  async runSkippable<T>(
+    name: string,
+    title: string,
+    fn: () => Promise<T>,
+    options: StepOptions = {},
+  ): Promise<T | undefined> {
     const outcome = await this.runStep(name, title, fn, options, true);
     return 'skipped' in outcome ? undefined : outcome.value;
   }
 
-  private async runStep<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions, skippable: boolean): Promise<{ value: T } | { skipped: true }> {
+  private async runStep<T>(
+    name: string,
+    title: string,
+    fn: () => Promise<T>,
+    options: StepOptions,
+    skippable: boolean,
+  ): Promise<{ value: T } | { skipped: true }> {
     const step = this.entry(name, title, skippable);
     step.skippable = skippable;
     for (;;) {
@@ -149,7 +191,12 @@ export class StepRunner {
         this.changed();
         return { value };
       } catch (error) {
-        if (isCancellation(error) || error instanceof CancelledFailure || !(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
+        if (
+          isCancellation(error) ||
+          error instanceof CancelledFailure ||
+          !(error instanceof ActivityFailure || error instanceof ApplicationFailure)
+        )
+          throw error;
         step.lastError = describeFailure(error);
         step.state = 'waiting-for-operator';
         step.operatorHint = options.operatorHint?.(step.lastError) ?? defaultHint(step, step.lastError, this.commands);
@@ -183,16 +230,21 @@ export class StepRunner {
   /** The commands for this workflow's hints; abandon only where the workflow allows it. */
   get commands(): OperatorCommands {
     const commands = this.options.commands ?? operatorCommands.workflow(workflowInfo().workflowId);
-    return this.options.abandonable ? commands : { retry: commands.retry, ...(commands.skip ? { skip: commands.skip } : {}) };
+    return this.options.abandonable
+      ? commands
+      : { retry: commands.retry, ...(commands.skip ? { skip: commands.skip } : {}) };
   }
 
   private validate(decision: OperatorDecision): void {
     const step = this.steps.find((s) => s.name === decision.step);
     if (!step) throw new Error(`no step named '${decision.step}'; steps: ${this.steps.map((s) => s.name).join(', ')}`);
-    if (step.state !== 'waiting-for-operator') throw new Error(`step '${decision.step}' is ${step.state}, not waiting for an operator`);
+    if (step.state !== 'waiting-for-operator')
+      throw new Error(`step '${decision.step}' is ${step.state}, not waiting for an operator`);
     const actions = this.options.abandonable ? ['retry', 'skip', 'abandon'] : ['retry', 'skip'];
-    if (!actions.includes(decision.action)) throw new Error(`action must be ${actions.join(' or ')}: got '${String(decision.action)}'`);
-    if (decision.action === 'skip' && !step.skippable) throw new Error(`step '${decision.step}' cannot be skipped safely; fix the cause and retry`);
+    if (!actions.includes(decision.action))
+      throw new Error(`action must be ${actions.join(' or ')}: got '${String(decision.action)}'`);
+    if (decision.action === 'skip' && !step.skippable)
+      throw new Error(`step '${decision.step}' cannot be skipped safely; fix the cause and retry`);
   }
 
   private entry(name: string, title: string, skippable: boolean): StepProgress {
@@ -249,8 +301,23 @@ export function isAbandoned(error: unknown): error is ApplicationFailure {
 
 /** Renders progress as Markdown for the UI's "current details". */
 export function renderDetails(title: string, steps: StepProgress[], extra: string[] = []): string {
-  const icon: Record<StepProgress['state'], string> = { pending: '⏳', running: '▶️', 'waiting-for-operator': '✋', done: '✅', skipped: '⏭️', abandoned: '🛑' };
-  const lines = [`### ${title}`, '', ...steps.map((s) => `- ${icon[s.state]} **${s.title}** — ${s.state}${s.state === 'waiting-for-operator' ? failureLines(s.lastError) : ''}${s.operatorHint ? `\n  - **Operator:** ${s.operatorHint}` : ''}${(s.warnings ?? []).map((w) => `\n  - ⚠️ ${w}`).join('')}`), ...extra];
+  const icon: Record<StepProgress['state'], string> = {
+    pending: '⏳',
+    running: '▶️',
+    'waiting-for-operator': '✋',
+    done: '✅',
+    skipped: '⏭️',
+    abandoned: '🛑',
+  };
+  const lines = [
+    `### ${title}`,
+    '',
+    ...steps.map(
+      (s) =>
+        `- ${icon[s.state]} **${s.title}** — ${s.state}${s.state === 'waiting-for-operator' ? failureLines(s.lastError) : ''}${s.operatorHint ? `\n  - **Operator:** ${s.operatorHint}` : ''}${(s.warnings ?? []).map((w) => `\n  - ⚠️ ${w}`).join('')}`,
+    ),
+    ...extra,
+  ];
   return lines.join('\n');
 }
 
@@ -258,7 +325,8 @@ export function renderDetails(title: string, steps: StepProgress[], extra: strin
 function failureLines(error: StepError | undefined): string {
   if (!error) return '';
   const lines: string[] = [];
-  if (error.code) lines.push(`  - **Error code:** ${error.code}${error.requestId ? ` (Azure request id ${error.requestId})` : ''}`);
+  if (error.code)
+    lines.push(`  - **Error code:** ${error.code}${error.requestId ? ` (Azure request id ${error.requestId})` : ''}`);
   if (error.possibleCauses) lines.push(`  - **Possible causes:** ${error.possibleCauses}`);
   if (error.recommendedAction) lines.push(`  - **Recommended action:** ${error.recommendedAction}`);
   return lines.map((l) => `\n${l}`).join('');

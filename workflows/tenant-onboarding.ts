@@ -1,7 +1,34 @@
-import { allHandlersFinished, condition, ParentClosePolicy, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
 import { operatorCommands } from '../domain/operator-commands';
-import { changedTenantFields, policyName, REPLANNABLE_FIELDS, type ProtectableVm, type ReplannableField, type ReplanResult, type RegistrationResult, type TenantOnboardingInput, type VaultTarget, type VmProtectionInput } from '../domain/onboarding';
-import { fingerprint, HANDLER_DESCRIPTIONS, progressQuery, replanUpdate, replicationObservedSignal, tenantPlanQuery, type Progress, type VmProgress } from '../domain/progress';
+import {
+  changedTenantFields,
+  policyName,
+  REPLANNABLE_FIELDS,
+  type ProtectableVm,
+  type ReplannableField,
+  type ReplanResult,
+  type RegistrationResult,
+  type TenantOnboardingInput,
+  type VaultTarget,
+  type VmProtectionInput,
+} from '../domain/onboarding';
+import {
+  fingerprint,
+  HANDLER_DESCRIPTIONS,
+  progressQuery,
+  replanUpdate,
+  replicationObservedSignal,
+  tenantPlanQuery,
+  type Progress,
+  type VmProgress,
+} from '../domain/progress';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
 import type { TenantPlan } from '../domain/plan/types';
@@ -35,7 +62,9 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
   // Replaced by a validated `replan` update; closures read it when their step (re)runs.
   let tenant = input.tenant;
   const vms = new Map<string, VmProgress>();
-  const steps = new StepRunner((runner) => publishDetails(details(runner, tenant, vms)), { commands: operatorCommands.tenantOnboarding(tenant.name) });
+  const steps = new StepRunner((runner) => publishDetails(details(runner, tenant, vms)), {
+    commands: operatorCommands.tenantOnboarding(tenant.name),
+  });
   setHandler(tenantPlanQuery, () => tenant, { description: HANDLER_DESCRIPTIONS.tenantPlan });
   setHandler(
     replanUpdate,
@@ -43,24 +72,35 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       const changed = changedTenantFields(tenant, next) as ReplannableField[];
       tenant = next;
       // A step waiting for the operator because of a value that just changed is retried with it.
-      const retried = [...new Set(changed.map((field) => REPLANNABLE_FIELDS[field]))].filter((step) => steps.retryWaiting(step));
+      const retried = [...new Set(changed.map((field) => REPLANNABLE_FIELDS[field]))].filter((step) =>
+        steps.retryWaiting(step),
+      );
       publishDetails(details(steps, tenant, vms));
       return { changed, retried };
     },
     { description: HANDLER_DESCRIPTIONS.replan, validator: (next: TenantPlan) => validateReplan(tenant, next, steps) },
   );
-  setHandler(progressQuery, (): Progress => ({
-    kind: 'tenant-onboarding',
-    tenant: tenant.name,
-    scenario,
-    stage: steps.stage,
-    steps: steps.steps,
-    vms: [...vms.values()],
-    operatorAction: steps.operatorAction,
-  }), { description: HANDLER_DESCRIPTIONS.progress });
+  setHandler(
+    progressQuery,
+    (): Progress => ({
+      kind: 'tenant-onboarding',
+      tenant: tenant.name,
+      scenario,
+      stage: steps.stage,
+      steps: steps.steps,
+      vms: [...vms.values()],
+      operatorAction: steps.operatorAction,
+    }),
+    { description: HANDLER_DESCRIPTIONS.progress },
+  );
 
   const principal = { tenantId: tenant.tenantId, credential: tenant.credential };
-  const scope = { principal, subscriptionId: tenant.subscriptionId, resourceGroup: tenant.resourceGroup, region: tenant.region };
+  const scope = {
+    principal,
+    subscriptionId: tenant.subscriptionId,
+    resourceGroup: tenant.resourceGroup,
+    region: tenant.region,
+  };
   const vault: VaultTarget = input.sharedVault ?? {
     principal: { tenantId: tenant.vault.tenantId, credential: tenant.vault.credential },
     subscriptionId: tenant.vault.subscriptionId,
@@ -90,37 +130,85 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     { name: 'protect', title: 'Protect VMs and replicate' },
   ]);
 
-  const group = await steps.run('resource-group', `Resource group ${tenant.resourceGroup}`, () => quick.ensureResourceGroup(scope));
-  const storage = await steps.run('storage-account', `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`, () =>
+  const group = await steps.run('resource-group', `Resource group ${tenant.resourceGroup}`, () =>
+    quick.ensureResourceGroup(scope),
+  );
+  const storage = await steps.run(
+    'storage-account',
+    `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`,
+    () =>
       longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
-    );
+  );
   const vnet = await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, async () => {
-      const result = await longRunning.ensureVirtualNetwork({ ...scope, name: tenant.network.vnet, addressSpace: tenant.network.addressSpace, subnets: tenant.network.subnets });
-      steps.warn('virtual-network', result.warnings);
-      return result;
+    const result = await longRunning.ensureVirtualNetwork({
+      ...scope,
+      name: tenant.network.vnet,
+      addressSpace: tenant.network.addressSpace,
+      subnets: tenant.network.subnets,
     });
+    steps.warn('virtual-network', result.warnings);
+    return result;
+  });
   const testNet = tenant.network.testFailoverVnet;
   await steps.runSkippable('test-network', `Test failover network ${testNet.name}`, async () => {
-    const result = await longRunning.ensureVirtualNetwork({ ...scope, name: testNet.name, addressSpace: testNet.addressSpace, subnets: testNet.subnets });
+    const result = await longRunning.ensureVirtualNetwork({
+      ...scope,
+      name: testNet.name,
+      addressSpace: testNet.addressSpace,
+      subnets: testNet.subnets,
+    });
     steps.warn('test-network', result.warnings);
     return result;
   });
 
-  const registration: RegistrationResult = input.sharedVault ? await awaitSharedRegistration(steps, vault, vmmServer) : await registerVmmServer(steps, vault, vmmServer);
+  const registration: RegistrationResult = input.sharedVault
+    ? await awaitSharedRegistration(steps, vault, vmmServer)
+    : await registerVmmServer(steps, vault, vmmServer);
   const fabricName = registration.fabricName;
-  const { containerName } = await steps.run('cloud', `Find cloud ${tenant.vmm.cloud}`, () => quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }));
-  const { policyId } = await steps.run('policy', 'Replication policy', () => longRunning.ensurePolicy({ target: vault, policyName: policyName(tenant.name), policy: tenant.policy, storageAccountId: storage.id, tenant: tenant.name }), {
+  const { containerName } = await steps.run('cloud', `Find cloud ${tenant.vmm.cloud}`, () =>
+    quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }),
+  );
+  const { policyId } = await steps.run(
+    'policy',
+    'Replication policy',
+    () =>
+      longRunning.ensurePolicy({
+        target: vault,
+        policyName: policyName(tenant.name),
+        policy: tenant.policy,
+        storageAccountId: storage.id,
+        tenant: tenant.name,
+      }),
+    {
       // Azure refused a value of the plan: retrying the same value cannot help, a corrected plan can.
-      operatorHint: (error) => (error.fix?.includes('asrflow onboard') ? `Replication policy failed: ${error.message}. ${error.fix}` : undefined),
-    });
+      operatorHint: (error) =>
+        error.fix?.includes('asrflow onboard')
+          ? `Replication policy failed: ${error.message}. ${error.fix}`
+          : undefined,
+    },
+  );
   await steps.run('container-mapping', `Pair ${tenant.vmm.cloud} with the policy`, () =>
-    longRunning.ensureContainerMapping({ target: vault, fabricName, containerName, mappingName: `asrflow-${tenant.name}-cloud-mapping`, policyId }),
+    longRunning.ensureContainerMapping({
+      target: vault,
+      fabricName,
+      containerName,
+      mappingName: `asrflow-${tenant.name}-cloud-mapping`,
+      policyId,
+    }),
   );
   await steps.run('network-mapping', `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}`, () =>
-    longRunning.ensureNetworkMapping({ target: vault, fabricName, vmNetwork: tenant.vmm.vmNetwork, mappingName: `asrflow-${tenant.name}-network-mapping`, recoveryNetworkId: vnet.id }),
+    longRunning.ensureNetworkMapping({
+      target: vault,
+      fabricName,
+      vmNetwork: tenant.vmm.vmNetwork,
+      mappingName: `asrflow-${tenant.name}-network-mapping`,
+      recoveryNetworkId: vnet.id,
+    }),
   );
 
-  const selected = await steps.run('preflight', 'Preflight of the selected VMs', async () => selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms));
+  const selected = await steps.run('preflight', 'Preflight of the selected VMs', async () =>
+    selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms),
+  );
 
   await steps.run('protect', 'Protect VMs and replicate', async () => {
     const children = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();
@@ -135,7 +223,15 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
           containerName,
           policyId,
           vm,
-          targets: { subscriptionId: tenant.subscriptionId, resourceGroupId: group.id, storageAccountId: storage.id, networkId: vnet.id, subnetName: subnet, vmSize, managedDisks: tenant.target.managedDisks },
+          targets: {
+            subscriptionId: tenant.subscriptionId,
+            resourceGroupId: group.id,
+            storageAccountId: storage.id,
+            networkId: vnet.id,
+            subnetName: subnet,
+            vmSize,
+            managedDisks: tenant.target.managedDisks,
+          },
         };
         const workflowId = workflowIds.vmProtection(tenant.name, vm.friendlyName);
         const handle = await startChild(vmProtectionWorkflow, {
@@ -161,8 +257,17 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     const watching = new Set(children.keys());
     let lookNow = true;
     while (watching.size > 0) {
-      const names = Object.fromEntries([...watching].map((item) => [item, children.get(item)?.vm.friendlyName ?? item]));
-      const observed = await waiting.observeReplication({ target: vault, items: [...watching], known, maxWaitMs: OBSERVE_SLICE_MS, lookNow, names });
+      const names = Object.fromEntries(
+        [...watching].map((item) => [item, children.get(item)?.vm.friendlyName ?? item]),
+      );
+      const observed = await waiting.observeReplication({
+        target: vault,
+        items: [...watching],
+        known,
+        maxWaitMs: OBSERVE_SLICE_MS,
+        lookNow,
+        names,
+      });
       lookNow = false;
       const signals: Array<Promise<void>> = [];
       for (const o of observed) {
@@ -193,7 +298,9 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
   return {
     tenant: tenant.name,
     protectedVms: [...vms.values()].filter((v) => v.state === 'protected').map((v) => v.name),
-    notEligible: [...vms.values()].filter((v) => v.state === 'not-eligible').map((v) => ({ vm: v.name, reasons: v.reason ? [v.reason] : [] })),
+    notEligible: [...vms.values()]
+      .filter((v) => v.state === 'not-eligible')
+      .map((v) => ({ vm: v.name, reasons: v.reason ? [v.reason] : [] })),
   };
 }
 
@@ -202,7 +309,8 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
  * field of an onboarding already past the step that used it.
  */
 function validateReplan(current: TenantPlan, next: TenantPlan, steps: StepRunner): void {
-  if (next.name !== current.name) throw new Error(`this onboarding is for tenant '${current.name}', not '${next.name}'`);
+  if (next.name !== current.name)
+    throw new Error(`this onboarding is for tenant '${current.name}', not '${next.name}'`);
   const changed = changedTenantFields(current, next);
   if (changed.length === 0) throw new Error('the plan is unchanged: nothing to apply');
   const fixed = changed.filter((f) => !(f in REPLANNABLE_FIELDS));
@@ -215,20 +323,28 @@ function validateReplan(current: TenantPlan, next: TenantPlan, steps: StepRunner
     const step = REPLANNABLE_FIELDS[field];
     const state = steps.stateOf(step);
     if (state !== undefined && state !== 'pending' && state !== 'waiting-for-operator') {
-      throw new Error(`${field} cannot change any more: step '${step}' already ${state === 'running' ? 'runs' : 'ran'} with the old value; change it in Azure by hand, or keep the old value in the plan`);
+      throw new Error(
+        `${field} cannot change any more: step '${step}' already ${state === 'running' ? 'runs' : 'ran'} with the old value; change it in Azure by hand, or keep the old value in the plan`,
+      );
     }
   }
 }
 
 /** Matches the plan's selection against what ASR sees; ineligible VMs are reported, not fatal. */
-function selectVms(tenant: TenantPlan, items: ProtectableVm[], vms: Map<string, VmProgress>): Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> {
+function selectVms(
+  tenant: TenantPlan,
+  items: ProtectableVm[],
+  vms: Map<string, VmProgress>,
+): Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> {
   const byName = new Map(items.map((i) => [i.friendlyName.toLowerCase(), i]));
   const wanted =
     tenant.vms.include === 'all'
       ? (() => {
           const sel = tenant.vms;
           const excluded = new Set(sel.exclude.map((n) => n.toLowerCase()));
-          return items.filter((i) => !excluded.has(i.friendlyName.toLowerCase())).map((i) => ({ name: i.friendlyName, subnet: sel.subnet, vmSize: sel.vmSize }));
+          return items
+            .filter((i) => !excluded.has(i.friendlyName.toLowerCase()))
+            .map((i) => ({ name: i.friendlyName, subnet: sel.subnet, vmSize: sel.vmSize }));
         })()
       : tenant.vms.include;
   const selected: Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> = [];
@@ -237,7 +353,11 @@ function selectVms(tenant: TenantPlan, items: ProtectableVm[], vms: Map<string, 
     if (!item) {
       vms.set(want.name, { name: want.name, state: 'not-eligible', reason: `not found in cloud ${tenant.vmm.cloud}` });
     } else if (item.readinessErrors.length > 0) {
-      vms.set(item.friendlyName, { name: item.friendlyName, state: 'not-eligible', reason: item.readinessErrors.join('; ') });
+      vms.set(item.friendlyName, {
+        name: item.friendlyName,
+        state: 'not-eligible',
+        reason: item.readinessErrors.join('; '),
+      });
     } else {
       vms.set(item.friendlyName, { name: item.friendlyName, state: 'pending' });
       selected.push({ vm: item, subnet: want.subnet, ...(want.vmSize ? { vmSize: want.vmSize } : {}) });
@@ -257,10 +377,20 @@ function details(steps: StepRunner, tenant: TenantPlan, vms: Map<string, VmProgr
  */
 function vmTable(vms: VmProgress[]): string[] {
   if (vms.length === 0) return [];
-  const bar = (pct: number) => `${'█'.repeat(Math.round(pct / 5))}${'░'.repeat(20 - Math.round(pct / 5))} ${pct.toFixed(0)} %`;
-  const rows = vms.map((v) => [v.name, v.state, v.replicationPercent !== undefined ? bar(Math.max(0, Math.min(100, v.replicationPercent))) : '', v.reason ?? '']);
+  const bar = (pct: number) =>
+    `${'█'.repeat(Math.round(pct / 5))}${'░'.repeat(20 - Math.round(pct / 5))} ${pct.toFixed(0)} %`;
+  const rows = vms.map((v) => [
+    v.name,
+    v.state,
+    v.replicationPercent !== undefined ? bar(Math.max(0, Math.min(100, v.replicationPercent))) : '',
+    v.reason ?? '',
+  ]);
   const header = ['VM', 'state', 'replication', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return ['', '```', line(header), ...rows.map(line), '```'];
 }

@@ -2,7 +2,13 @@ import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '
 import { FailureType } from '../domain/failure-types';
 import { operatorCommands } from '../domain/operator-commands';
 import type { VmProtectionInput } from '../domain/onboarding';
-import { HANDLER_DESCRIPTIONS, progressQuery, replicationObservedSignal, type Progress, type ReplicationObservation } from '../domain/progress';
+import {
+  HANDLER_DESCRIPTIONS,
+  progressQuery,
+  replicationObservedSignal,
+  type Progress,
+  type ReplicationObservation,
+} from '../domain/progress';
 import { longRunning, quick } from './activity-options';
 import { publishDetails, renderDetails, StepRunner } from './steps';
 
@@ -21,23 +27,56 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   let latest: ReplicationObservation | undefined;
   const title = `Protect ${input.vm.friendlyName} (${input.tenant})`;
   const steps = new StepRunner(
-    (runner) => publishDetails(renderDetails(title, runner.steps, latest?.percent !== undefined ? ['', `Initial replication: ${latest.percent.toFixed(0)} %`] : [])),
+    (runner) =>
+      publishDetails(
+        renderDetails(
+          title,
+          runner.steps,
+          latest?.percent !== undefined ? ['', `Initial replication: ${latest.percent.toFixed(0)} %`] : [],
+        ),
+      ),
     { commands: operatorCommands.vmProtection(input.tenant, input.vm.friendlyName) },
   );
-  setHandler(replicationObservedSignal, (observation) => {
-    latest = observation;
-    publishDetails(renderDetails(title, steps.steps, observation.percent !== undefined ? ['', `Initial replication: ${observation.percent.toFixed(0)} %`] : []));
-  }, { description: HANDLER_DESCRIPTIONS.replicationObserved });
-  setHandler(progressQuery, (): Progress => ({
-    kind: 'vm-protection',
-    tenant: input.tenant,
-    vm: input.vm.friendlyName,
-    scenario: input.scenario,
-    stage: steps.stage,
-    steps: steps.steps,
-    vms: [{ name: input.vm.friendlyName, state: latest?.protectedNow ? 'protected' : steps.stage.endsWith(':waiting-for-operator') ? 'waiting-for-operator' : steps.stage === 'enable-protection' ? 'enabling' : 'replicating', ...(latest?.percent !== undefined ? { replicationPercent: latest.percent } : {}) }],
-    operatorAction: steps.operatorAction,
-  }), { description: HANDLER_DESCRIPTIONS.progress });
+  setHandler(
+    replicationObservedSignal,
+    (observation) => {
+      latest = observation;
+      publishDetails(
+        renderDetails(
+          title,
+          steps.steps,
+          observation.percent !== undefined ? ['', `Initial replication: ${observation.percent.toFixed(0)} %`] : [],
+        ),
+      );
+    },
+    { description: HANDLER_DESCRIPTIONS.replicationObserved },
+  );
+  setHandler(
+    progressQuery,
+    (): Progress => ({
+      kind: 'vm-protection',
+      tenant: input.tenant,
+      vm: input.vm.friendlyName,
+      scenario: input.scenario,
+      stage: steps.stage,
+      steps: steps.steps,
+      vms: [
+        {
+          name: input.vm.friendlyName,
+          state: latest?.protectedNow
+            ? 'protected'
+            : steps.stage.endsWith(':waiting-for-operator')
+              ? 'waiting-for-operator'
+              : steps.stage === 'enable-protection'
+                ? 'enabling'
+                : 'replicating',
+          ...(latest?.percent !== undefined ? { replicationPercent: latest.percent } : {}),
+        },
+      ],
+      operatorAction: steps.operatorAction,
+    }),
+    { description: HANDLER_DESCRIPTIONS.progress },
+  );
   steps.plan([
     { name: 'enable-protection', title: `Enable protection of ${input.vm.friendlyName}` },
     { name: 'initial-replication', title: 'Initial replication' },
@@ -63,7 +102,12 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
       // instead of for replication that will not come.
       enableAgain = true;
       latest = undefined;
-      throw ApplicationFailure.create({ type: failed.type ?? FailureType.NeedsOperator, nonRetryable: true, message: `replication of ${input.vm.friendlyName} failed: ${failed.message}`, details: [failed] });
+      throw ApplicationFailure.create({
+        type: failed.type ?? FailureType.NeedsOperator,
+        nonRetryable: true,
+        message: `replication of ${input.vm.friendlyName} failed: ${failed.message}`,
+        details: [failed],
+      });
     }
   });
   await condition(allHandlersFinished);

@@ -86,7 +86,8 @@ interface HyperVItemDetails {
   recoveryAzureResourceGroupId?: string;
 }
 
-const ITEM_PATH = /\/replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\/replicationProtectedItems\/([^/]+)$/i;
+const ITEM_PATH =
+  /\/replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\/replicationProtectedItems\/([^/]+)$/i;
 
 function iso(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -126,7 +127,13 @@ export function snapshotOf(job: RawJob): JobSnapshot {
     tasks: (p.tasks ?? []).map((t) => {
       const s = iso(t.startTime);
       const e = iso(t.endTime);
-      return { name: t.name ?? '', title: t.friendlyName ?? t.name ?? '', state: t.state ?? '', ...(s ? { startTime: s } : {}), ...(e ? { endTime: e } : {}) };
+      return {
+        name: t.name ?? '',
+        title: t.friendlyName ?? t.name ?? '',
+        state: t.state ?? '',
+        ...(s ? { startTime: s } : {}),
+        ...(e ? { endTime: e } : {}),
+      };
     }),
     errors: (p.errors ?? []).map(describeJobError),
   };
@@ -136,10 +143,14 @@ export function createFailoverActivities(deps: FailoverDeps) {
   const asr = (t: VaultTarget): SiteRecoveryManagementClient => deps.azure.siteRecovery(t.principal, t.subscriptionId);
 
   const getItem = (t: VaultTarget, ref: ItemRef): Promise<ItemView> =>
-    azureCall(`read protected item ${ref.itemName}`, () => asr(t).replicationProtectedItems.get(t.vault, t.resourceGroup, ref.fabricName, ref.containerName, ref.itemName));
+    azureCall(`read protected item ${ref.itemName}`, () =>
+      asr(t).replicationProtectedItems.get(t.vault, t.resourceGroup, ref.fabricName, ref.containerName, ref.itemName),
+    );
 
   const getJob = async (t: VaultTarget, jobName: string): Promise<JobSnapshot> =>
-    snapshotOf(await azureCall(`read job ${jobName}`, () => asr(t).replicationJobs.get(t.vault, t.resourceGroup, jobName)));
+    snapshotOf(
+      await azureCall(`read job ${jobName}`, () => asr(t).replicationJobs.get(t.vault, t.resourceGroup, jobName)),
+    );
 
   /** The vault's jobs of one scenario on one item, newest first. */
   // A shared vault keeps 30 days of every tenant's jobs; the ones that matter here started
@@ -149,31 +160,52 @@ export function createFailoverActivities(deps: FailoverDeps) {
   // have a VM of that name, and the other tenant's job must not be adopted.
   const jobsOf = (t: VaultTarget, item: ItemView, scenario: string): Promise<JobSnapshot[]> =>
     azureCall(`list jobs of ${t.vault}`, async () => {
-      const ids = new Set([item.name, ((item.properties?.providerSpecificDetails ?? {}) as HyperVItemDetails).vmId].filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase()));
+      const ids = new Set(
+        [item.name, ((item.properties?.providerSpecificDetails ?? {}) as HyperVItemDetails).vmId]
+          .filter((x): x is string => Boolean(x))
+          .map((x) => x.toLowerCase()),
+      );
       const found: JobSnapshot[] = [];
       const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
-      for await (const job of asr(t).replicationJobs.list(t.vault, t.resourceGroup, { filter: `startTime eq '${since}'` })) {
-        if (job.properties?.scenarioName === scenario && ids.has((job.properties.targetObjectId ?? '').toLowerCase())) found.push(snapshotOf(job));
+      for await (const job of asr(t).replicationJobs.list(t.vault, t.resourceGroup, {
+        filter: `startTime eq '${since}'`,
+      })) {
+        if (job.properties?.scenarioName === scenario && ids.has((job.properties.targetObjectId ?? '').toLowerCase()))
+          found.push(snapshotOf(job));
       }
       return found.sort((a, b) => Date.parse(b.startTime ?? '0') - Date.parse(a.startTime ?? '0'));
     });
 
   /** The tenant's own protection container: its cloud on the VMM server's fabric, or undefined. */
-  const tenantContainer = async (t: VaultTarget, scope: TenantScope): Promise<{ fabricName: string; containerName: string } | undefined> => {
+  const tenantContainer = async (
+    t: VaultTarget,
+    scope: TenantScope,
+  ): Promise<{ fabricName: string; containerName: string } | undefined> => {
     const fabrics = await azureCall(`list fabrics of ${t.vault}`, async () => {
       const all = [];
       for await (const fabric of asr(t).replicationFabrics.list(t.vault, t.resourceGroup)) all.push(fabric);
       return all;
     });
-    const fabric = fabrics.find((f) => f.properties?.customDetails?.instanceType === 'VMM' && (f.properties.friendlyName ?? '').toLowerCase() === scope.vmmServer.toLowerCase());
+    const fabric = fabrics.find(
+      (f) =>
+        f.properties?.customDetails?.instanceType === 'VMM' &&
+        (f.properties.friendlyName ?? '').toLowerCase() === scope.vmmServer.toLowerCase(),
+    );
     if (!fabric?.name) return undefined;
     const fabricName = fabric.name;
     const containers = await azureCall(`list clouds of ${fabricName}`, async () => {
       const all = [];
-      for await (const c of asr(t).replicationProtectionContainers.listByReplicationFabrics(t.vault, t.resourceGroup, fabricName)) all.push(c);
+      for await (const c of asr(t).replicationProtectionContainers.listByReplicationFabrics(
+        t.vault,
+        t.resourceGroup,
+        fabricName,
+      ))
+        all.push(c);
       return all;
     });
-    const container = containers.find((c) => (c.properties?.friendlyName ?? '').toLowerCase() === scope.cloud.toLowerCase());
+    const container = containers.find(
+      (c) => (c.properties?.friendlyName ?? '').toLowerCase() === scope.cloud.toLowerCase(),
+    );
     return container?.name ? { fabricName, containerName: container.name } : undefined;
   };
 
@@ -182,28 +214,59 @@ export function createFailoverActivities(deps: FailoverDeps) {
     if (!name) return undefined;
     const rp = await azureCall(`read recovery point ${name}`, async () => {
       try {
-        return await asr(t).recoveryPoints.get(t.vault, t.resourceGroup, ref.fabricName, ref.containerName, ref.itemName, name);
+        return await asr(t).recoveryPoints.get(
+          t.vault,
+          t.resourceGroup,
+          ref.fabricName,
+          ref.containerName,
+          ref.itemName,
+          name,
+        );
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) return undefined;
         throw error;
       }
     });
     const time = iso(rp?.properties?.recoveryPointTime);
-    return rp && time ? { id: rp.id ?? id, time, ...(rp.properties?.recoveryPointType ? { type: rp.properties.recoveryPointType } : {}) } : undefined;
+    return rp && time
+      ? {
+          id: rp.id ?? id,
+          time,
+          ...(rp.properties?.recoveryPointType ? { type: rp.properties.recoveryPointType } : {}),
+        }
+      : undefined;
   };
 
   const recoveryPoints = (t: VaultTarget, ref: ItemRef): Promise<RecoveryPointInfo[]> =>
     azureCall(`list recovery points of ${ref.itemName}`, async () => {
       const out: RecoveryPointInfo[] = [];
-      for await (const rp of asr(t).recoveryPoints.listByReplicationProtectedItems(t.vault, t.resourceGroup, ref.fabricName, ref.containerName, ref.itemName)) {
+      for await (const rp of asr(t).recoveryPoints.listByReplicationProtectedItems(
+        t.vault,
+        t.resourceGroup,
+        ref.fabricName,
+        ref.containerName,
+        ref.itemName,
+      )) {
         const time = iso(rp.properties?.recoveryPointTime);
-        if (rp.id && time) out.push({ id: rp.id, time, ...(rp.properties?.recoveryPointType ? { type: rp.properties.recoveryPointType } : {}) });
+        if (rp.id && time)
+          out.push({
+            id: rp.id,
+            time,
+            ...(rp.properties?.recoveryPointType ? { type: rp.properties.recoveryPointType } : {}),
+          });
       }
       return out.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
     });
 
   /** Issues one action's POST; resolves when Site Recovery has accepted it (202), not when its job ends. */
-  const issue = (t: VaultTarget, ref: ItemRef, item: ItemView, action: FailoverAction, params: ActionParams, options: { abortSignal: AbortSignal }) => {
+  const issue = (
+    t: VaultTarget,
+    ref: ItemRef,
+    item: ItemView,
+    action: FailoverAction,
+    params: ActionParams,
+    options: { abortSignal: AbortSignal },
+  ) => {
     const c = asr(t).replicationProtectedItems;
     const at = [t.vault, t.resourceGroup, ref.fabricName, ref.containerName, ref.itemName] as const;
     const point = params.recoveryPointId ? { recoveryPointId: params.recoveryPointId } : {};
@@ -214,16 +277,31 @@ export function createFailoverActivities(deps: FailoverDeps) {
           {
             properties: {
               failoverDirection: 'PrimaryToRecovery',
-              ...(params.testNetworkId ? { networkType: 'VmNetworkAsInput', networkId: params.testNetworkId } : { networkType: 'NoNetworkAttachAsInput' }),
+              ...(params.testNetworkId
+                ? { networkType: 'VmNetworkAsInput', networkId: params.testNetworkId }
+                : { networkType: 'NoNetworkAttachAsInput' }),
               providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', ...point },
             },
           },
           options,
         );
       case 'testFailoverCleanup':
-        return c.beginTestFailoverCleanup(...at, { properties: { comments: params.comments ?? 'asrflow test failover cleanup' } }, options);
+        return c.beginTestFailoverCleanup(
+          ...at,
+          { properties: { comments: params.comments ?? 'asrflow test failover cleanup' } },
+          options,
+        );
       case 'plannedFailover':
-        return c.beginPlannedFailover(...at, { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' } } }, options);
+        return c.beginPlannedFailover(
+          ...at,
+          {
+            properties: {
+              failoverDirection: 'PrimaryToRecovery',
+              providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' },
+            },
+          },
+          options,
+        );
       case 'unplannedFailover':
         return c.beginUnplannedFailover(
           ...at,
@@ -239,14 +317,27 @@ export function createFailoverActivities(deps: FailoverDeps) {
       case 'failoverCommit':
         return c.beginFailoverCommit(...at, options);
       case 'applyRecoveryPoint':
-        return c.beginApplyRecoveryPoint(...at, { properties: { recoveryPointId: params.recoveryPointId ?? '', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' } } }, options);
+        return c.beginApplyRecoveryPoint(
+          ...at,
+          {
+            properties: {
+              recoveryPointId: params.recoveryPointId ?? '',
+              providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' },
+            },
+          },
+          options,
+        );
       case 'failback':
         return c.beginPlannedFailover(
           ...at,
           {
             properties: {
               failoverDirection: 'RecoveryToPrimary',
-              providerSpecificDetails: { instanceType: 'HyperVReplicaAzureFailback', dataSyncOption: params.dataSyncOption ?? 'ForDownTime', recoveryVmCreationOption: 'NoAction' },
+              providerSpecificDetails: {
+                instanceType: 'HyperVReplicaAzureFailback',
+                dataSyncOption: params.dataSyncOption ?? 'ForDownTime',
+                recoveryVmCreationOption: 'NoAction',
+              },
             },
           },
           options,
@@ -266,7 +357,9 @@ export function createFailoverActivities(deps: FailoverDeps) {
                 ...(d.oSDetails?.osType ? { osType: d.oSDetails.osType } : {}),
                 ...(osDisk?.vhdId ? { vHDId: osDisk.vhdId } : {}),
                 ...(d.recoveryAzureStorageAccount ? { storageAccountId: d.recoveryAzureStorageAccount } : {}),
-                ...(d.recoveryAzureLogStorageAccountId ? { logStorageAccountId: d.recoveryAzureLogStorageAccountId } : {}),
+                ...(d.recoveryAzureLogStorageAccountId
+                  ? { logStorageAccountId: d.recoveryAzureLogStorageAccountId }
+                  : {}),
               },
             },
           },
@@ -282,7 +375,11 @@ export function createFailoverActivities(deps: FailoverDeps) {
     const context = Context.current();
     const checkpoint = context.info.heartbeatDetails as Partial<JobCheckpoint> | undefined;
     if (checkpoint?.kind === 'job' && checkpoint.action === action && checkpoint.jobName) {
-      return { jobName: checkpoint.jobName, adopted: true, ...(checkpoint.recoveryPoint ? { recoveryPoint: checkpoint.recoveryPoint } : {}) };
+      return {
+        jobName: checkpoint.jobName,
+        adopted: true,
+        ...(checkpoint.recoveryPoint ? { recoveryPoint: checkpoint.recoveryPoint } : {}),
+      };
     }
 
     const ours = (item: ItemView): string | undefined => {
@@ -295,7 +392,12 @@ export function createFailoverActivities(deps: FailoverDeps) {
       const job = await getJob(target, running);
       if (!TERMINAL_JOB_STATES.has(job.state) || checkpoint?.kind === 'job') {
         const recoveryPoint = checkpoint?.recoveryPoint;
-        beat.set({ kind: 'job', action, jobName: running, ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
+        beat.set({
+          kind: 'job',
+          action,
+          jobName: running,
+          ...(recoveryPoint ? { recoveryPoint } : {}),
+        } satisfies JobCheckpoint);
         return { jobName: running, adopted: true, ...(recoveryPoint ? { recoveryPoint } : {}) };
       }
     }
@@ -305,10 +407,13 @@ export function createFailoverActivities(deps: FailoverDeps) {
         const latest = (await jobsOf(target, before, spec.scenario))[0];
         if (latest?.state === 'Succeeded') return { jobName: latest.jobName, adopted: true };
       }
-      throw needsOperator(`${spec.title} of ${vm} is not allowed now (protection state ${before.properties?.protectionState ?? 'unknown'}; allowed: ${allowed.join(', ') || 'none'})`, {
-        code: 'OperationNotAllowed',
-        fix: 'check the item in the vault; finish or clean up what runs on it, then retry',
-      });
+      throw needsOperator(
+        `${spec.title} of ${vm} is not allowed now (protection state ${before.properties?.protectionState ?? 'unknown'}; allowed: ${allowed.join(', ') || 'none'})`,
+        {
+          code: 'OperationNotAllowed',
+          fix: 'check the item in the vault; finish or clean up what runs on it, then retry',
+        },
+      );
     }
 
     // Test and unplanned failovers name their recovery point: the newest one, unless one was
@@ -327,16 +432,28 @@ export function createFailoverActivities(deps: FailoverDeps) {
       if (names && (picks || input.params.recoveryPointId)) {
         const points = await recoveryPoints(target, ref);
         const wanted = input.params.recoveryPointId?.toLowerCase();
-        recoveryPoint = wanted ? points.find((p) => p.id.toLowerCase() === wanted || lastSegment(p.id)?.toLowerCase() === wanted) : points[0];
-        if (wanted && !recoveryPoint) throw needsOperator(`recovery point ${input.params.recoveryPointId ?? ''} of ${vm} does not exist (any more)`, { code: 'RecoveryPointNotFound', fix: 'pick one of the item\'s current recovery points' });
+        recoveryPoint = wanted
+          ? points.find((p) => p.id.toLowerCase() === wanted || lastSegment(p.id)?.toLowerCase() === wanted)
+          : points[0];
+        if (wanted && !recoveryPoint)
+          throw needsOperator(
+            `recovery point ${input.params.recoveryPointId ?? ''} of ${vm} does not exist (any more)`,
+            { code: 'RecoveryPointNotFound', fix: "pick one of the item's current recovery points" },
+          );
       }
       const params = { ...input.params, ...(recoveryPoint ? { recoveryPointId: recoveryPoint.id } : {}) };
       try {
         const poller = await issue(target, ref, before, action, params, { abortSignal: context.cancellationSignal });
-        beat.set({ kind: 'job', action, poller: poller.toString(), ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
+        beat.set({
+          kind: 'job',
+          action,
+          poller: poller.toString(),
+          ...(recoveryPoint ? { recoveryPoint } : {}),
+        } satisfies JobCheckpoint);
       } catch (error) {
         issueError = error;
-        if (picks && !input.params.recoveryPointId && (error as { code?: string }).code === 'RecoveryPointNotFound') continue;
+        if (picks && !input.params.recoveryPointId && (error as { code?: string }).code === 'RecoveryPointNotFound')
+          continue;
       }
       break;
     }
@@ -345,7 +462,11 @@ export function createFailoverActivities(deps: FailoverDeps) {
     if (!jobName || jobName === 'None' || known.has(jobName.toLowerCase())) {
       jobName = (await jobsOf(target, before, spec.scenario)).find((j) => !known.has(j.jobName.toLowerCase()))?.jobName;
     }
-    if (!jobName) throw classifyAzureError(issueError ?? new Error('Site Recovery accepted the request but no job appeared'), `${spec.title} of ${vm}`);
+    if (!jobName)
+      throw classifyAzureError(
+        issueError ?? new Error('Site Recovery accepted the request but no job appeared'),
+        `${spec.title} of ${vm}`,
+      );
     beat.set({ kind: 'job', action, jobName, ...(recoveryPoint ? { recoveryPoint } : {}) } satisfies JobCheckpoint);
     return { jobName, adopted: false, ...(recoveryPoint ? { recoveryPoint } : {}) };
   }
@@ -361,34 +482,59 @@ export function createFailoverActivities(deps: FailoverDeps) {
       const { target, vm, scope } = input;
       const where = await tenantContainer(target, scope);
       if (!where) {
-        throw needsOperator(`the cloud ${scope.cloud} of VMM server ${scope.vmmServer} is not in vault ${target.vault}`, {
-          code: 'ProtectionContainerNotFound',
-          fix: `check vmm.server and vmm.cloud of the tenant in the plan, and that the tenant is onboarded ('asrflow status --tenant <tenant>')`,
-        });
+        throw needsOperator(
+          `the cloud ${scope.cloud} of VMM server ${scope.vmmServer} is not in vault ${target.vault}`,
+          {
+            code: 'ProtectionContainerNotFound',
+            fix: `check vmm.server and vmm.cloud of the tenant in the plan, and that the tenant is onboarded ('asrflow status --tenant <tenant>')`,
+          },
+        );
       }
       const { fabricName, containerName } = where;
       const items = await azureCall(`list protected items of cloud ${scope.cloud}`, async () => {
         const all: ItemView[] = [];
-        for await (const item of asr(target).replicationProtectedItems.listByReplicationProtectionContainers(target.vault, target.resourceGroup, fabricName, containerName)) all.push(item);
+        for await (const item of asr(target).replicationProtectedItems.listByReplicationProtectionContainers(
+          target.vault,
+          target.resourceGroup,
+          fabricName,
+          containerName,
+        ))
+          all.push(item);
         return all;
       });
       const wanted = vm.toLowerCase();
       const found = items.find((i) => i.properties?.friendlyName?.toLowerCase() === wanted);
       const match = found?.id ? ITEM_PATH.exec(found.id) : null;
       if (found?.id && match?.[1] && match[2] && match[3]) {
-        return { item: { fabricName: decodeURIComponent(match[1]), containerName: decodeURIComponent(match[2]), itemName: decodeURIComponent(match[3]), itemId: found.id }, closest: [] };
+        return {
+          item: {
+            fabricName: decodeURIComponent(match[1]),
+            containerName: decodeURIComponent(match[2]),
+            itemName: decodeURIComponent(match[3]),
+            itemId: found.id,
+          },
+          closest: [],
+        };
       }
       // Not protected in this cloud: is it a VM of this cloud at all? Either way the answer
       // draws only on this tenant's own container.
       const protectable = await azureCall(`list VMs of cloud ${scope.cloud}`, async () => {
         const all: string[] = [];
-        for await (const p of asr(target).replicationProtectableItems.listByReplicationProtectionContainers(target.vault, target.resourceGroup, fabricName, containerName)) {
+        for await (const p of asr(target).replicationProtectableItems.listByReplicationProtectionContainers(
+          target.vault,
+          target.resourceGroup,
+          fabricName,
+          containerName,
+        )) {
           if (p.properties?.friendlyName) all.push(p.properties.friendlyName);
         }
         return all;
       });
       const names = items.map((i) => i.properties?.friendlyName).filter((n): n is string => Boolean(n));
-      return { closest: nearest(vm, names), ...(protectable.some((n) => n.toLowerCase() === wanted) ? { unprotected: true } : {}) };
+      return {
+        closest: nearest(vm, names),
+        ...(protectable.some((n) => n.toLowerCase() === wanted) ? { unprotected: true } : {}),
+      };
     },
 
     /** Reads what preflight decides on: state, allowed operations, health, running job, latest recovery point. */
@@ -398,7 +544,8 @@ export function createFailoverActivities(deps: FailoverDeps) {
       const p = item.properties ?? {};
       const d = (p.providerSpecificDetails ?? {}) as HyperVItemDetails;
       const scenario = p.currentScenario;
-      const jobName = scenario?.scenarioName && scenario.scenarioName !== 'None' ? lastSegment(scenario.jobId) : undefined;
+      const jobName =
+        scenario?.scenarioName && scenario.scenarioName !== 'None' ? lastSegment(scenario.jobId) : undefined;
       const job = jobName && jobName !== 'None' ? await getJob(target, jobName) : undefined;
       const latest = (await recoveryPoints(target, ref))[0];
       return {
@@ -409,7 +556,15 @@ export function createFailoverActivities(deps: FailoverDeps) {
         ...(p.replicationHealth ? { replicationHealth: p.replicationHealth } : {}),
         ...(p.testFailoverState ? { testFailoverState: p.testFailoverState } : {}),
         allowedOperations: p.allowedOperations ?? [],
-        ...(scenario ? { currentScenario: { ...(scenario.scenarioName ? { scenarioName: scenario.scenarioName } : {}), ...(scenario.jobId ? { jobId: scenario.jobId } : {}), ...(job ? { jobState: job.state } : {}) } } : {}),
+        ...(scenario
+          ? {
+              currentScenario: {
+                ...(scenario.scenarioName ? { scenarioName: scenario.scenarioName } : {}),
+                ...(scenario.jobId ? { jobId: scenario.jobId } : {}),
+                ...(job ? { jobState: job.state } : {}),
+              },
+            }
+          : {}),
         ...(latest ? { latestRecoveryPoint: latest } : {}),
         // Ages are measured on Site Recovery's clock, which is what the recovery points use.
         readAt: iso(d.lastRpoCalculatedTime) ?? new Date().toISOString(),
@@ -439,7 +594,12 @@ export function createFailoverActivities(deps: FailoverDeps) {
      * Looks at a job until something a person would notice changed (its state or a task's),
      * it ended or paused, or `maxWaitMs` passed. The workflow turns the answer into steps.
      */
-    async followJob(input: { target: VaultTarget; jobName: string; known: string; maxWaitMs: number }): Promise<JobSnapshot> {
+    async followJob(input: {
+      target: VaultTarget;
+      jobName: string;
+      known: string;
+      maxWaitMs: number;
+    }): Promise<JobSnapshot> {
       const deadline = Date.now() + input.maxWaitMs;
       // Beats also while a read waits out a throttled subscription's Retry-After.
       const beat = keepBeating({ kind: 'job-watch', jobName: input.jobName });
@@ -447,7 +607,13 @@ export function createFailoverActivities(deps: FailoverDeps) {
         for (let looks = 1; ; looks++) {
           const job = await getJob(input.target, input.jobName);
           beat.set({ kind: 'job-watch', jobName: input.jobName, state: job.state, looks });
-          if (TERMINAL_JOB_STATES.has(job.state) || job.state === 'Suspended' || jobFingerprint(job) !== input.known || Date.now() >= deadline) return job;
+          if (
+            TERMINAL_JOB_STATES.has(job.state) ||
+            job.state === 'Suspended' ||
+            jobFingerprint(job) !== input.known ||
+            Date.now() >= deadline
+          )
+            return job;
           await Context.current().sleep(deps.replicationPollMs);
         }
       } finally {
@@ -462,7 +628,15 @@ export function createFailoverActivities(deps: FailoverDeps) {
       const checkpointed = (Context.current().info.heartbeatDetails as { kind?: string } | undefined)?.kind === 'lro';
       if (job.state !== 'Suspended' && !checkpointed) return { resumed: false };
       try {
-        await runCheckpointedLro(`resume job ${jobName}`, (options) => asr(target).replicationJobs.beginResume(target.vault, target.resourceGroup, jobName, { properties: { comments: input.comments } }, options));
+        await runCheckpointedLro(`resume job ${jobName}`, (options) =>
+          asr(target).replicationJobs.beginResume(
+            target.vault,
+            target.resourceGroup,
+            jobName,
+            { properties: { comments: input.comments } },
+            options,
+          ),
+        );
       } catch (error) {
         // The resume's operation ends with the job; a failed job is the workflow's to report.
         if (TERMINAL_JOB_STATES.has((await getJob(target, jobName)).state)) return { resumed: true };
@@ -475,14 +649,21 @@ export function createFailoverActivities(deps: FailoverDeps) {
      * The recovery point a finished planned failover (or a change of recovery point) used, as
      * Site Recovery names it on the item; undefined when it cannot be read back.
      */
-    async recoveryPointUsed(input: { target: VaultTarget; item: ItemRef; requested?: string }): Promise<RecoveryPointInfo | undefined> {
+    async recoveryPointUsed(input: {
+      target: VaultTarget;
+      item: ItemRef;
+      requested?: string;
+    }): Promise<RecoveryPointInfo | undefined> {
       const { target, item: ref } = input;
       const id = input.requested ?? (await getItem(target, ref)).properties?.failoverRecoveryPointId;
       return id ? recoveryPoint(target, ref, id) : undefined;
     },
 
     /** The item's state after the workflow, for the drill record. */
-    async itemState(input: { target: VaultTarget; item: ItemRef }): Promise<{ protectionState?: string; activeLocation?: string; testFailoverState?: string }> {
+    async itemState(input: {
+      target: VaultTarget;
+      item: ItemRef;
+    }): Promise<{ protectionState?: string; activeLocation?: string; testFailoverState?: string }> {
       const p = (await getItem(input.target, input.item)).properties ?? {};
       return {
         ...(p.protectionState ? { protectionState: p.protectionState } : {}),

@@ -30,7 +30,15 @@ interface HyperVDetails {
   initialReplicationDetails?: { initialReplicationProgressPercentage?: string };
 }
 
-function observe(item: { name?: string; properties?: { friendlyName?: string; protectionState?: string; replicationHealth?: string; providerSpecificDetails?: unknown } }): ObservedItem {
+function observe(item: {
+  name?: string;
+  properties?: {
+    friendlyName?: string;
+    protectionState?: string;
+    replicationHealth?: string;
+    providerSpecificDetails?: unknown;
+  };
+}): ObservedItem {
   const details = (item.properties?.providerSpecificDetails ?? {}) as HyperVDetails;
   const raw = details.initialReplicationDetails?.initialReplicationProgressPercentage;
   const percent = raw === undefined ? undefined : Number.parseFloat(raw);
@@ -55,7 +63,8 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       return azureCall(`list the EnableDr jobs of ${vm.friendlyName}`, async () => {
         const names: string[] = [];
         for await (const job of asr(target).replicationJobs.list(target.vault, target.resourceGroup)) {
-          if (job.name && job.properties?.scenarioName === 'EnableDr' && isJobOf(job, vm.itemName)) names.push(job.name);
+          if (job.name && job.properties?.scenarioName === 'EnableDr' && isJobOf(job, vm.itemName))
+            names.push(job.name);
         }
         return names;
       });
@@ -73,7 +82,9 @@ export function createProtectionActivities(deps: ProtectionDeps) {
      *   error; nothing at all within `enableRecheckMs` means Azure never took the request, and
      *   it is sent again.
      */
-    async enableProtection(input: VmProtectionInput & { jobsBefore?: string[] }): Promise<{ itemName: string; alreadyEnabled: boolean }> {
+    async enableProtection(
+      input: VmProtectionInput & { jobsBefore?: string[] },
+    ): Promise<{ itemName: string; alreadyEnabled: boolean }> {
       const { vault: target, vm } = input;
       const client = asr(target);
       const itemName = vm.itemName;
@@ -82,7 +93,13 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       const readItem = () =>
         azureCall(`read protected item ${vm.friendlyName}`, async () => {
           try {
-            return await client.replicationProtectedItems.get(target.vault, target.resourceGroup, input.fabricName, input.containerName, itemName);
+            return await client.replicationProtectedItems.get(
+              target.vault,
+              target.resourceGroup,
+              input.fabricName,
+              input.containerName,
+              itemName,
+            );
           } catch (error) {
             if ((error as { statusCode?: number }).statusCode === 404) return undefined;
             throw error;
@@ -99,10 +116,13 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       const newest = (jobs: Job[]) => newestJob(asAsync(jobs), () => true);
       const failedJob = (job: Job) => {
         const details = jobFailureDetails(job);
-        return needsOperator(`enabling protection of ${vm.friendlyName} failed (job ${job.name}, ${job.properties?.state}): ${details.message ?? 'see the job in the vault'}`, {
-          ...details,
-          fix: 'look at the EnableDr job in the vault, fix the cause, then retry (protection is enabled again)',
-        });
+        return needsOperator(
+          `enabling protection of ${vm.friendlyName} failed (job ${job.name}, ${job.properties?.state}): ${details.message ?? 'see the job in the vault'}`,
+          {
+            ...details,
+            fix: 'look at the EnableDr job in the vault, fix the cause, then retry (protection is enabled again)',
+          },
+        );
       };
 
       /** An item already there: done, still enabling (follow its job), or failed (operator). */
@@ -112,14 +132,23 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           const scenario = item.properties?.currentScenario;
           if (/fail/i.test(state)) {
             const job = await newest(await enableJobs());
-            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled')) throw failedJob(job);
-            throw needsOperator(`protection of ${vm.friendlyName} is in state ${state}`, { code: state, fix: 'look at the item and its jobs in the vault, fix the cause (or disable protection of the VM), then retry' });
+            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled'))
+              throw failedJob(job);
+            throw needsOperator(`protection of ${vm.friendlyName} is in state ${state}`, {
+              code: state,
+              fix: 'look at the item and its jobs in the vault, fix the cause (or disable protection of the VM), then retry',
+            });
           }
           const enabling = state === 'EnablingProtection' || scenario?.scenarioName === 'EnableDr';
           if (!enabling) return { itemName, alreadyEnabled: true };
-          const jobName = scenario?.scenarioName === 'EnableDr' ? scenario.jobId?.split('/').pop() : (await newest(await enableJobs()))?.name;
+          const jobName =
+            scenario?.scenarioName === 'EnableDr'
+              ? scenario.jobId?.split('/').pop()
+              : (await newest(await enableJobs()))?.name;
           if (jobName) {
-            const job = await azureCall(`read job ${jobName}`, () => client.replicationJobs.get(target.vault, target.resourceGroup, jobName));
+            const job = await azureCall(`read job ${jobName}`, () =>
+              client.replicationJobs.get(target.vault, target.resourceGroup, jobName),
+            );
             const jobState = job.properties?.state;
             if (jobState === 'Failed' || jobState === 'Cancelled') throw failedJob(job);
           }
@@ -128,8 +157,12 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           if (!again) {
             // The job failed and took the item with it (Hyper-V to Azure removes it).
             const job = await newest(await enableJobs());
-            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled')) throw failedJob(job);
-            throw needsOperator(`the protected item of ${vm.friendlyName} disappeared while protection was being enabled`, { fix: 'look at the EnableDr job in the vault, then retry (protection is enabled again)' });
+            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled'))
+              throw failedJob(job);
+            throw needsOperator(
+              `the protected item of ${vm.friendlyName} disappeared while protection was being enabled`,
+              { fix: 'look at the EnableDr job in the vault, then retry (protection is enabled again)' },
+            );
           }
           item = again;
         }
@@ -145,56 +178,73 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           for (let looks = 1; ; looks++) {
             let seen: { fresh: Job[]; item: ReplicationProtectedItem | undefined };
             try {
-              seen = { fresh: (await enableJobs()).filter((j) => j.name && !before.includes(j.name)), item: await readItem() };
+              seen = {
+                fresh: (await enableJobs()).filter((j) => j.name && !before.includes(j.name)),
+                item: await readItem(),
+              };
             } catch (error) {
               // A read that failed for a moment is no reason to start the whole wait over.
               if ((error instanceof ApplicationFailure && error.nonRetryable) || Date.now() >= deadline) throw error;
-              await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), { kind: 'enable-recheck', operation, looks });
+              await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
+                kind: 'enable-recheck',
+                operation,
+                looks,
+              });
               continue;
             }
             const { fresh, item } = seen;
             if (item) return settle(item);
             const job = await newest(fresh);
-            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled')) throw failedJob(job);
+            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled'))
+              throw failedJob(job);
             if (Date.now() >= deadline) {
               if (!job) break;
-              throw needsOperator(`enabling protection of ${vm.friendlyName}: job ${job.name} is ${job.properties?.state ?? 'unknown'} but the protected item is missing`, { jobId: job.name, fix: 'look at the EnableDr job in the vault, then retry' });
+              throw needsOperator(
+                `enabling protection of ${vm.friendlyName}: job ${job.name} is ${job.properties?.state ?? 'unknown'} but the protected item is missing`,
+                { jobId: job.name, fix: 'look at the EnableDr job in the vault, then retry' },
+              );
             }
-            await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), { kind: 'enable-recheck', operation, looks });
+            await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
+              kind: 'enable-recheck',
+              operation,
+              looks,
+            });
           }
         }
       }
       const t = input.targets;
-      const { result } = await runCheckpointedLro(operation, (options) =>
-        client.replicationProtectedItems.beginCreate(
-          target.vault,
-          target.resourceGroup,
-          input.fabricName,
-          input.containerName,
-          itemName,
-          {
-            properties: {
-              policyId: input.policyId,
-              protectableItemId: `${containerId(target, input.fabricName, input.containerName)}/replicationProtectableItems/${itemName}`,
-              providerSpecificDetails: {
-                instanceType: 'HyperVReplicaAzure',
-                hvHostVmId: vm.hvHostVmId,
-                vmName: vm.friendlyName,
-                osType: vm.osType,
-                vhdId: vm.osDiskId,
-                targetStorageAccountId: t.storageAccountId,
-                targetAzureV2ResourceGroupId: t.resourceGroupId,
-                targetAzureNetworkId: t.networkId,
-                targetAzureSubnetId: `${t.networkId}/subnets/${t.subnetName}`,
-                targetAzureVmName: vm.friendlyName,
-                enableRdpOnTargetOption: 'Never',
-                useManagedDisks: String(t.managedDisks),
-                ...(t.vmSize ? { targetVmSize: t.vmSize } : {}),
+      const { result } = await runCheckpointedLro(
+        operation,
+        (options) =>
+          client.replicationProtectedItems.beginCreate(
+            target.vault,
+            target.resourceGroup,
+            input.fabricName,
+            input.containerName,
+            itemName,
+            {
+              properties: {
+                policyId: input.policyId,
+                protectableItemId: `${containerId(target, input.fabricName, input.containerName)}/replicationProtectableItems/${itemName}`,
+                providerSpecificDetails: {
+                  instanceType: 'HyperVReplicaAzure',
+                  hvHostVmId: vm.hvHostVmId,
+                  vmName: vm.friendlyName,
+                  osType: vm.osType,
+                  vhdId: vm.osDiskId,
+                  targetStorageAccountId: t.storageAccountId,
+                  targetAzureV2ResourceGroupId: t.resourceGroupId,
+                  targetAzureNetworkId: t.networkId,
+                  targetAzureSubnetId: `${t.networkId}/subnets/${t.subnetName}`,
+                  targetAzureVmName: vm.friendlyName,
+                  enableRdpOnTargetOption: 'Never',
+                  useManagedDisks: String(t.managedDisks),
+                  ...(t.vmSize ? { targetVmSize: t.vmSize } : {}),
+                },
               },
             },
-          },
-          options,
-        ),
+            options,
+          ),
         {
           explainFailure: async () => {
             const job = await newest(await enableJobs());
@@ -204,7 +254,9 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       );
       const state = result.properties?.protectionState;
       if (state && /failed/i.test(state)) {
-        throw needsOperator(`enabling protection of ${vm.friendlyName} ended in ${state}`, { fix: 'look at the EnableDr job in the vault, fix the cause, then retry' });
+        throw needsOperator(`enabling protection of ${vm.friendlyName} ended in ${state}`, {
+          fix: 'look at the EnableDr job in the vault, fix the cause, then retry',
+        });
       }
       return { itemName, alreadyEnabled: false };
     },
@@ -214,7 +266,14 @@ export function createProtectionActivities(deps: ProtectionDeps) {
      * more looks at the poll interval until something changed for the items asked about, or
      * `maxWaitMs` passed. The workflow fans the answer out to the VM workflows.
      */
-    async observeReplication(input: { target: VaultTarget; items: string[]; known: Record<string, string>; maxWaitMs: number; lookNow?: boolean; names?: Record<string, string> }): Promise<ObservedItem[]> {
+    async observeReplication(input: {
+      target: VaultTarget;
+      items: string[];
+      known: Record<string, string>;
+      maxWaitMs: number;
+      lookNow?: boolean;
+      names?: Record<string, string>;
+    }): Promise<ObservedItem[]> {
       const { target } = input;
       const wanted = new Set(input.items);
       const deadline = Date.now() + input.maxWaitMs;
@@ -234,7 +293,14 @@ export function createProtectionActivities(deps: ProtectionDeps) {
         // VM's workflow waits for replication that will never come unless it is told.
         const present = new Set(observed.map((o) => o.itemName));
         for (const name of wanted) {
-          if (!present.has(name) && input.known[name] !== undefined) observed.push({ itemName: name, friendlyName: input.names?.[name], protectionState: 'NotFound', protectedNow: false, failed: { message: 'the protected item was removed' } });
+          if (!present.has(name) && input.known[name] !== undefined)
+            observed.push({
+              itemName: name,
+              friendlyName: input.names?.[name],
+              protectionState: 'NotFound',
+              protectedNow: false,
+              failed: { message: 'the protected item was removed' },
+            });
         }
         for (const o of observed) {
           if (!o.failed && !/fail/i.test(o.protectionState ?? '')) continue;
@@ -242,7 +308,9 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           // Only for news: ASR's reason comes from the job list, which costs a read.
           if (input.known[o.itemName] === fingerprint(o)) continue;
           const job = await azureCall(`read the jobs of ${o.friendlyName ?? o.itemName}`, () =>
-            newestJob(asr(target).replicationJobs.list(target.vault, target.resourceGroup), (j) => isJobOf(j, o.itemName)),
+            newestJob(asr(target).replicationJobs.list(target.vault, target.resourceGroup), (j) =>
+              isJobOf(j, o.itemName),
+            ),
           );
           if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled')) {
             const d = jobFailureDetails(job);
@@ -254,7 +322,8 @@ export function createProtectionActivities(deps: ProtectionDeps) {
               ...(d.recommendedAction ? { recommendedAction: d.recommendedAction } : {}),
             };
           }
-          o.failed.fix ??= 'look at the replicated item and its jobs in the vault, fix the cause, then retry (protection is enabled again if the item is gone)';
+          o.failed.fix ??=
+            'look at the replicated item and its jobs in the vault, fix the cause, then retry (protection is enabled again if the item is gone)';
           o.failed.type ??= FailureType.NeedsOperator;
         }
         const changed = observed.some((o) => input.known[o.itemName] !== fingerprint(o));
@@ -264,7 +333,6 @@ export function createProtectionActivities(deps: ProtectionDeps) {
     },
   };
 }
-
 
 function containerId(t: VaultTarget, fabric: string, container: string): string {
   return `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${t.vault}/replicationFabrics/${fabric}/replicationProtectionContainers/${container}`;

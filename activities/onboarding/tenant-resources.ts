@@ -3,7 +3,12 @@ import { restorePoller, type StorageAccount } from '../../azure/sdk';
 import type { AzureClientFactory } from '../../azure/clients';
 import { runCheckpointedLro } from '../../azure/checkpoint';
 import { azureCall, needsOperator } from '../../azure/failures';
-import { DEFAULT_PROVISIONING_WAIT, waitUntilProvisioned, type ProvisioningLook, type ProvisioningWait } from '../../azure/provisioning';
+import {
+  DEFAULT_PROVISIONING_WAIT,
+  waitUntilProvisioned,
+  type ProvisioningLook,
+  type ProvisioningWait,
+} from '../../azure/provisioning';
 import type { Principal } from '../../domain/onboarding';
 import type { SubnetSpec } from '../../domain/plan/types';
 
@@ -19,21 +24,29 @@ export interface ResourceScope {
 }
 
 const GEO_REDUNDANT = new Set(['Standard_GRS', 'Standard_RAGRS', 'Standard_GZRS', 'Standard_RAGZRS']);
-const sameRegion = (a?: string, b?: string) => (a ?? '').replace(/\s/g, '').toLowerCase() === (b ?? '').replace(/\s/g, '').toLowerCase();
+const sameRegion = (a?: string, b?: string) =>
+  (a ?? '').replace(/\s/g, '').toLowerCase() === (b ?? '').replace(/\s/g, '').toLowerCase();
 
 /** An ARM resource by its provisioningState: Succeeded (or none) → ready, Failed → operator, else wait. */
 function provisioningLook(state: string | undefined): ProvisioningLook {
   if (!state || state === 'Succeeded') return { state: 'ready' };
-  if (state === 'Failed' || state === 'Canceled') return { state: 'failed', detail: `is in provisioning state ${state}` };
+  if (state === 'Failed' || state === 'Canceled')
+    return { state: 'failed', detail: `is in provisioning state ${state}` };
   return { state: 'pending', detail: `in provisioning state ${state}` };
 }
 
-export function createTenantResourceActivities(azure: AzureClientFactory, wait: ProvisioningWait = DEFAULT_PROVISIONING_WAIT) {
+export function createTenantResourceActivities(
+  azure: AzureClientFactory,
+  wait: ProvisioningWait = DEFAULT_PROVISIONING_WAIT,
+) {
   return {
     async ensureResourceGroup(scope: ResourceScope): Promise<{ id: string }> {
       const client = azure.resources(scope.principal, scope.subscriptionId);
       const group = await azureCall(`create resource group ${scope.resourceGroup}`, () =>
-        client.resourceGroups.createOrUpdate(scope.resourceGroup, { location: scope.region, tags: { 'managed-by': 'asrflow' } }),
+        client.resourceGroups.createOrUpdate(scope.resourceGroup, {
+          location: scope.region,
+          tags: { 'managed-by': 'asrflow' },
+        }),
       );
       if (!sameRegion(group.location, scope.region)) {
         throw needsOperator(`resource group ${scope.resourceGroup} exists in ${group.location}, not ${scope.region}`, {
@@ -55,22 +68,48 @@ export function createTenantResourceActivities(azure: AzureClientFactory, wait: 
       });
       if (existing) {
         // Found while still being created (an earlier attempt, another tool): wait for it.
-        if (provisioningLook(existing.provisioningState).state !== 'ready') await waitUntilProvisioned(`storage account ${input.name}`, async () => provisioningLook((await azureCall(`read storage account ${input.name}`, () => client.storageAccounts.getProperties(input.resourceGroup, input.name))).provisioningState), wait);
+        if (provisioningLook(existing.provisioningState).state !== 'ready')
+          await waitUntilProvisioned(
+            `storage account ${input.name}`,
+            async () =>
+              provisioningLook(
+                (
+                  await azureCall(`read storage account ${input.name}`, () =>
+                    client.storageAccounts.getProperties(input.resourceGroup, input.name),
+                  )
+                ).provisioningState,
+              ),
+            wait,
+          );
         const sku = existing.sku?.name ?? '';
         if (!GEO_REDUNDANT.has(sku)) {
-          throw needsOperator(`storage account ${input.name} exists with SKU ${sku}, which is not geo-redundant`, { fix: 'change its redundancy to GRS in the portal, or name another account in the plan' });
+          throw needsOperator(`storage account ${input.name} exists with SKU ${sku}, which is not geo-redundant`, {
+            fix: 'change its redundancy to GRS in the portal, or name another account in the plan',
+          });
         }
         if (!sameRegion(existing.location, input.region)) {
-          throw needsOperator(`storage account ${input.name} is in ${existing.location}, not ${input.region}`, { fix: 'the storage account must be in the vault\'s region: name another account in the plan' });
+          throw needsOperator(`storage account ${input.name} is in ${existing.location}, not ${input.region}`, {
+            fix: "the storage account must be in the vault's region: name another account in the plan",
+          });
         }
         return { id: existing.id ?? '' };
       }
-      const parameters = { location: input.region, kind: 'StorageV2', sku: { name: input.sku }, tags: { 'managed-by': 'asrflow' } };
-      const { result } = await runCheckpointedLro<StorageAccount>(`create storage account ${input.name}`, ({ resumeFrom, abortSignal, updateIntervalInMs }) =>
-        // The modular storage SDK resumes through restorePoller rather than a resumeFrom option.
-        resumeFrom
-          ? restorePoller(client, resumeFrom, client.storageAccounts.create, { abortSignal, updateIntervalInMs })
-          : client.storageAccounts.create(input.resourceGroup, input.name, parameters, { abortSignal, updateIntervalInMs }),
+      const parameters = {
+        location: input.region,
+        kind: 'StorageV2',
+        sku: { name: input.sku },
+        tags: { 'managed-by': 'asrflow' },
+      };
+      const { result } = await runCheckpointedLro<StorageAccount>(
+        `create storage account ${input.name}`,
+        ({ resumeFrom, abortSignal, updateIntervalInMs }) =>
+          // The modular storage SDK resumes through restorePoller rather than a resumeFrom option.
+          resumeFrom
+            ? restorePoller(client, resumeFrom, client.storageAccounts.create, { abortSignal, updateIntervalInMs })
+            : client.storageAccounts.create(input.resourceGroup, input.name, parameters, {
+                abortSignal,
+                updateIntervalInMs,
+              }),
       );
       return { id: result.id ?? '' };
     },
@@ -80,7 +119,9 @@ export function createTenantResourceActivities(azure: AzureClientFactory, wait: 
      * customer may have added subnets or peerings since, and a PUT replaces the whole network
      * (its subnets list included). Differences from the plan come back as warnings.
      */
-    async ensureVirtualNetwork(input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] }): Promise<{ id: string; existed?: boolean; warnings?: string[] }> {
+    async ensureVirtualNetwork(
+      input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] },
+    ): Promise<{ id: string; existed?: boolean; warnings?: string[] }> {
       const client = azure.network(input.principal, input.subscriptionId);
       const existing = await azureCall(`read virtual network ${input.name}`, async () => {
         try {
@@ -92,9 +133,23 @@ export function createTenantResourceActivities(azure: AzureClientFactory, wait: 
       });
       if (existing) {
         if (!sameRegion(existing.location, input.region)) {
-          throw needsOperator(`virtual network ${input.name} is in ${existing.location}, not ${input.region}`, { fix: "the VNet must be in the vault's region: name another VNet in the plan" });
+          throw needsOperator(`virtual network ${input.name} is in ${existing.location}, not ${input.region}`, {
+            fix: "the VNet must be in the vault's region: name another VNet in the plan",
+          });
         }
-        if (provisioningLook(existing.provisioningState).state !== 'ready') await waitUntilProvisioned(`virtual network ${input.name}`, async () => provisioningLook((await azureCall(`read virtual network ${input.name}`, () => client.virtualNetworks.get(input.resourceGroup, input.name))).provisioningState), wait);
+        if (provisioningLook(existing.provisioningState).state !== 'ready')
+          await waitUntilProvisioned(
+            `virtual network ${input.name}`,
+            async () =>
+              provisioningLook(
+                (
+                  await azureCall(`read virtual network ${input.name}`, () =>
+                    client.virtualNetworks.get(input.resourceGroup, input.name),
+                  )
+                ).provisioningState,
+              ),
+            wait,
+          );
         return { id: existing.id ?? '', existed: true, warnings: vnetDifferences(input, existing) };
       }
       const { result } = await runCheckpointedLro(`create virtual network ${input.name}`, (options) =>
@@ -116,17 +171,27 @@ export function createTenantResourceActivities(azure: AzureClientFactory, wait: 
 }
 
 /** What the plan asks of a VNet that the existing one does not have (extra subnets are fine). */
-export function vnetDifferences(plan: { name: string; addressSpace: string[]; subnets: SubnetSpec[] }, existing: VirtualNetwork): string[] {
+export function vnetDifferences(
+  plan: { name: string; addressSpace: string[]; subnets: SubnetSpec[] },
+  existing: VirtualNetwork,
+): string[] {
   const warnings: string[] = [];
   const prefixes = existing.addressSpace?.addressPrefixes ?? [];
   for (const p of plan.addressSpace) {
-    if (!prefixes.includes(p)) warnings.push(`virtual network ${plan.name} exists without address range ${p} (it has ${prefixes.join(', ') || 'none'}); left unchanged`);
+    if (!prefixes.includes(p))
+      warnings.push(
+        `virtual network ${plan.name} exists without address range ${p} (it has ${prefixes.join(', ') || 'none'}); left unchanged`,
+      );
   }
-  const subnets = new Map((existing.subnets ?? []).map((s) => [(s.name ?? '').toLowerCase(), s.addressPrefix ?? s.addressPrefixes?.[0]]));
+  const subnets = new Map(
+    (existing.subnets ?? []).map((s) => [(s.name ?? '').toLowerCase(), s.addressPrefix ?? s.addressPrefixes?.[0]]),
+  );
   for (const s of plan.subnets) {
     const found = subnets.get(s.name.toLowerCase());
-    if (found === undefined) warnings.push(`virtual network ${plan.name} has no subnet ${s.name} (${s.prefix}); left unchanged`);
-    else if (found !== s.prefix) warnings.push(`subnet ${s.name} of ${plan.name} is ${found}, the plan says ${s.prefix}; left unchanged`);
+    if (found === undefined)
+      warnings.push(`virtual network ${plan.name} has no subnet ${s.name} (${s.prefix}); left unchanged`);
+    else if (found !== s.prefix)
+      warnings.push(`subnet ${s.name} of ${plan.name} is ${found}, the plan says ${s.prefix}; left unchanged`);
   }
   return warnings;
 }

@@ -18,7 +18,11 @@ export interface SelfSignedCertificate {
   validTo: Date;
 }
 
-export function makeVaultCertificate(subject: string, now: Date, hours = VAULT_CREDENTIALS_VALIDITY_HOURS): SelfSignedCertificate {
+export function makeVaultCertificate(
+  subject: string,
+  now: Date,
+  hours = VAULT_CREDENTIALS_VALIDITY_HOURS,
+): SelfSignedCertificate {
   const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;

@@ -5,7 +5,12 @@ import type { AzureClientFactory } from '../../azure/clients';
 import { runCheckpointedLro } from '../../azure/checkpoint';
 import { azureCall, needsOperator } from '../../azure/failures';
 import type { RegistrationResult, VaultTarget } from '../../domain/onboarding';
-import { makeVaultCertificate, renderVaultCredentials, vaultCredentialsFileName, writeSecretFile } from './vault-credentials-file';
+import {
+  makeVaultCertificate,
+  renderVaultCredentials,
+  vaultCredentialsFileName,
+  writeSecretFile,
+} from './vault-credentials-file';
 
 export interface VaultActivityDeps {
   azure: AzureClientFactory;
@@ -45,7 +50,9 @@ export function createVaultActivities(deps: VaultActivityDeps) {
       });
       if (existing?.id && existing.properties?.provisioningState === 'Succeeded') {
         if (existing.location && existing.location.replace(/\s/g, '').toLowerCase() !== target.region.toLowerCase()) {
-          throw needsOperator(`vault ${target.vault} exists in ${existing.location}, not ${target.region}`, { fix: 'all resources of one recovery path must be in one region: name another vault in the plan' });
+          throw needsOperator(`vault ${target.vault} exists in ${existing.location}, not ${target.region}`, {
+            fix: 'all resources of one recovery path must be in one region: name another vault in the plan',
+          });
         }
         return { id: existing.id };
       }
@@ -53,7 +60,12 @@ export function createVaultActivities(deps: VaultActivityDeps) {
         client.vaults.beginCreateOrUpdate(
           target.resourceGroup,
           target.vault,
-          { location: target.region, sku: { name: 'Standard' }, properties: { publicNetworkAccess: 'Enabled' }, tags: { 'managed-by': 'asrflow' } },
+          {
+            location: target.region,
+            sku: { name: 'Standard' },
+            properties: { publicNetworkAccess: 'Enabled' },
+            tags: { 'managed-by': 'asrflow' },
+          },
           options,
         ),
       );
@@ -72,16 +84,28 @@ export function createVaultActivities(deps: VaultActivityDeps) {
           return await client.vaultExtendedInfo.get(target.resourceGroup, target.vault);
         } catch (error) {
           if (statusOf(error) !== 404) throw error;
-          return client.vaultExtendedInfo.createOrUpdate(target.resourceGroup, target.vault, { integrityKey: randomBytes(16).toString('base64'), algorithm: 'None' });
+          return client.vaultExtendedInfo.createOrUpdate(target.resourceGroup, target.vault, {
+            integrityKey: randomBytes(16).toString('base64'),
+            algorithm: 'None',
+          });
         }
       });
       const at = now();
       const certName = `${target.vault}${target.subscriptionId}-${at.getUTCMonth() + 1}-${at.getUTCDate()}-${at.getUTCFullYear()}-vaultcredentials`;
       const cert = makeVaultCertificate(certName, at, deps.vaultCredentialsHours);
       const uploaded = await azureCall(`upload vault certificate to ${target.vault}`, () =>
-        client.vaultCertificates.create(target.resourceGroup, target.vault, certName, { properties: { authType: 'AAD', certificate: Buffer.from(cert.certificateBase64, 'base64') } }),
+        client.vaultCertificates.create(target.resourceGroup, target.vault, certName, {
+          properties: { authType: 'AAD', certificate: Buffer.from(cert.certificateBase64, 'base64') },
+        }),
       );
-      const props = (uploaded.properties ?? {}) as { aadAuthority?: string; aadTenantId?: string; servicePrincipalClientId?: string; resourceId?: number; azureManagementEndpointAudience?: string; thumbprint?: string };
+      const props = (uploaded.properties ?? {}) as {
+        aadAuthority?: string;
+        aadTenantId?: string;
+        servicePrincipalClientId?: string;
+        resourceId?: number;
+        azureManagementEndpointAudience?: string;
+        thumbprint?: string;
+      };
       const content = renderVaultCredentials({
         subscriptionId: target.subscriptionId,
         resourceGroup: target.resourceGroup,
@@ -91,13 +115,20 @@ export function createVaultActivities(deps: VaultActivityDeps) {
         aadAuthority: props.aadAuthority ?? '',
         aadTenantId: props.aadTenantId ?? target.principal.tenantId,
         servicePrincipalClientId: props.servicePrincipalClientId ?? '',
-        aadVaultAudience: props.azureManagementEndpointAudience ?? `https://RecoveryServiceVault/${target.region}/${target.vault}/${props.resourceId ?? 0}`,
+        aadVaultAudience:
+          props.azureManagementEndpointAudience ??
+          `https://RecoveryServiceVault/${target.region}/${target.vault}/${props.resourceId ?? 0}`,
         armManagementEndpoint: deps.azure.target.armEndpoint,
         integrityKey: info.integrityKey ?? '',
         pfxBase64: cert.pfxBase64,
       });
       const file = writeSecretFile(deps.credentialsDir, vaultCredentialsFileName(target.vault, at), content);
-      return { file, validFrom: cert.validFrom.toISOString(), validTo: cert.validTo.toISOString(), ...(props.thumbprint ? { thumbprint: props.thumbprint } : {}) };
+      return {
+        file,
+        validFrom: cert.validFrom.toISOString(),
+        validTo: cert.validTo.toISOString(),
+        ...(props.thumbprint ? { thumbprint: props.thumbprint } : {}),
+      };
     },
 
     /**
@@ -106,28 +137,51 @@ export function createVaultActivities(deps: VaultActivityDeps) {
      * workflow can issue fresh credentials. A failed RegisterDra job newer than `since` means
      * the person's installation failed: that needs them, so it surfaces as NeedsOperator.
      */
-    async awaitVmmRegistration(input: { target: VaultTarget; vmmServer: string; since: string; until: string }): Promise<RegistrationResult | undefined> {
+    async awaitVmmRegistration(input: {
+      target: VaultTarget;
+      vmmServer: string;
+      since: string;
+      until: string;
+    }): Promise<RegistrationResult | undefined> {
       const { target } = input;
       const client = deps.azure.siteRecovery(target.principal, target.subscriptionId);
       const since = Date.parse(input.since);
       for (let polls = 1; ; polls++) {
         const fabrics = await azureCall(`list fabrics of ${target.vault}`, async () => {
           const all = [];
-          for await (const fabric of client.replicationFabrics.list(target.vault, target.resourceGroup)) all.push(fabric);
+          for await (const fabric of client.replicationFabrics.list(target.vault, target.resourceGroup))
+            all.push(fabric);
           return all;
         });
         const fabric = fabrics.find(
-          (f) => f.properties?.customDetails?.instanceType === 'VMM' && (f.properties.friendlyName ?? '').toLowerCase() === input.vmmServer.toLowerCase(),
+          (f) =>
+            f.properties?.customDetails?.instanceType === 'VMM' &&
+            (f.properties.friendlyName ?? '').toLowerCase() === input.vmmServer.toLowerCase(),
         );
         if (fabric?.name) {
           const providers = await azureCall(`list providers of ${fabric.name}`, async () => {
             const all = [];
-            for await (const p of client.replicationRecoveryServicesProviders.listByReplicationFabrics(target.vault, target.resourceGroup, fabric.name as string)) all.push(p);
+            for await (const p of client.replicationRecoveryServicesProviders.listByReplicationFabrics(
+              target.vault,
+              target.resourceGroup,
+              fabric.name as string,
+            ))
+              all.push(p);
             return all;
           });
-          const provider = providers.find((p) => (p.properties?.fabricFriendlyName ?? p.properties?.machineName ?? '').toLowerCase() === input.vmmServer.toLowerCase()) ?? providers[0];
+          const provider =
+            providers.find(
+              (p) =>
+                (p.properties?.fabricFriendlyName ?? p.properties?.machineName ?? '').toLowerCase() ===
+                input.vmmServer.toLowerCase(),
+            ) ?? providers[0];
           if (provider?.name) {
-            return { fabricName: fabric.name, providerName: provider.name, providerVersion: provider.properties?.providerVersion ?? '0', connectionStatus: provider.properties?.connectionStatus };
+            return {
+              fabricName: fabric.name,
+              providerName: provider.name,
+              providerVersion: provider.properties?.providerVersion ?? '0',
+              connectionStatus: provider.properties?.connectionStatus,
+            };
           }
         }
         const failed = await azureCall(`list registration jobs of ${target.vault}`, async () => {
@@ -141,13 +195,16 @@ export function createVaultActivities(deps: VaultActivityDeps) {
         });
         if (failed) {
           const err = failed.properties?.errors?.[0]?.serviceErrorDetails;
-          throw needsOperator(`registering ${input.vmmServer} with vault ${target.vault} failed: ${err?.message ?? 'RegisterDra job failed'}`, {
-            code: err?.code,
-            possibleCauses: err?.possibleCauses,
-            recommendedAction: err?.recommendedAction,
-            jobId: failed.name,
-            fix: 'fix the Provider installation on the VMM server (the seed: Provider 5.1.1256.0 or later), register it again with the vault credentials file',
-          });
+          throw needsOperator(
+            `registering ${input.vmmServer} with vault ${target.vault} failed: ${err?.message ?? 'RegisterDra job failed'}`,
+            {
+              code: err?.code,
+              possibleCauses: err?.possibleCauses,
+              recommendedAction: err?.recommendedAction,
+              jobId: failed.name,
+              fix: 'fix the Provider installation on the VMM server (the seed: Provider 5.1.1256.0 or later), register it again with the vault credentials file',
+            },
+          );
         }
         const status = { kind: 'waiting-for-registration', polls, vmmServer: input.vmmServer };
         Context.current().heartbeat(status);

@@ -136,7 +136,8 @@ export const PATTERNS = {
   vnet: '^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])$',
   subnet: '^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$',
   vm: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',
-  hostname: '^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
+  hostname:
+    '^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
   ipv4Cidr: '^(?:\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$',
   vmSize: '^(?:Standard|Basic)_[A-Za-z0-9_]+$',
   envVar: '^[A-Za-z_][A-Za-z0-9_]*$',

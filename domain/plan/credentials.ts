@@ -19,7 +19,11 @@ export interface HasCredentials {
   tenants?: ReadonlyArray<{ name?: string | undefined; credential?: unknown } | undefined> | undefined;
 }
 
-export function checkCredentialReferences(plan: HasCredentials, env: Readonly<Record<string, string | undefined>>, fs: CredentialFs): RuleIssue[] {
+export function checkCredentialReferences(
+  plan: HasCredentials,
+  env: Readonly<Record<string, string | undefined>>,
+  fs: CredentialFs,
+): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const check = (path: PathSegment[], owner: string, credential: unknown): void => {
     if (credential === null || typeof credential !== 'object') return;
@@ -30,9 +34,21 @@ export function checkCredentialReferences(plan: HasCredentials, env: Readonly<Re
       if (typeof name !== 'string' || !matches('envVar', name)) return;
       const value = env[name];
       if (value === undefined) {
-        issues.push(issue([...path, key], `environment variable ${name} (${what} for ${owner}) is not set`, `export ${name}=… in the environment of asrflow and of the worker`));
+        issues.push(
+          issue(
+            [...path, key],
+            `environment variable ${name} (${what} for ${owner}) is not set`,
+            `export ${name}=… in the environment of asrflow and of the worker`,
+          ),
+        );
       } else if (value.trim() === '') {
-        issues.push(issue([...path, key], `environment variable ${name} (${what} for ${owner}) is empty`, `set ${name} to the ${what}`));
+        issues.push(
+          issue(
+            [...path, key],
+            `environment variable ${name} (${what} for ${owner}) is empty`,
+            `set ${name} to the ${what}`,
+          ),
+        );
       }
     };
     const file = (key: 'secretFile' | 'certificateFile', what: string): void => {
@@ -40,8 +56,20 @@ export function checkCredentialReferences(plan: HasCredentials, env: Readonly<Re
       if (typeof p !== 'string' || p === '') return;
       const state = fs.fileState(p);
       if (state === 'readable') return;
-      const problem = { missing: 'does not exist', 'not-a-file': 'is not a file', unreadable: 'is not readable by this user' }[state];
-      issues.push(issue([...path, key], `${what} file '${p}' for ${owner} ${problem}`, state === 'unreadable' ? `let the user running asrflow and the worker read '${p}'` : `create '${p}', or correct the path (relative paths start at the plan file's folder)`));
+      const problem = {
+        missing: 'does not exist',
+        'not-a-file': 'is not a file',
+        unreadable: 'is not readable by this user',
+      }[state];
+      issues.push(
+        issue(
+          [...path, key],
+          `${what} file '${p}' for ${owner} ${problem}`,
+          state === 'unreadable'
+            ? `let the user running asrflow and the worker read '${p}'`
+            : `create '${p}', or correct the path (relative paths start at the plan file's folder)`,
+        ),
+      );
     };
     if (ref.type === 'clientSecret') {
       variable('secretEnv', 'client secret');
@@ -53,7 +81,8 @@ export function checkCredentialReferences(plan: HasCredentials, env: Readonly<Re
   };
   if (plan.provider) check(['provider', 'credential'], 'the provider', plan.provider.credential);
   (plan.tenants ?? []).forEach((t, i) => {
-    if (t) check(['tenants', i, 'credential'], t.name !== undefined ? `tenant ${t.name}` : `tenants[${i}]`, t.credential);
+    if (t)
+      check(['tenants', i, 'credential'], t.name !== undefined ? `tenant ${t.name}` : `tenants[${i}]`, t.credential);
   });
   return issues;
 }

@@ -23,7 +23,9 @@ export class PlanError extends Error {
     readonly errors: PlanIssue[],
     readonly warnings: PlanIssue[] = [],
   ) {
-    super(`invalid plan: ${errors.length} error${errors.length === 1 ? '' : 's'}${errors[0] ? ` (first: ${errors[0].field}: ${errors[0].message})` : ''}`);
+    super(
+      `invalid plan: ${errors.length} error${errors.length === 1 ? '' : 's'}${errors[0] ? ` (first: ${errors[0].field}: ${errors[0].message})` : ''}`,
+    );
     this.name = 'PlanError';
   }
 }
@@ -75,7 +77,13 @@ export function loadPlan(file: string, options: LoadPlanOptions = {}): { plan: P
 function unreadable(file: string, error: unknown): PlanIssue {
   const code = (error as NodeJS.ErrnoException).code;
   const reason =
-    code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EISDIR'
+        ? 'it is a directory'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (error as Error).message;
   return {
     severity: 'error',
     file,
@@ -83,7 +91,10 @@ function unreadable(file: string, error: unknown): PlanIssue {
     column: 0,
     field: 'plan',
     message: `cannot read plan file '${file}': ${reason}`,
-    fix: code === 'ENOENT' ? `check the path (resolved: ${path.resolve(file)}); examples/ has a plan per scenario` : 'check the path and its permissions',
+    fix:
+      code === 'ENOENT'
+        ? `check the path (resolved: ${path.resolve(file)}); examples/ has a plan per scenario`
+        : 'check the path and its permissions',
   };
 }
 
@@ -93,11 +104,16 @@ function unreadable(file: string, error: unknown): PlanIssue {
  */
 function withAbsolutePaths(plan: Plan, baseDir: string): Plan {
   const fix = (c: CredentialRef): CredentialRef => {
-    if (c.type === 'clientSecret' && c.secretFile !== undefined) return { ...c, secretFile: path.resolve(baseDir, c.secretFile) };
+    if (c.type === 'clientSecret' && c.secretFile !== undefined)
+      return { ...c, secretFile: path.resolve(baseDir, c.secretFile) };
     if (c.type === 'clientCertificate') return { ...c, certificateFile: path.resolve(baseDir, c.certificateFile) };
     return c;
   };
-  const tenants = plan.tenants.map((t) => ({ ...t, credential: fix(t.credential), vault: { ...t.vault, credential: fix(t.vault.credential) } }));
+  const tenants = plan.tenants.map((t) => ({
+    ...t,
+    credential: fix(t.credential),
+    vault: { ...t.vault, credential: fix(t.vault.credential) },
+  }));
   return plan.scenario === 'multitenant-vmm'
     ? { ...plan, provider: { ...plan.provider, credential: fix(plan.provider.credential) }, tenants }
     : { ...plan, tenants };

@@ -2,8 +2,26 @@
 // vaults resolved, so that no consumer re-derives them (and none can derive them differently).
 // Call only on a document that passed validation. Pure.
 
-import { DEFAULT_POLICY, DEFAULT_PROVIDER_NAME, DEFAULT_STORAGE_SKU, DEFAULT_TARGET, DERIVED_VAULT_SUFFIX } from './constants';
-import type { Plan, PlanDocument, PolicyDocument, ProviderPlan, ReplicationPolicy, TargetDocument, TargetOptions, TenantDocument, TenantPlan, VaultRef, VmSelection } from './types';
+import {
+  DEFAULT_POLICY,
+  DEFAULT_PROVIDER_NAME,
+  DEFAULT_STORAGE_SKU,
+  DEFAULT_TARGET,
+  DERIVED_VAULT_SUFFIX,
+} from './constants';
+import type {
+  Plan,
+  PlanDocument,
+  PolicyDocument,
+  ProviderPlan,
+  ReplicationPolicy,
+  TargetDocument,
+  TargetOptions,
+  TenantDocument,
+  TenantPlan,
+  VaultRef,
+  VmSelection,
+} from './types';
 
 export function mergePolicy(base: ReplicationPolicy, override: PolicyDocument | undefined): ReplicationPolicy {
   return {
@@ -64,16 +82,28 @@ export function normalizePlan(doc: PlanDocument): Plan {
 }
 
 function requireServer(t: TenantDocument): string {
-  if (t.vmm.server === undefined) throw new Error(`normalizePlan: dedicated-vmm tenant ${t.name} without vmm.server (validate first)`);
+  if (t.vmm.server === undefined)
+    throw new Error(`normalizePlan: dedicated-vmm tenant ${t.name} without vmm.server (validate first)`);
   return t.vmm.server;
 }
 
-function normalizeTenant(t: TenantDocument, planPolicy: ReplicationPolicy, planTarget: TargetOptions, vault: VaultRef, vmmServer: string): TenantPlan {
+function normalizeTenant(
+  t: TenantDocument,
+  planPolicy: ReplicationPolicy,
+  planTarget: TargetOptions,
+  vault: VaultRef,
+  vmmServer: string,
+): TenantPlan {
   const target = mergeTarget(planTarget, t.target);
   const defaultSubnet = t.network.subnets[0]?.name ?? '';
   let vms: VmSelection;
   if (t.vms.include === 'all') {
-    vms = { include: 'all', exclude: t.vms.exclude ?? [], subnet: defaultSubnet, ...(target.vmSize !== undefined ? { vmSize: target.vmSize } : {}) };
+    vms = {
+      include: 'all',
+      exclude: t.vms.exclude ?? [],
+      subnet: defaultSubnet,
+      ...(target.vmSize !== undefined ? { vmSize: target.vmSize } : {}),
+    };
   } else {
     vms = {
       include: t.vms.include.map((item) => {

@@ -67,12 +67,24 @@ export function parsePlan(text: string, file: string, options: ParseOptions = {}
       severity: 'error',
       path: [],
       offset: e.pos[0],
-      message: e.code === 'DUPLICATE_KEY' ? 'duplicate key: this key appears earlier in the same mapping' : `YAML syntax error: ${e.message}`,
-      fix: e.code === 'DUPLICATE_KEY' ? 'keep one of the two (YAML would silently use the last)' : 'fix the YAML syntax here (indentation, colons, quotes)',
+      message:
+        e.code === 'DUPLICATE_KEY'
+          ? 'duplicate key: this key appears earlier in the same mapping'
+          : `YAML syntax error: ${e.message}`,
+      fix:
+        e.code === 'DUPLICATE_KEY'
+          ? 'keep one of the two (YAML would silently use the last)'
+          : 'fix the YAML syntax here (indentation, colons, quotes)',
     });
   }
   for (const w of doc.warnings) {
-    found.push({ severity: 'warning', path: [], offset: w.pos[0], message: `YAML: ${w.message}`, fix: 'check the YAML here' });
+    found.push({
+      severity: 'warning',
+      path: [],
+      offset: w.pos[0],
+      message: `YAML: ${w.message}`,
+      fix: 'check the YAML here',
+    });
   }
 
   // Duplicate keys leave a usable document; real syntax errors do not.
@@ -81,7 +93,12 @@ export function parsePlan(text: string, file: string, options: ParseOptions = {}
   if (!fatal) {
     data = doc.toJS({ maxAliasCount: 100 });
     if (data === null || data === undefined) {
-      found.push({ severity: 'error', path: [], message: 'the plan file is empty', fix: 'start from examples/multitenant-vmm.yaml or examples/dedicated-vmm.yaml' });
+      found.push({
+        severity: 'error',
+        path: [],
+        message: 'the plan file is empty',
+        fix: 'start from examples/multitenant-vmm.yaml or examples/dedicated-vmm.yaml',
+      });
     } else {
       found.push(...structuralFindings(data));
       const loose = data as LoosePlanDocument;
@@ -126,7 +143,9 @@ function relevantErrors(all: ErrorObject[]): { errors: ErrorObject[]; shapeless:
   const dropped = new Set<ErrorObject>();
   /** Composites whose value has the shape of no branch at all: the value is removed before the rules run. */
   const shapeless = new Set<ErrorObject>();
-  const composites = all.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  const composites = all
+    .filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')
+    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
   for (const c of composites) {
     if (dropped.has(c)) continue;
     const prefix = `${c.schemaPath}/`;
@@ -137,7 +156,10 @@ function relevantErrors(all: ErrorObject[]): { errors: ErrorObject[]; shapeless:
       const branch = e.schemaPath.slice(prefix.length).split('/')[0] ?? '';
       branches.set(branch, [...(branches.get(branch) ?? []), e]);
     }
-    const fitting = [...branches.entries()].filter(([, errs]) => !errs.some((e) => e.instancePath === c.instancePath && (e.keyword === 'type' || e.keyword === 'const')));
+    const fitting = [...branches.entries()].filter(
+      ([, errs]) =>
+        !errs.some((e) => e.instancePath === c.instancePath && (e.keyword === 'type' || e.keyword === 'const')),
+    );
     const [only] = fitting;
     if (fitting.length === 1 && only) {
       dropped.add(c);
@@ -202,17 +224,30 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
     }
     case 'type': {
       const expected = String(params.type);
-      if (value === null) return { path, message: `'${name}' has no value`, fix: `give it a value (${eg}) or remove the line` };
+      if (value === null)
+        return { path, message: `'${name}' has no value`, fix: `give it a value (${eg}) or remove the line` };
       if (expected === 'array' && !Array.isArray(value) && typeof value !== 'object') {
-        return { path, message: `'${name}' must be a list${got}`, fix: underCredential(path) ? 'write it as a list' : `write it as a list: [${scalarText(value)}]` };
+        return {
+          path,
+          message: `'${name}' must be a list${got}`,
+          fix: underCredential(path) ? 'write it as a list' : `write it as a list: [${scalarText(value)}]`,
+        };
       }
       if (expected === 'object' && parent.required?.includes('name') && typeof value === 'string') {
-        return { path, message: `'${name}' must be a mapping${got}`, fix: `write it as a mapping: { name: ${String(value)} }` };
+        return {
+          path,
+          message: `'${name}' must be a mapping${got}`,
+          fix: `write it as a mapping: { name: ${String(value)} }`,
+        };
       }
       return { path, message: `'${name}' must be ${article(expected)}${got}`, fix: eg };
     }
     case 'const':
-      return { path, message: `'${name}' must be ${flow(params.allowedValue)}${got}`, fix: `use ${flow(params.allowedValue)}` };
+      return {
+        path,
+        message: `'${name}' must be ${flow(params.allowedValue)}${got}`,
+        fix: `use ${flow(params.allowedValue)}`,
+      };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const near = typeof value === 'string' ? closest(value, allowed) : undefined;
@@ -220,24 +255,37 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
       return { path, message: `'${name}' must be one of ${list}${got}`, fix: near ? `use '${near}'` : eg };
     }
     case 'minItems':
-      return { path, message: `'${name}' needs at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`, fix: eg };
+      return {
+        path,
+        message: `'${name}' needs at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`,
+        fix: eg,
+      };
     case 'minLength':
       return { path, message: `'${name}' must not be empty`, fix: eg };
     case 'minimum':
     case 'maximum':
       return { path, message: `'${name}' must be ${String(params.comparison)} ${String(params.limit)}${got}`, fix: eg };
     case 'pattern':
-      return { path, message: `'${name}' is not in the expected format${parent.title ? ` (${parent.title})` : ''}${got}`, fix: eg };
+      return {
+        path,
+        message: `'${name}' is not in the expected format${parent.title ? ` (${parent.title})` : ''}${got}`,
+        fix: eg,
+      };
     case 'oneOf':
     case 'anyOf':
-      return parent[HELP_KEYWORD] ? { path, ...parent[HELP_KEYWORD] } : { path, message: `'${name}' does not match any allowed form${got}`, fix: eg };
+      return parent[HELP_KEYWORD]
+        ? { path, ...parent[HELP_KEYWORD] }
+        : { path, message: `'${name}' does not match any allowed form${got}`, fix: eg };
     case 'discriminator': {
       const tag = String(params.tag);
       const tagValue = params.tagValue;
       const near = typeof tagValue === 'string' ? closest(tagValue, CREDENTIAL_TYPES) : undefined;
       return {
         path: params.error === 'mapping' ? [...path, tag] : path,
-        message: params.error === 'mapping' ? `credential type must be ${CREDENTIAL_TYPES.join(', ')}` : `credential needs a '${tag}': ${CREDENTIAL_TYPES.join(', ')}`,
+        message:
+          params.error === 'mapping'
+            ? `credential type must be ${CREDENTIAL_TYPES.join(', ')}`
+            : `credential needs a '${tag}': ${CREDENTIAL_TYPES.join(', ')}`,
         fix: near ? `use '${near}'` : `add ${tag}: clientSecret (with clientId and secretEnv) — see docs/PLAN.md`,
       };
     }
@@ -250,7 +298,9 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
 
 function settle(found: Located[]): Located[] {
   const ruled = new Set(found.filter((f) => !f.fromSchema && f.severity === 'error').map((f) => formatPath(f.path)));
-  const meant = new Set(found.filter((f) => f.meant).map((f) => formatPath([...f.path.slice(0, -1), f.meant as string])));
+  const meant = new Set(
+    found.filter((f) => f.meant).map((f) => formatPath([...f.path.slice(0, -1), f.meant as string])),
+  );
   const seen = new Set<string>();
   return found.filter((f) => {
     const at = formatPath(f.path);
@@ -266,7 +316,15 @@ function settle(found: Located[]): Located[] {
 function toIssue(f: Located, doc: Document, lineCounter: LineCounter, file: string): PlanIssue {
   const offset = f.offset ?? locate(doc, f.path);
   const { line, col } = lineCounter.linePos(offset);
-  return { severity: f.severity, file, line, column: col, field: formatPath(f.path) || 'plan', message: f.message, fix: f.fix };
+  return {
+    severity: f.severity,
+    file,
+    line,
+    column: col,
+    field: formatPath(f.path) || 'plan',
+    message: f.message,
+    fix: f.fix,
+  };
 }
 
 /**
@@ -279,7 +337,9 @@ function locate(doc: Document, path: PathSegment[]): number {
   for (const seg of path) {
     if (isMap(node)) {
       // The last of duplicate keys, as that is the value YAML keeps.
-      const pair = [...node.items].reverse().find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+      const pair = [...node.items]
+        .reverse()
+        .find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
       if (!pair) break;
       offset = rangeStart(pair.key) ?? offset;
       node = pair.value;
@@ -317,7 +377,11 @@ function toPath(data: unknown, pointer: string): PathSegment[] {
 }
 
 function valueAt(data: unknown, path: PathSegment[]): unknown {
-  return path.reduce<unknown>((node, seg) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[String(seg)] : undefined), data);
+  return path.reduce<unknown>(
+    (node, seg) =>
+      node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[String(seg)] : undefined,
+    data,
+  );
 }
 
 function removeAt(data: unknown, path: PathSegment[]): void {
@@ -338,7 +402,8 @@ function show(value: unknown): string {
 
 /** A YAML scalar (number, boolean, bigint) as text; containers are described, not dumped. */
 function scalarText(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || typeof value === 'string') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || typeof value === 'string')
+    return String(value);
   return JSON.stringify(value) ?? typeof value;
 }
 
@@ -351,7 +416,9 @@ function article(type: string): string {
 function flow(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(flow).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${flow(v)}`).join(', ')} }`;
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${flow(v)}`)
+      .join(', ')} }`;
   }
   return String(value);
 }

@@ -22,7 +22,18 @@ import {
   matches,
 } from './constants';
 import { closest } from './suggest';
-import type { Loose, LoosePlanDocument, NetworkDocument, PathSegment, PolicyDocument, RuleIssue, Severity, SubnetSpec, TargetDocument, TenantDocument } from './types';
+import type {
+  Loose,
+  LoosePlanDocument,
+  NetworkDocument,
+  PathSegment,
+  PolicyDocument,
+  RuleIssue,
+  Severity,
+  SubnetSpec,
+  TargetDocument,
+  TenantDocument,
+} from './types';
 
 /** What is wrong with one value, and how to put it right. */
 export interface Problem {
@@ -38,21 +49,37 @@ const q = (value: unknown): string => `'${String(value)}'`;
 
 export const checkStorageAccountName: Check = (name) => {
   if (matches('storageAccount', name)) return undefined;
-  let suggestion = name.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 24);
+  let suggestion = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 24);
   if (suggestion.length < 3) suggestion = `${suggestion}asrdr`.slice(0, 24);
-  return { message: `storage account name must be 3–24 lowercase letters and digits: got ${q(name)}`, fix: `use e.g. ${q(suggestion)}` };
+  return {
+    message: `storage account name must be 3–24 lowercase letters and digits: got ${q(name)}`,
+    fix: `use e.g. ${q(suggestion)}`,
+  };
 };
 
 export const checkVaultName: Check = (name) => {
   if (matches('vault', name)) return undefined;
-  let suggestion = name.replace(/[^A-Za-z0-9-]/g, '-').replace(/^[^A-Za-z]+/, '').slice(0, 50);
+  let suggestion = name
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .replace(/^[^A-Za-z]+/, '')
+    .slice(0, 50);
   if (suggestion.length < 2) suggestion = 'asr-vault';
-  return { message: `vault name must be 2–50 letters, digits and hyphens, starting with a letter: got ${q(name)}`, fix: `use e.g. ${q(suggestion)}` };
+  return {
+    message: `vault name must be 2–50 letters, digits and hyphens, starting with a letter: got ${q(name)}`,
+    fix: `use e.g. ${q(suggestion)}`,
+  };
 };
 
 export const checkResourceGroupName: Check = (name) => {
   if (matches('resourceGroup', name)) return undefined;
-  const suggestion = name.replace(/[^A-Za-z0-9_().-]/g, '-').replace(/\.+$/, '').slice(0, 90) || 'asr-dr-rg';
+  const suggestion =
+    name
+      .replace(/[^A-Za-z0-9_().-]/g, '-')
+      .replace(/\.+$/, '')
+      .slice(0, 90) || 'asr-dr-rg';
   return {
     message: `resource group name must be 1–90 letters, digits and _ ( ) - . and must not end with a period: got ${q(name)}`,
     fix: `use e.g. ${q(suggestion)}`,
@@ -61,7 +88,12 @@ export const checkResourceGroupName: Check = (name) => {
 
 export const checkVnetName: Check = (name) => {
   if (matches('vnet', name)) return undefined;
-  const suggestion = name.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/[.-]+$/, '').slice(0, 64) || 'dr-vnet';
+  const suggestion =
+    name
+      .replace(/[^A-Za-z0-9_.-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .replace(/[.-]+$/, '')
+      .slice(0, 64) || 'dr-vnet';
   return {
     message: `VNet name must be 2–64 letters, digits and _ . - , starting with a letter or digit and ending with a letter, digit or _: got ${q(name)}`,
     fix: `use e.g. ${q(suggestion.length >= 2 ? suggestion : 'dr-vnet')}`,
@@ -70,7 +102,12 @@ export const checkVnetName: Check = (name) => {
 
 export const checkSubnetName: Check = (name) => {
   if (matches('subnet', name)) return undefined;
-  const suggestion = name.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/[.-]+$/, '').slice(0, 80) || 'servers';
+  const suggestion =
+    name
+      .replace(/[^A-Za-z0-9_.-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .replace(/[.-]+$/, '')
+      .slice(0, 80) || 'servers';
   return {
     message: `subnet name must be 1–80 letters, digits and _ . - , starting with a letter or digit and ending with a letter, digit or _: got ${q(name)}`,
     fix: `use e.g. ${q(suggestion)}`,
@@ -79,7 +116,10 @@ export const checkSubnetName: Check = (name) => {
 
 export const checkVmName: Check = (name) => {
   if (matches('vm', name)) return undefined;
-  const suggestion = name.replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  const suggestion = name
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
   return {
     message: `VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got ${q(name)}`,
     fix: suggestion
@@ -88,14 +128,22 @@ export const checkVmName: Check = (name) => {
   };
 };
 
-export const checkKey = (what: 'tenant' | 'provider'): Check => (name) => {
-  if (matches('slug', name)) return undefined;
-  const suggestion = name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^[^a-z]+/, '').replace(/-+$/, '').slice(0, 40) || what;
-  return {
-    message: `${what} key must be 1–40 lowercase letters, digits and hyphens, starting with a letter (it is used in workflow IDs): got ${q(name)}`,
-    fix: `use e.g. ${q(suggestion)}`,
+export const checkKey =
+  (what: 'tenant' | 'provider'): Check =>
+  (name) => {
+    if (matches('slug', name)) return undefined;
+    const suggestion =
+      name
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-')
+        .replace(/^[^a-z]+/, '')
+        .replace(/-+$/, '')
+        .slice(0, 40) || what;
+    return {
+      message: `${what} key must be 1–40 lowercase letters, digits and hyphens, starting with a letter (it is used in workflow IDs): got ${q(name)}`,
+      fix: `use e.g. ${q(suggestion)}`,
+    };
   };
-};
 
 const GUID_HINTS = {
   tenantId: 'the Tenant ID on Microsoft Entra ID > Overview',
@@ -128,12 +176,18 @@ export const checkRegion: Check = (region) => {
 export const checkHostname: Check = (name) =>
   matches('hostname', name)
     ? undefined
-    : { message: `VMM server must be a host name (FQDN): got ${q(name)}`, fix: "use the VMM server's DNS name, e.g. 'vmm01.fabrikam.local'" };
+    : {
+        message: `VMM server must be a host name (FQDN): got ${q(name)}`,
+        fix: "use the VMM server's DNS name, e.g. 'vmm01.fabrikam.local'",
+      };
 
 export const checkVmSize: Check = (size) =>
   matches('vmSize', size)
     ? undefined
-    : { message: `VM size must be an Azure size name like Standard_D2s_v3: got ${q(size)}`, fix: 'use a size from az vm list-sizes --location <region>' };
+    : {
+        message: `VM size must be an Azure size name like Standard_D2s_v3: got ${q(size)}`,
+        fix: 'use a size from az vm list-sizes --location <region>',
+      };
 
 export const checkStorageSku: Check = (sku) => {
   if ((GEO_REDUNDANT_SKUS as readonly string[]).includes(sku)) return undefined;
@@ -153,15 +207,23 @@ export const checkStorageSku: Check = (sku) => {
 
 export const checkCidr: Check = (text) => {
   const c = parseCidr(text);
-  if (!c) return { message: `${q(text)} is not an IPv4 address range`, fix: "write it in CIDR notation, e.g. '10.10.0.0/16'" };
-  if (!isCanonical(text)) return { message: `address range ${q(text)} has host bits set`, fix: `use ${q(formatCidr(c))}` };
+  if (!c)
+    return {
+      message: `${q(text)} is not an IPv4 address range`,
+      fix: "write it in CIDR notation, e.g. '10.10.0.0/16'",
+    };
+  if (!isCanonical(text))
+    return { message: `address range ${q(text)} has host bits set`, fix: `use ${q(formatCidr(c))}` };
   return undefined;
 };
 
 export const checkReplicationInterval = (value: number): Problem | undefined => {
   if ((REPLICATION_INTERVALS as readonly number[]).includes(value)) return undefined;
   const nearest = [...REPLICATION_INTERVALS].sort((a, b) => Math.abs(a - value) - Math.abs(b - value))[0];
-  return { message: `replication interval must be 30, 300 or 900 seconds: got ${value}`, fix: `use ${nearest}, the nearest allowed value` };
+  return {
+    message: `replication interval must be 30, 300 or 900 seconds: got ${value}`,
+    fix: `use ${nearest}, the nearest allowed value`,
+  };
 };
 
 export const checkRecoveryPointHistory = (value: number): Problem | undefined =>
@@ -183,7 +245,10 @@ export const checkAppConsistentFrequency = (value: number): Problem | undefined 
 export const checkInitialReplicationStart: Check = (value) =>
   matches('startTime', value)
     ? undefined
-    : { message: `initial replication start must be 'now' or a time of day HH:MM (24-hour): got ${q(value)}`, fix: "use e.g. 'now' or '22:00'" };
+    : {
+        message: `initial replication start must be 'now' or a time of day HH:MM (24-hour): got ${q(value)}`,
+        fix: "use e.g. 'now' or '22:00'",
+      };
 
 // ---- The document -------------------------------------------------------------------------------
 
@@ -215,7 +280,10 @@ export function checkPlanRules(doc: LoosePlanDocument | undefined): RuleIssue[] 
   if (!doc) return f.issues;
 
   if (doc.version !== undefined && doc.version !== PLAN_VERSION) {
-    f.add(['version'], { message: `unsupported plan version ${doc.version}: this asrflow reads version ${PLAN_VERSION}`, fix: `set version: ${PLAN_VERSION}` });
+    f.add(['version'], {
+      message: `unsupported plan version ${doc.version}: this asrflow reads version ${PLAN_VERSION}`,
+      fix: `set version: ${PLAN_VERSION}`,
+    });
   }
 
   const scenario = (SCENARIOS as readonly string[]).includes(doc.scenario ?? '') ? doc.scenario : undefined;
@@ -223,20 +291,24 @@ export function checkPlanRules(doc: LoosePlanDocument | undefined): RuleIssue[] 
     const near = closest(doc.scenario, SCENARIOS);
     f.add(['scenario'], {
       message: `unknown scenario ${q(doc.scenario)}: it is multitenant-vmm or dedicated-vmm`,
-      fix: near ? `use ${q(near)}` : "use 'multitenant-vmm' (shared VMM and vault, hosters) or 'dedicated-vmm' (a VMM server per tenant)",
+      fix: near
+        ? `use ${q(near)}`
+        : "use 'multitenant-vmm' (shared VMM and vault, hosters) or 'dedicated-vmm' (a VMM server per tenant)",
     });
   }
 
   const provider = doc.provider;
   if (scenario === 'multitenant-vmm' && !provider) {
     f.add(['provider'], {
-      message: 'scenario multitenant-vmm needs a provider section: the shared vault and VMM server in your own (non-CSP) subscription',
+      message:
+        'scenario multitenant-vmm needs a provider section: the shared vault and VMM server in your own (non-CSP) subscription',
       fix: 'add provider: with tenantId, subscriptionId, credential, region, resourceGroup, vault and vmmServer',
     });
   }
   if (scenario === 'dedicated-vmm' && provider) {
     f.add(['provider'], {
-      message: 'a provider section is only for scenario multitenant-vmm: in dedicated-vmm each tenant has its own vault',
+      message:
+        'a provider section is only for scenario multitenant-vmm: in dedicated-vmm each tenant has its own vault',
       fix: 'remove provider:, or set scenario: multitenant-vmm',
     });
   }
@@ -282,7 +354,8 @@ function checkCredential(f: Findings, path: PathSegment[], credential: LooseTena
   // Names only, never values: whatever sits under a credential may be a secret pasted by mistake.
   const envChecks: Array<['secretEnv' | 'certificatePasswordEnv', unknown]> = [];
   if ('secretEnv' in credential) envChecks.push(['secretEnv', credential.secretEnv]);
-  if ('certificatePasswordEnv' in credential) envChecks.push(['certificatePasswordEnv', credential.certificatePasswordEnv]);
+  if ('certificatePasswordEnv' in credential)
+    envChecks.push(['certificatePasswordEnv', credential.certificatePasswordEnv]);
   for (const [key, value] of envChecks) {
     if (typeof value === 'string' && !matches('envVar', value)) {
       f.add([...path, key], {
@@ -293,7 +366,11 @@ function checkCredential(f: Findings, path: PathSegment[], credential: LooseTena
   }
   for (const key of ['secretFile', 'certificateFile'] as const) {
     const value = key in credential ? (credential as Record<string, unknown>)[key] : undefined;
-    if (value === '') f.add([...path, key], { message: `${key} must not be empty`, fix: `give the path of the ${key === 'secretFile' ? 'secret' : 'PEM'} file` });
+    if (value === '')
+      f.add([...path, key], {
+        message: `${key} must not be empty`,
+        fix: `give the path of the ${key === 'secretFile' ? 'secret' : 'PEM'} file`,
+      });
   }
 }
 
@@ -310,12 +387,27 @@ function checkPolicy(f: Findings, path: PathSegment[], policy: LoosePolicy | und
  * frequency must not exceed the history. Checked on the merged values, reported where the
  * offending value is written: a tenant override if the tenant sets either field, else plan-wide.
  */
-function checkPolicyConsistency(f: Findings, path: PathSegment[], own: LoosePolicy | undefined, planWide: LoosePolicy | undefined): void {
-  if (planWide !== undefined && own?.appConsistentFrequencyHours === undefined && own?.recoveryPointHistoryHours === undefined) return;
-  const history = own?.recoveryPointHistoryHours ?? planWide?.recoveryPointHistoryHours ?? DEFAULT_POLICY.recoveryPointHistoryHours;
-  const app = own?.appConsistentFrequencyHours ?? planWide?.appConsistentFrequencyHours ?? DEFAULT_POLICY.appConsistentFrequencyHours;
+function checkPolicyConsistency(
+  f: Findings,
+  path: PathSegment[],
+  own: LoosePolicy | undefined,
+  planWide: LoosePolicy | undefined,
+): void {
+  if (
+    planWide !== undefined &&
+    own?.appConsistentFrequencyHours === undefined &&
+    own?.recoveryPointHistoryHours === undefined
+  )
+    return;
+  const history =
+    own?.recoveryPointHistoryHours ?? planWide?.recoveryPointHistoryHours ?? DEFAULT_POLICY.recoveryPointHistoryHours;
+  const app =
+    own?.appConsistentFrequencyHours ??
+    planWide?.appConsistentFrequencyHours ??
+    DEFAULT_POLICY.appConsistentFrequencyHours;
   if (checkRecoveryPointHistory(history) || checkAppConsistentFrequency(app) || app <= history) return;
-  const at = own?.appConsistentFrequencyHours !== undefined ? 'appConsistentFrequencyHours' : 'recoveryPointHistoryHours';
+  const at =
+    own?.appConsistentFrequencyHours !== undefined ? 'appConsistentFrequencyHours' : 'recoveryPointHistoryHours';
   f.add([...path, at], {
     message: `app-consistent snapshot frequency (${app} h) must not exceed the recovery point history (${history} h)`,
     fix:
@@ -330,7 +422,13 @@ function checkTarget(f: Findings, path: PathSegment[], target: Loose<TargetDocum
   f.check([...path, 'vmSize'], target.vmSize, checkVmSize);
 }
 
-function checkTenant(f: Findings, path: PathSegment[], t: LooseTenant, scenario: string | undefined, doc: LoosePlanDocument): void {
+function checkTenant(
+  f: Findings,
+  path: PathSegment[],
+  t: LooseTenant,
+  scenario: string | undefined,
+  doc: LoosePlanDocument,
+): void {
   f.check([...path, 'name'], t.name, checkKey('tenant'));
   f.check([...path, 'tenantId'], t.tenantId, checkGuid('tenantId'));
   f.check([...path, 'subscriptionId'], t.subscriptionId, checkGuid('subscriptionId'));
@@ -351,20 +449,35 @@ function checkTenant(f: Findings, path: PathSegment[], t: LooseTenant, scenario:
         fix: 'remove vault: here (the shared vault is provider.vault)',
       });
     }
-    if (provider?.region && t.region && provider.region !== t.region && !checkRegion(t.region) && !checkRegion(provider.region)) {
+    if (
+      provider?.region &&
+      t.region &&
+      provider.region !== t.region &&
+      !checkRegion(t.region) &&
+      !checkRegion(provider.region)
+    ) {
       f.add([...path, 'region'], {
         message: `tenant region ${q(t.region)} differs from the shared vault's region ${q(provider.region)}: all resources of one recovery path must be in the same region`,
         fix: `set region: ${provider.region}; tenants in ${t.region} need a shared vault there, in a plan of their own`,
       });
     }
-    if (provider?.subscriptionId && t.subscriptionId && provider.subscriptionId.toLowerCase() === t.subscriptionId.toLowerCase()) {
+    if (
+      provider?.subscriptionId &&
+      t.subscriptionId &&
+      provider.subscriptionId.toLowerCase() === t.subscriptionId.toLowerCase()
+    ) {
       f.add([...path, 'subscriptionId'], {
-        message: "tenant subscription is the provider's own subscription: a tenant's storage and network belong in its CSP subscription",
+        message:
+          "tenant subscription is the provider's own subscription: a tenant's storage and network belong in its CSP subscription",
         fix: "use the tenant's CSP subscription id",
       });
     }
     const server = t.vmm?.server;
-    if (server !== undefined && provider?.vmmServer !== undefined && server.toLowerCase() !== provider.vmmServer.toLowerCase()) {
+    if (
+      server !== undefined &&
+      provider?.vmmServer !== undefined &&
+      server.toLowerCase() !== provider.vmmServer.toLowerCase()
+    ) {
       f.add([...path, 'vmm', 'server'], {
         message: `in multitenant-vmm every tenant's cloud is on the shared VMM server ${q(provider.vmmServer)}: got ${q(server)}`,
         fix: 'remove server: here, or use dedicated-vmm for tenants with their own VMM server',
@@ -383,7 +496,10 @@ function checkTenant(f: Findings, path: PathSegment[], t: LooseTenant, scenario:
   f.check([...path, 'vmm', 'server'], t.vmm?.server, checkHostname);
   for (const key of ['cloud', 'vmNetwork'] as const) {
     if (t.vmm?.[key] !== undefined && t.vmm[key].trim() === '') {
-      f.add([...path, 'vmm', key], { message: `VMM ${key === 'cloud' ? 'cloud' : 'VM network'} name must not be empty`, fix: 'give the name as VMM shows it' });
+      f.add([...path, 'vmm', key], {
+        message: `VMM ${key === 'cloud' ? 'cloud' : 'VM network'} name must not be empty`,
+        fix: 'give the name as VMM shows it',
+      });
     }
   }
 
@@ -392,14 +508,22 @@ function checkTenant(f: Findings, path: PathSegment[], t: LooseTenant, scenario:
 }
 
 /** Checks the VNet and the test-failover VNet; returns the production subnet names. */
-function checkNetwork(f: Findings, path: PathSegment[], network: Loose<NetworkDocument> | undefined): string[] | undefined {
+function checkNetwork(
+  f: Findings,
+  path: PathSegment[],
+  network: Loose<NetworkDocument> | undefined,
+): string[] | undefined {
   if (!network) return undefined;
   f.check([...path, 'vnet'], network.vnet, checkVnetName);
   checkAddressing(f, path, network.addressSpace, network.subnets);
   const test = network.testFailoverVnet;
   if (test) {
     f.check([...path, 'testFailoverVnet', 'name'], test.name, checkVnetName);
-    if (test.name !== undefined && network.vnet !== undefined && test.name.toLowerCase() === network.vnet.toLowerCase()) {
+    if (
+      test.name !== undefined &&
+      network.vnet !== undefined &&
+      test.name.toLowerCase() === network.vnet.toLowerCase()
+    ) {
       f.add([...path, 'testFailoverVnet', 'name'], {
         message: `the test failover VNet must not be the production VNet ${q(network.vnet)}: drill VMs would join production`,
         fix: `use an isolated VNet, e.g. ${q(`${network.vnet}-test`.slice(0, 64))}`,
@@ -407,10 +531,16 @@ function checkNetwork(f: Findings, path: PathSegment[], network: Loose<NetworkDo
     }
     // Defaults to the production addressing; only what the user wrote is checked here.
     if (test.addressSpace !== undefined || test.subnets !== undefined) {
-      checkAddressing(f, [...path, 'testFailoverVnet'], test.addressSpace ?? network.addressSpace, test.subnets ?? network.subnets, {
-        space: test.addressSpace !== undefined,
-        subnets: test.subnets !== undefined,
-      });
+      checkAddressing(
+        f,
+        [...path, 'testFailoverVnet'],
+        test.addressSpace ?? network.addressSpace,
+        test.subnets ?? network.subnets,
+        {
+          space: test.addressSpace !== undefined,
+          subnets: test.subnets !== undefined,
+        },
+      );
     }
   }
   return network.subnets?.flatMap((s) => (s?.name !== undefined ? [s.name] : []));
@@ -433,7 +563,11 @@ function checkAddressing(
     }
     const cidr = parseCidr(text) as Cidr;
     const clash = ranges.find((r) => overlaps(r.cidr, cidr));
-    if (clash && own.space) f.add([...path, 'addressSpace', i], { message: `address range ${q(text)} overlaps ${q(clash.text)} of the same VNet`, fix: 'use ranges that do not overlap' });
+    if (clash && own.space)
+      f.add([...path, 'addressSpace', i], {
+        message: `address range ${q(text)} overlaps ${q(clash.text)} of the same VNet`,
+        fix: 'use ranges that do not overlap',
+      });
     ranges.push({ text, cidr });
   });
 
@@ -444,7 +578,11 @@ function checkAddressing(
     const at = [...path, 'subnets', i];
     if (s.name !== undefined) {
       f.check([...at, 'name'], s.name, checkSubnetName);
-      if (names.has(s.name.toLowerCase())) f.add([...at, 'name'], { message: `subnet name ${q(s.name)} is used twice in this VNet`, fix: 'give each subnet its own name' });
+      if (names.has(s.name.toLowerCase()))
+        f.add([...at, 'name'], {
+          message: `subnet name ${q(s.name)} is used twice in this VNet`,
+          fix: 'give each subnet its own name',
+        });
       names.add(s.name.toLowerCase());
     }
     if (s.prefix === undefined) return;
@@ -453,7 +591,10 @@ function checkAddressing(
     const cidr = parseCidr(s.prefix) as Cidr;
     const label = s.name !== undefined ? `subnet ${q(s.name)}` : 'subnet';
     if (cidr.bits > SMALLEST_SUBNET_PREFIX) {
-      f.add([...at, 'prefix'], { message: `${label} ${s.prefix} is too small: Azure subnets are /${SMALLEST_SUBNET_PREFIX} or larger`, fix: `use a /${SMALLEST_SUBNET_PREFIX} or a larger range` });
+      f.add([...at, 'prefix'], {
+        message: `${label} ${s.prefix} is too small: Azure subnets are /${SMALLEST_SUBNET_PREFIX} or larger`,
+        fix: `use a /${SMALLEST_SUBNET_PREFIX} or a larger range`,
+      });
     } else if (ranges.length > 0 && !ranges.some((r) => contains(r.cidr, cidr))) {
       f.add([...at, 'prefix'], {
         message: `${label} ${s.prefix} is outside the VNet address space (${ranges.map((r) => r.text).join(', ')})`,
@@ -461,7 +602,11 @@ function checkAddressing(
       });
     }
     const clash = seen.find((o) => overlaps(o.cidr, cidr));
-    if (clash) f.add([...at, 'prefix'], { message: `${label} ${s.prefix} overlaps subnet ${q(clash.name)} (${clash.text})`, fix: 'use subnet ranges that do not overlap' });
+    if (clash)
+      f.add([...at, 'prefix'], {
+        message: `${label} ${s.prefix} overlaps subnet ${q(clash.name)} (${clash.text})`,
+        fix: 'use subnet ranges that do not overlap',
+      });
     seen.push({ name: s.name ?? `#${i}`, text: s.prefix, cidr });
   });
 }
@@ -479,7 +624,10 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
       f.check(at, name, checkVmName);
       const previous = firstAt.get(name.toLowerCase());
       if (previous !== undefined) {
-        f.add(at, { message: `VM ${q(name)} is selected twice (also ${formatPath([...path, 'include', previous])})`, fix: 'list each VM once' });
+        f.add(at, {
+          message: `VM ${q(name)} is selected twice (also ${formatPath([...path, 'include', previous])})`,
+          fix: 'list each VM once',
+        });
       } else {
         firstAt.set(name.toLowerCase(), i);
       }
@@ -488,20 +636,27 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
         if (item.subnet !== undefined && subnetNames !== undefined && !subnetNames.includes(item.subnet)) {
           f.add([...path, 'include', i, 'subnet'], {
             message: `subnet ${q(item.subnet)} is not one of the tenant's subnets (${[...new Set(subnetNames)].join(', ')})`,
-            fix: subnetNames.length > 0 ? `use ${[...new Set(subnetNames)].map(q).join(' or ')}, or add the subnet to network.subnets` : 'add the subnet to network.subnets',
+            fix:
+              subnetNames.length > 0
+                ? `use ${[...new Set(subnetNames)].map(q).join(' or ')}, or add the subnet to network.subnets`
+                : 'add the subnet to network.subnets',
           });
         }
       }
     });
     if (vms.exclude !== undefined) {
-      f.add([...path, 'exclude'], { message: 'exclude only applies with include: all', fix: 'remove exclude:, or use include: all' });
+      f.add([...path, 'exclude'], {
+        message: 'exclude only applies with include: all',
+        fix: 'remove exclude:, or use include: all',
+      });
     }
   } else if (include === 'all') {
     const seen = new Set<string>();
     (vms.exclude ?? []).forEach((name, i) => {
       if (name === undefined) return;
       f.check([...path, 'exclude', i], name, checkVmName);
-      if (seen.has(name.toLowerCase())) f.add([...path, 'exclude', i], { message: `VM ${q(name)} is excluded twice`, fix: 'list each VM once' });
+      if (seen.has(name.toLowerCase()))
+        f.add([...path, 'exclude', i], { message: `VM ${q(name)} is excluded twice`, fix: 'list each VM once' });
       seen.add(name.toLowerCase());
     });
   }
@@ -529,40 +684,64 @@ function checkAcrossTenants(f: Findings, tenants: Array<LooseTenant | undefined>
     return name !== undefined ? `tenants[${i}] (${name})` : `tenants[${i}]`;
   };
 
-  unique((t) => t.name, ['name'], (v, i) => ({ message: `tenant key ${q(v)} is already used by ${who(i)}`, fix: 'give each tenant its own key' }));
+  unique(
+    (t) => t.name,
+    ['name'],
+    (v, i) => ({ message: `tenant key ${q(v)} is already used by ${who(i)}`, fix: 'give each tenant its own key' }),
+  );
   unique(
     (t) => t.tenantId,
     ['tenantId'],
-    (v, i) => ({ message: `tenant id ${v} is already used by ${who(i)}: each CSP customer is its own Entra tenant`, fix: 'merge the two entries, or correct the tenant id' }),
+    (v, i) => ({
+      message: `tenant id ${v} is already used by ${who(i)}: each CSP customer is its own Entra tenant`,
+      fix: 'merge the two entries, or correct the tenant id',
+    }),
     (v) => matches('guid', v),
   );
   unique(
     (t) => t.subscriptionId,
     ['subscriptionId'],
-    (v, i) => ({ message: `subscription ${v} is already used by ${who(i)}: a CSP subscription belongs to one customer`, fix: 'correct the subscription id' }),
+    (v, i) => ({
+      message: `subscription ${v} is already used by ${who(i)}: a CSP subscription belongs to one customer`,
+      fix: 'correct the subscription id',
+    }),
     (v) => matches('guid', v),
   );
   unique(
     (t) => t.storageAccount?.name,
     ['storageAccount', 'name'],
-    (v, i) => ({ message: `storage account name ${q(v)} is already used by ${who(i)}: storage account names are globally unique`, fix: `choose another name, e.g. ${q(`${v.slice(0, 23)}2`)}` }),
+    (v, i) => ({
+      message: `storage account name ${q(v)} is already used by ${who(i)}: storage account names are globally unique`,
+      fix: `choose another name, e.g. ${q(`${v.slice(0, 23)}2`)}`,
+    }),
     (v) => matches('storageAccount', v),
   );
   if (scenario === 'multitenant-vmm') {
-    unique((t) => t.vmm?.cloud, ['vmm', 'cloud'], (v, i) => ({
-      message: `VMM cloud ${q(v)} is already used by ${who(i)}: on a shared VMM server each tenant needs its own cloud`,
-      fix: "use the tenant's own VMM cloud",
-    }));
-    unique((t) => t.vmm?.vmNetwork, ['vmm', 'vmNetwork'], (v, i) => ({
-      message: `VMM VM network ${q(v)} is already used by ${who(i)}: a VM network maps to one tenant's Azure VNet`,
-      fix: "use the tenant's own VM network",
-    }));
+    unique(
+      (t) => t.vmm?.cloud,
+      ['vmm', 'cloud'],
+      (v, i) => ({
+        message: `VMM cloud ${q(v)} is already used by ${who(i)}: on a shared VMM server each tenant needs its own cloud`,
+        fix: "use the tenant's own VMM cloud",
+      }),
+    );
+    unique(
+      (t) => t.vmm?.vmNetwork,
+      ['vmm', 'vmNetwork'],
+      (v, i) => ({
+        message: `VMM VM network ${q(v)} is already used by ${who(i)}: a VM network maps to one tenant's Azure VNet`,
+        fix: "use the tenant's own VM network",
+      }),
+    );
   }
   if (scenario === 'dedicated-vmm') {
-    unique((t) => t.vmm?.server, ['vmm', 'server'], (v, i) => ({
-      message: `VMM server ${q(v)} is already used by ${who(i)}: a VMM server registers with one vault`,
-      fix: 'give each tenant its own VMM server, or use scenario multitenant-vmm for a shared one',
-    }));
+    unique(
+      (t) => t.vmm?.server,
+      ['vmm', 'server'],
+      (v, i) => ({
+        message: `VMM server ${q(v)} is already used by ${who(i)}: a VMM server registers with one vault`,
+        fix: 'give each tenant its own VMM server, or use scenario multitenant-vmm for a shared one',
+      }),
+    );
   }
 }
-

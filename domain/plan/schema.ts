@@ -49,7 +49,11 @@ const clientSecretCredential = {
   description: 'A service principal (app registration) and its client secret, from an environment variable or a file.',
   properties: {
     type: { const: 'clientSecret', description: 'A client secret of the app registration.' },
-    clientId: guid('Client id', 'Application (client) id of the app registration in this tenant.', 'c2000000-0000-4000-8000-000000000001'),
+    clientId: guid(
+      'Client id',
+      'Application (client) id of the app registration in this tenant.',
+      'c2000000-0000-4000-8000-000000000001',
+    ),
     secretEnv: {
       type: 'string',
       title: 'Secret environment variable',
@@ -79,7 +83,11 @@ const clientCertificateCredential = {
   description: 'A service principal and a PEM file holding its certificate and private key.',
   properties: {
     type: { const: 'clientCertificate', description: 'A certificate of the app registration.' },
-    clientId: guid('Client id', 'Application (client) id of the app registration in this tenant.', 'c2000000-0000-4000-8000-000000000001'),
+    clientId: guid(
+      'Client id',
+      'Application (client) id of the app registration in this tenant.',
+      'c2000000-0000-4000-8000-000000000001',
+    ),
     certificateFile: {
       type: 'string',
       title: 'Certificate file',
@@ -102,12 +110,14 @@ const clientCertificateCredential = {
 const credential = {
   title: 'Credential reference',
   description:
-    'Where the worker gets a credential for this tenant (or the provider). A reference only: the secret itself never goes into the plan. The Entra tenant id is always the owning entry\'s `tenantId`.',
+    "Where the worker gets a credential for this tenant (or the provider). A reference only: the secret itself never goes into the plan. The Entra tenant id is always the owning entry's `tenantId`.",
   type: 'object',
   required: keys('type'),
   discriminator: { propertyName: 'type' },
   oneOf: [defaultCredential, clientSecretCredential, clientCertificateCredential],
-  examples: [{ type: 'clientSecret', clientId: 'c2000000-0000-4000-8000-000000000001', secretEnv: 'ASRFLOW_SECRET_CONTOSO' }],
+  examples: [
+    { type: 'clientSecret', clientId: 'c2000000-0000-4000-8000-000000000001', secretEnv: 'ASRFLOW_SECRET_CONTOSO' },
+  ],
 };
 
 const region = {
@@ -162,7 +172,8 @@ const vmSize = {
 const policy = {
   type: 'object',
   title: 'Replication policy',
-  description: 'Hyper-V Replica to Azure replication settings. Plan-wide defaults; a tenant may override single fields.',
+  description:
+    'Hyper-V Replica to Azure replication settings. Plan-wide defaults; a tenant may override single fields.',
   properties: {
     replicationInterval: {
       type: 'integer',
@@ -193,7 +204,8 @@ const policy = {
     initialReplicationStart: {
       type: 'string',
       title: 'Initial replication start',
-      description: '`now`, or a time of day HH:MM (24-hour) at which the initial replication starts, e.g. out of business hours.',
+      description:
+        '`now`, or a time of day HH:MM (24-hour) at which the initial replication starts, e.g. out of business hours.',
       pattern: PATTERNS.startTime,
       default: DEFAULT_POLICY.initialReplicationStart,
       examples: ['now', '22:00'],
@@ -326,7 +338,11 @@ const vmm = {
   title: 'VMM placement',
   description: 'Where the tenant VMs live on premises.',
   properties: {
-    server: { ...hostname, description: 'dedicated-vmm: the tenant\'s own VMM server (required). multitenant-vmm: leave out (it is the provider\'s vmmServer).' },
+    server: {
+      ...hostname,
+      description:
+        "dedicated-vmm: the tenant's own VMM server (required). multitenant-vmm: leave out (it is the provider's vmmServer).",
+    },
     cloud: {
       type: 'string',
       title: 'VMM cloud',
@@ -349,7 +365,8 @@ const vmm = {
 const vmName = {
   type: 'string',
   title: 'VM name',
-  description: '1–63 letters, digits and hyphens, starting and ending with a letter or digit (the Azure VM gets the same name).',
+  description:
+    '1–63 letters, digits and hyphens, starting and ending with a letter or digit (the Azure VM gets the same name).',
   pattern: PATTERNS.vm,
   examples: ['web01'],
 };
@@ -359,7 +376,13 @@ const vm = {
   title: 'VM with options',
   properties: {
     name: vmName,
-    subnet: { type: 'string', title: 'Target subnet', description: 'One of the tenant subnets; defaults to the first.', pattern: PATTERNS.subnet, examples: ['servers'] },
+    subnet: {
+      type: 'string',
+      title: 'Target subnet',
+      description: 'One of the tenant subnets; defaults to the first.',
+      pattern: PATTERNS.subnet,
+      examples: ['servers'],
+    },
     vmSize,
   },
   required: keys('name'),
@@ -376,9 +399,22 @@ const vms = {
       description: '`all` VMs of the cloud, or a list of VM names (each a name or {name, subnet, vmSize}).',
       oneOf: [
         { const: 'all' },
-        { type: 'array', items: { anyOf: [vmName, vm], [HELP_KEYWORD]: { message: 'a VM is a name, or a mapping with name (and subnet, vmSize)', fix: 'write e.g. web01, or { name: sql01, vmSize: Standard_D4s_v3 }' } }, minItems: 1 },
+        {
+          type: 'array',
+          items: {
+            anyOf: [vmName, vm],
+            [HELP_KEYWORD]: {
+              message: 'a VM is a name, or a mapping with name (and subnet, vmSize)',
+              fix: 'write e.g. web01, or { name: sql01, vmSize: Standard_D4s_v3 }',
+            },
+          },
+          minItems: 1,
+        },
       ],
-      [HELP_KEYWORD]: { message: 'include must be all, or a list of VM names', fix: 'write include: all, or include: [web01, web02]' },
+      [HELP_KEYWORD]: {
+        message: 'include must be all, or a list of VM names',
+        fix: 'write include: all, or include: [web01, web02]',
+      },
       examples: ['all', ['web01', 'web02']],
     },
     exclude: {
@@ -398,13 +434,29 @@ const tenant = {
   title: 'Tenant',
   description: 'One CSP customer: its Entra tenant, CSP subscription and everything replicated for it.',
   properties: {
-    name: slug('Tenant key', 'Short key used in workflow IDs, search attributes and the CLI (--tenant): 1–40 lowercase letters, digits and hyphens, starting with a letter.', 'contoso'),
-    tenantId: guid('Entra tenant id', 'The customer\'s Microsoft Entra tenant (directory) id.', 'c0000000-0000-4000-8000-000000000001'),
-    subscriptionId: guid('CSP subscription id', 'The customer\'s CSP subscription holding storage, network (and, in dedicated-vmm, the vault).', 'c1000000-0000-4000-8000-000000000001'),
+    name: slug(
+      'Tenant key',
+      'Short key used in workflow IDs, search attributes and the CLI (--tenant): 1–40 lowercase letters, digits and hyphens, starting with a letter.',
+      'contoso',
+    ),
+    tenantId: guid(
+      'Entra tenant id',
+      "The customer's Microsoft Entra tenant (directory) id.",
+      'c0000000-0000-4000-8000-000000000001',
+    ),
+    subscriptionId: guid(
+      'CSP subscription id',
+      "The customer's CSP subscription holding storage, network (and, in dedicated-vmm, the vault).",
+      'c1000000-0000-4000-8000-000000000001',
+    ),
     credential,
     region,
     resourceGroup,
-    vault: { ...vaultName, description: `dedicated-vmm only: the tenant vault, defaults to <name>${DERIVED_VAULT_SUFFIX}.`, examples: ['litware-asr-vault'] },
+    vault: {
+      ...vaultName,
+      description: `dedicated-vmm only: the tenant vault, defaults to <name>${DERIVED_VAULT_SUFFIX}.`,
+      examples: ['litware-asr-vault'],
+    },
     storageAccount,
     network,
     vmm,
@@ -412,19 +464,51 @@ const tenant = {
     policy: { ...policy, description: 'Overrides of the plan-wide policy for this tenant (any subset of fields).' },
     target: { ...target, description: 'Overrides of the plan-wide target options for this tenant.' },
   },
-  required: keys('name', 'tenantId', 'subscriptionId', 'credential', 'region', 'resourceGroup', 'storageAccount', 'network', 'vmm', 'vms'),
+  required: keys(
+    'name',
+    'tenantId',
+    'subscriptionId',
+    'credential',
+    'region',
+    'resourceGroup',
+    'storageAccount',
+    'network',
+    'vmm',
+    'vms',
+  ),
   additionalProperties: false,
 };
 
 const provider = {
   type: 'object',
   title: 'Provider (hoster)',
-  description: 'multitenant-vmm only: the hoster\'s own (non-CSP) subscription with the shared vault, and the shared VMM server.',
+  description:
+    "multitenant-vmm only: the hoster's own (non-CSP) subscription with the shared vault, and the shared VMM server.",
   properties: {
-    name: { ...slug('Provider key', 'Short key for the provider in workflow IDs.', 'fabrikam-hosting'), default: DEFAULT_PROVIDER_NAME },
-    tenantId: guid('Provider Entra tenant id', 'The hoster\'s own Entra tenant.', 'a0000000-0000-4000-8000-000000000001'),
-    subscriptionId: guid('Provider subscription id', 'The hoster\'s EA/direct subscription (not a CSP one) that holds the shared vault.', 'a1000000-0000-4000-8000-000000000001'),
-    credential: { ...credential, examples: [{ type: 'clientSecret', clientId: 'a2000000-0000-4000-8000-000000000001', secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING' }] },
+    name: {
+      ...slug('Provider key', 'Short key for the provider in workflow IDs.', 'fabrikam-hosting'),
+      default: DEFAULT_PROVIDER_NAME,
+    },
+    tenantId: guid(
+      'Provider Entra tenant id',
+      "The hoster's own Entra tenant.",
+      'a0000000-0000-4000-8000-000000000001',
+    ),
+    subscriptionId: guid(
+      'Provider subscription id',
+      "The hoster's EA/direct subscription (not a CSP one) that holds the shared vault.",
+      'a1000000-0000-4000-8000-000000000001',
+    ),
+    credential: {
+      ...credential,
+      examples: [
+        {
+          type: 'clientSecret',
+          clientId: 'a2000000-0000-4000-8000-000000000001',
+          secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING',
+        },
+      ],
+    },
     region,
     resourceGroup: { ...resourceGroup, examples: ['fabrikam-asr-rg'] },
     vault: vaultName,
@@ -444,19 +528,30 @@ export const planSchema = {
     'What asrflow onboards into Azure Site Recovery (Hyper-V/VMM to Azure) for CSP tenants. Check a plan with `asrflow plan validate FILE`; reference: docs/PLAN.md.',
   type: 'object',
   properties: {
-    version: { const: PLAN_VERSION, title: 'Plan format version', description: 'Always 1 for this format.', examples: [PLAN_VERSION] },
+    version: {
+      const: PLAN_VERSION,
+      title: 'Plan format version',
+      description: 'Always 1 for this format.',
+      examples: [PLAN_VERSION],
+    },
     scenario: {
       type: 'string',
       title: 'Scenario',
       description:
-        '`multitenant-vmm`: one shared VMM server and one shared vault in the provider\'s subscription (hosters). `dedicated-vmm`: each tenant has its own VMM server and a vault in its CSP subscription (outsourcers).',
+        "`multitenant-vmm`: one shared VMM server and one shared vault in the provider's subscription (hosters). `dedicated-vmm`: each tenant has its own VMM server and a vault in its CSP subscription (outsourcers).",
       enum: [...SCENARIOS],
       examples: ['multitenant-vmm'],
     },
     provider,
     policy,
     target,
-    tenants: { type: 'array', title: 'Tenants', description: 'The CSP tenants to onboard, one workflow each.', items: tenant, minItems: 1 },
+    tenants: {
+      type: 'array',
+      title: 'Tenants',
+      description: 'The CSP tenants to onboard, one workflow each.',
+      items: tenant,
+      minItems: 1,
+    },
   },
   required: keys('version', 'scenario', 'tenants'),
   additionalProperties: false,
@@ -467,10 +562,29 @@ export const planSchema = {
     },
     {
       if: scenarioIs('dedicated-vmm'),
-      then: { not: { required: ['provider'] }, properties: { tenants: { items: { properties: { vmm: { required: ['server'] } } } } } },
+      then: {
+        not: { required: ['provider'] },
+        properties: { tenants: { items: { properties: { vmm: { required: ['server'] } } } } },
+      },
     },
   ],
 };
 
 /** The object definitions, exported for the type-level test that keeps them in step with types.ts. */
-export const schemaParts = { credential, defaultCredential, clientSecretCredential, clientCertificateCredential, policy, target, subnet, testFailoverVnet, network, storageAccount, vmm, vm, vms, tenant, provider };
+export const schemaParts = {
+  credential,
+  defaultCredential,
+  clientSecretCredential,
+  clientCertificateCredential,
+  policy,
+  target,
+  subnet,
+  testFailoverVnet,
+  network,
+  storageAccount,
+  vmm,
+  vm,
+  vms,
+  tenant,
+  provider,
+};

@@ -2,11 +2,22 @@ import { RestError, createHttpHeaders, createPipelineRequest } from '../../azure
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { CredentialReferenceError, ReferencedCredential } from '../../azure/credentials';
-import { classifyAzureError, FailureType, policyContentFailure, retryAfterSeconds, throttledRetryDelayMs } from '../../azure/failures';
+import {
+  classifyAzureError,
+  FailureType,
+  policyContentFailure,
+  retryAfterSeconds,
+  throttledRetryDelayMs,
+} from '../../azure/failures';
 import { compareVersions, MIN_PROVIDER_VERSION } from '../../domain/onboarding';
 import { createLogger, failureSummary, TemporalPinoLogger } from '../../worker/logging';
 
-function restError(statusCode: number | undefined, code: string, headers: Record<string, string> = {}, message = 'boom'): RestError {
+function restError(
+  statusCode: number | undefined,
+  code: string,
+  headers: Record<string, string> = {},
+  message = 'boom',
+): RestError {
   const request = createPipelineRequest({ url: 'https://example.invalid/' });
   return new RestError(message, {
     code,
@@ -17,7 +28,10 @@ function restError(statusCode: number | undefined, code: string, headers: Record
 
 describe('classifying Azure errors', () => {
   it('turns 429 into a retryable throttle that waits Retry-After', () => {
-    const failure = classifyAzureError(restError(429, 'SubscriptionRequestsThrottled', { 'retry-after': '17' }), 'list items');
+    const failure = classifyAzureError(
+      restError(429, 'SubscriptionRequestsThrottled', { 'retry-after': '17' }),
+      'list items',
+    );
     expect(failure.type).toBe(FailureType.Throttled);
     expect(failure.nonRetryable).toBe(false);
     // Retry-After, plus a random spread so throttled VMs do not all return in the same second.
@@ -32,16 +46,49 @@ describe('classifying Azure errors', () => {
     expect(failure.message).toBe('list items: boom');
   });
 
-  it('carries Azure\'s request ids in the details, and the worker log line says type, message and request id', () => {
-    const failure = classifyAzureError(restError(403, 'AuthorizationFailed', { 'x-ms-request-id': 'req-1', 'x-ms-correlation-request-id': 'corr-1' }, 'no access'), 'create group');
-    expect(failure.details?.[0]).toMatchObject({ code: 'AuthorizationFailed', statusCode: 403, requestId: 'req-1', correlationRequestId: 'corr-1' });
-    expect(failureSummary(failure)).toEqual({ type: 'NeedsOperator', message: 'create group: no access', code: 'AuthorizationFailed', statusCode: 403, requestId: 'req-1', correlationRequestId: 'corr-1' });
+  it("carries Azure's request ids in the details, and the worker log line says type, message and request id", () => {
+    const failure = classifyAzureError(
+      restError(
+        403,
+        'AuthorizationFailed',
+        { 'x-ms-request-id': 'req-1', 'x-ms-correlation-request-id': 'corr-1' },
+        'no access',
+      ),
+      'create group',
+    );
+    expect(failure.details?.[0]).toMatchObject({
+      code: 'AuthorizationFailed',
+      statusCode: 403,
+      requestId: 'req-1',
+      correlationRequestId: 'corr-1',
+    });
+    expect(failureSummary(failure)).toEqual({
+      type: 'NeedsOperator',
+      message: 'create group: no access',
+      code: 'AuthorizationFailed',
+      statusCode: 403,
+      requestId: 'req-1',
+      correlationRequestId: 'corr-1',
+    });
     const lines: string[] = [];
-    const logger = new TemporalPinoLogger(createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream }));
+    const logger = new TemporalPinoLogger(
+      createLogger({
+        level: 'warn',
+        destination: { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream,
+      }),
+    );
     logger.warn('Activity failed', { error: failure, activityType: 'ensureResourceGroup' });
-    const logged = JSON.parse(lines[0] ?? '{}') as { msg: string; error: Record<string, unknown>; activityType: string };
+    const logged = JSON.parse(lines[0] ?? '{}') as {
+      msg: string;
+      error: Record<string, unknown>;
+      activityType: string;
+    };
     expect(logged.msg).toBe('Activity failed: NeedsOperator: create group: no access (x-ms-request-id req-1)');
-    expect(logged.error).toMatchObject({ type: 'NeedsOperator', message: 'create group: no access', requestId: 'req-1' });
+    expect(logged.error).toMatchObject({
+      type: 'NeedsOperator',
+      message: 'create group: no access',
+      requestId: 'req-1',
+    });
     expect(logged.activityType).toBe('ensureResourceGroup');
   });
 
@@ -52,7 +99,11 @@ describe('classifying Azure errors', () => {
   });
 
   it('sends permission, tenant and quota problems to the operator, without retrying', () => {
-    for (const [status, code] of [[403, 'AuthorizationFailed'], [401, 'InvalidAuthenticationTokenTenant'], [400, 'QuotaExceeded']] as const) {
+    for (const [status, code] of [
+      [403, 'AuthorizationFailed'],
+      [401, 'InvalidAuthenticationTokenTenant'],
+      [400, 'QuotaExceeded'],
+    ] as const) {
       const failure = classifyAzureError(restError(status, code), 'create vault');
       expect(failure.type).toBe(FailureType.NeedsOperator);
       expect(failure.nonRetryable).toBe(true);
@@ -77,27 +128,48 @@ describe('classifying Azure errors', () => {
     const failure = classifyAzureError(missing, 'create resource group');
     expect(failure.type).toBe(FailureType.NeedsOperator);
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toContain(`ASRFLOW_SECRET_LITWARE (client secret of app app-1, tenant ${tenantId}) is not set`);
-    expect((failure.details?.[0] as { fix?: string }).fix).toContain(`set ASRFLOW_SECRET_LITWARE in the worker's environment to a valid client secret of app app-1 in tenant ${tenantId}`);
+    expect(failure.message).toContain(
+      `ASRFLOW_SECRET_LITWARE (client secret of app app-1, tenant ${tenantId}) is not set`,
+    );
+    expect((failure.details?.[0] as { fix?: string }).fix).toContain(
+      `set ASRFLOW_SECRET_LITWARE in the worker's environment to a valid client secret of app app-1 in tenant ${tenantId}`,
+    );
     // Identity's own errors, also when wrapped by the pipeline, by name.
-    for (const name of ['AuthenticationRequiredError', 'AuthenticationError', 'CredentialUnavailableError', 'AggregateAuthenticationError']) {
+    for (const name of [
+      'AuthenticationRequiredError',
+      'AuthenticationError',
+      'CredentialUnavailableError',
+      'AggregateAuthenticationError',
+    ]) {
       const e = Object.assign(new Error('AADSTS7000215: Invalid client secret provided.'), { name });
       expect(classifyAzureError(e, 'x').type).toBe(FailureType.NeedsOperator);
-      expect(classifyAzureError(Object.assign(new Error('token failed'), { cause: e }), 'x').type).toBe(FailureType.NeedsOperator);
+      expect(classifyAzureError(Object.assign(new Error('token failed'), { cause: e }), 'x').type).toBe(
+        FailureType.NeedsOperator,
+      );
     }
     // The token endpoint failing is the endpoint's trouble: retried.
     const endpoint = Object.assign(new Error('service unavailable'), { name: 'AuthenticationError', statusCode: 503 });
     expect(classifyAzureError(endpoint, 'x').type).toBe(FailureType.Transient);
     // An authority that cannot be reached is network trouble (retried), and says so without the secret.
     const secret = 'fake-litware-s3cret-value';
-    const unreachable = new ReferencedCredential(ref, tenantId, { authorityHost: 'https://login.invalid', env: { ASRFLOW_SECRET_LITWARE: secret }, maxRetries: 0 });
-    const network = classifyAzureError(await unreachable.getToken('https://management.azure.com/.default').catch((e: unknown) => e), 'x');
+    const unreachable = new ReferencedCredential(ref, tenantId, {
+      authorityHost: 'https://login.invalid',
+      env: { ASRFLOW_SECRET_LITWARE: secret },
+      maxRetries: 0,
+    });
+    const network = classifyAzureError(
+      await unreachable.getToken('https://management.azure.com/.default').catch((e: unknown) => e),
+      'x',
+    );
     expect(network.type).toBe(FailureType.Transient);
     expect(JSON.stringify(network)).not.toContain(secret);
   });
 
   it('says which plan field to edit when Azure refuses a policy value, and what to run then', () => {
-    const refused = policyContentFailure(classifyAzureError(restError(400, 'InvalidRecoveryPointRetention'), 'create policy'), 'litware') as ApplicationFailure;
+    const refused = policyContentFailure(
+      classifyAzureError(restError(400, 'InvalidRecoveryPointRetention'), 'create policy'),
+      'litware',
+    ) as ApplicationFailure;
     expect(refused.type).toBe(FailureType.Fatal);
     expect((refused.details?.[0] as { fix?: string }).fix).toBe(
       "edit the plan: policy.recoveryPointHistoryHours, plan-wide or in tenant 'litware''s policy (see docs/PLAN.md for the limits), then run 'asrflow onboard <plan file>' again: the running onboarding takes the corrected plan and retries this step",

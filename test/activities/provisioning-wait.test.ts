@@ -13,8 +13,16 @@ import { startTestEmulator, TENANTS, type TestEmulator } from '../emulator/helpe
 describe('read-first meets a storage account still being created', () => {
   let emu: TestEmulator;
   const litware = TENANTS.litware;
-  const principal = { tenantId: litware.tenantId, credential: { type: 'clientSecret' as const, clientId: litware.clientId, secretEnv: 'SECRET' } };
-  const scope = { principal, subscriptionId: litware.subscriptionId, resourceGroup: 'litware-dr-rg', region: 'westeurope' };
+  const principal = {
+    tenantId: litware.tenantId,
+    credential: { type: 'clientSecret' as const, clientId: litware.clientId, secretEnv: 'SECRET' },
+  };
+  const scope = {
+    principal,
+    subscriptionId: litware.subscriptionId,
+    resourceGroup: 'litware-dr-rg',
+    region: 'westeurope',
+  };
 
   beforeAll(async () => {
     // 20 simulated seconds of creation last 2,000 real seconds at ×0.01.
@@ -25,23 +33,42 @@ describe('read-first meets a storage account still being created', () => {
   });
 
   it('waits, bounded, pauses with a clear message, and goes on once the account is ready', async () => {
-    const env = { ASRFLOW_ARM_ENDPOINT: emu.armEndpoint, ASRFLOW_AUTHORITY_HOST: emu.authorityHost, ASRFLOW_CA_FILE: emu.caCertPath, SECRET: litware.clientSecret };
+    const env = {
+      ASRFLOW_ARM_ENDPOINT: emu.armEndpoint,
+      ASRFLOW_AUTHORITY_HOST: emu.authorityHost,
+      ASRFLOW_CA_FILE: emu.caCertPath,
+      SECRET: litware.clientSecret,
+    };
     const factory = new AzureClientFactory(loadAzureTarget(env), env);
     const activities = createTenantResourceActivities(factory, { maxWaitMs: 1_000, pollMs: 100 });
     await new MockActivityEnvironment().run(activities.ensureResourceGroup, scope);
     // Someone else starts creating the account and does not wait for it.
-    const started = factory.storage(principal, litware.subscriptionId).storageAccounts.create(scope.resourceGroup, 'litwaredr', { location: 'westeurope', kind: 'StorageV2', sku: { name: 'Standard_GRS' } });
+    const started = factory
+      .storage(principal, litware.subscriptionId)
+      .storageAccounts.create(scope.resourceGroup, 'litwaredr', {
+        location: 'westeurope',
+        kind: 'StorageV2',
+        sku: { name: 'Standard_GRS' },
+      });
     await started.submitted();
 
-    const paused = await new MockActivityEnvironment().run(activities.ensureStorageAccount, { ...scope, name: 'litwaredr', sku: 'Standard_GRS' }).catch((e: unknown) => e);
+    const paused = await new MockActivityEnvironment()
+      .run(activities.ensureStorageAccount, { ...scope, name: 'litwaredr', sku: 'Standard_GRS' })
+      .catch((e: unknown) => e);
     expect(paused).toBeInstanceOf(ApplicationFailure);
     const failure = paused as ApplicationFailure;
     expect(failure.type).toBe('NeedsOperator');
-    expect(failure.message).toMatch(/^storage account litwaredr is still in provisioning state Creating after \d+ s of waiting$/);
+    expect(failure.message).toMatch(
+      /^storage account litwaredr is still in provisioning state Creating after \d+ s of waiting$/,
+    );
     expect(failure.details?.[0]).toMatchObject({ code: 'ProvisioningNotFinished' });
 
     await emu.admin.setTime({ speed: 100_000 });
-    const ready: { id: string } = await new MockActivityEnvironment().run(activities.ensureStorageAccount, { ...scope, name: 'litwaredr', sku: 'Standard_GRS' });
+    const ready: { id: string } = await new MockActivityEnvironment().run(activities.ensureStorageAccount, {
+      ...scope,
+      name: 'litwaredr',
+      sku: 'Standard_GRS',
+    });
     expect(ready.id).toMatch(/\/storageAccounts\/litwaredr$/i);
     // Created once, by the other party: the step never sent a create of its own.
     const counters = await emu.admin.counters();

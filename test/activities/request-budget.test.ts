@@ -21,7 +21,10 @@ function fakeClock(): Clock & { slept: number[] } {
 describe('the worker-side ARM request budget', () => {
   it('lets a burst through, then paces at the rate', async () => {
     const clock = fakeClock();
-    const budget = new RequestBudget({ reads: { perSecond: 10, burst: 5 }, writes: { perSecond: 1, burst: 1 }, deletes: { perSecond: 1, burst: 1 } }, clock);
+    const budget = new RequestBudget(
+      { reads: { perSecond: 10, burst: 5 }, writes: { perSecond: 1, burst: 1 }, deletes: { perSecond: 1, burst: 1 } },
+      clock,
+    );
     for (let i = 0; i < 5; i++) await budget.acquire('sub-a', 'reads');
     expect(clock.now()).toBe(0);
     await budget.acquire('sub-a', 'reads');
@@ -55,7 +58,9 @@ describe('the worker-side ARM request budget', () => {
 
   it('reads its rates from the environment and rejects nonsense', () => {
     expect(budgetFromEnv({ ASRFLOW_ARM_READS_PER_SECOND: '5' }).reads).toEqual({ perSecond: 5, burst: 50 });
-    expect(() => budgetFromEnv({ ASRFLOW_ARM_WRITES_PER_SECOND: 'fast' })).toThrow(/ASRFLOW_ARM_WRITES_PER_SECOND must be a positive number/);
+    expect(() => budgetFromEnv({ ASRFLOW_ARM_WRITES_PER_SECOND: 'fast' })).toThrow(
+      /ASRFLOW_ARM_WRITES_PER_SECOND must be a positive number/,
+    );
   });
 });
 
@@ -65,7 +70,10 @@ describe('the worker-side ARM request budget', () => {
 describe('the request budget against ARM throttling', () => {
   let emu: TestEmulator;
   const contoso = TENANTS.contoso;
-  const principal = { tenantId: contoso.tenantId, credential: { type: 'clientSecret' as const, clientId: contoso.clientId, secretEnv: 'SECRET' } };
+  const principal = {
+    tenantId: contoso.tenantId,
+    credential: { type: 'clientSecret' as const, clientId: contoso.clientId, secretEnv: 'SECRET' },
+  };
 
   beforeAll(async () => {
     emu = await startTestEmulator({ throttling: { reads: { burst: 10, refillPerSecond: 10 } } });
@@ -81,18 +89,40 @@ describe('the request budget against ARM throttling', () => {
     await client.resourceGroups.checkExistence('warm-up');
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const since = (await emu.admin.requests(0)).lastSeq;
-    const results = await Promise.allSettled(Array.from({ length: 30 }, () => client.resourceGroups.checkExistence('no-such-group')));
-    const statuses = (await emu.admin.requests(since)).entries.filter((e) => e.subscriptionId === contoso.subscriptionId).map((e) => e.status);
-    const reasons = results.flatMap((r) => (r.status === 'rejected' ? [JSON.stringify({ name: (r.reason as Error).name, message: (r.reason as Error).message, code: (r.reason as { code?: string }).code, status: (r.reason as { statusCode?: number }).statusCode })] : []));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => client.resourceGroups.checkExistence('no-such-group')),
+    );
+    const statuses = (await emu.admin.requests(since)).entries
+      .filter((e) => e.subscriptionId === contoso.subscriptionId)
+      .map((e) => e.status);
+    const reasons = results.flatMap((r) =>
+      r.status === 'rejected'
+        ? [
+            JSON.stringify({
+              name: (r.reason as Error).name,
+              message: (r.reason as Error).message,
+              code: (r.reason as { code?: string }).code,
+              status: (r.reason as { statusCode?: number }).statusCode,
+            }),
+          ]
+        : [],
+    );
     return { failed: reasons.length, reasons, statuses };
   };
-  const env = () => ({ ASRFLOW_ARM_ENDPOINT: emu.armEndpoint, ASRFLOW_AUTHORITY_HOST: emu.authorityHost, ASRFLOW_CA_FILE: emu.caCertPath, SECRET: contoso.clientSecret });
+  const env = () => ({
+    ASRFLOW_ARM_ENDPOINT: emu.armEndpoint,
+    ASRFLOW_AUTHORITY_HOST: emu.authorityHost,
+    ASRFLOW_CA_FILE: emu.caCertPath,
+    SECRET: contoso.clientSecret,
+  });
 
   it('keeps 30 concurrent reads under a 10/s limit: none throttled, all answered', async () => {
     // Well under the limit, as the product's defaults are under ARM's: scheduling jitter on a
     // loaded machine must not be able to bunch requests past the emulator's bucket.
     const rate = { perSecond: 4, burst: 4 };
-    const factory = new AzureClientFactory(loadAzureTarget(env()), env(), { budget: new RequestBudget({ reads: rate, writes: rate, deletes: rate }) });
+    const factory = new AzureClientFactory(loadAzureTarget(env()), env(), {
+      budget: new RequestBudget({ reads: rate, writes: rate, deletes: rate }),
+    });
     const { reasons, statuses } = await crowd(factory);
     expect(reasons).toEqual([]);
     expect(statuses).toHaveLength(30);
@@ -102,11 +132,12 @@ describe('the request budget against ARM throttling', () => {
 
   it('without a budget the same crowd is throttled (the limit is real)', async () => {
     const unlimited = { perSecond: 1e6, burst: 1e6 };
-    const factory = new AzureClientFactory(loadAzureTarget(env()), env(), { budget: new RequestBudget({ reads: unlimited, writes: unlimited, deletes: unlimited }) });
+    const factory = new AzureClientFactory(loadAzureTarget(env()), env(), {
+      budget: new RequestBudget({ reads: unlimited, writes: unlimited, deletes: unlimited }),
+    });
     const { failed, statuses } = await crowd(factory);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     expect(failed).toBe(statuses.filter((s) => s === 429).length);
     expect(factory.budget.throttledResponses).toBe(failed);
   });
 });
-

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeVaultCertificate, renderVaultCredentials, vaultCredentialsFileName, writeSecretFile } from '../../activities/onboarding/vault-credentials-file';
+import {
+  makeVaultCertificate,
+  renderVaultCredentials,
+  vaultCredentialsFileName,
+  writeSecretFile,
+} from '../../activities/onboarding/vault-credentials-file';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-vaultcreds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,8 +29,18 @@ describe('vault credentials file', () => {
 
   it('renders the RSVaultAsrCreds XML and writes it readable by the owner only', () => {
     const xml = renderVaultCredentials({
-      subscriptionId: 'a1', resourceGroup: 'rg', vaultName: 'v<1>', location: 'westeurope', resourceId: 42, aadAuthority: 'https://login', aadTenantId: 't',
-      servicePrincipalClientId: 'sp', aadVaultAudience: 'https://RecoveryServiceVault/westeurope/v/42', armManagementEndpoint: 'https://arm', integrityKey: 'key==', pfxBase64: cert.pfxBase64,
+      subscriptionId: 'a1',
+      resourceGroup: 'rg',
+      vaultName: 'v<1>',
+      location: 'westeurope',
+      resourceId: 42,
+      aadAuthority: 'https://login',
+      aadTenantId: 't',
+      servicePrincipalClientId: 'sp',
+      aadVaultAudience: 'https://RecoveryServiceVault/westeurope/v/42',
+      armManagementEndpoint: 'https://arm',
+      integrityKey: 'key==',
+      pfxBase64: cert.pfxBase64,
     });
     expect(xml).toContain('<RSVaultAsrCreds');
     expect(xml).toContain('<ResourceName>v&lt;1&gt;</ResourceName>');

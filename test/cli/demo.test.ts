@@ -13,19 +13,30 @@ describe('asrflow demo (staying up)', () => {
     // An env file an earlier run (or a person) left readable by others: the demo narrows it.
     writeFileSync(path.join(dir, 'env'), 'OLD=1\n');
     chmodSync(path.join(dir, 'env'), 0o644);
-    const child = spawn(process.execPath, [cliEntry, 'demo', '--port', '0', '--ui-port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliEntry, 'demo', '--port', '0', '--ui-port', '0', '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await eventually(async () => (output.includes('The stack stays up for exploring') ? true : undefined), 'the demo to finish its run and stay up', 300_000, 250, async () => output.slice(-3000));
+      await eventually(
+        async () => (output.includes('The stack stays up for exploring') ? true : undefined),
+        'the demo to finish its run and stay up',
+        300_000,
+        250,
+        async () => output.slice(-3000),
+      );
       expect(output).toContain('== Drill report');
       const envFile = path.join(dir, 'env');
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
-      expect(output).toContain(`${envFile} was mode 0644 (readable by others); narrowed it to 0600, since it holds secrets.`);
+      expect(output).toContain(
+        `${envFile} was mode 0644 (readable by others); narrowed it to 0600, since it holds secrets.`,
+      );
       const env = readEnvFile(envFile);
-      for (const [key, value] of Object.entries(env)) if (key.startsWith('ASRFLOW_SECRET_')) expect(output).not.toContain(value);
+      for (const [key, value] of Object.entries(env))
+        if (key.startsWith('ASRFLOW_SECRET_')) expect(output).not.toContain(value);
 
       const status = await runCli(['status', '--json'], env);
       expect(status.code).toBe(0);

@@ -32,7 +32,9 @@ describe('the env file writer of dev up and the demo', () => {
     const written = writeEnvFile({ ASRFLOW_SECRET_X: 's' }, dir);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(written.narrowedFrom).toBe(0o644);
-    expect(narrowedNotice(written)).toBe(`${file} was mode 0644 (readable by others); narrowed it to 0600, since it holds secrets.`);
+    expect(narrowedNotice(written)).toBe(
+      `${file} was mode 0644 (readable by others); narrowed it to 0600, since it holds secrets.`,
+    );
     expect(readFileSync(file, 'utf8')).not.toContain('OLD=1');
   });
 

@@ -25,7 +25,12 @@ describe('exit codes', () => {
     connection = await Connection.connect({ address: inject('temporalAddress') });
     const namespace = await createTestNamespace(connection);
     const taskQueue = `no-worker-${randomUUID()}`;
-    env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, ASRFLOW_TASK_QUEUE: taskQueue, ...demoSecrets() };
+    env = {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: namespace,
+      ASRFLOW_TASK_QUEUE: taskQueue,
+      ...demoSecrets(),
+    };
     // One onboarding of a tenant 'litware' that no worker runs: it stays RUNNING, so visibility
     // knows the tenant and a watch of it never ends by itself.
     const client = new Client({ connection, namespace });
@@ -51,36 +56,119 @@ describe('exit codes', () => {
   });
 
   const garbage = path.join(dir, 'wrong.VaultCredentials');
-  writeFileSync(garbage, '<RecoveryServicesVaultCreds>not a vault of this emulator</RecoveryServicesVaultCreds>', { mode: 0o600 });
+  writeFileSync(garbage, '<RecoveryServicesVaultCreds>not a vault of this emulator</RecoveryServicesVaultCreds>', {
+    mode: 0o600,
+  });
 
   const rows: Array<{ what: string; args: () => string[]; code: number; stderr?: RegExp; stdout?: RegExp }> = [
-    { what: 'success', args: () => ['plan', 'validate', path.join(repoRoot, 'examples', 'dedicated-vmm.yaml')], code: 0, stdout: /plan OK/ },
-    { what: 'usage error: unknown option', args: () => ['status', '--tenat', 'litware'], code: 2, stderr: /unknown option '--tenat'/ },
-    { what: 'usage error: retry without a target', args: () => ['retry'], code: 2, stderr: /retry needs --tenant T .* or --workflow ID/ },
-    { what: 'bad plan', args: () => ['onboard', path.join(repoRoot, 'examples', 'invalid', 'many-errors.yaml')], code: 2, stderr: /nothing was started/ },
+    {
+      what: 'success',
+      args: () => ['plan', 'validate', path.join(repoRoot, 'examples', 'dedicated-vmm.yaml')],
+      code: 0,
+      stdout: /plan OK/,
+    },
+    {
+      what: 'usage error: unknown option',
+      args: () => ['status', '--tenat', 'litware'],
+      code: 2,
+      stderr: /unknown option '--tenat'/,
+    },
+    {
+      what: 'usage error: retry without a target',
+      args: () => ['retry'],
+      code: 2,
+      stderr: /retry needs --tenant T .* or --workflow ID/,
+    },
+    {
+      what: 'bad plan',
+      args: () => ['onboard', path.join(repoRoot, 'examples', 'invalid', 'many-errors.yaml')],
+      code: 2,
+      stderr: /nothing was started/,
+    },
     {
       what: "upgrade-provider --version (asrflow's own flag)",
-      args: () => ['emulator', 'upgrade-provider', '--vmm', 'vmm-litware.litware.local', '--version', '5.1.2250.0', '--data-dir', emulator.dataDir],
+      args: () => [
+        'emulator',
+        'upgrade-provider',
+        '--vmm',
+        'vmm-litware.litware.local',
+        '--version',
+        '5.1.2250.0',
+        '--data-dir',
+        emulator.dataDir,
+      ],
       code: 2,
-      stderr: /--version is asrflow's own version; the Provider version is --provider-version: asrflow emulator upgrade-provider --vmm vmm-litware.litware.local --provider-version 5\.1\.2250\.0/,
+      stderr:
+        /--version is asrflow's own version; the Provider version is --provider-version: asrflow emulator upgrade-provider --vmm vmm-litware.litware.local --provider-version 5\.1\.2250\.0/,
     },
     {
       what: 'upgrade-provider --provider-version',
-      args: () => ['emulator', 'upgrade-provider', '--vmm', 'vmm-litware.litware.local', '--provider-version', '5.1.2250.0', '--data-dir', emulator.dataDir],
+      args: () => [
+        'emulator',
+        'upgrade-provider',
+        '--vmm',
+        'vmm-litware.litware.local',
+        '--provider-version',
+        '5.1.2250.0',
+        '--data-dir',
+        emulator.dataDir,
+      ],
       code: 0,
       stdout: /"ok":true/,
     },
-    { what: 'upgrade-provider of an unknown VMM server (refused)', args: () => ['emulator', 'upgrade-provider', '--vmm', 'vmm-nowhere', '--data-dir', emulator.dataDir], code: 1 },
+    {
+      what: 'upgrade-provider of an unknown VMM server (refused)',
+      args: () => ['emulator', 'upgrade-provider', '--vmm', 'vmm-nowhere', '--data-dir', emulator.dataDir],
+      code: 1,
+    },
     {
       what: 'install-provider refused (wrong credentials file)',
-      args: () => ['emulator', 'install-provider', '--credentials', garbage, '--vmm', 'vmm-litware.litware.local', '--data-dir', emulator.dataDir],
+      args: () => [
+        'emulator',
+        'install-provider',
+        '--credentials',
+        garbage,
+        '--vmm',
+        'vmm-litware.litware.local',
+        '--data-dir',
+        emulator.dataDir,
+      ],
       code: 1,
       stderr: /Registration of vmm-litware\.litware\.local failed/,
     },
-    { what: 'install-provider with a missing file (usage)', args: () => ['emulator', 'install-provider', '--credentials', path.join(dir, 'nope'), '--vmm', 'v', '--data-dir', emulator.dataDir], code: 2, stderr: /cannot read the vault credentials file/ },
-    { what: 'unknown tenant for retry', args: () => ['retry', '--tenant', 'nosuch'], code: 1, stderr: /unknown tenant 'nosuch' \(no workflow asrflow:onboard:nosuch\): known tenants: litware/ },
-    { what: 'unknown tenant for status', args: () => ['status', '--tenant', 'nosuch'], code: 1, stderr: /unknown tenant 'nosuch': known tenants: litware/ },
-    { what: 'unknown tenant for report', args: () => ['report', '--tenant', 'nosuch'], code: 1, stderr: /unknown tenant 'nosuch': known tenants: litware/ },
+    {
+      what: 'install-provider with a missing file (usage)',
+      args: () => [
+        'emulator',
+        'install-provider',
+        '--credentials',
+        path.join(dir, 'nope'),
+        '--vmm',
+        'v',
+        '--data-dir',
+        emulator.dataDir,
+      ],
+      code: 2,
+      stderr: /cannot read the vault credentials file/,
+    },
+    {
+      what: 'unknown tenant for retry',
+      args: () => ['retry', '--tenant', 'nosuch'],
+      code: 1,
+      stderr: /unknown tenant 'nosuch' \(no workflow asrflow:onboard:nosuch\): known tenants: litware/,
+    },
+    {
+      what: 'unknown tenant for status',
+      args: () => ['status', '--tenant', 'nosuch'],
+      code: 1,
+      stderr: /unknown tenant 'nosuch': known tenants: litware/,
+    },
+    {
+      what: 'unknown tenant for report',
+      args: () => ['report', '--tenant', 'nosuch'],
+      code: 1,
+      stderr: /unknown tenant 'nosuch': known tenants: litware/,
+    },
     { what: 'Temporal unreachable', args: () => ['status', '--address', '127.0.0.1:1'], code: 1, stderr: /^asrflow: / },
   ];
 
@@ -94,11 +182,18 @@ describe('exit codes', () => {
   });
 
   it('Ctrl-C ends a status --watch whose workflows still run with 130', async () => {
-    const child = spawn(process.execPath, [cliEntry, 'status', '--tenant', 'litware', '--watch', '--interval', '0.2'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliEntry, 'status', '--tenant', 'litware', '--watch', '--interval', '0.2'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await eventually(async () => (stdout.includes('asrflow:onboard:litware') ? true : undefined), 'the watch to show the onboarding', 30_000);
+    await eventually(
+      async () => (stdout.includes('asrflow:onboard:litware') ? true : undefined),
+      'the watch to show the onboarding',
+      30_000,
+    );
     child.kill('SIGINT');
     expect(await exited).toBe(130);
   });

@@ -25,7 +25,9 @@ describe('asrflow --help', () => {
   it('shows at least one runnable example on every command', () => {
     const commands = leafCommands();
     expect(commands.length).toBeGreaterThan(30);
-    const without = commands.filter((c) => !/\nExamples?:\n {2}\$ (\S+=\S+ )*(asrflow|npm run) /.test(c.help)).map((c) => c.name);
+    const without = commands
+      .filter((c) => !/\nExamples?:\n {2}\$ (\S+=\S+ )*(asrflow|npm run) /.test(c.help))
+      .map((c) => c.name);
     expect(without).toEqual([]);
   });
 
@@ -43,7 +45,9 @@ describe('asrflow --help', () => {
 
   it('ends quietly when its reader goes away early (asrflow --help | head -1)', async () => {
     // The reader closes the pipe before the help is written: no EPIPE stack trace, exit 0.
-    const child = spawn(process.execPath, [cliEntry, 'failover', 'test', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliEntry, 'failover', 'test', '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));

@@ -22,7 +22,8 @@ import { startTestStack, type TestStack } from '../support/stack';
 /** Splits a printed command as a POSIX shell would (bare words and single quotes are all asrflow prints). */
 function shellSplit(command: string): string[] {
   const words: string[] = [];
-  for (const m of command.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)) words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : (m[2] ?? ''));
+  for (const m of command.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g))
+    words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : (m[2] ?? ''));
   return words;
 }
 
@@ -74,12 +75,28 @@ describe('hints name the exact command for their own workflow', () => {
     stack = await startTestStack({ speed: 600 });
     admin = new EmulatorAdminClient(stack.emulator.adminUrl, stack.emulator.adminToken, stack.emulator.caCertPath);
     await admin.addFaults([
-      { id: 'rg-denied', match: { method: 'PUT', operationId: 'ResourceGroups_CreateOrUpdate', path: 'litware-dr-rg$' }, times: 1, action: { kind: 'status', status: 403, code: 'AuthorizationFailed', message: 'The client has no authorization to create litware-dr-rg.' } },
+      {
+        id: 'rg-denied',
+        match: { method: 'PUT', operationId: 'ResourceGroups_CreateOrUpdate', path: 'litware-dr-rg$' },
+        times: 1,
+        action: {
+          kind: 'status',
+          status: 403,
+          code: 'AuthorizationFailed',
+          message: 'The client has no authorization to create litware-dr-rg.',
+        },
+      },
       {
         id: 'enable-fails',
         match: { operationId: 'ReplicationProtectedItems_Create' },
         times: 1,
-        action: { kind: 'failJob', code: '70094', message: 'The replication could not be enabled on the host.', possibleCauses: 'The Recovery Services agent on the Hyper-V host is not running.', recommendedAction: 'Start the agent on the host and retry.' },
+        action: {
+          kind: 'failJob',
+          code: '70094',
+          message: 'The replication could not be enabled on the host.',
+          possibleCauses: 'The Recovery Services agent on the Hyper-V host is not running.',
+          recommendedAction: 'Start the agent on the host and retry.',
+        },
       },
     ]);
   });
@@ -99,9 +116,19 @@ describe('hints name the exact command for their own workflow', () => {
     // the same the emulator answered with.
     const denied = (await admin.requests(0)).entries.find((e) => e.fault?.startsWith('rg-denied'));
     expect(denied?.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const line = await eventually(async () => stack.workerOutput.find((l) => l.includes('Activity failed') && l.includes(denied?.requestId ?? '?')), 'the worker to log the failed activity');
-    const logged = JSON.parse(line) as { msg: string; error: { type: string; message: string; requestId: string; code: string } };
-    expect(logged.error).toMatchObject({ type: 'NeedsOperator', requestId: denied?.requestId, code: 'AuthorizationFailed' });
+    const line = await eventually(
+      async () => stack.workerOutput.find((l) => l.includes('Activity failed') && l.includes(denied?.requestId ?? '?')),
+      'the worker to log the failed activity',
+    );
+    const logged = JSON.parse(line) as {
+      msg: string;
+      error: { type: string; message: string; requestId: string; code: string };
+    };
+    expect(logged.error).toMatchObject({
+      type: 'NeedsOperator',
+      requestId: denied?.requestId,
+      code: 'AuthorizationFailed',
+    });
     expect(logged.error.message).toContain('The client has no authorization to create litware-dr-rg.');
     expect(logged.msg).toContain('NeedsOperator');
 
@@ -128,21 +155,42 @@ describe('hints name the exact command for their own workflow', () => {
     }, 'the request to install the Provider');
     const [command] = await hintCommands(onboarding(), asked);
     const file = /vault credentials file (\S+\.VaultCredentials)/.exec(asked.operatorAction ?? '')?.[1] ?? '';
-    expect(command).toBe(`DRConfigurator.exe /r /Credentials "${path.basename(file)}" /vmmfriendlyname ${vmm} /startvmmservice`);
+    expect(command).toBe(
+      `DRConfigurator.exe /r /Credentials "${path.basename(file)}" /vmmfriendlyname ${vmm} /startvmmservice`,
+    );
     // The operator, at the VMM server: a newer Provider, then the registration.
-    const upgraded = await runCli(['emulator', 'upgrade-provider', '--vmm', vmm, '--provider-version', '5.1.2250.0', '--data-dir', stack.emulator.dataDir], stack.env);
+    const upgraded = await runCli(
+      [
+        'emulator',
+        'upgrade-provider',
+        '--vmm',
+        vmm,
+        '--provider-version',
+        '5.1.2250.0',
+        '--data-dir',
+        stack.emulator.dataDir,
+      ],
+      stack.env,
+    );
     expect(upgraded.code, upgraded.stderr).toBe(0);
     expect(await admin.installProvider(readFileSync(file, 'utf8'), vmm)).toMatchObject({ status: 200 });
   });
 
   it('VM protection: the paused VM step names `asrflow retry --tenant litware --vm V`, status shows ASR’s possible causes, and the command lets the onboarding finish', async () => {
-    const { vm, progress } = await eventually(async () => {
-      for (const name of ['erp01', 'files01']) {
-        const p = await stack.client.workflow.getHandle(workflowIds.vmProtection('litware', name)).query(progressQuery).catch(() => undefined);
-        if (p?.steps[0]?.state === 'waiting-for-operator') return { vm: name, progress: p };
-      }
-      return undefined;
-    }, 'a VM waiting for the operator after its job failed', 120_000);
+    const { vm, progress } = await eventually(
+      async () => {
+        for (const name of ['erp01', 'files01']) {
+          const p = await stack.client.workflow
+            .getHandle(workflowIds.vmProtection('litware', name))
+            .query(progressQuery)
+            .catch(() => undefined);
+          if (p?.steps[0]?.state === 'waiting-for-operator') return { vm: name, progress: p };
+        }
+        return undefined;
+      },
+      'a VM waiting for the operator after its job failed',
+      120_000,
+    );
     const handle = stack.client.workflow.getHandle(workflowIds.vmProtection('litware', vm));
     const [retry, skip] = await hintCommands(handle, progress);
     expect(retry).toBe(`asrflow retry --tenant litware --vm ${vm}`);
@@ -172,10 +220,20 @@ describe('hints name the exact command for their own workflow', () => {
         id: 'tfo-fails',
         match: { operationId: 'ReplicationProtectedItems_TestFailover' },
         times: 1,
-        action: { kind: 'failJob', atTask: 1, code: '28031', message: 'Creating the test virtual machine failed.', possibleCauses: 'The test network has no free IP address.', recommendedAction: 'Free addresses in the test network, then retry.' },
+        action: {
+          kind: 'failJob',
+          atTask: 1,
+          code: '28031',
+          message: 'Creating the test virtual machine failed.',
+          possibleCauses: 'The test network has no free IP address.',
+          recommendedAction: 'Free addresses in the test network, then retry.',
+        },
       },
     ]);
-    const started = await runCli(['failover', 'test', '--tenant', 'litware', '--vm', 'erp01', '--cleanup-after', '1h', '--plan', plan], stack.env);
+    const started = await runCli(
+      ['failover', 'test', '--tenant', 'litware', '--vm', 'erp01', '--cleanup-after', '1h', '--plan', plan],
+      stack.env,
+    );
     expect(started.code, started.stderr).toBe(0);
     const handle = stack.client.workflow.getHandle(workflowIds.failover('litware', 'erp01'));
     const waiting = await waitingStep(handle, 'test-failover');
@@ -188,7 +246,9 @@ describe('hints name the exact command for their own workflow', () => {
     const status = await runCli(['status', '--tenant', 'litware'], stack.env);
     expect(status.stdout).toMatch(/error: 28031: .*Creating the test virtual machine failed./);
     expect(status.stdout).toContain('possible causes: The test network has no free IP address.');
-    expect(status.stdout).toContain(`Free addresses in the test network, then retry. Then run ${retry}, or ${abandon} to give up.`);
+    expect(status.stdout).toContain(
+      `Free addresses in the test network, then retry. Then run ${retry}, or ${abandon} to give up.`,
+    );
 
     const retried = await runCli(shellSplit(retry ?? '').slice(1), stack.env);
     expect(retried.code, retried.stderr).toBe(0);
@@ -202,8 +262,17 @@ describe('hints name the exact command for their own workflow', () => {
   }, 240_000);
 
   it('failover: abandon runs as the hint prints it', async () => {
-    await admin.addFaults([{ id: 'tfo-fails-again', match: { operationId: 'ReplicationProtectedItems_TestFailover' }, times: 1, action: { kind: 'failJob', atTask: 0, possibleCauses: 'The recovery VNet is being deleted.' } }]);
-    expect((await runCli(['failover', 'test', '--tenant', 'litware', '--vm', 'files01', '--plan', plan], stack.env)).code).toBe(0);
+    await admin.addFaults([
+      {
+        id: 'tfo-fails-again',
+        match: { operationId: 'ReplicationProtectedItems_TestFailover' },
+        times: 1,
+        action: { kind: 'failJob', atTask: 0, possibleCauses: 'The recovery VNet is being deleted.' },
+      },
+    ]);
+    expect(
+      (await runCli(['failover', 'test', '--tenant', 'litware', '--vm', 'files01', '--plan', plan], stack.env)).code,
+    ).toBe(0);
     const handle = stack.client.workflow.getHandle(workflowIds.failover('litware', 'files01'));
     const [, abandon] = await hintCommands(handle, await waitingStep(handle, 'test-failover'));
     const ran = await runCli(shellSplit(abandon ?? '').slice(1), stack.env);
@@ -236,12 +305,26 @@ describe('hints name the exact command for their own workflow', () => {
     }
     const vm = await runCli(['retry', '--tenant', 'litware', '--vm', 'erp02'], stack.env);
     expect(vm.code).toBe(1);
-    expect(vm.stderr).toContain("tenant litware has no protection workflow for VM 'erp02' (asrflow:protect:litware:erp02); VMs with one: erp01, files01");
+    expect(vm.stderr).toContain(
+      "tenant litware has no protection workflow for VM 'erp02' (asrflow:protect:litware:erp02); VMs with one: erp01, files01",
+    );
   });
 
   it('shared vault: the paused step names `asrflow retry --workflow <its id>`, which runs it again', async () => {
-    const multitenant = loadPlan(path.join(repoRoot, 'examples', 'multitenant-vmm.yaml'), { env: stack.env }).plan as MultitenantVmmPlan;
-    await admin.addFaults([{ id: 'provider-rg-denied', match: { method: 'PUT', operationId: 'ResourceGroups_CreateOrUpdate', path: `${multitenant.provider.resourceGroup}$` }, times: 1, action: { kind: 'status', status: 403, code: 'AuthorizationFailed' } }]);
+    const multitenant = loadPlan(path.join(repoRoot, 'examples', 'multitenant-vmm.yaml'), { env: stack.env })
+      .plan as MultitenantVmmPlan;
+    await admin.addFaults([
+      {
+        id: 'provider-rg-denied',
+        match: {
+          method: 'PUT',
+          operationId: 'ResourceGroups_CreateOrUpdate',
+          path: `${multitenant.provider.resourceGroup}$`,
+        },
+        times: 1,
+        action: { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      },
+    ]);
     await startOnboarding(stack.client, multitenant, stack.taskQueue);
     const vaultId = workflowIds.sharedVault(multitenant.provider.subscriptionId, multitenant.provider.vault);
     const handle = stack.client.workflow.getHandle(vaultId);
@@ -250,17 +333,30 @@ describe('hints name the exact command for their own workflow', () => {
       expect(retry).toBe(`asrflow retry --workflow ${vaultId}`);
       const ran = await runCli(shellSplit(retry ?? '').slice(1), stack.env);
       expect(ran.code, ran.stderr).toBe(0);
-      await eventually(async () => ((await handle.query(progressQuery)).steps[0]?.state === 'done' ? true : undefined), 'the shared vault to go on');
+      await eventually(
+        async () => ((await handle.query(progressQuery)).steps[0]?.state === 'done' ? true : undefined),
+        'the shared vault to go on',
+      );
     } finally {
-      for (const id of [vaultId, ...multitenant.tenants.map((t) => workflowIds.tenantOnboarding(t.name))]) await stack.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+      for (const id of [vaultId, ...multitenant.tenants.map((t) => workflowIds.tenantOnboarding(t.name))])
+        await stack.client.workflow
+          .getHandle(id)
+          .terminate('test done')
+          .catch(() => undefined);
     }
   });
 
   /** Waits for a step that waits for the operator by design (not after a failure). */
   async function waitingFor(handle: WorkflowHandle, step: string): Promise<Progress> {
-    return eventually(async () => {
-      const p = await handle.query(progressQuery);
-      return p.stage === step && p.operatorAction ? p : undefined;
-    }, `${handle.workflowId} to reach ${step}`, 120_000, 250, () => handle.query(progressQuery));
+    return eventually(
+      async () => {
+        const p = await handle.query(progressQuery);
+        return p.stage === step && p.operatorAction ? p : undefined;
+      },
+      `${handle.workflowId} to reach ${step}`,
+      120_000,
+      250,
+      () => handle.query(progressQuery),
+    );
   }
 });

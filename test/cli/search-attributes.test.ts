@@ -31,7 +31,12 @@ describe('search attributes on a server asrflow meets', () => {
     const namespace = await bareNamespace();
     // The secrets live with the worker only, as in the Docker Compose stack: onboard says so, and
     // --no-check-credentials is the way on from such a host.
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, ASRFLOW_TASK_QUEUE: `no-worker-${randomUUID()}`, ASRFLOW_SECRET_LITWARE: '' };
+    const env = {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: namespace,
+      ASRFLOW_TASK_QUEUE: `no-worker-${randomUUID()}`,
+      ASRFLOW_SECRET_LITWARE: '',
+    };
     const plan = path.join(repoRoot, 'examples', 'dedicated-vmm.yaml');
     const refused = await runCli(['onboard', plan], env);
     expect(refused.code).toBe(2);
@@ -48,9 +53,22 @@ describe('search attributes on a server asrflow meets', () => {
   it('a worker registers them at start', async () => {
     const namespace = await bareNamespace();
     const output: string[] = [];
-    const worker = spawnWorker({ TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, ASRFLOW_TASK_QUEUE: `sa-${randomUUID()}` }, { onOutput: (line) => output.push(line) });
+    const worker = spawnWorker(
+      {
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: namespace,
+        ASRFLOW_TASK_QUEUE: `sa-${randomUUID()}`,
+      },
+      { onOutput: (line) => output.push(line) },
+    );
     try {
-      await eventually(async () => ((await checkSearchAttributes(connection, namespace)).missing.length === 0 ? true : undefined), 'the worker to register the search attributes', 60_000, 250, async () => output.join('\n'));
+      await eventually(
+        async () => ((await checkSearchAttributes(connection, namespace)).missing.length === 0 ? true : undefined),
+        'the worker to register the search attributes',
+        60_000,
+        250,
+        async () => output.join('\n'),
+      );
       expect(output.join('\n')).toContain('registered search attributes');
     } finally {
       expect(await worker.stop()).toBe(0);

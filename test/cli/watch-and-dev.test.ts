@@ -6,7 +6,6 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
-import { progressQuery } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
 import type { WorkflowStatus } from '../../client/status';
 import { cliEntry, eventually, readEnvFile, repoRoot, runCli } from '../support/cli';
@@ -29,11 +28,41 @@ describe('asrflow onboard/status --watch', () => {
   });
 
   it('follows the onboarding through the Provider installation to the end and exits 0', async () => {
-    const watching = runCli(['onboard', plan, '--watch', '--json', '--interval', '0.2'], stack.env, 240_000);
-    // The person at the VMM server, while the CLI watches.
-    const handle = stack.client.workflow.getHandle(workflowId);
-    const asked = await eventually(async () => /vault credentials file (\S+\.VaultCredentials)/.exec((await handle.query(progressQuery)).operatorAction ?? '')?.[1], 'the credentials file');
-    const admin = new EmulatorAdminClient(stack.emulator.adminUrl, stack.emulator.adminToken, stack.emulator.caCertPath);
+    // Read as it is printed: the Provider is installed only once the watch itself has shown the
+    // wait for it (a fast machine would otherwise move past that stage between two looks).
+    const child = spawn(process.execPath, [cliEntry, 'onboard', plan, '--watch', '--json', '--interval', '0.2'], {
+      env: { ...process.env, ...stack.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const askedInWatch = new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        const found = /vault credentials file (\S+?\.VaultCredentials)/.exec(stdout)?.[1];
+        if (found) resolve(found);
+      });
+    });
+    const watching = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, stdout, stderr })),
+    );
+    // The person at the VMM server, once the watch says what to do.
+    let timer: NodeJS.Timeout | undefined;
+    const asked = await Promise.race([
+      askedInWatch,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`the watch never showed the wait for the Provider:\n${stdout}\n${stderr}`));
+        }, 90_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const admin = new EmulatorAdminClient(
+      stack.emulator.adminUrl,
+      stack.emulator.adminToken,
+      stack.emulator.caCertPath,
+    );
     try {
       await admin.upgradeProvider(vmm);
       expect((await admin.installProvider(readFileSync(asked, 'utf8'), vmm)).status).toBe(200);
@@ -44,7 +73,10 @@ describe('asrflow onboard/status --watch', () => {
     const result = await watching;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const [first, ...changes] = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    const [first, ...changes] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
     expect(first).toMatchObject({ started: [{ workflowId, outcome: 'started' }] });
     const snapshots = changes as WorkflowStatus[][];
     // One line per change: the wait for the Provider, replication, and the end.
@@ -54,9 +86,15 @@ describe('asrflow onboard/status --watch', () => {
     expect(snapshots.some((s) => s[0]?.progress?.operatorAction?.includes('.VaultCredentials'))).toBe(true);
     const last = snapshots.at(-1)?.[0];
     expect(last).toMatchObject({ workflowId, status: 'COMPLETED', progress: { stage: 'done' } });
-    expect(last?.progress?.vms?.map((v) => [v.name, v.replicationPercent])).toEqual(expect.arrayContaining([['erp01', 100], ['files01', 100]]));
+    expect(last?.progress?.vms?.map((v) => [v.name, v.replicationPercent])).toEqual(
+      expect.arrayContaining([
+        ['erp01', 100],
+        ['files01', 100],
+      ]),
+    );
     // Consecutive snapshots differ: nothing is printed twice.
-    for (let i = 1; i < snapshots.length; i++) expect(JSON.stringify(snapshots[i])).not.toBe(JSON.stringify(snapshots[i - 1]));
+    for (let i = 1; i < snapshots.length; i++)
+      expect(JSON.stringify(snapshots[i])).not.toBe(JSON.stringify(snapshots[i - 1]));
   });
 
   it('status --watch ends at once when everything has ended; plain text on a pipe', async () => {
@@ -79,7 +117,9 @@ describe('asrflow onboard/status --watch', () => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`status on a tty exited ${code}: ${out}`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`status on a tty exited ${code}: ${out}`)),
+      );
     });
     expect(onTty).toMatch(/\x1b\[32m/); // eslint-disable-line no-control-regex
     expect(onTty).toMatch(/erp01\s+protected\s+\S*█{20}/);
@@ -115,30 +155,44 @@ describe('asrflow dev up', () => {
     // An env file an earlier run (or a person) left readable by others.
     writeFileSync(path.join(dir, 'env'), 'OLD=1\n', { mode: 0o644 });
     chmodSync(path.join(dir, 'env'), 0o644);
-    const child = spawn(process.execPath, [cliEntry, 'dev', 'up', '--port', '0', '--ui-port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliEntry, 'dev', 'up', '--port', '0', '--ui-port', '0', '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      const ready = await new Promise<{ temporalAddress: string; envFile: string; uiUrl: string | null }>((resolve, reject) => {
-        const lines = createInterface({ input: child.stdout });
-        lines.once('line', (line) => resolve(JSON.parse(line) as { temporalAddress: string; envFile: string; uiUrl: string | null }));
-        void exited.then((code) => reject(new Error(`dev up exited ${code} before it was ready:\n${stderr}`)));
-      });
+      const ready = await new Promise<{ temporalAddress: string; envFile: string; uiUrl: string | null }>(
+        (resolve, reject) => {
+          const lines = createInterface({ input: child.stdout });
+          lines.once('line', (line) =>
+            resolve(JSON.parse(line) as { temporalAddress: string; envFile: string; uiUrl: string | null }),
+          );
+          void exited.then((code) => reject(new Error(`dev up exited ${code} before it was ready:\n${stderr}`)));
+        },
+      );
       expect(ready.temporalAddress).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(ready.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.envFile).toBe(path.join(dir, 'env'));
       expect(statSync(ready.envFile).mode & 0o777).toBe(0o600);
-      expect(stderr).toContain(`${ready.envFile} was mode 0644 (readable by others); narrowed it to 0600, since it holds secrets.`);
+      expect(stderr).toContain(
+        `${ready.envFile} was mode 0644 (readable by others); narrowed it to 0600, since it holds secrets.`,
+      );
       const env = readEnvFile(ready.envFile);
       expect(env['TEMPORAL_ADDRESS']).toBe(ready.temporalAddress);
       // The demo secrets go to the file, never to the terminal.
-      for (const [key, value] of Object.entries(env)) if (key.startsWith('ASRFLOW_SECRET_')) expect(stderr).not.toContain(value);
+      for (const [key, value] of Object.entries(env))
+        if (key.startsWith('ASRFLOW_SECRET_')) expect(stderr).not.toContain(value);
 
-      const doctor = await eventually(async () => {
-        const r = await runCli(['doctor', '--plan', path.join(repoRoot, 'examples', 'multitenant-vmm.yaml')], env);
-        return r.code === 0 ? r : undefined;
-      }, 'doctor to pass against dev up', 90_000, 1_000);
+      const doctor = await eventually(
+        async () => {
+          const r = await runCli(['doctor', '--plan', path.join(repoRoot, 'examples', 'multitenant-vmm.yaml')], env);
+          return r.code === 0 ? r : undefined;
+        },
+        'doctor to pass against dev up',
+        90_000,
+        1_000,
+      );
       expect(doctor.stdout).toMatch(/PASS.*worker/i);
       expect(doctor.stdout).not.toMatch(/FAIL/);
     } finally {

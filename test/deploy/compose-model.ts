@@ -53,18 +53,21 @@ export function readComposeYaml(file: string): unknown {
  */
 export function interpolate<T>(value: T, env: Environment = {}): T {
   if (typeof value === 'string') {
-    return value.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, dollar: string, name?: string, op?: string, arg?: string, bare?: string) => {
-      if (dollar === '$') return '$';
-      const key = (name ?? bare) as string;
-      const current = env[key];
-      const unset = op?.startsWith(':') ? current === undefined || current === '' : current === undefined;
-      if (op?.endsWith('-')) return unset ? (arg ?? '') : (current ?? '');
-      if (op?.endsWith('?')) {
-        if (unset) throw new Error(`required variable ${key} is missing: ${arg ?? ''}`);
+    return value.replace(
+      /\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+      (_m, dollar: string, name?: string, op?: string, arg?: string, bare?: string) => {
+        if (dollar === '$') return '$';
+        const key = (name ?? bare) as string;
+        const current = env[key];
+        const unset = op?.startsWith(':') ? current === undefined || current === '' : current === undefined;
+        if (op?.endsWith('-')) return unset ? (arg ?? '') : (current ?? '');
+        if (op?.endsWith('?')) {
+          if (unset) throw new Error(`required variable ${key} is missing: ${arg ?? ''}`);
+          return current ?? '';
+        }
         return current ?? '';
-      }
-      return current ?? '';
-    }) as T;
+      },
+    ) as T;
   }
   if (Array.isArray(value)) return value.map((item: unknown) => interpolate(item, env)) as T;
   if (value !== null && typeof value === 'object') {
@@ -125,10 +128,12 @@ export function environmentOf(service: ComposeService): Environment {
   const env = service.environment;
   if (!env) return {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((entry) => {
-      const at = entry.indexOf('=');
-      return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((entry) => {
+        const at = entry.indexOf('=');
+        return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
@@ -141,7 +146,12 @@ export function dependenciesOf(service: ComposeService): Record<string, { condit
 }
 
 export function dependsOn(service: ComposeService): Record<string, Dependency> {
-  return Object.fromEntries(Object.entries(dependenciesOf(service)).map(([name, d]) => [name, { condition: d.condition, required: d.required ?? true }]));
+  return Object.fromEntries(
+    Object.entries(dependenciesOf(service)).map(([name, d]) => [
+      name,
+      { condition: d.condition, required: d.required ?? true },
+    ]),
+  );
 }
 
 export interface Mount {
@@ -151,10 +161,17 @@ export interface Mount {
   readOnly: boolean;
 }
 
-export function mountOf(volume: string | { type?: string; source?: string; target: string; read_only?: boolean }): Mount {
+export function mountOf(
+  volume: string | { type?: string; source?: string; target: string; read_only?: boolean },
+): Mount {
   if (typeof volume !== 'string') {
     const source = volume.source ?? '';
-    return { type: volume.type === 'bind' ? 'bind' : 'volume', source, target: volume.target, readOnly: volume.read_only === true };
+    return {
+      type: volume.type === 'bind' ? 'bind' : 'volume',
+      source,
+      target: volume.target,
+      readOnly: volume.read_only === true,
+    };
   }
   const [source = '', target = '', mode = ''] = volume.split(':');
   const bind = source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
@@ -173,7 +190,8 @@ export interface PublishedPort {
 
 export function portsOf(service: ComposeService): PublishedPort[] {
   return (service.ports ?? []).map((port) => {
-    if (typeof port !== 'string') return { hostIp: port.host_ip ?? '', published: String(port.published ?? ''), target: String(port.target) };
+    if (typeof port !== 'string')
+      return { hostIp: port.host_ip ?? '', published: String(port.published ?? ''), target: String(port.target) };
     const parts = port.split(':');
     if (parts.length === 3) return { hostIp: parts[0] ?? '', published: parts[1] ?? '', target: parts[2] ?? '' };
     if (parts.length === 2) return { hostIp: '', published: parts[0] ?? '', target: parts[1] ?? '' };
@@ -206,7 +224,8 @@ export function imageTag(image: string): { repository: string; tag?: string; dig
   const [nameAndTag = '', digest] = image.split('@');
   const slash = nameAndTag.lastIndexOf('/');
   const colon = nameAndTag.lastIndexOf(':');
-  if (colon > slash) return { repository: nameAndTag.slice(0, colon), tag: nameAndTag.slice(colon + 1), ...(digest ? { digest } : {}) };
+  if (colon > slash)
+    return { repository: nameAndTag.slice(0, colon), tag: nameAndTag.slice(colon + 1), ...(digest ? { digest } : {}) };
   return { repository: nameAndTag, ...(digest ? { digest } : {}) };
 }
 

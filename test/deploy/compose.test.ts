@@ -58,13 +58,18 @@ describe('docker-compose.yml and docker-compose.emulator.yml against the Compose
   const validate = composeValidator();
 
   it('the schema is the Compose Specification and rejects what Compose rejects', () => {
-    const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { title?: string; properties?: Record<string, unknown> };
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as {
+      title?: string;
+      properties?: Record<string, unknown>;
+    };
     expect(schema.title).toBe('Compose Specification');
     const broken = structuredClone(readComposeYaml(COMPOSE_FILE)) as ComposeFile;
     (broken.services['worker'] as Record<string, unknown>)['stop_grace_perod'] = '45s';
     expect(validate(broken)).toBe(false);
     const badCondition = structuredClone(readComposeYaml(COMPOSE_FILE)) as ComposeFile;
-    (badCondition.services['temporal'] as Record<string, unknown>)['depends_on'] = { 'temporal-schema': { condition: 'service_finished' } };
+    (badCondition.services['temporal'] as Record<string, unknown>)['depends_on'] = {
+      'temporal-schema': { condition: 'service_finished' },
+    };
     expect(validate(badCondition)).toBe(false);
   });
 
@@ -87,7 +92,8 @@ describe('docker-compose.yml semantics', () => {
   it('is project asrflow, and every interpolated variable has a default (a bare `docker compose up` works)', () => {
     expect(base().name).toBe('asrflow');
     for (const file of [COMPOSE_FILE, EMULATOR_OVERRIDE_FILE]) {
-      for (const [name, { hasDefault }] of interpolatedVariables(file)) expect(hasDefault, `${path.basename(file)}: \${${name}} has no default`).toBe(true);
+      for (const [name, { hasDefault }] of interpolatedVariables(file))
+        expect(hasDefault, `${path.basename(file)}: \${${name}} has no default`).toBe(true);
     }
   });
 
@@ -108,11 +114,14 @@ describe('docker-compose.yml semantics', () => {
   it('publishes ports on 127.0.0.1 only, and not PostgreSQL at all', () => {
     const compose = withEmulator();
     for (const [name, s] of Object.entries(compose.services)) {
-      for (const p of portsOf(s)) expect(p.hostIp, `${name} publishes ${p.published}:${p.target} beyond loopback`).toBe('127.0.0.1');
+      for (const p of portsOf(s))
+        expect(p.hostIp, `${name} publishes ${p.published}:${p.target} beyond loopback`).toBe('127.0.0.1');
     }
     expect(portsOf(service(compose, 'postgresql'))).toEqual([]);
     expect(portsOf(service(compose, 'temporal'))).toEqual([{ hostIp: '127.0.0.1', published: '7233', target: '7233' }]);
-    expect(portsOf(service(compose, 'temporal-ui'))).toEqual([{ hostIp: '127.0.0.1', published: '8233', target: '8080' }]);
+    expect(portsOf(service(compose, 'temporal-ui'))).toEqual([
+      { hostIp: '127.0.0.1', published: '8233', target: '8080' },
+    ]);
   });
 
   it('runs the same Temporal release for server and admin tools, and the server and UI the test suite runs against', () => {
@@ -126,15 +135,21 @@ describe('docker-compose.yml semantics', () => {
     }
     // The dev server the tests use embeds a server release; the stack should run the same one.
     const version = spawnSync(locateTemporalBinary({ install: false }), ['--version'], { encoding: 'utf8' }).stdout;
-    expect(version, 'bump the temporalio/server and admin-tools tags together with the Temporal CLI').toContain(`Server ${server.tag},`);
-    expect(version, 'bump the temporalio/ui tag together with the Temporal CLI').toContain(`UI ${imageTag(service(compose, 'temporal-ui').image ?? '').tag})`);
+    expect(version, 'bump the temporalio/server and admin-tools tags together with the Temporal CLI').toContain(
+      `Server ${server.tag},`,
+    );
+    expect(version, 'bump the temporalio/ui tag together with the Temporal CLI').toContain(
+      `UI ${imageTag(service(compose, 'temporal-ui').image ?? '').tag})`,
+    );
   });
 
   it('starts in order: PostgreSQL healthy → schema job done → server healthy → setup job done → worker and UI', () => {
     const compose = withEmulator();
     const deps = (name: string) => dependsOn(service(compose, name));
     expect(deps('temporal-schema')).toEqual({ postgresql: { condition: 'service_healthy', required: true } });
-    expect(deps('temporal')).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully', required: true } });
+    expect(deps('temporal')).toEqual({
+      'temporal-schema': { condition: 'service_completed_successfully', required: true },
+    });
     expect(deps('temporal-setup')).toEqual({ temporal: { condition: 'service_healthy', required: true } });
     expect(deps('worker')['temporal-setup']).toEqual({ condition: 'service_completed_successfully', required: true });
     expect(deps('temporal-ui')['temporal-setup']?.condition).toBe('service_completed_successfully');
@@ -144,13 +159,20 @@ describe('docker-compose.yml semantics', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [target, d] of Object.entries(dependsOn(s))) {
         const t = service(compose, target);
-        if (d.condition === 'service_healthy') expect(t.healthcheck?.test, `${name} waits for ${target} to be healthy, which has no healthcheck`).toBeTruthy();
-        if (d.condition === 'service_completed_successfully') expect(t.restart ?? 'no', `${name} waits for ${target} to finish, so it must not restart`).toBe('no');
+        if (d.condition === 'service_healthy')
+          expect(
+            t.healthcheck?.test,
+            `${name} waits for ${target} to be healthy, which has no healthcheck`,
+          ).toBeTruthy();
+        if (d.condition === 'service_completed_successfully')
+          expect(t.restart ?? 'no', `${name} waits for ${target} to finish, so it must not restart`).toBe('no');
       }
     }
     // And the graph has an order (no cycle): a topological sort covers every service.
     const order: string[] = [];
-    const remaining = new Map(Object.entries(compose.services).map(([n, s]) => [n, new Set(Object.keys(dependsOn(s)))]));
+    const remaining = new Map(
+      Object.entries(compose.services).map(([n, s]) => [n, new Set(Object.keys(dependsOn(s)))]),
+    );
     while (remaining.size > 0) {
       const ready = [...remaining].filter(([, d]) => [...d].every((x) => order.includes(x))).map(([n]) => n);
       expect(ready, `cycle among ${[...remaining.keys()].join(', ')}`).not.toEqual([]);
@@ -171,7 +193,15 @@ describe('docker-compose.yml semantics', () => {
     const db = environmentOf(service(compose, 'postgresql'));
     for (const name of ['temporal', 'temporal-schema']) {
       const env = environmentOf(service(compose, name));
-      expect(env).toMatchObject({ DB: 'postgres12', DB_PORT: '5432', POSTGRES_SEEDS: 'postgresql', POSTGRES_USER: db['POSTGRES_USER'], POSTGRES_PWD: db['POSTGRES_PASSWORD'], DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
+      expect(env).toMatchObject({
+        DB: 'postgres12',
+        DB_PORT: '5432',
+        POSTGRES_SEEDS: 'postgresql',
+        POSTGRES_USER: db['POSTGRES_USER'],
+        POSTGRES_PWD: db['POSTGRES_PASSWORD'],
+        DBNAME: 'temporal',
+        VISIBILITY_DBNAME: 'temporal_visibility',
+      });
     }
     expect(environmentOf(service(compose, 'temporal'))['BIND_ON_IP']).toBe('0.0.0.0');
     // The server will not start without its dynamic config file.
@@ -188,7 +218,11 @@ describe('docker-compose.yml semantics', () => {
       const script = argv(s.entrypoint)[1] ?? '';
       expect(argv(s.entrypoint)[0]).toBe('sh');
       expect(script.startsWith(`${scriptMount?.target}/`)).toBe(true);
-      expect(existsSync(path.join(repoRoot, scriptMount?.source ?? '-', script.slice((scriptMount?.target.length ?? 0) + 1)))).toBe(true);
+      expect(
+        existsSync(
+          path.join(repoRoot, scriptMount?.source ?? '-', script.slice((scriptMount?.target.length ?? 0) + 1)),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -198,7 +232,9 @@ describe('docker-compose.yml semantics', () => {
     expect([...registered].sort()).toEqual(ALL_SEARCH_ATTRIBUTES.map((k) => k.name).sort());
     // The script registers each of them as Keyword, which is what the code declares.
     expect(ALL_SEARCH_ATTRIBUTES.every((k) => k.type === SearchAttributeType.KEYWORD)).toBe(true);
-    expect(readFileSync(path.join(repoRoot, 'deploy', 'temporal', 'setup-namespace.sh'), 'utf8')).toMatch(/search-attribute create --namespace "\$NAMESPACE" --name "\$name" --type Keyword/);
+    expect(readFileSync(path.join(repoRoot, 'deploy', 'temporal', 'setup-namespace.sh'), 'utf8')).toMatch(
+      /search-attribute create --namespace "\$NAMESPACE" --name "\$name" --type Keyword/,
+    );
     expect(env['ASRFLOW_NAMESPACE']).toBe(environmentOf(service(base(), 'worker'))['TEMPORAL_NAMESPACE']);
     expect(environmentOf(service(base(), 'temporal-ui'))['TEMPORAL_DEFAULT_NAMESPACE']).toBe(env['ASRFLOW_NAMESPACE']);
   });
@@ -208,19 +244,32 @@ describe('docker-compose.yml semantics', () => {
     const worker = service(base(), 'worker');
     const env = environmentOf(worker);
     for (const key of Object.keys(env)) expect(reads.has(key), `the worker never reads ${key}`).toBe(true);
-    expect(env).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'asrflow', ASRFLOW_TASK_QUEUE: 'asrflow', ASRFLOW_ARM_ENDPOINT: 'https://management.azure.com', ASRFLOW_AUTHORITY_HOST: 'https://login.microsoftonline.com' });
+    expect(env).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'asrflow',
+      ASRFLOW_TASK_QUEUE: 'asrflow',
+      ASRFLOW_ARM_ENDPOINT: 'https://management.azure.com',
+      ASRFLOW_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+    });
     expect(Object.keys(env).filter((k) => k.startsWith('ASRFLOW_SECRET_'))).toEqual([]);
     // Real secrets come from an optional, git-ignored env file.
     expect(worker.env_file).toEqual([{ path: './asrflow.env', required: false }]);
-    expect(spawnSync('git', ['check-ignore', '-q', 'asrflow.env'], { cwd: repoRoot }).status, 'asrflow.env must be git-ignored').toBe(0);
+    expect(
+      spawnSync('git', ['check-ignore', '-q', 'asrflow.env'], { cwd: repoRoot }).status,
+      'asrflow.env must be git-ignored',
+    ).toBe(0);
 
     const emulatorEnv = environmentOf(service(withEmulator(), 'worker'));
     const planSecrets = new Set<string>();
     for (const plan of ['multitenant-vmm.yaml', 'dedicated-vmm.yaml']) {
-      for (const m of readFileSync(path.join(repoRoot, 'examples', plan), 'utf8').matchAll(/secretEnv:\s*([A-Z0-9_]+)/g)) planSecrets.add(m[1] as string);
+      for (const m of readFileSync(path.join(repoRoot, 'examples', plan), 'utf8').matchAll(
+        /secretEnv:\s*([A-Z0-9_]+)/g,
+      ))
+        planSecrets.add(m[1] as string);
     }
     for (const key of Object.keys(emulatorEnv)) {
-      if (key.startsWith('ASRFLOW_SECRET_')) expect(planSecrets.has(key), `${key} is not referenced by an example plan`).toBe(true);
+      if (key.startsWith('ASRFLOW_SECRET_'))
+        expect(planSecrets.has(key), `${key} is not referenced by an example plan`).toBe(true);
       else expect(reads.has(key), `the worker never reads ${key}`).toBe(true);
     }
     // The fake secrets are exactly the ones the emulator's demo estate accepts.
@@ -243,7 +292,8 @@ describe('docker-compose.yml semantics', () => {
     expect(mount?.type).toBe('volume');
     expect(Object.keys(compose.volumes ?? {})).toContain(mount?.source);
     for (const [name, s] of Object.entries(withEmulator().services)) {
-      for (const m of mountsOf(s).filter((x) => x.type === 'volume')) expect(Object.keys(compose.volumes ?? {}), `${name} mounts undeclared volume ${m.source}`).toContain(m.source);
+      for (const m of mountsOf(s).filter((x) => x.type === 'volume'))
+        expect(Object.keys(compose.volumes ?? {}), `${name} mounts undeclared volume ${m.source}`).toContain(m.source);
     }
   });
 
@@ -297,7 +347,11 @@ describe('the temporal-setup job script against a real Temporal server', () => {
     const temporal = locateTemporalBinary({ install: false });
     return new Promise((resolve, reject) => {
       const child = spawn('sh', [path.join(repoRoot, 'deploy', 'temporal', 'setup-namespace.sh')], {
-        env: { PATH: `${path.dirname(temporal)}${path.delimiter}${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp', ...env },
+        env: {
+          PATH: `${path.dirname(temporal)}${path.delimiter}${process.env.PATH ?? ''}`,
+          HOME: process.env.HOME ?? '/tmp',
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -335,7 +389,12 @@ describe('the temporal-setup job script against a real Temporal server', () => {
   it('fails loudly, not half-done, when the server cannot be reached', async () => {
     const env = environmentOf(service(base(), 'temporal-setup'));
     // Port 1 on loopback: refused at once; the script gives up after its retries.
-    const result = await runSetup({ ...env, TEMPORAL_ADDRESS: '127.0.0.1:1', ASRFLOW_NAMESPACE: `deploy-${randomUUID()}`, ASRFLOW_SETUP_MAX_ATTEMPTS: '2' });
+    const result = await runSetup({
+      ...env,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      ASRFLOW_NAMESPACE: `deploy-${randomUUID()}`,
+      ASRFLOW_SETUP_MAX_ATTEMPTS: '2',
+    });
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('did not become healthy');
   });

@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DockerfileParser, JSONInstruction, ModifiableInstruction, PropertyInstruction, type Instruction } from 'dockerfile-ast';
+import {
+  DockerfileParser,
+  JSONInstruction,
+  ModifiableInstruction,
+  PropertyInstruction,
+  type Instruction,
+} from 'dockerfile-ast';
 
 // Replays a Dockerfile without Docker: each stage gets a directory standing for its root
 // filesystem; COPY copies from the build context (honouring .dockerignore) or from an earlier
@@ -37,7 +43,8 @@ export function parseDockerfile(file: string): ParsedStage[] {
     const parsed = describe(instruction, keyword);
     if (keyword === 'FROM') {
       const [image = '', as, name] = parsed.args;
-      if (as !== undefined && as.toUpperCase() !== 'AS') throw new Error(`line ${parsed.line}: unexpected FROM arguments ${parsed.args.join(' ')}`);
+      if (as !== undefined && as.toUpperCase() !== 'AS')
+        throw new Error(`line ${parsed.line}: unexpected FROM arguments ${parsed.args.join(' ')}`);
       stages.push({ name: name ?? String(stages.length), image, instructions: [] });
       continue;
     }
@@ -163,24 +170,35 @@ export async function replayDockerfile(options: ReplayOptions): Promise<ReplayRe
           const sources = ins.args.slice(0, -1);
           const dest = ins.args.at(-1) ?? '';
           const fromRoot = from === undefined ? undefined : stageRoots[from];
-          if (from !== undefined && !fromRoot) throw new Error(`line ${ins.line}: COPY --from=${from}: no such earlier stage`);
+          if (from !== undefined && !fromRoot)
+            throw new Error(`line ${ins.line}: COPY --from=${from}: no such earlier stage`);
           for (const src of sources) {
             const source = fromRoot ? path.join(fromRoot, src) : path.join(options.context, src);
             const relative = path.relative(options.context, source).split(path.sep).join('/');
-            if (!fromRoot && (relative.startsWith('..') || ignored(relative))) throw new Error(`line ${ins.line}: COPY ${src}: excluded from the build context (.dockerignore)`);
-            if (!existsSync(source)) throw new Error(`line ${ins.line}: COPY ${src}: not found${from ? ` in stage ${from}` : ' in the build context'}`);
+            if (!fromRoot && (relative.startsWith('..') || ignored(relative)))
+              throw new Error(`line ${ins.line}: COPY ${src}: excluded from the build context (.dockerignore)`);
+            if (!existsSync(source))
+              throw new Error(
+                `line ${ins.line}: COPY ${src}: not found${from ? ` in stage ${from}` : ' in the build context'}`,
+              );
             const isDir = statSync(source).isDirectory();
             // Docker: a directory's contents go into dest; files go into dest/ when dest ends with
             // a slash (or several sources are copied), else become dest.
-            const target = isDir || !(dest.endsWith('/') || sources.length > 1) ? inRoot(dest) : path.join(inRoot(dest), path.basename(src));
+            const target =
+              isDir || !(dest.endsWith('/') || sources.length > 1)
+                ? inRoot(dest)
+                : path.join(inRoot(dest), path.basename(src));
             mkdirSync(isDir ? target : path.dirname(target), { recursive: true });
             cpSync(source, target, {
               recursive: true,
               verbatimSymlinks: true,
-              filter: fromRoot ? undefined : (s) => !ignored(path.relative(options.context, s).split(path.sep).join('/')),
+              filter: fromRoot
+                ? undefined
+                : (s) => !ignored(path.relative(options.context, s).split(path.sep).join('/')),
             });
           }
-          if (ins.flags['chown'] !== undefined) notApplied.push(`line ${ins.line}: --chown=${ins.flags['chown']} on ${dest}`);
+          if (ins.flags['chown'] !== undefined)
+            notApplied.push(`line ${ins.line}: --chown=${ins.flags['chown']} on ${dest}`);
           options.log?.(`COPY ${from ? `--from=${from} ` : ''}${ins.args.join(' ')}`);
           break;
         }
@@ -194,15 +212,30 @@ export async function replayDockerfile(options: ReplayOptions): Promise<ReplayRe
         }
         case 'ENTRYPOINT':
         case 'CMD':
-          if (!ins.json) throw new Error(`line ${ins.line}: ${ins.keyword} must use the JSON (exec) form, so signals reach node directly`);
+          if (!ins.json)
+            throw new Error(
+              `line ${ins.line}: ${ins.keyword} must use the JSON (exec) form, so signals reach node directly`,
+            );
           if (ins.keyword === 'ENTRYPOINT') entrypoint = ins.json;
           else cmd = ins.json;
           break;
         default:
-          throw new Error(`line ${ins.line}: ${ins.keyword} is not replayed; teach test/deploy/dockerfile-replay.ts about it`);
+          throw new Error(
+            `line ${ins.line}: ${ins.keyword} is not replayed; teach test/deploy/dockerfile-replay.ts about it`,
+          );
       }
     }
-    last = { root, workdir: inRoot('.'), env, ...(user ? { user } : {}), entrypoint, cmd, stageRoots, notApplied, timings };
+    last = {
+      root,
+      workdir: inRoot('.'),
+      env,
+      ...(user ? { user } : {}),
+      entrypoint,
+      cmd,
+      stageRoots,
+      notApplied,
+      timings,
+    };
   }
   if (!last) throw new Error('the Dockerfile has no stage');
   return last;
@@ -219,6 +252,8 @@ function run(command: string[], cwd: string, env: Record<string, string>): Promi
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.once('error', reject);
-    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`RUN ${command.join(' ')} failed (${code ?? signal}):\n${output}`))));
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`RUN ${command.join(' ')} failed (${code ?? signal}):\n${output}`)),
+    );
   });
 }

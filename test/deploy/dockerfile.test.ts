@@ -29,7 +29,11 @@ describe('Dockerfile (static)', () => {
   });
 
   it('installs with npm ci, builds, and ships production dependencies only', () => {
-    const runs = (name: string) => stages.find((s) => s.name === name)?.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.raw) ?? [];
+    const runs = (name: string) =>
+      stages
+        .find((s) => s.name === name)
+        ?.instructions.filter((i) => i.keyword === 'RUN')
+        .map((i) => i.raw) ?? [];
     expect(runs('build')).toEqual(expect.arrayContaining([expect.stringMatching(/^npm ci\b/), 'npm run build']));
     expect(runs('prod-deps')).toEqual([expect.stringMatching(/^npm ci --omit=dev\b/)]);
     const copies = runtime?.instructions.filter((i) => i.keyword === 'COPY') ?? [];
@@ -55,24 +59,44 @@ describe('Dockerfile (static)', () => {
     expect(runtime?.instructions.find((i) => i.keyword === 'ENTRYPOINT')?.json).toEqual(['node', 'bin/asrflow.js']);
     expect(runtime?.instructions.find((i) => i.keyword === 'CMD')?.json).toEqual(['worker']);
     // The compose file's named volumes sit on directories the image creates, owned by node.
-    const owned = runtime?.instructions.filter((i) => i.keyword === 'COPY' && i.flags['chown'] === 'node:node').map((i) => i.args.at(-1) ?? '') ?? [];
+    const owned =
+      runtime?.instructions
+        .filter((i) => i.keyword === 'COPY' && i.flags['chown'] === 'node:node')
+        .map((i) => i.args.at(-1) ?? '') ?? [];
     const compose = loadCompose([COMPOSE_FILE]);
     for (const name of ['worker', 'emulator']) {
       for (const mount of mountsOf(compose.services[name] ?? {}).filter((m) => m.type === 'volume')) {
-        expect(owned.some((dir) => mount.target.startsWith(`${dir}/`)), `${name}: ${mount.target} is not under a node-owned image directory`).toBe(true);
+        expect(
+          owned.some((dir) => mount.target.startsWith(`${dir}/`)),
+          `${name}: ${mount.target} is not under a node-owned image directory`,
+        ).toBe(true);
       }
     }
     const env = Object.fromEntries(runtime?.instructions.flatMap((i) => i.env ?? []) ?? []);
-    expect(env['ASRFLOW_CREDENTIALS_DIR']).toBe(environmentOf(compose.services['worker'] ?? {})['ASRFLOW_CREDENTIALS_DIR']);
+    expect(env['ASRFLOW_CREDENTIALS_DIR']).toBe(
+      environmentOf(compose.services['worker'] ?? {})['ASRFLOW_CREDENTIALS_DIR'],
+    );
     expect(argv(compose.services['emulator']?.command)).toContain('emulator');
   });
 
   it('.dockerignore keeps secrets, local state and build output out of the context', () => {
     const ignored = dockerIgnore(repoRoot);
-    for (const p of ['asrflow.env', '.env', 'node_modules/x', 'dist/client/cli.js', '.git/HEAD', '.asrflow/credentials/v.VaultCredentials', 'x.VaultCredentials']) expect(ignored(p), p).toBe(true);
-    for (const p of ['packages/azure-emulator/dist/index.js', 'packages/azure-emulator/node_modules/x']) expect(ignored(p), p).toBe(true);
-    for (const p of ['package.json', 'workflows/index.ts', 'examples/multitenant-vmm.yaml', 'bin/asrflow.js']) expect(ignored(p), p).toBe(false);
-    for (const p of ['package.json', 'src/index.ts', 'examples/estate.yaml', 'tsconfig.build.json']) expect(ignored(`packages/azure-emulator/${p}`), p).toBe(false);
+    for (const p of [
+      'asrflow.env',
+      '.env',
+      'node_modules/x',
+      'dist/client/cli.js',
+      '.git/HEAD',
+      '.asrflow/credentials/v.VaultCredentials',
+      'x.VaultCredentials',
+    ])
+      expect(ignored(p), p).toBe(true);
+    for (const p of ['packages/azure-emulator/dist/index.js', 'packages/azure-emulator/node_modules/x'])
+      expect(ignored(p), p).toBe(true);
+    for (const p of ['package.json', 'workflows/index.ts', 'examples/multitenant-vmm.yaml', 'bin/asrflow.js'])
+      expect(ignored(p), p).toBe(false);
+    for (const p of ['package.json', 'src/index.ts', 'examples/estate.yaml', 'tsconfig.build.json'])
+      expect(ignored(`packages/azure-emulator/${p}`), p).toBe(false);
   });
 });
 
@@ -106,7 +130,9 @@ describe('the Dockerfile replayed outside Docker', () => {
       },
     });
     replaySeconds = (Date.now() - started) / 1000;
-    console.log(`Dockerfile replayed in ${replaySeconds.toFixed(0)} s: ${image.timings.map((t) => `${t.command} ${t.seconds.toFixed(0)} s`).join('; ')}`);
+    console.log(
+      `Dockerfile replayed in ${replaySeconds.toFixed(0)} s: ${image.timings.map((t) => `${t.command} ${t.seconds.toFixed(0)} s`).join('; ')}`,
+    );
   }, 900_000);
 
   afterAll(async () => {
@@ -122,21 +148,36 @@ describe('the Dockerfile replayed outside Docker', () => {
   it('produces the runtime layout: compiled CLI, production modules only, node-owned volume directories', () => {
     const app = image.workdir;
     expect(path.relative(image.root, app)).toBe('app');
-    for (const p of ['bin/asrflow.js', 'dist/client/cli.js', 'dist/workflows/index.js', 'examples/multitenant-vmm.yaml', 'package.json']) expect(existsSync(path.join(app, p)), p).toBe(true);
+    for (const p of [
+      'bin/asrflow.js',
+      'dist/client/cli.js',
+      'dist/workflows/index.js',
+      'examples/multitenant-vmm.yaml',
+      'package.json',
+    ])
+      expect(existsSync(path.join(app, p)), p).toBe(true);
     // The emulator workspace package: npm's relative link, and what it resolves to in the image
     // (its compiled code and default estate, not its sources).
     const emulatorLink = path.join(app, 'node_modules', '@asrflow', 'azure-emulator');
     expect(readlinkSync(emulatorLink)).toBe(path.join('..', '..', 'packages', 'azure-emulator'));
-    for (const p of ['package.json', 'dist/index.js', 'dist/cli.js', 'examples/estate.yaml']) expect(existsSync(path.join(emulatorLink, p)), p).toBe(true);
+    for (const p of ['package.json', 'dist/index.js', 'dist/cli.js', 'examples/estate.yaml'])
+      expect(existsSync(path.join(emulatorLink, p)), p).toBe(true);
     expect(existsSync(path.join(app, 'packages', 'azure-emulator', 'src'))).toBe(false);
     // What the worker needs at run time, including the workflow bundler and its SWC compiler.
-    for (const m of ['@temporalio/worker', '@temporalio/core-bridge', 'webpack', 'swc-loader', '@swc/core']) expect(existsSync(path.join(app, 'node_modules', m, 'package.json')), m).toBe(true);
-    const swc = JSON.parse(readFileSync(path.join(app, 'node_modules', '@swc', 'core', 'package.json'), 'utf8')) as { version: string };
-    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { overrides: Record<string, string> };
+    for (const m of ['@temporalio/worker', '@temporalio/core-bridge', 'webpack', 'swc-loader', '@swc/core'])
+      expect(existsSync(path.join(app, 'node_modules', m, 'package.json')), m).toBe(true);
+    const swc = JSON.parse(readFileSync(path.join(app, 'node_modules', '@swc', 'core', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      overrides: Record<string, string>;
+    };
     expect(swc.version).toBe(pkg.overrides['@swc/core']);
-    for (const dev of ['vitest', 'typescript', 'tsx', 'eslint', 'dclint', 'dockerfile-ast', 'playwright-core']) expect(existsSync(path.join(app, 'node_modules', dev)), `${dev} (dev) shipped`).toBe(false);
+    for (const dev of ['vitest', 'typescript', 'tsx', 'eslint', 'dclint', 'dockerfile-ast', 'playwright-core'])
+      expect(existsSync(path.join(app, 'node_modules', dev)), `${dev} (dev) shipped`).toBe(false);
     expect(existsSync(path.join(app, 'node_modules', '.bin', 'tsc'))).toBe(false);
-    for (const dir of ['var/lib/asrflow/credentials', 'var/lib/asrflow/emulator']) expect(existsSync(path.join(image.root, dir)), dir).toBe(true);
+    for (const dir of ['var/lib/asrflow/credentials', 'var/lib/asrflow/emulator'])
+      expect(existsSync(path.join(image.root, dir)), dir).toBe(true);
     // Ownership cannot be given without root and a node user; the static test checks --chown.
     expect(image.notApplied).toEqual([expect.stringMatching(/--chown=node:node on \/var\/lib\/asrflow$/)]);
     expect(image.user).toBe('node');
@@ -144,12 +185,18 @@ describe('the Dockerfile replayed outside Docker', () => {
 
   // The compose file's `emulator` profile runs the same image with `emulator start`, and its
   // healthcheck runs `emulator admin counters`: both from the replayed image, with its default estate.
-  it('runs `emulator start` from the image (the compose emulator profile) with the package\'s default estate', async () => {
+  it("runs `emulator start` from the image (the compose emulator profile) with the package's default estate", async () => {
     const dataDir = path.join(workDir, 'image-emulator');
-    const imageEnv = Object.fromEntries(Object.entries(image.env).map(([k, v]) => [k, v.startsWith('/') ? path.join(image.root, v) : v]));
+    const imageEnv = Object.fromEntries(
+      Object.entries(image.env).map(([k, v]) => [k, v.startsWith('/') ? path.join(image.root, v) : v]),
+    );
     const env = { PATH: path.dirname(process.execPath), HOME: path.join(workDir, 'home'), ...imageEnv };
     const entry = image.entrypoint.slice(1);
-    const child = spawn(process.execPath, [...entry, 'emulator', 'start', '--port', '0', '--data-dir', dataDir], { cwd: image.workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...entry, 'emulator', 'start', '--port', '0', '--data-dir', dataDir], {
+      cwd: image.workdir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -160,7 +207,11 @@ describe('the Dockerfile replayed outside Docker', () => {
       ]);
       const info = JSON.parse(line) as { armEndpoint: string; dataDir: string };
       expect(info.armEndpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-      const health = spawn(process.execPath, [...entry, 'emulator', 'admin', 'estate', '--data-dir', dataDir], { cwd: image.workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const health = spawn(process.execPath, [...entry, 'emulator', 'admin', 'estate', '--data-dir', dataDir], {
+        cwd: image.workdir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       health.stdout.on('data', (d: Buffer) => (out += d.toString()));
       expect(await new Promise((resolve) => health.once('exit', resolve)), out).toBe(0);
@@ -171,56 +222,68 @@ describe('the Dockerfile replayed outside Docker', () => {
     expect(await exited).toBe(0);
   }, 120_000);
 
-  it(
-    'runs ENTRYPOINT + CMD as a worker that polls and executes tasks (doctor passes), and exits 0 on SIGTERM',
-    async () => {
-      connection = await Connection.connect({ address: inject('temporalAddress') });
-      const namespace = await createTestNamespace(connection);
-      const taskQueue = `dockerfile-${randomUUID()}`;
-      emulator = await startEmulator({ port: 0, dataDir: path.join(workDir, 'emulator') });
-      const shared = workerEnv(namespace, taskQueue, emulator);
-      // The image's environment, with its absolute paths mapped into the replayed root.
-      const imageEnv = Object.fromEntries(Object.entries(image.env).map(([k, v]) => [k, v.startsWith('/') ? path.join(image.root, v) : v]));
-      const [program = '', ...entryArgs] = [...image.entrypoint, ...image.cmd];
-      expect(program).toBe('node');
-      worker = spawn(process.execPath, entryArgs, {
-        cwd: image.workdir,
-        env: { PATH: path.dirname(process.execPath), HOME: path.join(workDir, 'home'), ...imageEnv, ...shared },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const child = worker;
-      workerExit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-      for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => workerOutput.push(...d.toString().split('\n').filter(Boolean)));
-      expect(imageEnv['NODE_ENV']).toBe('production');
-      expect(imageEnv['ASRFLOW_CREDENTIALS_DIR']).toBe(path.join(image.root, 'var/lib/asrflow/credentials'));
+  it('runs ENTRYPOINT + CMD as a worker that polls and executes tasks (doctor passes), and exits 0 on SIGTERM', async () => {
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    const namespace = await createTestNamespace(connection);
+    const taskQueue = `dockerfile-${randomUUID()}`;
+    emulator = await startEmulator({ port: 0, dataDir: path.join(workDir, 'emulator') });
+    const shared = workerEnv(namespace, taskQueue, emulator);
+    // The image's environment, with its absolute paths mapped into the replayed root.
+    const imageEnv = Object.fromEntries(
+      Object.entries(image.env).map(([k, v]) => [k, v.startsWith('/') ? path.join(image.root, v) : v]),
+    );
+    const [program = '', ...entryArgs] = [...image.entrypoint, ...image.cmd];
+    expect(program).toBe('node');
+    worker = spawn(process.execPath, entryArgs, {
+      cwd: image.workdir,
+      env: { PATH: path.dirname(process.execPath), HOME: path.join(workDir, 'home'), ...imageEnv, ...shared },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const child = worker;
+    workerExit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    for (const stream of [child.stdout, child.stderr])
+      stream?.on('data', (d: Buffer) => workerOutput.push(...d.toString().split('\n').filter(Boolean)));
+    expect(imageEnv['NODE_ENV']).toBe('production');
+    expect(imageEnv['ASRFLOW_CREDENTIALS_DIR']).toBe(path.join(image.root, 'var/lib/asrflow/credentials'));
 
-      const conn = connection;
-      await eventually(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}:\n${workerOutput.slice(-20).join('\n')}`);
-          const tq = await conn.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
-          return (tq.pollers ?? []).length > 0 ? true : undefined;
-        },
-        'the replayed worker to poll',
-        120_000,
-        500,
-        async () => workerOutput.slice(-20),
-      );
+    const conn = connection;
+    await eventually(
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`worker exited ${child.exitCode}:\n${workerOutput.slice(-20).join('\n')}`);
+        const tq = await conn.workflowService.describeTaskQueue({
+          namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        return (tq.pollers ?? []).length > 0 ? true : undefined;
+      },
+      'the replayed worker to poll',
+      120_000,
+      500,
+      async () => workerOutput.slice(-20),
+    );
 
-      // doctor from the checkout, same settings: every check passes, and the probe workflow was
-      // answered by the replayed worker process (its pid is in the worker identity).
-      const doctor = await runCli(['doctor', '--json'], shared, 90_000);
-      const results = JSON.parse(doctor.stdout) as Array<{ name: string; ok: boolean; detail: string }>;
-      expect(results.filter((r) => !r.ok), doctor.stdout).toEqual([]);
-      expect(doctor.code).toBe(0);
-      expect(results.map((r) => r.name)).toEqual(expect.arrayContaining([`Worker polling task queue '${taskQueue}'`, 'Worker executes tasks']));
-      expect(results.find((r) => r.name === 'Worker executes tasks')?.detail).toContain(`/${child.pid}@`);
+    // doctor from the checkout, same settings: every check passes, and the probe workflow was
+    // answered by the replayed worker process (its pid is in the worker identity).
+    const doctor = await runCli(['doctor', '--json'], shared, 90_000);
+    const results = JSON.parse(doctor.stdout) as Array<{ name: string; ok: boolean; detail: string }>;
+    expect(
+      results.filter((r) => !r.ok),
+      doctor.stdout,
+    ).toEqual([]);
+    expect(doctor.code).toBe(0);
+    expect(results.map((r) => r.name)).toEqual(
+      expect.arrayContaining([`Worker polling task queue '${taskQueue}'`, 'Worker executes tasks']),
+    );
+    expect(results.find((r) => r.name === 'Worker executes tasks')?.detail).toContain(`/${child.pid}@`);
 
-      child.kill('SIGTERM');
-      const code = await Promise.race([workerExit, new Promise<string>((resolve) => setTimeout(() => resolve('still running 45 s after SIGTERM'), 45_000))]);
-      expect(code, workerOutput.slice(-20).join('\n')).toBe(0);
-      expect(workerOutput.some((l) => l.includes('worker stopped'))).toBe(true);
-    },
-    300_000,
-  );
+    child.kill('SIGTERM');
+    const code = await Promise.race([
+      workerExit,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running 45 s after SIGTERM'), 45_000)),
+    ]);
+    expect(code, workerOutput.slice(-20).join('\n')).toBe(0);
+    expect(workerOutput.some((l) => l.includes('worker stopped'))).toBe(true);
+  }, 300_000);
 });

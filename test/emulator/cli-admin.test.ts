@@ -31,12 +31,26 @@ describe('asrflow emulator start (the command)', () => {
   it('prints one JSON line with its endpoints once ready, serves, and stops on SIGINT', async () => {
     const run = startCli(['emulator', 'start', '--port', '0', '--data-dir', dir, '--speed', '600']);
     const info = JSON.parse(await run.firstLine) as Record<string, string>;
-    expect(info).toMatchObject({ armEndpoint: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), authorityHost: info['armEndpoint'], caCertPath: path.join(path.resolve(dir), 'ca.pem'), adminUrl: `${info['armEndpoint']}/_admin` });
+    expect(info).toMatchObject({
+      armEndpoint: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
+      authorityHost: info['armEndpoint'],
+      caCertPath: path.join(path.resolve(dir), 'ca.pem'),
+      adminUrl: `${info['armEndpoint']}/_admin`,
+    });
     const admin = EmulatorAdminClient.fromDataDir(dir);
     const state = (await admin.state()) as { clock: { speed: number } };
     expect(state.clock.speed).toBe(600);
     admin.close();
-    const c = clientsFor({ endpoint: { armEndpoint: info['armEndpoint'] ?? '', authorityHost: info['authorityHost'] ?? '', caCertPath: info['caCertPath'] ?? '' } }, 'contoso');
+    const c = clientsFor(
+      {
+        endpoint: {
+          armEndpoint: info['armEndpoint'] ?? '',
+          authorityHost: info['authorityHost'] ?? '',
+          caCertPath: info['caCertPath'] ?? '',
+        },
+      },
+      'contoso',
+    );
     expect((await c.resources.resourceGroups.createOrUpdate('cli-rg', { location: 'westeurope' })).name).toBe('cli-rg');
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
@@ -44,7 +58,10 @@ describe('asrflow emulator start (the command)', () => {
 
   it('rejects a bad estate file with file, line, field and fix, and exit code 2', async () => {
     const file = path.join(dir, 'bad-estate.yaml');
-    writeFileSync(file, 'tenants: []\nvmmServers:\n  - name: v1\n    providerVersion: 5.1.2250.0\n    clouds: []\n    vmNetworks: []\n    vms:\n      - name: a\n        cloud: nowhere\n        generation: 3\n        osType: Windows\n        disks: [{ name: d, sizeGB: 1, format: VHD }]\n');
+    writeFileSync(
+      file,
+      'tenants: []\nvmmServers:\n  - name: v1\n    providerVersion: 5.1.2250.0\n    clouds: []\n    vmNetworks: []\n    vms:\n      - name: a\n        cloud: nowhere\n        generation: 3\n        osType: Windows\n        disks: [{ name: d, sizeGB: 1, format: VHD }]\n',
+    );
     const run = startCli(['emulator', 'start', '--port', '0', '--data-dir', dir, '--estate', file]);
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain(`${file}:10:21: vmmServers.0.vms.0.generation`);
@@ -76,10 +93,16 @@ describe('admin API', () => {
     const state = (await emu.admin.state()) as { world: { resourceGroups: Record<string, unknown> } };
     expect(Object.keys(state.world.resourceGroups)).toContain(`${TENANTS.contoso.subscriptionId}/adm-rg`);
     const log = await emu.admin.requests(0, true);
-    expect(log.entries.filter((e) => e.operationId === 'ResourceGroups_CreateOrUpdate').map((e) => e.status)).toEqual([201, 200]);
+    expect(log.entries.filter((e) => e.operationId === 'ResourceGroups_CreateOrUpdate').map((e) => e.status)).toEqual([
+      201, 200,
+    ]);
     expect(JSON.stringify(log)).not.toContain(TENANTS.contoso.clientSecret);
     const counters = await emu.admin.counters();
-    expect(counters['ResourceGroups_CreateOrUpdate']?.[`/subscriptions/${TENANTS.contoso.subscriptionId}/resourcegroups/adm-rg`]?.count).toBe(1);
+    expect(
+      counters['ResourceGroups_CreateOrUpdate']?.[
+        `/subscriptions/${TENANTS.contoso.subscriptionId}/resourcegroups/adm-rg`
+      ]?.count,
+    ).toBe(1);
     const before = Date.parse((await emu.admin.setTime({ speed: 1 })).now);
     const after = await emu.admin.setTime({ advanceSeconds: 3600 });
     expect(Date.parse(after.now) - before).toBeGreaterThanOrEqual(3600_000);
@@ -93,7 +116,9 @@ describe('persistence', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'asrflow-emu-persist-'));
     try {
       const first = await startTestEmulator({ dataDir: dir, persist: true });
-      await clientsFor(first, 'northwind').resources.resourceGroups.createOrUpdate('kept-rg', { location: 'westeurope' });
+      await clientsFor(first, 'northwind').resources.resourceGroups.createOrUpdate('kept-rg', {
+        location: 'westeurope',
+      });
       await first.close();
       const second = await startTestEmulator({ dataDir: dir, persist: true });
       try {

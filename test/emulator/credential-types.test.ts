@@ -22,9 +22,15 @@ function certificatePair(): { certificatePem: string; bothPem: string } {
   const subject = [{ name: 'commonName', value: 'asrflow-contoso' }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), forge.md.sha256.create());
+  cert.sign(
+    forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+    forge.md.sha256.create(),
+  );
   const certificatePem = forge.pki.certificateToPem(cert);
-  return { certificatePem, bothPem: `${privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()}${certificatePem}` };
+  return {
+    certificatePem,
+    bothPem: `${privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()}${certificatePem}`,
+  };
 }
 
 // The plan's `clientCertificate` reference, end to end: the real ClientCertificateCredential
@@ -52,25 +58,42 @@ describe('certificate and default credentials (clientCertificate, default)', () 
   const credentialFrom = (pem: string) => {
     const file = path.join(dir, `${randomBytes(4).toString('hex')}.pem`);
     writeFileSync(file, pem, { mode: 0o600 });
-    return resolveCredential({ type: 'clientCertificate', clientId: contoso.clientId, certificateFile: file }, contoso.tenantId, {
-      authorityHost: emu.authorityHost,
-      agent: trustingAgent(emu.caCertPath),
-      env: {},
-      maxRetries: 0,
-    });
+    return resolveCredential(
+      { type: 'clientCertificate', clientId: contoso.clientId, certificateFile: file },
+      contoso.tenantId,
+      {
+        authorityHost: emu.authorityHost,
+        agent: trustingAgent(emu.caCertPath),
+        env: {},
+        maxRetries: 0,
+      },
+    );
   };
 
   it('gets a token for the tenant with the registered certificate, and ARM accepts it', async () => {
     const token = await credentialFrom(registered.bothPem).getToken(ARM_SCOPE);
     expect(token?.token.split('.')).toHaveLength(3);
-    const claims = JSON.parse(Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tid: string; appid: string };
+    const claims = JSON.parse(Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      tid: string;
+      appid: string;
+    };
     expect(claims).toMatchObject({ tid: contoso.tenantId, appid: contoso.clientId });
 
     const file = path.join(dir, 'factory.pem');
     writeFileSync(file, registered.bothPem, { mode: 0o600 });
-    const env = { ASRFLOW_ARM_ENDPOINT: emu.armEndpoint, ASRFLOW_AUTHORITY_HOST: emu.authorityHost, ASRFLOW_CA_FILE: emu.caCertPath };
+    const env = {
+      ASRFLOW_ARM_ENDPOINT: emu.armEndpoint,
+      ASRFLOW_AUTHORITY_HOST: emu.authorityHost,
+      ASRFLOW_CA_FILE: emu.caCertPath,
+    };
     const factory = new AzureClientFactory(loadAzureTarget(env), env);
-    const resources = factory.resources({ tenantId: contoso.tenantId, credential: { type: 'clientCertificate', clientId: contoso.clientId, certificateFile: file } }, contoso.subscriptionId);
+    const resources = factory.resources(
+      {
+        tenantId: contoso.tenantId,
+        credential: { type: 'clientCertificate', clientId: contoso.clientId, certificateFile: file },
+      },
+      contoso.subscriptionId,
+    );
     await resources.resourceGroups.createOrUpdate('cert-rg', { location: 'westeurope' });
     expect((await resources.resourceGroups.get('cert-rg')).name).toBe('cert-rg');
   });
@@ -81,11 +104,23 @@ describe('certificate and default credentials (clientCertificate, default)', () 
 
   it('the `default` reference (DefaultAzureCredential) uses the app named in the worker environment (EnvironmentCredential)', async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { AZURE_TENANT_ID: contoso.tenantId, AZURE_CLIENT_ID: contoso.clientId, AZURE_CLIENT_SECRET: contoso.clientSecret });
+    Object.assign(process.env, {
+      AZURE_TENANT_ID: contoso.tenantId,
+      AZURE_CLIENT_ID: contoso.clientId,
+      AZURE_CLIENT_SECRET: contoso.clientSecret,
+    });
     try {
-      const credential = resolveCredential({ type: 'default' }, contoso.tenantId, { authorityHost: emu.authorityHost, agent: trustingAgent(emu.caCertPath), env: process.env, maxRetries: 0 });
+      const credential = resolveCredential({ type: 'default' }, contoso.tenantId, {
+        authorityHost: emu.authorityHost,
+        agent: trustingAgent(emu.caCertPath),
+        env: process.env,
+        maxRetries: 0,
+      });
       const token = await credential.getToken(ARM_SCOPE);
-      const claims = JSON.parse(Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tid: string; appid: string };
+      const claims = JSON.parse(Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        tid: string;
+        appid: string;
+      };
       expect(claims).toMatchObject({ tid: contoso.tenantId, appid: contoso.clientId });
     } finally {
       for (const key of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET']) {

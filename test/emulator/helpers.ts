@@ -14,10 +14,30 @@ import { EmulatorAdminClient, startEmulator, type EmulatorHandle, type StartOpti
 export const REGION = 'westeurope';
 
 export const TENANTS = {
-  fabrikam: { tenantId: 'a0000000-0000-4000-8000-000000000001', subscriptionId: 'a1000000-0000-4000-8000-000000000001', clientId: 'a2000000-0000-4000-8000-000000000001', clientSecret: 'fabrikam-demo-secret-1' },
-  contoso: { tenantId: 'c0000000-0000-4000-8000-000000000001', subscriptionId: 'c1000000-0000-4000-8000-000000000001', clientId: 'c2000000-0000-4000-8000-000000000001', clientSecret: 'contoso-demo-secret-1' },
-  northwind: { tenantId: 'd0000000-0000-4000-8000-000000000001', subscriptionId: 'd1000000-0000-4000-8000-000000000001', clientId: 'd2000000-0000-4000-8000-000000000001', clientSecret: 'northwind-demo-secret-1' },
-  litware: { tenantId: 'e0000000-0000-4000-8000-000000000001', subscriptionId: 'e1000000-0000-4000-8000-000000000001', clientId: 'e2000000-0000-4000-8000-000000000001', clientSecret: 'litware-demo-secret-1' },
+  fabrikam: {
+    tenantId: 'a0000000-0000-4000-8000-000000000001',
+    subscriptionId: 'a1000000-0000-4000-8000-000000000001',
+    clientId: 'a2000000-0000-4000-8000-000000000001',
+    clientSecret: 'fabrikam-demo-secret-1',
+  },
+  contoso: {
+    tenantId: 'c0000000-0000-4000-8000-000000000001',
+    subscriptionId: 'c1000000-0000-4000-8000-000000000001',
+    clientId: 'c2000000-0000-4000-8000-000000000001',
+    clientSecret: 'contoso-demo-secret-1',
+  },
+  northwind: {
+    tenantId: 'd0000000-0000-4000-8000-000000000001',
+    subscriptionId: 'd1000000-0000-4000-8000-000000000001',
+    clientId: 'd2000000-0000-4000-8000-000000000001',
+    clientSecret: 'northwind-demo-secret-1',
+  },
+  litware: {
+    tenantId: 'e0000000-0000-4000-8000-000000000001',
+    subscriptionId: 'e1000000-0000-4000-8000-000000000001',
+    clientId: 'e2000000-0000-4000-8000-000000000001',
+    clientSecret: 'litware-demo-secret-1',
+  },
 } as const;
 
 export type TenantName = keyof typeof TENANTS;
@@ -45,9 +65,18 @@ export async function startTestEmulator(options: StartOptions = {}): Promise<Tes
 }
 
 /** Real SDK clients and a real ClientSecretCredential for one tenant, against the emulator. */
-export function clientsFor(emu: { endpoint: AzureEndpoint }, tenant: TenantName, subscriptionId: string = TENANTS[tenant].subscriptionId, app?: { tenantId: string; clientId: string; clientSecret: string }) {
+export function clientsFor(
+  emu: { endpoint: AzureEndpoint },
+  tenant: TenantName,
+  subscriptionId: string = TENANTS[tenant].subscriptionId,
+  app?: { tenantId: string; clientId: string; clientSecret: string },
+) {
   const t = app ?? TENANTS[tenant];
-  const credential = createCredential(emu.endpoint, { tenantId: t.tenantId, clientId: t.clientId, clientSecret: t.clientSecret });
+  const credential = createCredential(emu.endpoint, {
+    tenantId: t.tenantId,
+    clientId: t.clientId,
+    clientSecret: t.clientSecret,
+  });
   const opts = armClientOptions(emu.endpoint);
   return {
     credential,
@@ -62,7 +91,12 @@ export function clientsFor(emu: { endpoint: AzureEndpoint }, tenant: TenantName,
 export type Clients = ReturnType<typeof clientsFor>;
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -72,7 +106,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -88,14 +123,23 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
  * credentials file: integrity key from extended info, a self-signed certificate uploaded to
  * the vault, and the XML with the PFX.
  */
-export async function makeVaultCredentials(c: Clients, rg: string, vault: string, subscriptionId: string, opts: { validHours?: number; notBefore?: Date } = {}): Promise<string> {
+export async function makeVaultCredentials(
+  c: Clients,
+  rg: string,
+  vault: string,
+  subscriptionId: string,
+  opts: { validHours?: number; notBefore?: Date } = {},
+): Promise<string> {
   let integrityKey: string;
   try {
     const info = await c.vaults.vaultExtendedInfo.get(rg, vault);
     integrityKey = info.integrityKey ?? '';
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode !== 404) throw e;
-    const created = await c.vaults.vaultExtendedInfo.createOrUpdate(rg, vault, { integrityKey: randomBytes(16).toString('base64'), algorithm: 'None' });
+    const created = await c.vaults.vaultExtendedInfo.createOrUpdate(rg, vault, {
+      integrityKey: randomBytes(16).toString('base64'),
+      algorithm: 'None',
+    });
     integrityKey = created.integrityKey ?? '';
   }
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -113,10 +157,17 @@ export async function makeVaultCredentials(c: Clients, rg: string, vault: string
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
   const d = new Date();
   const certName = `${vault}${subscriptionId}-${d.getMonth() + 1}-${d.getDate()}-${d.getFullYear()}-vaultcredentials`;
-  const uploaded = await c.vaults.vaultCertificates.create(rg, vault, certName, { properties: { authType: 'AAD', certificate: new Uint8Array(der) } });
+  const uploaded = await c.vaults.vaultCertificates.create(rg, vault, certName, {
+    properties: { authType: 'AAD', certificate: new Uint8Array(der) },
+  });
   const p12 = forge.pkcs12.toPkcs12Asn1(key, cert, '', { algorithm: '3des' });
   const pfx = Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary').toString('base64');
-  const props = uploaded.properties as { resourceId?: number; aadTenantId?: string; aadAuthority?: string; servicePrincipalClientId?: string };
+  const props = uploaded.properties as {
+    resourceId?: number;
+    aadTenantId?: string;
+    aadAuthority?: string;
+    servicePrincipalClientId?: string;
+  };
   return `<?xml version="1.0" encoding="utf-8"?>
 <RSVaultAsrCreds xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/Microsoft.Azure.Portal.RecoveryServices.Models.Common">
   <VaultDetails>
@@ -145,12 +196,38 @@ export async function makeVaultCredentials(c: Clients, rg: string, vault: string
 }
 
 /** Resource group + GRS storage + VNet (+ vault) in a tenant's subscription. */
-export async function tenantResources(c: Clients, rg: string, names: { storage: string; vnet: string; vault?: string }, opts: { sku?: string; location?: string } = {}) {
+export async function tenantResources(
+  c: Clients,
+  rg: string,
+  names: { storage: string; vnet: string; vault?: string },
+  opts: { sku?: string; location?: string } = {},
+) {
   const location = opts.location ?? REGION;
   await c.resources.resourceGroups.createOrUpdate(rg, { location });
-  const storage = await c.storage.storageAccounts.create(rg, names.storage, { location, kind: 'StorageV2', sku: { name: (opts.sku ?? 'Standard_GRS') } }, { updateIntervalInMs: 50 });
-  const vnet = await c.network.virtualNetworks.beginCreateOrUpdateAndWait(rg, names.vnet, { location, addressSpace: { addressPrefixes: ['10.50.0.0/16'] }, subnets: [{ name: 'default', addressPrefix: '10.50.1.0/24' }] }, { updateIntervalInMs: 50 });
-  const vault = names.vault ? await c.vaults.vaults.beginCreateOrUpdateAndWait(rg, names.vault, { location, sku: { name: 'Standard' } }, { updateIntervalInMs: 50 }) : undefined;
+  const storage = await c.storage.storageAccounts.create(
+    rg,
+    names.storage,
+    { location, kind: 'StorageV2', sku: { name: opts.sku ?? 'Standard_GRS' } },
+    { updateIntervalInMs: 50 },
+  );
+  const vnet = await c.network.virtualNetworks.beginCreateOrUpdateAndWait(
+    rg,
+    names.vnet,
+    {
+      location,
+      addressSpace: { addressPrefixes: ['10.50.0.0/16'] },
+      subnets: [{ name: 'default', addressPrefix: '10.50.1.0/24' }],
+    },
+    { updateIntervalInMs: 50 },
+  );
+  const vault = names.vault
+    ? await c.vaults.vaults.beginCreateOrUpdateAndWait(
+        rg,
+        names.vault,
+        { location, sku: { name: 'Standard' } },
+        { updateIntervalInMs: 50 },
+      )
+    : undefined;
   return { storageId: storage.id ?? '', vnetId: vnet.id ?? '', vaultId: vault?.id };
 }
 
@@ -161,7 +238,12 @@ export interface RawResponse {
 }
 
 /** A plain HTTPS request (no SDK), trusting the emulator's CA, for checks of raw ARM answers. */
-export async function rawRequest(emu: { endpoint: AzureEndpoint }, method: string, pathAndQuery: string, opts: { token?: string; body?: unknown } = {}): Promise<RawResponse> {
+export async function rawRequest(
+  emu: { endpoint: AzureEndpoint },
+  method: string,
+  pathAndQuery: string,
+  opts: { token?: string; body?: unknown } = {},
+): Promise<RawResponse> {
   const { request } = await import('node:https');
   const url = new URL(pathAndQuery, emu.endpoint.armEndpoint);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
@@ -171,7 +253,10 @@ export async function rawRequest(emu: { endpoint: AzureEndpoint }, method: strin
       {
         method,
         agent: createHttpsAgent(emu.endpoint),
-        headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -200,25 +285,64 @@ export async function tokenFor(c: Clients): Promise<string> {
 }
 
 /** Registers a VMM server with a vault through the admin API (what install-provider does) and waits for RegisterDra. */
-export async function registerVmm(emu: TestEmulator, c: Clients, rg: string, vault: string, subscriptionId: string, vmm: string): Promise<{ fabric: string; containers: Record<string, string>; networks: Record<string, string> }> {
+export async function registerVmm(
+  emu: TestEmulator,
+  c: Clients,
+  rg: string,
+  vault: string,
+  subscriptionId: string,
+  vmm: string,
+): Promise<{ fabric: string; containers: Record<string, string>; networks: Record<string, string> }> {
   const xml = await makeVaultCredentials(c, rg, vault, subscriptionId);
   const r = await emu.admin.installProvider(xml, vmm);
   const outcome = r.body as { ok: boolean; jobName?: string; message?: string };
   if (!outcome.ok) throw new Error(`registration failed: ${outcome.message ?? ''}`);
-  await waitFor('RegisterDra', async () => ((await emu.admin.job(outcome.jobName ?? '')).properties.state === 'Succeeded' ? true : undefined));
-  const fabric = (await collect(c.asr.replicationFabrics.list(vault, rg))).find((f) => f.properties?.friendlyName === vmm);
+  await waitFor('RegisterDra', async () =>
+    (await emu.admin.job(outcome.jobName ?? '')).properties.state === 'Succeeded' ? true : undefined,
+  );
+  const fabric = (await collect(c.asr.replicationFabrics.list(vault, rg))).find(
+    (f) => f.properties?.friendlyName === vmm,
+  );
   if (!fabric?.name) throw new Error('fabric missing after registration');
-  const containers = Object.fromEntries((await collect(c.asr.replicationProtectionContainers.listByReplicationFabrics(vault, rg, fabric.name))).map((x) => [x.properties?.friendlyName ?? '', x.name ?? '']));
-  const networks = Object.fromEntries((await collect(c.asr.replicationNetworks.listByReplicationFabrics(vault, rg, fabric.name))).map((x) => [x.properties?.friendlyName ?? '', x.name ?? '']));
+  const containers = Object.fromEntries(
+    (await collect(c.asr.replicationProtectionContainers.listByReplicationFabrics(vault, rg, fabric.name))).map((x) => [
+      x.properties?.friendlyName ?? '',
+      x.name ?? '',
+    ]),
+  );
+  const networks = Object.fromEntries(
+    (await collect(c.asr.replicationNetworks.listByReplicationFabrics(vault, rg, fabric.name))).map((x) => [
+      x.properties?.friendlyName ?? '',
+      x.name ?? '',
+    ]),
+  );
   return { fabric: fabric.name, containers, networks };
 }
 
-export async function createPolicyAndMapping(c: Clients, rg: string, vault: string, fabric: string, container: string, storageId: string, policy = 'policy1'): Promise<string> {
+export async function createPolicyAndMapping(
+  c: Clients,
+  rg: string,
+  vault: string,
+  fabric: string,
+  container: string,
+  storageId: string,
+  policy = 'policy1',
+): Promise<string> {
   const p = await c.asr.replicationPolicies.beginCreateAndWait(
     vault,
     rg,
     policy,
-    { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', recoveryPointHistoryDuration: 24, applicationConsistentSnapshotFrequencyInHours: 0, replicationInterval: 300, storageAccounts: [storageId] } } } as never,
+    {
+      properties: {
+        providerSpecificInput: {
+          instanceType: 'HyperVReplicaAzure',
+          recoveryPointHistoryDuration: 24,
+          applicationConsistentSnapshotFrequencyInHours: 0,
+          replicationInterval: 300,
+          storageAccounts: [storageId],
+        },
+      },
+    } as never,
     { updateIntervalInMs: 50 },
   );
   await c.asr.replicationProtectionContainerMappings.beginCreateAndWait(
@@ -227,20 +351,41 @@ export async function createPolicyAndMapping(c: Clients, rg: string, vault: stri
     fabric,
     container,
     `${policy}-mapping`,
-    { properties: { targetProtectionContainerId: 'Microsoft Azure', policyId: p.id ?? '', providerSpecificInput: { instanceType: 'ReplicationProviderSpecificContainerMappingInput' } } } as never,
+    {
+      properties: {
+        targetProtectionContainerId: 'Microsoft Azure',
+        policyId: p.id ?? '',
+        providerSpecificInput: { instanceType: 'ReplicationProviderSpecificContainerMappingInput' },
+      },
+    } as never,
     { updateIntervalInMs: 50 },
   );
   return p.id ?? '';
 }
 
-export async function protectableByName(c: Clients, rg: string, vault: string, fabric: string, container: string, vm: string) {
-  const list = await collect(c.asr.replicationProtectableItems.listByReplicationProtectionContainers(vault, rg, fabric, container));
+export async function protectableByName(
+  c: Clients,
+  rg: string,
+  vault: string,
+  fabric: string,
+  container: string,
+  vm: string,
+) {
+  const list = await collect(
+    c.asr.replicationProtectableItems.listByReplicationProtectionContainers(vault, rg, fabric, container),
+  );
   const found = list.find((p) => p.properties?.friendlyName === vm);
   if (!found) throw new Error(`no protectable item ${vm}`);
   return found;
 }
 
-export function enableInput(policyId: string, protectable: { id?: string }, target: { storageId: string; vnetId?: string }, vmName: string, osType = 'Windows') {
+export function enableInput(
+  policyId: string,
+  protectable: { id?: string },
+  target: { storageId: string; vnetId?: string },
+  vmName: string,
+  osType = 'Windows',
+) {
   return {
     properties: {
       policyId,

@@ -74,8 +74,12 @@ describe('emulator listen address and certificate names', () => {
     expect(await tryConnect(OTHER_LOOPBACK, emu.port)).toBe('connected');
     const ca = readFileSync(emu.caCertPath, 'utf8');
     const cert = await verifiedCertificate(OTHER_LOOPBACK, emu.port, 'emulator', ca);
-    expect(altNames(cert)).toEqual(expect.arrayContaining(['DNS:emulator', 'DNS:asr.example.test', 'IP Address:127.0.0.1', 'DNS:localhost']));
-    await expect(verifiedCertificate(OTHER_LOOPBACK, emu.port, 'not-the-emulator', ca)).rejects.toThrow(/not in the cert's altnames|does not match/i);
+    expect(altNames(cert)).toEqual(
+      expect.arrayContaining(['DNS:emulator', 'DNS:asr.example.test', 'IP Address:127.0.0.1', 'DNS:localhost']),
+    );
+    await expect(verifiedCertificate(OTHER_LOOPBACK, emu.port, 'not-the-emulator', ca)).rejects.toThrow(
+      /not in the cert's altnames|does not match/i,
+    );
     // Links the emulator hands out must point at the name other containers use.
     expect(emu.armEndpoint).toBe(`https://emulator:${emu.port}`);
     const info = JSON.parse(readFileSync(path.join(dataDir, 'emulator.json'), 'utf8')) as { armEndpoint: string };
@@ -91,13 +95,42 @@ describe('emulator listen address and certificate names', () => {
     handles.push(emu);
     // Same CA (clients that trusted it keep trusting), and real SDK calls still verify.
     expect(readFileSync(emu.caCertPath, 'utf8')).toBe(caBefore);
-    const c = clientsFor({ endpoint: { armEndpoint: `https://127.0.0.1:${emu.port}`, authorityHost: `https://127.0.0.1:${emu.port}`, caCertPath: emu.caCertPath } }, 'contoso');
-    expect((await c.resources.resourceGroups.createOrUpdate('listen-rg', { location: 'westeurope' })).name).toBe('listen-rg');
+    const c = clientsFor(
+      {
+        endpoint: {
+          armEndpoint: `https://127.0.0.1:${emu.port}`,
+          authorityHost: `https://127.0.0.1:${emu.port}`,
+          caCertPath: emu.caCertPath,
+        },
+      },
+      'contoso',
+    );
+    expect((await c.resources.resourceGroups.createOrUpdate('listen-rg', { location: 'westeurope' })).name).toBe(
+      'listen-rg',
+    );
   });
 
-  it('the asrflow CLI\'s emulator start takes --host and repeated --cert-name, and refuses a bad name with exit 2', async () => {
+  it("the asrflow CLI's emulator start takes --host and repeated --cert-name, and refuses a bad name with exit 2", async () => {
     const dataDir = tempDir();
-    const child = spawn(process.execPath, [cliEntry, 'emulator', 'start', '--port', '0', '--host', '0.0.0.0', '--cert-name', 'emulator', '--cert-name', 'emulator.local', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        cliEntry,
+        'emulator',
+        'start',
+        '--port',
+        '0',
+        '--host',
+        '0.0.0.0',
+        '--cert-name',
+        'emulator',
+        '--cert-name',
+        'emulator.local',
+        '--data-dir',
+        dataDir,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).once('line', resolve);
@@ -106,7 +139,12 @@ describe('emulator listen address and certificate names', () => {
     const info = JSON.parse(line) as { armEndpoint: string; caCertPath: string };
     const port = Number(new URL(info.armEndpoint).port);
     expect(info.armEndpoint).toBe(`https://emulator:${port}`);
-    const cert = await verifiedCertificate(OTHER_LOOPBACK, port, 'emulator.local', readFileSync(info.caCertPath, 'utf8'));
+    const cert = await verifiedCertificate(
+      OTHER_LOOPBACK,
+      port,
+      'emulator.local',
+      readFileSync(info.caCertPath, 'utf8'),
+    );
     expect(altNames(cert)).toEqual(expect.arrayContaining(['DNS:emulator', 'DNS:emulator.local']));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

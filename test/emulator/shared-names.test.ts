@@ -5,7 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicationProtectedItem } from '../../azure/sdk';
 import { defaultEstatePath, EstateError, loadEstateFile, parseEstate } from '@asrflow/azure-emulator';
 import type { WorldState } from '@asrflow/azure-emulator';
-import { clientsFor, collect, createPolicyAndMapping, REGION, registerVmm, startTestEmulator, TENANTS, tenantResources, waitFor, type Clients, type TestEmulator } from './helpers';
+import {
+  clientsFor,
+  collect,
+  createPolicyAndMapping,
+  REGION,
+  registerVmm,
+  startTestEmulator,
+  TENANTS,
+  tenantResources,
+  waitFor,
+  type Clients,
+  type TestEmulator,
+} from './helpers';
 
 // In VMM a VM is identified by id, not by name: two tenants' clouds on a hoster's shared VMM
 // server may each have a VM called app01. The emulator identifies a VM by (VMM server, cloud,
@@ -31,14 +43,18 @@ describe('estate: a VM name is unique per cloud, not per VMM server', () => {
     const named = (cloud: string) => shared?.vms.filter((v) => v.cloud === cloud).map((v) => v.name);
     expect(named('Contoso-Cloud')).toEqual(['web01', 'web02', 'sql01', 'legacy01', 'app01']);
     expect(named('Northwind-Cloud')).toEqual(['app01', 'app02', 'nw-only01']);
-    const added = shared?.vms.filter((v) => (v.name === 'app01' && v.cloud === 'Contoso-Cloud') || v.name === 'nw-only01') ?? [];
+    const added =
+      shared?.vms.filter((v) => (v.name === 'app01' && v.cloud === 'Contoso-Cloud') || v.name === 'nw-only01') ?? [];
     expect(added.map((v) => [v.cloud, v.osType, v.networks, v.disks.reduce((n, d) => n + d.sizeGB, 0)])).toEqual([
       ['Contoso-Cloud', 'Windows', ['Contoso-VMNet'], 4],
       ['Northwind-Cloud', 'Windows', ['Northwind-VMNet'], 4],
     ]);
     // Everything else is the demo world, so the fixture does not drift from it unnoticed.
     expect(fixture.tenants).toEqual(demo.tenants);
-    expect({ ...fixture, vmmServers: fixture.vmmServers.map((v) => ({ ...v, vms: v.vms.filter((vm) => !added.includes(vm)) })) }).toEqual(demo);
+    expect({
+      ...fixture,
+      vmmServers: fixture.vmmServers.map((v) => ({ ...v, vms: v.vms.filter((vm) => !added.includes(vm)) })),
+    }).toEqual(demo);
   });
 
   it('refuses the same name twice in one cloud, with position, field and fix (names compare case-insensitively)', () => {
@@ -75,7 +91,10 @@ vmmServers:
     );
     // Without the third VM, the same name in two clouds is accepted.
     const ok = parseEstate(text.split('\n').slice(0, 9).join('\n'), 'ok.yaml');
-    expect(ok.vmmServers[0]?.vms.map((v) => `${v.cloud}/${v.name}`)).toEqual(['Contoso-Cloud/app01', 'Northwind-Cloud/app01']);
+    expect(ok.vmmServers[0]?.vms.map((v) => `${v.cloud}/${v.name}`)).toEqual([
+      'Contoso-Cloud/app01',
+      'Northwind-Cloud/app01',
+    ]);
   });
 });
 
@@ -95,7 +114,12 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     emu = await startTestEmulator({ estate: FIXTURE, speed: 1200, dataDir, persist: true });
     hoster = clientsFor(emu, 'fabrikam');
     await hoster.resources.resourceGroups.createOrUpdate(RG, { location: REGION });
-    await hoster.vaults.vaults.beginCreateOrUpdateAndWait(RG, VAULT, { location: REGION, sku: { name: 'Standard' } }, POLL);
+    await hoster.vaults.vaults.beginCreateOrUpdateAndWait(
+      RG,
+      VAULT,
+      { location: REGION, sku: { name: 'Standard' } },
+      POLL,
+    );
     ({ fabric, containers } = await registerVmm(emu, hoster, RG, VAULT, TENANTS.fabrikam.subscriptionId, VMM));
     for (const [tenant, cloud] of [
       ['contoso', 'Contoso-Cloud'],
@@ -103,8 +127,20 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     ] as const) {
       const c = clientsFor(emu, tenant);
       const t = await tenantResources(c, `${tenant}-dr-rg`, { storage: `${tenant}asr01`, vnet: `${tenant}-dr-vnet` });
-      targets[cloud] = { storageId: t.storageId, vnetId: t.vnetId, rgId: `/subscriptions/${TENANTS[tenant].subscriptionId}/resourceGroups/${tenant}-dr-rg` };
-      policies[cloud] = await createPolicyAndMapping(hoster, RG, VAULT, fabric, containers[cloud] ?? '', t.storageId, `${tenant}-policy`);
+      targets[cloud] = {
+        storageId: t.storageId,
+        vnetId: t.vnetId,
+        rgId: `/subscriptions/${TENANTS[tenant].subscriptionId}/resourceGroups/${tenant}-dr-rg`,
+      };
+      policies[cloud] = await createPolicyAndMapping(
+        hoster,
+        RG,
+        VAULT,
+        fabric,
+        containers[cloud] ?? '',
+        t.storageId,
+        `${tenant}-policy`,
+      );
     }
   });
   afterAll(async () => {
@@ -113,10 +149,16 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
   });
 
   const container = (cloud: string) => containers[cloud] ?? '';
-  const protectables = async (cloud: string) => collect(hoster.asr.replicationProtectableItems.listByReplicationProtectionContainers(VAULT, RG, fabric, container(cloud)));
-  const item = async (cloud: string) => hoster.asr.replicationProtectedItems.get(VAULT, RG, fabric, container(cloud), ITEM);
+  const protectables = async (cloud: string) =>
+    collect(
+      hoster.asr.replicationProtectableItems.listByReplicationProtectionContainers(VAULT, RG, fabric, container(cloud)),
+    );
+  const item = async (cloud: string) =>
+    hoster.asr.replicationProtectedItems.get(VAULT, RG, fabric, container(cloud), ITEM);
   const estate = async () => (await emu.admin.estate()) as unknown as EstateView;
-  const powerOf = async (cloud: string) => (await estate()).vmmServers.find((v) => v.name === VMM)?.vms.find((v) => v.name === 'app01' && v.cloud === cloud)?.powerState;
+  const powerOf = async (cloud: string) =>
+    (await estate()).vmmServers.find((v) => v.name === VMM)?.vms.find((v) => v.name === 'app01' && v.cloud === cloud)
+      ?.powerState;
   const enableBody = (cloud: string, protectableId: string, osType: string) => ({
     properties: {
       policyId: policies[cloud] ?? '',
@@ -139,7 +181,13 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     // Protectable items: one app01 in each container, told apart by id.
     const contosoList = await protectables('Contoso-Cloud');
     const northwindList = await protectables('Northwind-Cloud');
-    expect(contosoList.map((p) => p.properties?.friendlyName).sort()).toEqual(['app01', 'legacy01', 'sql01', 'web01', 'web02']);
+    expect(contosoList.map((p) => p.properties?.friendlyName).sort()).toEqual([
+      'app01',
+      'legacy01',
+      'sql01',
+      'web01',
+      'web02',
+    ]);
     expect(northwindList.map((p) => p.properties?.friendlyName).sort()).toEqual(['app01', 'app02', 'nw-only01']);
     const contosoApp = contosoList.filter((p) => p.properties?.friendlyName === 'app01');
     const northwindApp = northwindList.filter((p) => p.properties?.friendlyName === 'app01');
@@ -148,7 +196,12 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     const [cApp, nApp] = [contosoApp[0]!, northwindApp[0]!];
     expect(cApp.name).not.toBe(nApp.name);
     expect(cApp.id?.toLowerCase()).not.toBe(nApp.id?.toLowerCase());
-    const details = (p: typeof cApp) => p.properties?.customDetails as { sourceItemId?: string; osDetails?: { osType?: string }; diskDetails?: Array<{ vhdId?: string }> };
+    const details = (p: typeof cApp) =>
+      p.properties?.customDetails as {
+        sourceItemId?: string;
+        osDetails?: { osType?: string };
+        diskDetails?: Array<{ vhdId?: string }>;
+      };
     expect(details(cApp).sourceItemId).toBe(cApp.name);
     expect(details(nApp).sourceItemId).toBe(nApp.name);
     expect([details(cApp).osDetails?.osType, details(nApp).osDetails?.osType]).toEqual(['Windows', 'Linux']);
@@ -161,30 +214,82 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     ]);
 
     // A protectable item id of one cloud does not name a VM of the other cloud's container.
-    await expect(hoster.asr.replicationProtectedItems.beginCreate(VAULT, RG, fabric, container('Contoso-Cloud'), 'wrong-cloud', enableBody('Contoso-Cloud', `${(cApp.id ?? '').slice(0, (cApp.id ?? '').lastIndexOf('/'))}/${nApp.name ?? ''}`, 'Linux'), POLL)).rejects.toMatchObject({
+    await expect(
+      hoster.asr.replicationProtectedItems.beginCreate(
+        VAULT,
+        RG,
+        fabric,
+        container('Contoso-Cloud'),
+        'wrong-cloud',
+        enableBody(
+          'Contoso-Cloud',
+          `${(cApp.id ?? '').slice(0, (cApp.id ?? '').lastIndexOf('/'))}/${nApp.name ?? ''}`,
+          'Linux',
+        ),
+        POLL,
+      ),
+    ).rejects.toMatchObject({
       statusCode: 400,
       code: 'ProtectableItemNotFound',
     });
 
     // Enable protection on both, under the same replicated item name in their two containers.
     const [cEnabled, nEnabled] = await Promise.all([
-      hoster.asr.replicationProtectedItems.beginCreateAndWait(VAULT, RG, fabric, container('Contoso-Cloud'), ITEM, enableBody('Contoso-Cloud', cApp.id ?? '', 'Windows'), POLL),
-      hoster.asr.replicationProtectedItems.beginCreateAndWait(VAULT, RG, fabric, container('Northwind-Cloud'), ITEM, enableBody('Northwind-Cloud', nApp.id ?? '', 'Linux'), POLL),
+      hoster.asr.replicationProtectedItems.beginCreateAndWait(
+        VAULT,
+        RG,
+        fabric,
+        container('Contoso-Cloud'),
+        ITEM,
+        enableBody('Contoso-Cloud', cApp.id ?? '', 'Windows'),
+        POLL,
+      ),
+      hoster.asr.replicationProtectedItems.beginCreateAndWait(
+        VAULT,
+        RG,
+        fabric,
+        container('Northwind-Cloud'),
+        ITEM,
+        enableBody('Northwind-Cloud', nApp.id ?? '', 'Linux'),
+        POLL,
+      ),
     ]);
     expect(cEnabled.properties?.protectableItemId?.toLowerCase()).toBe(cApp.id?.toLowerCase());
     expect(nEnabled.properties?.protectableItemId?.toLowerCase()).toBe(nApp.id?.toLowerCase());
-    const vmIdOfItem = (i: ReplicationProtectedItem) => (i.properties?.providerSpecificDetails as { vmId?: string }).vmId;
+    const vmIdOfItem = (i: ReplicationProtectedItem) =>
+      (i.properties?.providerSpecificDetails as { vmId?: string }).vmId;
     expect([vmIdOfItem(cEnabled), vmIdOfItem(nEnabled)]).toEqual([cApp.name, nApp.name]);
-    const nics = (i: ReplicationProtectedItem) => ((i.properties?.providerSpecificDetails as { vmNics?: Array<{ nicId?: string; vMNetworkName?: string }> }).vmNics ?? []).map((n) => [n.nicId, n.vMNetworkName]);
+    const nics = (i: ReplicationProtectedItem) =>
+      (
+        (i.properties?.providerSpecificDetails as { vmNics?: Array<{ nicId?: string; vMNetworkName?: string }> })
+          .vmNics ?? []
+      ).map((n) => [n.nicId, n.vMNetworkName]);
     expect(nics(cEnabled)[0]?.[1]).toBe('Contoso-VMNet');
     expect(nics(nEnabled)[0]?.[1]).toBe('Northwind-VMNet');
     expect(nics(cEnabled)[0]?.[0]).not.toBe(nics(nEnabled)[0]?.[0]);
     // Each protectable item now points at its own replicated item.
-    const linked = async (cloud: string) => (await protectables(cloud)).find((p) => p.properties?.friendlyName === 'app01')?.properties;
-    expect(await linked('Contoso-Cloud')).toMatchObject({ protectionStatus: 'Protected', replicationProtectedItemId: cEnabled.id });
-    expect(await linked('Northwind-Cloud')).toMatchObject({ protectionStatus: 'Protected', replicationProtectedItemId: nEnabled.id });
+    const linked = async (cloud: string) =>
+      (await protectables(cloud)).find((p) => p.properties?.friendlyName === 'app01')?.properties;
+    expect(await linked('Contoso-Cloud')).toMatchObject({
+      protectionStatus: 'Protected',
+      replicationProtectedItemId: cEnabled.id,
+    });
+    expect(await linked('Northwind-Cloud')).toMatchObject({
+      protectionStatus: 'Protected',
+      replicationProtectedItemId: nEnabled.id,
+    });
     // Enabling Contoso's app01 again under another name is refused; Northwind's does not count.
-    await expect(hoster.asr.replicationProtectedItems.beginCreate(VAULT, RG, fabric, container('Contoso-Cloud'), 'app01-again', enableBody('Contoso-Cloud', cApp.id ?? '', 'Windows'), POLL)).rejects.toMatchObject({
+    await expect(
+      hoster.asr.replicationProtectedItems.beginCreate(
+        VAULT,
+        RG,
+        fabric,
+        container('Contoso-Cloud'),
+        'app01-again',
+        enableBody('Contoso-Cloud', cApp.id ?? '', 'Windows'),
+        POLL,
+      ),
+    ).rejects.toMatchObject({
       statusCode: 400,
       code: 'ProtectableItemAlreadyProtected',
     });
@@ -192,7 +297,10 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     const all = await collect(hoster.asr.replicationProtectedItems.list(VAULT, RG));
     const app01s = all.filter((i) => i.properties?.friendlyName === 'app01');
     expect(app01s).toHaveLength(2);
-    expect(app01s.map((i) => i.properties?.primaryProtectionContainerFriendlyName).sort()).toEqual(['Contoso-Cloud', 'Northwind-Cloud']);
+    expect(app01s.map((i) => i.properties?.primaryProtectionContainerFriendlyName).sort()).toEqual([
+      'Contoso-Cloud',
+      'Northwind-Cloud',
+    ]);
     expect(new Set(app01s.map((i) => i.id?.toLowerCase())).size).toBe(2);
 
     const replicated = async (cloud: string) =>
@@ -211,7 +319,14 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
       fabric,
       container('Contoso-Cloud'),
       ITEM,
-      { properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId: targets['Contoso-Cloud']?.vnetId, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' } } },
+      {
+        properties: {
+          failoverDirection: 'PrimaryToRecovery',
+          networkType: 'VmNetworkAsInput',
+          networkId: targets['Contoso-Cloud']?.vnetId,
+          providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' },
+        },
+      },
       POLL,
     );
     expect(tfo.properties?.testFailoverState).toBe('WaitingForCompletion');
@@ -222,9 +337,19 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     expect(northwindAfter.properties?.allowedOperations).toEqual(northwindBefore.properties?.allowedOperations);
     expect(northwindAfter.properties?.lastSuccessfulTestFailoverTime).toBeUndefined();
     const afterTest = await estate();
-    expect(afterTest.azureVms.map((v) => [v.name, v.sourceVm, v.purpose])).toEqual([['app01-test', `${VMM}/Contoso-Cloud/app01`, 'TestFailover']]);
+    expect(afterTest.azureVms.map((v) => [v.name, v.sourceVm, v.purpose])).toEqual([
+      ['app01-test', `${VMM}/Contoso-Cloud/app01`, 'TestFailover'],
+    ]);
     expect([await powerOf('Contoso-Cloud'), await powerOf('Northwind-Cloud')]).toEqual(['Running', 'Running']);
-    await hoster.asr.replicationProtectedItems.beginTestFailoverCleanupAndWait(VAULT, RG, fabric, container('Contoso-Cloud'), ITEM, { properties: { comments: 'drill done' } }, POLL);
+    await hoster.asr.replicationProtectedItems.beginTestFailoverCleanupAndWait(
+      VAULT,
+      RG,
+      fabric,
+      container('Contoso-Cloud'),
+      ITEM,
+      { properties: { comments: 'drill done' } },
+      POLL,
+    );
 
     // A planned failover of Northwind's app01 shuts down that VM only.
     const pfo = await hoster.asr.replicationProtectedItems.beginPlannedFailoverAndWait(
@@ -233,14 +358,25 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
       fabric,
       container('Northwind-Cloud'),
       ITEM,
-      { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' } } },
+      {
+        properties: {
+          failoverDirection: 'PrimaryToRecovery',
+          providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' },
+        },
+      },
       POLL,
     );
     expect(pfo.properties?.activeLocation).toBe('Recovery');
     expect([await powerOf('Contoso-Cloud'), await powerOf('Northwind-Cloud')]).toEqual(['Running', 'Off']);
     const contosoItem = await item('Contoso-Cloud');
-    expect(contosoItem.properties).toMatchObject({ activeLocation: 'Primary', protectionState: 'Protected', testFailoverState: 'None' });
-    expect((await estate()).azureVms.map((v) => [v.name, v.sourceVm, v.purpose])).toEqual([['app01', `${VMM}/Northwind-Cloud/app01`, 'Failover']]);
+    expect(contosoItem.properties).toMatchObject({
+      activeLocation: 'Primary',
+      protectionState: 'Protected',
+      testFailoverState: 'None',
+    });
+    expect((await estate()).azureVms.map((v) => [v.name, v.sourceVm, v.purpose])).toEqual([
+      ['app01', `${VMM}/Northwind-Cloud/app01`, 'Failover'],
+    ]);
   });
 
   it('admin health: a name alone works when unique, an ambiguous one is refused naming the clouds, the cloud picks one', async () => {
@@ -249,14 +385,29 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     expect((ambiguous.body as { error: { message: string } }).error.message).toBe(
       `VM name 'app01' is ambiguous: it is in clouds Contoso-Cloud (${VMM}), Northwind-Cloud (${VMM}). Pass "cloud" to say which`,
     );
-    expect((await emu.admin.call('PUT', 'items/health', { vm: 'app01', cloud: 'Litware-Cloud', health: 'Critical' })).status).toBe(400);
-    await expect(emu.admin.setReplicationHealth('nw-only01', 'Warning')).resolves.toEqual({ vm: 'nw-only01', cloud: 'Northwind-Cloud', vmm: VMM, replicationHealth: 'Warning' });
-    await expect(emu.admin.setReplicationHealth('APP01', 'Critical', { cloud: 'contoso-cloud' })).resolves.toEqual({ vm: 'app01', cloud: 'Contoso-Cloud', vmm: VMM, replicationHealth: 'Critical' });
+    expect(
+      (await emu.admin.call('PUT', 'items/health', { vm: 'app01', cloud: 'Litware-Cloud', health: 'Critical' })).status,
+    ).toBe(400);
+    await expect(emu.admin.setReplicationHealth('nw-only01', 'Warning')).resolves.toEqual({
+      vm: 'nw-only01',
+      cloud: 'Northwind-Cloud',
+      vmm: VMM,
+      replicationHealth: 'Warning',
+    });
+    await expect(emu.admin.setReplicationHealth('APP01', 'Critical', { cloud: 'contoso-cloud' })).resolves.toEqual({
+      vm: 'app01',
+      cloud: 'Contoso-Cloud',
+      vmm: VMM,
+      replicationHealth: 'Critical',
+    });
     expect((await item('Contoso-Cloud')).properties?.replicationHealth).toBe('Critical');
     expect((await item('Northwind-Cloud')).properties?.replicationHealth).toBe('Normal');
     // The state view keys health and power state by VMM server, cloud and name.
     const world = ((await emu.admin.state()) as { world: WorldState }).world;
-    expect(world.itemHealth).toEqual({ [`${VMM}/northwind-cloud/nw-only01`]: 'Warning', [`${VMM}/contoso-cloud/app01`]: 'Critical' });
+    expect(world.itemHealth).toEqual({
+      [`${VMM}/northwind-cloud/nw-only01`]: 'Warning',
+      [`${VMM}/contoso-cloud/app01`]: 'Critical',
+    });
     expect(world.onPremVms[`${VMM}/northwind-cloud/app01`]).toEqual({ powerState: 'Off' });
     expect(world.onPremVms[`${VMM}/contoso-cloud/app01`]).toEqual({ powerState: 'Running' });
   });
@@ -266,8 +417,16 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     emu = await startTestEmulator({ estate: FIXTURE, speed: 1200, dataDir, persist: true });
     hoster = clientsFor(emu, 'fabrikam');
     expect([await powerOf('Contoso-Cloud'), await powerOf('Northwind-Cloud')]).toEqual(['Running', 'Off']);
-    expect((await item('Contoso-Cloud')).properties).toMatchObject({ friendlyName: 'app01', activeLocation: 'Primary', replicationHealth: 'Critical' });
-    expect((await item('Northwind-Cloud')).properties).toMatchObject({ friendlyName: 'app01', activeLocation: 'Recovery', replicationHealth: 'Normal' });
+    expect((await item('Contoso-Cloud')).properties).toMatchObject({
+      friendlyName: 'app01',
+      activeLocation: 'Primary',
+      replicationHealth: 'Critical',
+    });
+    expect((await item('Northwind-Cloud')).properties).toMatchObject({
+      friendlyName: 'app01',
+      activeLocation: 'Recovery',
+      replicationHealth: 'Normal',
+    });
 
     // An older file: power state keyed vmm/vm, health keyed by VM name, items without their cloud.
     await emu.close();
@@ -275,7 +434,10 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     const old = JSON.parse(readFileSync(file, 'utf8')) as WorldState & { onPremVms: Record<string, unknown> };
     old.onPremVms = { [`${VMM}/app02`]: { powerState: 'Off' } };
     old.itemHealth = { 'nw-only01': 'Warning' };
-    for (const v of Object.values(old.vaults)) for (const f of Object.values(v.asr.fabrics)) for (const c of Object.values(f.containers)) for (const i of Object.values(c.items)) delete (i as { cloud?: string }).cloud;
+    for (const v of Object.values(old.vaults))
+      for (const f of Object.values(v.asr.fabrics))
+        for (const c of Object.values(f.containers))
+          for (const i of Object.values(c.items)) delete (i as { cloud?: string }).cloud;
     writeFileSync(file, JSON.stringify(old));
     emu = await startTestEmulator({ estate: FIXTURE, speed: 1200, dataDir, persist: true });
     hoster = clientsFor(emu, 'fabrikam');
@@ -285,7 +447,11 @@ describe('two VMs named app01 in two clouds of the shared VMM server, through th
     expect(world.onPremVms[`${VMM}/contoso-cloud/app01`]).toEqual({ powerState: 'Running' });
     expect(Object.keys(world.onPremVms)).toHaveLength(10);
     expect(world.itemHealth).toEqual({ [`${VMM}/northwind-cloud/nw-only01`]: 'Warning' });
-    const items = Object.values(world.vaults).flatMap((v) => Object.values(v.asr.fabrics).flatMap((f) => Object.values(f.containers).flatMap((c) => Object.values(c.items).map((i) => [c.cloudName, i.cloud, i.vmName]))));
+    const items = Object.values(world.vaults).flatMap((v) =>
+      Object.values(v.asr.fabrics).flatMap((f) =>
+        Object.values(f.containers).flatMap((c) => Object.values(c.items).map((i) => [c.cloudName, i.cloud, i.vmName])),
+      ),
+    );
     expect(items.sort()).toEqual([
       ['Contoso-Cloud', 'Contoso-Cloud', 'app01'],
       ['Northwind-Cloud', 'Northwind-Cloud', 'app01'],

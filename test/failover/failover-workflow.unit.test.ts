@@ -4,7 +4,19 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import type { StartActionInput } from '../../activities/failover';
-import { cleanupUpdate, failoverRecordQuery, type DrillRecord, type FailoverAction, type FailoverInput, type FailoverKind, type FailoverOptions, type ItemFacts, type ItemRef, type JobSnapshot, type ResolvedItem } from '../../domain/failover';
+import {
+  cleanupUpdate,
+  failoverRecordQuery,
+  type DrillRecord,
+  type FailoverAction,
+  type FailoverInput,
+  type FailoverKind,
+  type FailoverOptions,
+  type ItemFacts,
+  type ItemRef,
+  type JobSnapshot,
+  type ResolvedItem,
+} from '../../domain/failover';
 import { operatorDecisionUpdate, progressQuery, type Progress } from '../../domain/progress';
 import type { failoverWorkflow } from '../../workflows/failover';
 import { eventually } from '../support/cli';
@@ -18,14 +30,28 @@ import { asrflowWorkflows, timeSkippingEnvironment } from '../support/time-skipp
 const HOUR = 3_600_000;
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const TEST_NETWORK = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-contoso-asr/providers/Microsoft.Network/virtualNetworks/vnet-contoso-test`;
-const ITEM: ItemRef = { fabricName: 'fabric-1', containerName: 'cloud-contoso', itemName: 'item-web01', itemId: '/subscriptions/x/.../replicationProtectedItems/item-web01' };
+const ITEM: ItemRef = {
+  fabricName: 'fabric-1',
+  containerName: 'cloud-contoso',
+  itemName: 'item-web01',
+  itemId: '/subscriptions/x/.../replicationProtectedItems/item-web01',
+};
 
 /** Facts of a healthy item that allows every action. */
 const HEALTHY: ItemFacts = {
   protectionState: 'Protected',
   activeLocation: 'Primary',
   replicationHealth: 'Normal',
-  allowedOperations: ['TestFailover', 'TestFailoverCleanup', 'PlannedFailover', 'UnplannedFailover', 'Commit', 'ChangePit', 'ReverseReplicate', 'Failback'],
+  allowedOperations: [
+    'TestFailover',
+    'TestFailoverCleanup',
+    'PlannedFailover',
+    'UnplannedFailover',
+    'Commit',
+    'ChangePit',
+    'ReverseReplicate',
+    'Failback',
+  ],
   latestRecoveryPoint: { id: 'rp-1', time: '2026-01-01T00:00:00Z', type: 'CrashConsistent' },
   readAt: '2026-01-01T00:05:00Z',
   recoveryNetworkId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-contoso-asr/providers/Microsoft.Network/virtualNetworks/vnet-contoso`,
@@ -81,10 +107,32 @@ describe('the failover workflow, with stub activities and skipped time', () => {
         startTime: start,
         endTime: end,
         tasks: [
-          { name: 'PreflightChecks', title: 'Prerequisites check', state: 'Succeeded', startTime: start, endTime: start },
-          { name: 'StartTestVm', title: 'Start the virtual machine', state: state === 'Failed' ? 'Failed' : 'Succeeded', startTime: start, endTime: end },
+          {
+            name: 'PreflightChecks',
+            title: 'Prerequisites check',
+            state: 'Succeeded',
+            startTime: start,
+            endTime: start,
+          },
+          {
+            name: 'StartTestVm',
+            title: 'Start the virtual machine',
+            state: state === 'Failed' ? 'Failed' : 'Succeeded',
+            startTime: start,
+            endTime: end,
+          },
         ],
-        errors: state === 'Failed' ? [{ code: '70038', message: 'the VM did not start', possibleCauses: 'not enough cores', recommendedAction: 'raise the quota' }] : [],
+        errors:
+          state === 'Failed'
+            ? [
+                {
+                  code: '70038',
+                  message: 'the VM did not start',
+                  possibleCauses: 'not enough cores',
+                  recommendedAction: 'raise the quota',
+                },
+              ]
+            : [],
       });
       return { jobName, adopted: false };
     },
@@ -107,7 +155,12 @@ describe('the failover workflow, with stub activities and skipped time', () => {
 
   beforeAll(async () => {
     env = await timeSkippingEnvironment();
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'failover', workflowBundle: await asrflowWorkflows(), activities });
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'failover',
+      workflowBundle: await asrflowWorkflows(),
+      activities,
+    });
     running = worker.run();
   });
   afterAll(async () => {
@@ -117,7 +170,11 @@ describe('the failover workflow, with stub activities and skipped time', () => {
   });
 
   let runs = 0;
-  function start(kind: FailoverKind, options: FailoverOptions, next: Script = {}): Promise<WorkflowHandle<typeof failoverWorkflow>> {
+  function start(
+    kind: FailoverKind,
+    options: FailoverOptions,
+    next: Script = {},
+  ): Promise<WorkflowHandle<typeof failoverWorkflow>> {
     script = next;
     calls = { resolve: 0, inspect: 0, itemState: 0, actions: [] };
     const input: FailoverInput = {
@@ -125,16 +182,32 @@ describe('the failover workflow, with stub activities and skipped time', () => {
       scenario: 'multitenant-vmm',
       vm: 'web01',
       kind,
-      vault: { principal: { tenantId: '22222222-2222-2222-2222-222222222222', credential: { type: 'default' } }, subscriptionId: '33333333-3333-3333-3333-333333333333', resourceGroup: 'rg-shared', vault: 'rsv-shared', region: 'westeurope' },
+      vault: {
+        principal: { tenantId: '22222222-2222-2222-2222-222222222222', credential: { type: 'default' } },
+        subscriptionId: '33333333-3333-3333-3333-333333333333',
+        resourceGroup: 'rg-shared',
+        vault: 'rsv-shared',
+        region: 'westeurope',
+      },
       scope: { subscriptionId: SUBSCRIPTION, vmmServer: 'vmm01.fabrikam.local', cloud: 'Contoso-Cloud' },
       options,
     };
-    return env.client.workflow.start<typeof failoverWorkflow>('failoverWorkflow', { taskQueue: 'failover', workflowId: `asrflow:failover:contoso:web01:${++runs}`, args: [input] });
+    return env.client.workflow.start<typeof failoverWorkflow>('failoverWorkflow', {
+      taskQueue: 'failover',
+      workflowId: `asrflow:failover:contoso:web01:${++runs}`,
+      args: [input],
+    });
   }
 
   const progressOf = (handle: WorkflowHandle) => handle.query(progressQuery);
   const waitForStage = (handle: WorkflowHandle, stage: string) =>
-    eventually(async () => ((await progressOf(handle)).stage === stage ? true : undefined), `stage ${stage}`, 20_000, 100, () => progressOf(handle));
+    eventually(
+      async () => ((await progressOf(handle)).stage === stage ? true : undefined),
+      `stage ${stage}`,
+      20_000,
+      100,
+      () => progressOf(handle),
+    );
 
   it('cleans up a test failover by itself after 24 hours when the operator never does', async () => {
     const handle = await start('test', { testNetworkId: TEST_NETWORK });
@@ -189,7 +262,13 @@ describe('the failover workflow, with stub activities and skipped time', () => {
   });
 
   it('refuses an action the item does not allow now', async () => {
-    const record = await (await start('test', { testNetworkId: TEST_NETWORK }, { facts: { ...HEALTHY, allowedOperations: ['PlannedFailover'] } })).result();
+    const record = await (
+      await start(
+        'test',
+        { testNetworkId: TEST_NETWORK },
+        { facts: { ...HEALTHY, allowedOperations: ['PlannedFailover'] } },
+      )
+    ).result();
     expect(record.outcome).toBe('refused');
     expect(record.preflight?.refusals.join('\n')).toMatch(/TestFailover/);
     expect(calls.actions).toEqual([]);
@@ -238,17 +317,27 @@ describe('the failover workflow, with stub activities and skipped time', () => {
       );
     const first = await waiting(1);
     expect(first.stage).toBe('planned-failover:waiting-for-operator');
-    expect(first.steps.find((s) => s.name === 'planned-failover')?.lastError).toMatchObject({ type: 'NeedsOperator', code: '70038', recommendedAction: 'raise the quota' });
+    expect(first.steps.find((s) => s.name === 'planned-failover')?.lastError).toMatchObject({
+      type: 'NeedsOperator',
+      code: '70038',
+      recommendedAction: 'raise the quota',
+    });
     expect((await handle.query(failoverRecordQuery)).outcome).toBe('running');
     // An action cannot be skipped; a step that does not wait cannot be decided on.
-    await expect(handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'planned-failover', action: 'skip' }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'preflight', action: 'retry' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'planned-failover', action: 'skip' }] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'preflight', action: 'retry' }] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
 
     await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'planned-failover', action: 'retry' }] });
     await waiting(2);
     expect(calls.actions.map((a) => a.action)).toEqual(['plannedFailover', 'plannedFailover']);
 
-    await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'planned-failover', action: 'abandon', reason: 'quota request pending' }] });
+    await handle.executeUpdate(operatorDecisionUpdate, {
+      args: [{ step: 'planned-failover', action: 'abandon', reason: 'quota request pending' }],
+    });
     const record = await handle.result();
     expect(record.outcome).toBe('abandoned');
     expect(record.reason).toContain('quota request pending');
@@ -264,7 +353,11 @@ describe('the failover workflow, with stub activities and skipped time', () => {
   });
 
   it('goes on after a retry that succeeds', async () => {
-    const handle = await start('planned', { confirmed: true }, { outcomes: { plannedFailover: ['Failed', 'Succeeded'] } });
+    const handle = await start(
+      'planned',
+      { confirmed: true },
+      { outcomes: { plannedFailover: ['Failed', 'Succeeded'] } },
+    );
     await waitForStage(handle, 'planned-failover:waiting-for-operator');
     await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'planned-failover', action: 'retry' }] });
     const record = await handle.result();

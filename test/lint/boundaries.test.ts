@@ -11,13 +11,18 @@ import { repoRoot } from '../support/cli';
 const FIXTURE = '__lint_fixture__';
 const files: Record<string, string> = {
   [`domain/${FIXTURE}/upward.ts`]: "import { EXIT } from '../../client/exit-codes';\nexport const code = EXIT.ok;\n",
-  [`worker/${FIXTURE}/upward.ts`]: "import { connectionOptions } from '../../client/connect';\nexport const options = connectionOptions;\n",
-  [`activities/${FIXTURE}/sdk.ts`]: "import { NetworkManagementClient } from '@azure/arm-network';\nexport const Client = NetworkManagementClient;\n",
-  [`azure/${FIXTURE}/sdk.ts`]: "import { NetworkManagementClient } from '@azure/arm-network';\nexport const Client = NetworkManagementClient;\n",
-  [`client/${FIXTURE}/downward.ts`]: "import { vmNameProblem } from '../../domain/failover';\nexport const check = vmNameProblem;\n",
+  [`worker/${FIXTURE}/upward.ts`]:
+    "import { connectionOptions } from '../../client/connect';\nexport const options = connectionOptions;\n",
+  [`activities/${FIXTURE}/sdk.ts`]:
+    "import { NetworkManagementClient } from '@azure/arm-network';\nexport const Client = NetworkManagementClient;\n",
+  [`azure/${FIXTURE}/sdk.ts`]:
+    "import { NetworkManagementClient } from '@azure/arm-network';\nexport const Client = NetworkManagementClient;\n",
+  [`client/${FIXTURE}/downward.ts`]:
+    "import { vmNameProblem } from '../../domain/failover';\nexport const check = vmNameProblem;\n",
   [`domain/${FIXTURE}/cycle-a.ts`]: "import { b } from './cycle-b';\nexport const a = (): number => b() + 1;\n",
   [`domain/${FIXTURE}/cycle-b.ts`]: "import { a } from './cycle-a';\nexport const b = (): number => a() - 1;\n",
-  [`packages/azure-emulator/src/${FIXTURE}/escape.ts`]: "import { vmNameProblem } from '../../../../domain/failover';\nexport const check = vmNameProblem;\n",
+  [`packages/azure-emulator/src/${FIXTURE}/escape.ts`]:
+    "import { vmNameProblem } from '../../../../domain/failover';\nexport const check = vmNameProblem;\n",
 };
 
 describe('lint enforces the layout', () => {
@@ -30,26 +35,42 @@ describe('lint enforces the layout', () => {
     }
     const eslint = new ESLint({ cwd: repoRoot });
     for (const result of await eslint.lintFiles(Object.keys(files))) {
-      results.set(path.relative(repoRoot, result.filePath), result.messages.map((m) => `${m.ruleId ?? 'parse'}: ${m.message}`));
+      results.set(
+        path.relative(repoRoot, result.filePath),
+        result.messages.map((m) => `${m.ruleId ?? 'parse'}: ${m.message}`),
+      );
     }
   }, 120_000);
   afterAll(() => {
-    for (const file of Object.keys(files)) rmSync(path.join(repoRoot, path.dirname(file)), { recursive: true, force: true });
+    for (const file of Object.keys(files))
+      rmSync(path.join(repoRoot, path.dirname(file)), { recursive: true, force: true });
   });
 
   it('refuses an upward import between layers', () => {
-    expect(results.get(`domain/${FIXTURE}/upward.ts`)).toEqual([expect.stringMatching(/^asrflow\/import-boundaries: domain\/ may import domain\/ only: '\.\.\/\.\.\/client\/exit-codes' reaches client\//)]);
-    expect(results.get(`worker/${FIXTURE}/upward.ts`)).toEqual([expect.stringMatching(/^asrflow\/import-boundaries: worker\/ may import .* reaches client\//)]);
+    expect(results.get(`domain/${FIXTURE}/upward.ts`)).toEqual([
+      expect.stringMatching(
+        /^asrflow\/import-boundaries: domain\/ may import domain\/ only: '\.\.\/\.\.\/client\/exit-codes' reaches client\//,
+      ),
+    ]);
+    expect(results.get(`worker/${FIXTURE}/upward.ts`)).toEqual([
+      expect.stringMatching(/^asrflow\/import-boundaries: worker\/ may import .* reaches client\//),
+    ]);
     expect(results.get(`client/${FIXTURE}/downward.ts`)).toEqual([]);
   });
 
   it('keeps the Azure SDK inside the gateway', () => {
-    expect(results.get(`activities/${FIXTURE}/sdk.ts`)).toEqual([expect.stringMatching(/^asrflow\/import-boundaries: Only the Azure gateway \(azure\/\) imports @azure\/arm-network/)]);
+    expect(results.get(`activities/${FIXTURE}/sdk.ts`)).toEqual([
+      expect.stringMatching(
+        /^asrflow\/import-boundaries: Only the Azure gateway \(azure\/\) imports @azure\/arm-network/,
+      ),
+    ]);
     expect(results.get(`azure/${FIXTURE}/sdk.ts`)).toEqual([]);
   });
 
   it('keeps the emulator package to itself', () => {
-    expect(results.get(`packages/azure-emulator/src/${FIXTURE}/escape.ts`)).toEqual([expect.stringMatching(/imports nothing outside packages\/azure-emulator/)]);
+    expect(results.get(`packages/azure-emulator/src/${FIXTURE}/escape.ts`)).toEqual([
+      expect.stringMatching(/imports nothing outside packages\/azure-emulator/),
+    ]);
   });
 
   it('refuses an import cycle', () => {

@@ -58,10 +58,16 @@ describe('renewing the vault credentials file during a long registration wait', 
     expect(statSync(secondFile).mode & 0o777).toBe(0o600);
     expect((await handle.query(progressQuery)).stage).toBe('registration');
     // Each file came with its own certificate uploaded to the vault.
-    const admin = new EmulatorAdminClient(stack.emulator.adminUrl, stack.emulator.adminToken, stack.emulator.caCertPath);
+    const admin = new EmulatorAdminClient(
+      stack.emulator.adminUrl,
+      stack.emulator.adminToken,
+      stack.emulator.caCertPath,
+    );
     try {
       const { entries } = await admin.requests(0);
-      expect(entries.filter((e) => e.operationId === 'VaultCertificates_Create' && e.status < 300).length).toBeGreaterThanOrEqual(2);
+      expect(
+        entries.filter((e) => e.operationId === 'VaultCertificates_Create' && e.status < 300).length,
+      ).toBeGreaterThanOrEqual(2);
     } finally {
       admin.close();
     }

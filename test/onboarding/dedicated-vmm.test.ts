@@ -30,7 +30,9 @@ describe('onboarding a dedicated-VMM tenant', () => {
     const first = await runCli(['onboard', plan, '--json'], stack.env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject([{ workflowId, kind: 'tenant-onboarding', tenant: 'litware', outcome: 'started' }]);
+    expect(JSON.parse(first.stdout)).toMatchObject([
+      { workflowId, kind: 'tenant-onboarding', tenant: 'litware', outcome: 'started' },
+    ]);
 
     const waiting: Progress = await eventually(async () => {
       const p = await progress();
@@ -40,14 +42,20 @@ describe('onboarding a dedicated-VMM tenant', () => {
     const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(waiting.operatorAction ?? '')?.[1];
     expect(credentials).toBeDefined();
 
-    const tooOld = await runCli(['emulator', 'install-provider', '--credentials', credentials as string, '--vmm', vmm, ...emulatorFlags()], stack.env);
+    const tooOld = await runCli(
+      ['emulator', 'install-provider', '--credentials', credentials as string, '--vmm', vmm, ...emulatorFlags()],
+      stack.env,
+    );
     expect(tooOld.code).not.toBe(0);
     expect(`${tooOld.stdout}${tooOld.stderr}`).toMatch(/unknown error occurred while reading the certificate/i);
     expect((await progress()).stage).toBe('registration');
 
     const upgraded = await runCli(['emulator', 'upgrade-provider', '--vmm', vmm, ...emulatorFlags()], stack.env);
     expect(upgraded.code).toBe(0);
-    const installed = await runCli(['emulator', 'install-provider', '--credentials', credentials as string, '--vmm', vmm, ...emulatorFlags()], stack.env);
+    const installed = await runCli(
+      ['emulator', 'install-provider', '--credentials', credentials as string, '--vmm', vmm, ...emulatorFlags()],
+      stack.env,
+    );
     expect(installed.code).toBe(0);
 
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as TenantOnboardingResult;
@@ -61,7 +69,11 @@ describe('onboarding a dedicated-VMM tenant', () => {
         ['files01', 'protected', 100],
       ]),
     );
-    await maybeRecordHistories(stack.client, 'dedicated-vmm', [workflowId, workflowIds.vmProtection('litware', 'erp01'), workflowIds.vmProtection('litware', 'files01')]);
+    await maybeRecordHistories(stack.client, 'dedicated-vmm', [
+      workflowId,
+      workflowIds.vmProtection('litware', 'erp01'),
+      workflowIds.vmProtection('litware', 'files01'),
+    ]);
   });
 
   it('does not start anything new when onboard runs again', async () => {

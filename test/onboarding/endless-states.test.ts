@@ -11,6 +11,7 @@ import { plannedWorkflows } from '../../client/onboarding';
 import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';
 import { armClientOptions, createCredential } from '../support/azure-endpoint';
 import { eventually, repoRoot, runCli } from '../support/cli';
+import { failedEnableFault, registerWhenAsked } from '../support/litware';
 import { demoSecrets, startTestStack, type TestStack } from '../support/stack';
 
 // Onboarding states that used to last forever (issue #11): a lost enable whose job failed,
@@ -20,29 +21,32 @@ import { demoSecrets, startTestStack, type TestStack } from '../support/stack';
 const example = path.join(repoRoot, 'examples', 'dedicated-vmm.yaml');
 const vmm = 'vmm-litware.litware.local';
 const workflowId = workflowIds.tenantOnboarding('litware');
-const litware = { tenantId: 'e0000000-0000-4000-8000-000000000001', subscriptionId: 'e1000000-0000-4000-8000-000000000001', clientId: 'e2000000-0000-4000-8000-000000000001' };
+const litware = {
+  tenantId: 'e0000000-0000-4000-8000-000000000001',
+  subscriptionId: 'e1000000-0000-4000-8000-000000000001',
+  clientId: 'e2000000-0000-4000-8000-000000000001',
+};
 const goodSecret = demoSecrets()['ASRFLOW_SECRET_LITWARE'] as string;
 
 async function progress(stack: TestStack, id = workflowId): Promise<Progress | undefined> {
-  return stack.client.workflow.getHandle(id).query(progressQuery).catch(() => undefined);
-}
-
-async function registerWhenAsked(stack: TestStack): Promise<void> {
-  const waiting = await eventually(async () => {
-    const p = await progress(stack);
-    return p?.operatorAction?.includes('.VaultCredentials') ? p : undefined;
-  }, 'the request to install the Provider');
-  const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(waiting.operatorAction ?? '')?.[1] as string;
-  const installed = await runCli(['emulator', 'install-provider', '--credentials', credentials, '--vmm', vmm, '--data-dir', stack.emulator.dataDir], stack.env);
-  expect(installed.code, installed.stderr).toBe(0);
+  return stack.client.workflow
+    .getHandle(id)
+    .query(progressQuery)
+    .catch(() => undefined);
 }
 
 /** The step of the tenant workflow once it waits for the operator. */
 async function waitingStep(stack: TestStack, step: string): Promise<Progress> {
-  return eventually(async () => {
-    const p = await progress(stack);
-    return p?.steps.find((s) => s.name === step)?.state === 'waiting-for-operator' ? p : undefined;
-  }, `step ${step} to wait for the operator`, 90_000, 250, () => progress(stack));
+  return eventually(
+    async () => {
+      const p = await progress(stack);
+      return p?.steps.find((s) => s.name === step)?.state === 'waiting-for-operator' ? p : undefined;
+    },
+    `step ${step} to wait for the operator`,
+    90_000,
+    250,
+    () => progress(stack),
+  );
 }
 
 /** A copy of the example plan in the stack's folder, with text edits. */
@@ -57,7 +61,17 @@ function writePlan(stack: TestStack, ...edits: Array<[string, string]>): string 
   return file;
 }
 
-type World = { vaults: Record<string, { asr: { policies: Record<string, { applicationConsistentSnapshotFrequencyInHours: number }>; jobs: Record<string, { scenarioName: string; state: string }> } }> };
+type World = {
+  vaults: Record<
+    string,
+    {
+      asr: {
+        policies: Record<string, { applicationConsistentSnapshotFrequencyInHours: number }>;
+        jobs: Record<string, { scenarioName: string; state: string }>;
+      };
+    }
+  >;
+};
 async function world(admin: EmulatorAdminClient): Promise<World> {
   return (await admin.state())['world'] as World;
 }
@@ -78,13 +92,13 @@ describe('onboarding states that never ended', () => {
     await admin.upgradeProvider(vmm);
     await admin.addFaults([
       // Azure takes the first enable request, the answer never arrives, and its job fails.
-      { id: 'lost-enable', match: { method: 'PUT', operationId: 'ReplicationProtectedItems_Create' }, action: { kind: 'drop', phase: 'after' }, times: 1 },
       {
-        id: 'failed-enable',
-        match: { operationId: 'ReplicationProtectedItems_Create' },
-        action: { kind: 'failJob', code: '70094', message: 'The replication could not be enabled on the host.', possibleCauses: 'The Recovery Services agent on the Hyper-V host is not running.', recommendedAction: 'Start the agent on the host and retry.' },
+        id: 'lost-enable',
+        match: { method: 'PUT', operationId: 'ReplicationProtectedItems_Create' },
+        action: { kind: 'drop', phase: 'after' },
         times: 1,
       },
+      failedEnableFault(),
     ]);
     expect((await runCli(['onboard', example], stack.env)).code).toBe(0);
     await registerWhenAsked(stack);
@@ -97,12 +111,22 @@ describe('onboarding states that never ended', () => {
       }
       return undefined;
     }, 'the VM whose lost enable failed to wait for the operator');
-    expect(p.steps[0]?.lastError).toMatchObject({ type: 'NeedsOperator', code: '70094', possibleCauses: 'The Recovery Services agent on the Hyper-V host is not running.', recommendedAction: 'Start the agent on the host and retry.' });
+    expect(p.steps[0]?.lastError).toMatchObject({
+      type: 'NeedsOperator',
+      code: '70094',
+      possibleCauses: 'The Recovery Services agent on the Hyper-V host is not running.',
+      recommendedAction: 'Start the agent on the host and retry.',
+    });
     expect(p.operatorAction).toContain('Start the agent on the host and retry.');
     // Both fired on the same request, whose answer was lost (status 0 in the log): this pause
     // came from the job the lost request started, not from an answer.
-    expect(Object.fromEntries((await admin.faults()).map((f) => [f.id, f.fired]))).toEqual({ 'lost-enable': 1, 'failed-enable': 1 });
-    const creates = (await admin.requests(0)).entries.filter((e) => e.operationId === 'ReplicationProtectedItems_Create');
+    expect(Object.fromEntries((await admin.faults()).map((f) => [f.id, f.fired]))).toEqual({
+      'lost-enable': 1,
+      'failed-enable': 1,
+    });
+    const creates = (await admin.requests(0)).entries.filter(
+      (e) => e.operationId === 'ReplicationProtectedItems_Create',
+    );
     expect(creates.filter((e) => e.status === 0)).toHaveLength(1);
     expect(creates.find((e) => e.status === 0)?.fault).toContain('failed-enable');
 
@@ -112,9 +136,13 @@ describe('onboarding states that never ended', () => {
     expect(result.protectedVms.sort()).toEqual(['erp01', 'files01']);
     // Accepted once more only after the operator's retry; one protected item per VM.
     const counters = await admin.counters();
-    const enables = Object.fromEntries(Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]));
+    const enables = Object.fromEntries(
+      Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]),
+    );
     expect(enables).toEqual({ erp01: vm === 'erp01' ? 2 : 1, files01: vm === 'files01' ? 2 : 1 });
-    const jobs = Object.values((await world(admin)).vaults).flatMap((v) => Object.values(v.asr.jobs)).filter((j) => j.scenarioName === 'EnableDr');
+    const jobs = Object.values((await world(admin)).vaults)
+      .flatMap((v) => Object.values(v.asr.jobs))
+      .filter((j) => j.scenarioName === 'EnableDr');
     expect(jobs.map((j) => j.state).sort()).toEqual(['Failed', 'Succeeded', 'Succeeded']);
   }, 180_000);
 
@@ -123,9 +151,20 @@ describe('onboarding states that never ended', () => {
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
     await admin.addFaults([
-      { id: 'never-arrived', match: { method: 'PUT', operationId: 'ReplicationProtectedItems_Create' }, action: { kind: 'drop', phase: 'before' }, times: 1 },
+      {
+        id: 'never-arrived',
+        match: { method: 'PUT', operationId: 'ReplicationProtectedItems_Create' },
+        action: { kind: 'drop', phase: 'before' },
+        times: 1,
+      },
       // The second request that gets through is taken, but its answer is lost.
-      { id: 'answer-lost', match: { method: 'PUT', operationId: 'ReplicationProtectedItems_Create' }, action: { kind: 'drop', phase: 'after' }, after: 1, times: 1 },
+      {
+        id: 'answer-lost',
+        match: { method: 'PUT', operationId: 'ReplicationProtectedItems_Create' },
+        action: { kind: 'drop', phase: 'after' },
+        after: 1,
+        times: 1,
+      },
     ]);
     expect((await runCli(['onboard', example], stack.env)).code).toBe(0);
     await registerWhenAsked(stack);
@@ -139,7 +178,11 @@ describe('onboarding states that never ended', () => {
     // Three PUTs: the lost one was sent again, the one Azure took was not.
     expect(puts).toHaveLength(3);
     const counters = await admin.counters();
-    expect(Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]).sort()).toEqual([
+    expect(
+      Object.values(counters['ReplicationProtectedItems_Create'] ?? {})
+        .map((c) => [c.label, c.count])
+        .sort(),
+    ).toEqual([
       ['erp01', 1],
       ['files01', 1],
     ]);
@@ -151,32 +194,74 @@ describe('onboarding states that never ended', () => {
     await admin.upgradeProvider(vmm);
     // Everything up to the preflight at ×3600; from there ×30, so initial replication lasts long
     // enough (minutes) to take the item away in the middle of it.
-    await admin.addFaults([{ id: 'slow-preflight', match: { operationId: 'ReplicationProtectableItems_ListByReplicationProtectionContainers' }, action: { kind: 'delay', ms: 3000 }, times: 1 }]);
+    await admin.addFaults([
+      {
+        id: 'slow-preflight',
+        match: { operationId: 'ReplicationProtectableItems_ListByReplicationProtectionContainers' },
+        action: { kind: 'delay', ms: 3000 },
+        times: 1,
+      },
+    ]);
     expect((await runCli(['onboard', example], stack.env)).code).toBe(0);
     await registerWhenAsked(stack);
-    await eventually(async () => ((await progress(stack!))?.stage === 'preflight' ? true : undefined), 'preflight', 60_000, 50);
+    await eventually(
+      async () => ((await progress(stack!))?.stage === 'preflight' ? true : undefined),
+      'preflight',
+      60_000,
+      50,
+    );
     await admin.setTime({ speed: 30 });
     const s = stack;
     const erp01 = workflowIds.vmProtection('litware', 'erp01');
-    await eventually(async () => {
-      const p = await progress(s, erp01);
-      return p?.steps[1]?.state === 'running' && (p.vms?.[0]?.replicationPercent ?? 0) > 0 ? true : undefined;
-    }, 'erp01 in initial replication', 90_000);
+    await eventually(
+      async () => {
+        const p = await progress(s, erp01);
+        return p?.steps[1]?.state === 'running' && (p.vms?.[0]?.replicationPercent ?? 0) > 0 ? true : undefined;
+      },
+      'erp01 in initial replication',
+      90_000,
+    );
 
     // Someone disables protection of erp01 in the vault (the job removes the item).
-    const endpoint = { armEndpoint: stack.emulator.armEndpoint, authorityHost: stack.emulator.authorityHost, caCertPath: stack.emulator.caCertPath };
-    const asr = new SiteRecoveryManagementClient(createCredential(endpoint, { ...litware, clientSecret: goodSecret }), litware.subscriptionId, armClientOptions(endpoint));
+    const endpoint = {
+      armEndpoint: stack.emulator.armEndpoint,
+      authorityHost: stack.emulator.authorityHost,
+      caCertPath: stack.emulator.caCertPath,
+    };
+    const asr = new SiteRecoveryManagementClient(
+      createCredential(endpoint, { ...litware, clientSecret: goodSecret }),
+      litware.subscriptionId,
+      armClientOptions(endpoint),
+    );
     const items = [];
     for await (const item of asr.replicationProtectedItems.list('litware-asr-vault', 'litware-dr-rg')) items.push(item);
     const item = items.find((i) => i.properties?.friendlyName === 'erp01');
-    const [, fabric, container] = /replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\//.exec(item?.id ?? '') ?? [];
-    await asr.replicationProtectedItems.beginDeleteAndWait('litware-asr-vault', 'litware-dr-rg', fabric as string, container as string, item?.name as string, { properties: { disableProtectionReason: 'NotSpecified' } }, { updateIntervalInMs: 250 });
+    const [, fabric, container] =
+      /replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\//.exec(item?.id ?? '') ?? [];
+    await asr.replicationProtectedItems.beginDeleteAndWait(
+      'litware-asr-vault',
+      'litware-dr-rg',
+      fabric as string,
+      container as string,
+      item?.name as string,
+      { properties: { disableProtectionReason: 'NotSpecified' } },
+      { updateIntervalInMs: 250 },
+    );
 
-    const paused = await eventually(async () => {
-      const p = await progress(s, erp01);
-      return p?.steps[1]?.state === 'waiting-for-operator' ? p : undefined;
-    }, 'erp01 to wait for the operator', 60_000, 250, () => progress(s, erp01));
-    expect(paused.steps[1]?.lastError).toMatchObject({ type: 'NeedsOperator', message: 'replication of erp01 failed: the protected item was removed' });
+    const paused = await eventually(
+      async () => {
+        const p = await progress(s, erp01);
+        return p?.steps[1]?.state === 'waiting-for-operator' ? p : undefined;
+      },
+      'erp01 to wait for the operator',
+      60_000,
+      250,
+      () => progress(s, erp01),
+    );
+    expect(paused.steps[1]?.lastError).toMatchObject({
+      type: 'NeedsOperator',
+      message: 'replication of erp01 failed: the protected item was removed',
+    });
     expect(paused.vms?.[0]?.state).toBe('waiting-for-operator');
     expect((await progress(stack))?.vms?.find((v) => v.name === 'erp01')?.state).toBe('waiting-for-operator');
 
@@ -186,7 +271,11 @@ describe('onboarding states that never ended', () => {
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as TenantOnboardingResult;
     expect(result.protectedVms.sort()).toEqual(['erp01', 'files01']);
     const counters = await admin.counters();
-    expect(Object.fromEntries(Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]))).toEqual({ erp01: 2, files01: 1 });
+    expect(
+      Object.fromEntries(
+        Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]),
+      ),
+    ).toEqual({ erp01: 2, files01: 1 });
   }, 240_000);
 
   it('a wrong client secret pauses the first step naming tenant and reference; fixed, retry re-reads it and finishes', async () => {
@@ -210,7 +299,9 @@ describe('onboarding states that never ended', () => {
     // and the token endpoint was asked once per attempt the SDK made, not in a loop.
     const pending = (await stack.client.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? [];
     expect(pending).toHaveLength(0);
-    const tokenRequests = (await admin.requests(0)).entries.filter((e) => e.path.includes(`${litware.tenantId}/oauth2/v2.0/token`));
+    const tokenRequests = (await admin.requests(0)).entries.filter((e) =>
+      e.path.includes(`${litware.tenantId}/oauth2/v2.0/token`),
+    );
     expect(tokenRequests.length).toBeGreaterThan(0);
     expect(tokenRequests.length).toBeLessThanOrEqual(4);
     expect(tokenRequests.every((e) => e.status === 401 || e.status === 400)).toBe(true);
@@ -231,21 +322,40 @@ describe('onboarding states that never ended', () => {
     stack = await startTestStack({ seed: 8 });
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
-    await admin.addFaults([{ id: 'refused-policy', match: { method: 'PUT', operationId: 'ReplicationPolicies_Create' }, action: { kind: 'status', status: 400, code: 'InvalidParameter', message: 'The value of applicationConsistentSnapshotFrequencyInHours is not supported for this vault.' }, times: 1 }]);
+    await admin.addFaults([
+      {
+        id: 'refused-policy',
+        match: { method: 'PUT', operationId: 'ReplicationPolicies_Create' },
+        action: {
+          kind: 'status',
+          status: 400,
+          code: 'InvalidParameter',
+          message: 'The value of applicationConsistentSnapshotFrequencyInHours is not supported for this vault.',
+        },
+        times: 1,
+      },
+    ]);
     const plan = writePlan(stack);
     expect((await runCli(['onboard', plan], stack.env)).code).toBe(0);
     await registerWhenAsked(stack);
 
     const waiting = await waitingStep(stack, 'policy');
-    expect(waiting.steps.find((s) => s.name === 'policy')?.lastError).toMatchObject({ type: 'AzureFatal', code: 'InvalidParameter' });
-    expect(waiting.operatorAction).toContain("edit the plan: the policy (replicationInterval, recoveryPointHistoryHours, appConsistentFrequencyHours, initialReplicationStart), plan-wide or in tenant 'litware''s policy");
+    expect(waiting.steps.find((s) => s.name === 'policy')?.lastError).toMatchObject({
+      type: 'AzureFatal',
+      code: 'InvalidParameter',
+    });
+    expect(waiting.operatorAction).toContain(
+      "edit the plan: the policy (replicationInterval, recoveryPointHistoryHours, appConsistentFrequencyHours, initialReplicationStart), plan-wide or in tenant 'litware''s policy",
+    );
     expect(waiting.operatorAction).toContain("then run 'asrflow onboard <plan file>' again");
 
     // A change the running onboarding cannot take is refused, with the reason and exit code 2.
     writePlan(stack, ['name: litwaredr', 'name: litwaredr2']);
     const refused = await runCli(['onboard', plan], stack.env);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain("storageAccount cannot change any more: step 'storage-account' already ran with the old value");
+    expect(refused.stderr).toContain(
+      "storageAccount cannot change any more: step 'storage-account' already ran with the old value",
+    );
 
     // The corrected policy is taken over, and the waiting step is retried with it.
     writePlan(stack, ['tenants:\n', 'policy:\n  appConsistentFrequencyHours: 2\n\ntenants:\n']);
@@ -260,24 +370,44 @@ describe('onboarding states that never ended', () => {
   }, 180_000);
 
   it('a policy still being created is waited for, bounded, then paused for the operator — never paired too early', async () => {
-    stack = await startTestStack({ seed: 9, workerEnv: { ASRFLOW_PROVISIONING_WAIT_MS: '3000', ASRFLOW_PROVISIONING_POLL_MS: '250' } });
+    stack = await startTestStack({
+      seed: 9,
+      workerEnv: { ASRFLOW_PROVISIONING_WAIT_MS: '3000', ASRFLOW_PROVISIONING_POLL_MS: '250' },
+    });
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
     await admin.addFaults([
-      { id: 'slow-cloud', match: { operationId: 'ReplicationProtectionContainers_ListByReplicationFabrics' }, action: { kind: 'delay', ms: 3000 }, times: 1 },
-      { id: 'lost-policy', match: { method: 'PUT', operationId: 'ReplicationPolicies_Create' }, action: { kind: 'drop', phase: 'after' }, times: 1 },
+      {
+        id: 'slow-cloud',
+        match: { operationId: 'ReplicationProtectionContainers_ListByReplicationFabrics' },
+        action: { kind: 'delay', ms: 3000 },
+        times: 1,
+      },
+      {
+        id: 'lost-policy',
+        match: { method: 'PUT', operationId: 'ReplicationPolicies_Create' },
+        action: { kind: 'drop', phase: 'after' },
+        times: 1,
+      },
     ]);
     expect((await runCli(['onboard', example], stack.env)).code).toBe(0);
     await registerWhenAsked(stack);
     // While the cloud is looked up, slow Site Recovery down: the policy's 30 s creation job
     // then lasts hours of real time, longer than the worker's (shortened) wait.
-    await eventually(async () => ((await progress(stack!))?.stage === 'cloud' ? true : undefined), 'the cloud step', 60_000, 50);
+    await eventually(
+      async () => ((await progress(stack!))?.stage === 'cloud' ? true : undefined),
+      'the cloud step',
+      60_000,
+      50,
+    );
     await admin.setTime({ speed: 0.001 });
 
     const waiting = await waitingStep(stack, 'policy');
     const error = waiting.steps.find((s) => s.name === 'policy')?.lastError;
     expect(error).toMatchObject({ type: 'NeedsOperator', code: 'ProvisioningNotFinished' });
-    expect(error?.message).toMatch(/^replication policy asrflow-litware-policy is still being created \(job \S+ InProgress\) after \d+ s of waiting$/);
+    expect(error?.message).toMatch(
+      /^replication policy asrflow-litware-policy is still being created \(job \S+ InProgress\) after \d+ s of waiting$/,
+    );
     expect(waiting.operatorAction).toContain('follow its job in the vault');
 
     await admin.setTime({ speed: 3600 });
@@ -303,21 +433,40 @@ describe('onboarding states that never ended', () => {
     await stack.client.workflow.getHandle(workflowId).result();
 
     // The customer adds a subnet to the recovery VNet.
-    const endpoint = { armEndpoint: stack.emulator.armEndpoint, authorityHost: stack.emulator.authorityHost, caCertPath: stack.emulator.caCertPath };
-    const network = new NetworkManagementClient(createCredential(endpoint, { ...litware, clientSecret: goodSecret }), litware.subscriptionId, armClientOptions(endpoint));
+    const endpoint = {
+      armEndpoint: stack.emulator.armEndpoint,
+      authorityHost: stack.emulator.authorityHost,
+      caCertPath: stack.emulator.caCertPath,
+    };
+    const network = new NetworkManagementClient(
+      createCredential(endpoint, { ...litware, clientSecret: goodSecret }),
+      litware.subscriptionId,
+      armClientOptions(endpoint),
+    );
     const before = await network.virtualNetworks.get('litware-dr-rg', 'litware-dr-vnet');
-    await network.virtualNetworks.beginCreateOrUpdateAndWait('litware-dr-rg', 'litware-dr-vnet', { ...before, subnets: [...(before.subnets ?? []), { name: 'customer-subnet', addressPrefix: '10.30.9.0/24' }] }, { updateIntervalInMs: 100 });
+    await network.virtualNetworks.beginCreateOrUpdateAndWait(
+      'litware-dr-rg',
+      'litware-dr-vnet',
+      { ...before, subnets: [...(before.subnets ?? []), { name: 'customer-subnet', addressPrefix: '10.30.9.0/24' }] },
+      { updateIntervalInMs: 100 },
+    );
 
     // The same tenant onboarded again (a second run of the workflow on the same Azure state).
     const since = (await admin.requests(0)).lastSeq;
     const { plan } = loadPlan(example, { checkCredentials: false });
     const start = plannedWorkflows(plan).find((w) => w.kind === 'tenant-onboarding')!;
-    const rerun = await stack.client.workflow.start('tenantOnboardingWorkflow', { taskQueue: stack.taskQueue, workflowId: `${workflowId}:rerun`, args: start.args });
+    const rerun = await stack.client.workflow.start('tenantOnboardingWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: `${workflowId}:rerun`,
+      args: start.args,
+    });
     const result = (await rerun.result()) as TenantOnboardingResult;
     expect(result.protectedVms.sort()).toEqual(['erp01', 'files01']);
 
     const { entries } = await admin.requests(since);
-    expect(entries.filter((e) => e.method === 'GET' && /virtualNetworks\/litware-dr-vnet$/i.test(e.path))).not.toHaveLength(0);
+    expect(
+      entries.filter((e) => e.method === 'GET' && /virtualNetworks\/litware-dr-vnet$/i.test(e.path)),
+    ).not.toHaveLength(0);
     expect(entries.filter((e) => e.method === 'PUT' && /virtualNetworks\//i.test(e.path))).toEqual([]);
     const vnet = await network.virtualNetworks.get('litware-dr-rg', 'litware-dr-vnet');
     expect((vnet.subnets ?? []).map((s) => s.name).sort()).toEqual(['Litware-Subnet', 'customer-subnet']);
@@ -328,8 +477,18 @@ describe('onboarding states that never ended', () => {
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
     await admin.addFaults([
-      { id: 'rg-denied', match: { method: 'PUT', operationId: 'ResourceGroups_CreateOrUpdate', path: 'litware-dr-rg$' }, times: 1, action: { kind: 'status', status: 403, code: 'AuthorizationFailed' } },
-      { id: 'test-vnet-denied', match: { method: 'PUT', path: 'virtualNetworks/litware-dr-test-vnet$' }, times: 1, action: { kind: 'status', status: 403, code: 'AuthorizationFailed' } },
+      {
+        id: 'rg-denied',
+        match: { method: 'PUT', operationId: 'ResourceGroups_CreateOrUpdate', path: 'litware-dr-rg$' },
+        times: 1,
+        action: { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      },
+      {
+        id: 'test-vnet-denied',
+        match: { method: 'PUT', path: 'virtualNetworks/litware-dr-test-vnet$' },
+        times: 1,
+        action: { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      },
     ]);
     expect((await runCli(['onboard', example], stack.env)).code).toBe(0);
 

@@ -32,7 +32,12 @@ describe('onboarding tenants onto a shared VMM (multitenant)', () => {
     const started = await runCli(['onboard', file, '--json'], stack.env);
     expect(started.code).toBe(0);
     const vaultId = workflowIds.sharedVault(plan.provider.subscriptionId, plan.provider.vault);
-    expect((JSON.parse(started.stdout) as Array<{ workflowId: string; outcome: string }>).map((s) => [s.workflowId, s.outcome])).toEqual([
+    expect(
+      (JSON.parse(started.stdout) as Array<{ workflowId: string; outcome: string }>).map((s) => [
+        s.workflowId,
+        s.outcome,
+      ]),
+    ).toEqual([
       [vaultId, 'started'],
       [workflowIds.tenantOnboarding('contoso'), 'started'],
       [workflowIds.tenantOnboarding('northwind'), 'started'],
@@ -42,7 +47,9 @@ describe('onboarding tenants onto a shared VMM (multitenant)', () => {
       const p = await stack.client.workflow.getHandle(vaultId).query(progressQuery);
       return p.operatorAction?.includes('.VaultCredentials') ? p : undefined;
     }, 'the shared vault to ask for the Provider installation');
-    const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(vaultProgress.operatorAction ?? '')?.[1] as string;
+    const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(
+      vaultProgress.operatorAction ?? '',
+    )?.[1] as string;
     // The UI's "Details" says what the plan asked for.
     const description = await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).describe();
     expect(await description.staticSummary()).toBe('Onboard contoso (multitenant-vmm)');
@@ -50,18 +57,43 @@ describe('onboarding tenants onto a shared VMM (multitenant)', () => {
     expect(details).toContain(`**Subscription** ${plan.tenants[0]?.subscriptionId}`);
     expect(details).toMatch(/\*\*VMs\*\* web01, web02, sql01|\*\*VMs\*\* all of cloud/);
     // Tenants wait for the shared registration meanwhile, saying so.
-    const tenantWaiting = await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).query(progressQuery);
-    expect(['resource-group', 'storage-account', 'virtual-network', 'test-network', 'shared-registration']).toContain(tenantWaiting.stage);
+    const tenantWaiting = await stack.client.workflow
+      .getHandle(workflowIds.tenantOnboarding('contoso'))
+      .query(progressQuery);
+    expect(['resource-group', 'storage-account', 'virtual-network', 'test-network', 'shared-registration']).toContain(
+      tenantWaiting.stage,
+    );
 
-    const installed = await runCli(['emulator', 'install-provider', '--credentials', credentials, '--vmm', plan.provider.vmmServer, '--data-dir', stack.emulator.dataDir], stack.env);
+    const installed = await runCli(
+      [
+        'emulator',
+        'install-provider',
+        '--credentials',
+        credentials,
+        '--vmm',
+        plan.provider.vmmServer,
+        '--data-dir',
+        stack.emulator.dataDir,
+      ],
+      stack.env,
+    );
     expect(installed.code).toBe(0);
 
-    const contoso = (await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result()) as TenantOnboardingResult;
-    const northwind = (await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('northwind')).result()) as TenantOnboardingResult;
+    const contoso = (await stack.client.workflow
+      .getHandle(workflowIds.tenantOnboarding('contoso'))
+      .result()) as TenantOnboardingResult;
+    const northwind = (await stack.client.workflow
+      .getHandle(workflowIds.tenantOnboarding('northwind'))
+      .result()) as TenantOnboardingResult;
     expect(contoso.protectedVms.sort()).toEqual(['sql01', 'web01', 'web02']);
     expect(northwind.protectedVms.sort()).toEqual(['app01', 'app02']);
     expect(await stack.client.workflow.getHandle(vaultId).result()).toMatchObject({ providerVersion: '5.1.2250.0' });
-    await maybeRecordHistories(stack.client, 'multitenant-vmm', [vaultId, workflowIds.tenantOnboarding('contoso'), workflowIds.tenantOnboarding('northwind'), workflowIds.vmProtection('contoso', 'web01')]);
+    await maybeRecordHistories(stack.client, 'multitenant-vmm', [
+      vaultId,
+      workflowIds.tenantOnboarding('contoso'),
+      workflowIds.tenantOnboarding('northwind'),
+      workflowIds.vmProtection('contoso', 'web01'),
+    ]);
 
     // Tenant isolation as Azure saw it: every authenticated request to a subscription carried a
     // token of that subscription's own tenant.

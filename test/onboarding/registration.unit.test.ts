@@ -23,7 +23,12 @@ const target: VaultTarget = {
   region: 'westeurope',
 };
 const vmmServer = 'vmm01.fabrikam.local';
-const registration: RegistrationResult = { fabricName: 'fabric-1', providerName: 'provider-1', providerVersion: MIN_PROVIDER_VERSION, connectionStatus: 'Connected' };
+const registration: RegistrationResult = {
+  fabricName: 'fabric-1',
+  providerName: 'provider-1',
+  providerVersion: MIN_PROVIDER_VERSION,
+  connectionStatus: 'Connected',
+};
 
 /**
  * A real `awaitVmmRegistration` polls inside one heartbeating activity for up to 114 hours. On a
@@ -31,7 +36,11 @@ const registration: RegistrationResult = { fabricName: 'fabric-1', providerName:
  * (the server jumps over it) and decides on the attempt that follows, as the real one does:
  * the registration once it exists, `undefined` once `until` has come.
  */
-function waitingStub(serverNow: () => Promise<number>, registeredAt: number, calls: Array<{ at: number; until: number }>): Activities['awaitVmmRegistration'] {
+function waitingStub(
+  serverNow: () => Promise<number>,
+  registeredAt: number,
+  calls: Array<{ at: number; until: number }>,
+): Activities['awaitVmmRegistration'] {
   return async ({ until }) => {
     const now = await serverNow();
     if (Context.current().info.attempt === 1) calls.push({ at: now, until: Date.parse(until) });
@@ -72,19 +81,35 @@ describe('the registration wait, time skipped', () => {
         return { id: `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}` };
       },
       async ensureVault() {
-        return { id: `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${target.vault}` };
+        return {
+          id: `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${target.vault}`,
+        };
       },
       async issueVaultCredentials() {
         const at = await serverNow();
         issued.push({ at, validFrom: at, validTo: at + 120 * HOUR });
-        return { file: `/var/lib/asrflow/credentials/${target.vault}-${issued.length}.VaultCredentials`, validFrom: new Date(at).toISOString(), validTo: new Date(at + 120 * HOUR).toISOString() };
+        return {
+          file: `/var/lib/asrflow/credentials/${target.vault}-${issued.length}.VaultCredentials`,
+          validFrom: new Date(at).toISOString(),
+          validTo: new Date(at + 120 * HOUR).toISOString(),
+        };
       },
-      awaitVmmRegistration: async (input: Parameters<Activities['awaitVmmRegistration']>[0]) => waitingStub(serverNow, start + registeredAfterHours * HOUR, waits)(input),
+      awaitVmmRegistration: async (input: Parameters<Activities['awaitVmmRegistration']>[0]) =>
+        waitingStub(serverNow, start + registeredAfterHours * HOUR, waits)(input),
     } satisfies Partial<Activities>;
     const taskQueue = `registration-${registeredAfterHours}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await asrflowWorkflows(), activities });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await asrflowWorkflows(),
+      activities,
+    });
     const result = await worker.runUntil(
-      env.client.workflow.execute('sharedVaultWorkflow', { taskQueue, workflowId: `asrflow:vault:test-${registeredAfterHours}`, args: [{ target, vmmServer }] }),
+      env.client.workflow.execute('sharedVaultWorkflow', {
+        taskQueue,
+        workflowId: `asrflow:vault:test-${registeredAfterHours}`,
+        args: [{ target, vmmServer }],
+      }),
     );
     return { result, issued, waits, start };
   }

@@ -5,6 +5,7 @@ import { progressQuery } from '../../domain/progress';
 import { workflowIds } from '../../domain/workflow-ids';
 import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';
 import { eventually, repoRoot, runCli } from '../support/cli';
+import { failedEnableFault, registerWhenAsked } from '../support/litware';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // Onboarding must finish whatever Azure and the worker do meanwhile: 5xx, 429, dropped
@@ -12,16 +13,6 @@ import { startTestStack, type TestStack } from '../support/stack';
 const plan = path.join(repoRoot, 'examples', 'dedicated-vmm.yaml');
 const vmm = 'vmm-litware.litware.local';
 const workflowId = workflowIds.tenantOnboarding('litware');
-
-async function registerWhenAsked(stack: TestStack): Promise<void> {
-  const waiting = await eventually(async () => {
-    const p = await stack.client.workflow.getHandle(workflowId).query(progressQuery);
-    return p.operatorAction?.includes('.VaultCredentials') ? p : undefined;
-  }, 'the request to install the Provider');
-  const credentials = /vault credentials file (\S+\.VaultCredentials)/.exec(waiting.operatorAction ?? '')?.[1] as string;
-  const installed = await runCli(['emulator', 'install-provider', '--credentials', credentials, '--vmm', vmm, '--data-dir', stack.emulator.dataDir], stack.env);
-  expect(installed.code, installed.stderr).toBe(0);
-}
 
 describe('onboarding under failure', () => {
   let stack: TestStack | undefined;
@@ -36,16 +27,31 @@ describe('onboarding under failure', () => {
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
     await admin.addFaults([
-      { id: 'flaky-reads', match: { method: 'GET', path: '/subscriptions/' }, action: { kind: 'status', status: 503, code: 'ServiceUnavailable' }, probability: 0.1 },
-      { id: 'dropped-reads', match: { method: 'GET', path: '/subscriptions/' }, action: { kind: 'drop', phase: 'before' }, probability: 0.05 },
-      { id: 'throttled-list', match: { operationId: 'ReplicationProtectedItems_List' }, action: { kind: 'throttle', retryAfterSeconds: 2 }, times: 2 },
-      { id: 'lost-answer', match: { method: 'PUT', operationId: 'ReplicationPolicies_Create' }, action: { kind: 'drop', phase: 'after' }, times: 1 },
       {
-        id: 'failed-enable',
-        match: { operationId: 'ReplicationProtectedItems_Create' },
-        action: { kind: 'failJob', code: '70094', message: 'The replication could not be enabled on the host.', possibleCauses: 'The Recovery Services agent on the Hyper-V host is not running.', recommendedAction: 'Start the agent on the host and retry.' },
+        id: 'flaky-reads',
+        match: { method: 'GET', path: '/subscriptions/' },
+        action: { kind: 'status', status: 503, code: 'ServiceUnavailable' },
+        probability: 0.1,
+      },
+      {
+        id: 'dropped-reads',
+        match: { method: 'GET', path: '/subscriptions/' },
+        action: { kind: 'drop', phase: 'before' },
+        probability: 0.05,
+      },
+      {
+        id: 'throttled-list',
+        match: { operationId: 'ReplicationProtectedItems_List' },
+        action: { kind: 'throttle', retryAfterSeconds: 2 },
+        times: 2,
+      },
+      {
+        id: 'lost-answer',
+        match: { method: 'PUT', operationId: 'ReplicationPolicies_Create' },
+        action: { kind: 'drop', phase: 'after' },
         times: 1,
       },
+      failedEnableFault(),
     ]);
     expect((await runCli(['onboard', plan], stack.env)).code).toBe(0);
     await registerWhenAsked(stack);
@@ -53,12 +59,20 @@ describe('onboarding under failure', () => {
     // One VM's enable-protection job fails: its workflow waits, showing ASR's own explanation.
     const { vm, progress } = await eventually(async () => {
       for (const name of ['erp01', 'files01']) {
-        const p = await stack!.client.workflow.getHandle(workflowIds.vmProtection('litware', name)).query(progressQuery).catch(() => undefined);
+        const p = await stack!.client.workflow
+          .getHandle(workflowIds.vmProtection('litware', name))
+          .query(progressQuery)
+          .catch(() => undefined);
         if (p?.steps[0]?.state === 'waiting-for-operator') return { vm: name, progress: p };
       }
       return undefined;
     }, 'a VM waiting for the operator after its job failed');
-    expect(progress.steps[0]?.lastError).toMatchObject({ type: 'NeedsOperator', code: '70094', possibleCauses: 'The Recovery Services agent on the Hyper-V host is not running.', recommendedAction: 'Start the agent on the host and retry.' });
+    expect(progress.steps[0]?.lastError).toMatchObject({
+      type: 'NeedsOperator',
+      code: '70094',
+      possibleCauses: 'The Recovery Services agent on the Hyper-V host is not running.',
+      recommendedAction: 'Start the agent on the host and retry.',
+    });
     expect(progress.operatorAction).toContain('Start the agent on the host and retry.');
 
     const retried = await runCli(['retry', '--tenant', 'litware', '--vm', vm], stack.env);
@@ -84,7 +98,9 @@ describe('onboarding under failure', () => {
     // once more only for the job that failed.
     const counters = await admin.counters();
     expect(Object.values(counters['ReplicationPolicies_Create'] ?? {}).map((c) => c.count)).toEqual([1]);
-    const enables = Object.fromEntries(Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]));
+    const enables = Object.fromEntries(
+      Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]),
+    );
     expect(enables).toEqual({ erp01: vm === 'erp01' ? 2 : 1, files01: vm === 'files01' ? 2 : 1 });
   });
 
@@ -95,17 +111,37 @@ describe('onboarding under failure', () => {
     stack = await startTestStack({ speed: 3600 });
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
-    await admin.addFaults([{ id: 'slow-preflight', match: { operationId: 'ReplicationProtectableItems_ListByReplicationProtectionContainers' }, action: { kind: 'delay', ms: 3000 }, times: 1 }]);
+    await admin.addFaults([
+      {
+        id: 'slow-preflight',
+        match: { operationId: 'ReplicationProtectableItems_ListByReplicationProtectionContainers' },
+        action: { kind: 'delay', ms: 3000 },
+        times: 1,
+      },
+    ]);
     expect((await runCli(['onboard', plan], stack.env)).code).toBe(0);
     await registerWhenAsked(stack);
-    await eventually(async () => ((await stack!.client.workflow.getHandle(workflowId).query(progressQuery)).stage === 'preflight' ? true : undefined), 'preflight', 60_000, 50);
+    await eventually(
+      async () =>
+        (await stack!.client.workflow.getHandle(workflowId).query(progressQuery)).stage === 'preflight'
+          ? true
+          : undefined,
+      'preflight',
+      60_000,
+      50,
+    );
     await admin.setTime({ speed: 15 });
 
     const adminNow = admin;
-    await eventually(async () => {
-      const counters = await adminNow.counters();
-      return Object.keys(counters['ReplicationProtectedItems_Create'] ?? {}).length === 2 ? true : undefined;
-    }, 'both enable-protection operations to be accepted', 90_000, 50);
+    await eventually(
+      async () => {
+        const counters = await adminNow.counters();
+        return Object.keys(counters['ReplicationProtectedItems_Create'] ?? {}).length === 2 ? true : undefined;
+      },
+      'both enable-protection operations to be accepted',
+      90_000,
+      50,
+    );
     const killed = await stack.worker.stop('SIGKILL');
     expect(killed).toBeNull();
     const state = await admin.state();
@@ -116,7 +152,11 @@ describe('onboarding under failure', () => {
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as TenantOnboardingResult;
     expect(result.protectedVms.sort()).toEqual(['erp01', 'files01']);
     const counters = await admin.counters();
-    expect(Object.values(counters['ReplicationProtectedItems_Create'] ?? {}).map((c) => [c.label, c.count]).sort()).toEqual([
+    expect(
+      Object.values(counters['ReplicationProtectedItems_Create'] ?? {})
+        .map((c) => [c.label, c.count])
+        .sort(),
+    ).toEqual([
       ['erp01', 1],
       ['files01', 1],
     ]);

@@ -75,7 +75,13 @@ describe('onboarding across a Temporal server restart', () => {
     const id = workflowIds.tenantOnboarding('litware');
     await withClient((client) => startOnboarding(client, plan, 'restart'));
     const progress = () => withClient((client) => client.workflow.getHandle(id).query(progressQuery));
-    const credentials = await eventually(async () => /vault credentials file (\S+\.VaultCredentials)/.exec((await progress()).operatorAction ?? '')?.[1], 'the registration wait', 120_000, 250, progress);
+    const credentials = await eventually(
+      async () => /vault credentials file (\S+\.VaultCredentials)/.exec((await progress()).operatorAction ?? '')?.[1],
+      'the registration wait',
+      120_000,
+      250,
+      progress,
+    );
 
     // Down while the registration waits (a heartbeating activity is in flight).
     await restartServer();
@@ -86,7 +92,13 @@ describe('onboarding across a Temporal server restart', () => {
       await admin.upgradeProvider(vmm);
       expect((await admin.installProvider(readFileSync(credentials, 'utf8'), vmm)).status).toBe(200);
       // Down again while the VMs are being protected.
-      await eventually(async () => ((await progress()).stage === 'protect' ? true : undefined), 'the protect stage', 120_000, 100, progress);
+      await eventually(
+        async () => ((await progress()).stage === 'protect' ? true : undefined),
+        'the protect stage',
+        120_000,
+        100,
+        progress,
+      );
       await restartServer();
 
       const result = (await withClient((client) => client.workflow.getHandle(id).result())) as TenantOnboardingResult;

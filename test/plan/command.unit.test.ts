@@ -12,7 +12,9 @@ import { DEDICATED, FAKE_ENV, MANY_ERRORS, MULTI, ROOT, edit, lineOf, read } fro
 async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = '';
   let err = '';
-  const program = new Command('asrflow').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  const program = new Command('asrflow')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
   registerPlanCommands(program);
   let code = 0;
   try {
@@ -40,7 +42,9 @@ describe('asrflow plan validate', () => {
   it('exits 0 for a valid plan and prints warnings and a summary', async () => {
     const multi = await run(at(MULTI));
     expect(multi.code).toBe(0);
-    expect(multi.out).toContain(`${at(MULTI)}:${lineOf(read(MULTI), 'vmmServer:')}:3 provider.vmmServer: warning: multitenant-vmm shares one VMM server`);
+    expect(multi.out).toContain(
+      `${at(MULTI)}:${lineOf(read(MULTI), 'vmmServer:')}:3 provider.vmmServer: warning: multitenant-vmm shares one VMM server`,
+    );
     expect(multi.out.trimEnd().split('\n').at(-1)).toBe('plan OK: 2 tenants, 5 VMs, 1 warning');
 
     const dedicated = await run(at(DEDICATED));
@@ -61,7 +65,13 @@ describe('asrflow plan validate', () => {
   it('--json prints a machine-readable result', async () => {
     const bad = await run('--json', at(MANY_ERRORS));
     expect(bad.code).toBe(2);
-    const result = JSON.parse(bad.out) as { ok: boolean; summary: object; errors: Array<Record<string, unknown>>; warnings: unknown[]; plan?: unknown };
+    const result = JSON.parse(bad.out) as {
+      ok: boolean;
+      summary: object;
+      errors: Array<Record<string, unknown>>;
+      warnings: unknown[];
+      plan?: unknown;
+    };
     expect(result.ok).toBe(false);
     expect(result.summary).toEqual({ errors: 6, warnings: 1 });
     expect(result.plan).toBeUndefined();
@@ -90,14 +100,18 @@ describe('asrflow plan validate', () => {
     expect(human.out).toContain(`${missing}: cannot read plan file '${missing}': no such file`);
     const json = await run('--json', missing);
     expect(json.code).toBe(2);
-    expect((JSON.parse(json.out) as { errors: Array<{ message: string }> }).errors[0]?.message).toBe(`cannot read plan file '${missing}': no such file`);
+    expect((JSON.parse(json.out) as { errors: Array<{ message: string }> }).errors[0]?.message).toBe(
+      `cannot read plan file '${missing}': no such file`,
+    );
   });
 
   it('fails on unresolvable credentials unless told not to check them', async () => {
     vi.stubEnv('ASRFLOW_SECRET_LITWARE', undefined);
     const checked = await run(at(DEDICATED));
     expect(checked.code).toBe(2);
-    expect(checked.out).toContain('environment variable ASRFLOW_SECRET_LITWARE (client secret for tenant litware) is not set');
+    expect(checked.out).toContain(
+      'environment variable ASRFLOW_SECRET_LITWARE (client secret for tenant litware) is not set',
+    );
     const unchecked = await run('--no-check-credentials', at(DEDICATED));
     expect(unchecked.code).toBe(0);
   });
@@ -109,11 +123,20 @@ describe('asrflow plan validate', () => {
     const plans = {
       'env.yaml': read(MULTI),
       'file.yaml': edit(read(DEDICATED), ['secretEnv: ASRFLOW_SECRET_LITWARE', 'secretFile: litware.secret']),
-      'inline.yaml': edit(read(DEDICATED), ['secretEnv: ASRFLOW_SECRET_LITWARE', `secretEnv: ASRFLOW_SECRET_LITWARE\n      clientSecret: ${pasted}`]),
+      'inline.yaml': edit(read(DEDICATED), [
+        'secretEnv: ASRFLOW_SECRET_LITWARE',
+        `secretEnv: ASRFLOW_SECRET_LITWARE\n      clientSecret: ${pasted}`,
+      ]),
       'in-secret-env.yaml': edit(read(DEDICATED), ['secretEnv: ASRFLOW_SECRET_LITWARE', `secretEnv: '${pasted}'`]),
-      'in-client-id.yaml': edit(read(DEDICATED), ['clientId: e2000000-0000-4000-8000-000000000001', `clientId: '${pasted}'`]),
+      'in-client-id.yaml': edit(read(DEDICATED), [
+        'clientId: e2000000-0000-4000-8000-000000000001',
+        `clientId: '${pasted}'`,
+      ]),
       'in-secret-file.yaml': edit(read(DEDICATED), ['secretEnv: ASRFLOW_SECRET_LITWARE', `secretFile: 5`]),
-      'syntax.yaml': edit(read(DEDICATED), ['secretEnv: ASRFLOW_SECRET_LITWARE', `secretEnv: ASRFLOW_SECRET_LITWARE\n      ${pasted}: [unclosed`]),
+      'syntax.yaml': edit(read(DEDICATED), [
+        'secretEnv: ASRFLOW_SECRET_LITWARE',
+        `secretEnv: ASRFLOW_SECRET_LITWARE\n      ${pasted}: [unclosed`,
+      ]),
     };
     const secrets = [...Object.values(FAKE_ENV), fileSecret, pasted];
     let printed = '';

@@ -12,7 +12,8 @@ import { DEDICATED, FAKE_ENV, edit, lineOf, read, validate } from './helpers';
 const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const secretFileCredential = (file: string) => ['secretEnv: ASRFLOW_SECRET_LITWARE', `secretFile: ${file}`] as [string, string];
+const secretFileCredential = (file: string) =>
+  ['secretEnv: ASRFLOW_SECRET_LITWARE', `secretFile: ${file}`] as [string, string];
 
 function writePlan(name: string, text: string): string {
   const file = path.join(dir, name);
@@ -25,17 +26,27 @@ describe('credential references', () => {
     const text = read(DEDICATED);
     const unset = validate(text, 'p.yaml', {});
     expect(unset.errors.map((e) => [e.field, e.line, e.message])).toEqual([
-      ['tenants[0].credential.secretEnv', lineOf(text, 'secretEnv: ASRFLOW_SECRET_LITWARE'), 'environment variable ASRFLOW_SECRET_LITWARE (client secret for tenant litware) is not set'],
+      [
+        'tenants[0].credential.secretEnv',
+        lineOf(text, 'secretEnv: ASRFLOW_SECRET_LITWARE'),
+        'environment variable ASRFLOW_SECRET_LITWARE (client secret for tenant litware) is not set',
+      ],
     ]);
     const empty = validate(text, 'p.yaml', { ASRFLOW_SECRET_LITWARE: '  ' });
-    expect(empty.errors.map((e) => e.message)).toEqual(['environment variable ASRFLOW_SECRET_LITWARE (client secret for tenant litware) is empty']);
+    expect(empty.errors.map((e) => e.message)).toEqual([
+      'environment variable ASRFLOW_SECRET_LITWARE (client secret for tenant litware) is empty',
+    ]);
   });
 
   it('accepts a readable secret file relative to the plan, and hands the worker an absolute path', () => {
     writeFileSync(path.join(dir, 'litware.secret'), 'file-s3cret-value\n', { mode: 0o600 });
     const file = writePlan('secret-file.yaml', edit(read(DEDICATED), secretFileCredential('litware.secret')));
     const { plan } = loadPlan(file, { env: {} });
-    expect(plan.tenants[0]?.credential).toEqual({ type: 'clientSecret', clientId: 'e2000000-0000-4000-8000-000000000001', secretFile: path.join(dir, 'litware.secret') });
+    expect(plan.tenants[0]?.credential).toEqual({
+      type: 'clientSecret',
+      clientId: 'e2000000-0000-4000-8000-000000000001',
+      secretFile: path.join(dir, 'litware.secret'),
+    });
     expect(plan.tenants[0]?.vault.credential).toEqual(plan.tenants[0]?.credential);
   });
 
@@ -46,7 +57,9 @@ describe('credential references', () => {
     expect(validatePlanFile(missing, { env: {} }).errors.map((e) => [e.field, e.message])).toEqual([
       ['tenants[0].credential.secretFile', "client secret file 'nope.secret' for tenant litware does not exist"],
     ]);
-    expect(validatePlanFile(notAFile, { env: {} }).errors.map((e) => e.message)).toEqual(["client secret file 'a-directory' for tenant litware is not a file"]);
+    expect(validatePlanFile(notAFile, { env: {} }).errors.map((e) => e.message)).toEqual([
+      "client secret file 'a-directory' for tenant litware is not a file",
+    ]);
   });
 
   it('checks certificate files and their password variable', () => {
@@ -56,8 +69,14 @@ describe('credential references', () => {
     ]);
     const { errors } = validate(text, 'p.yaml', {}, { fileState: () => 'unreadable' });
     expect(errors.map((e) => [e.field, e.message])).toEqual([
-      ['tenants[0].credential.certificateFile', "certificate file '/etc/asrflow/litware.pem' for tenant litware is not readable by this user"],
-      ['tenants[0].credential.certificatePasswordEnv', 'environment variable LITWARE_PEM_PASSWORD (certificate password for tenant litware) is not set'],
+      [
+        'tenants[0].credential.certificateFile',
+        "certificate file '/etc/asrflow/litware.pem' for tenant litware is not readable by this user",
+      ],
+      [
+        'tenants[0].credential.certificatePasswordEnv',
+        'environment variable LITWARE_PEM_PASSWORD (certificate password for tenant litware) is not set',
+      ],
     ]);
   });
 
@@ -73,7 +92,10 @@ describe('credential references', () => {
 
   it('checks the provider too, and can be skipped where only the worker has the secrets', () => {
     const issues = checkCredentialReferences(
-      { provider: { credential: { type: 'clientSecret', clientId: 'x', secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING' } }, tenants: [] },
+      {
+        provider: { credential: { type: 'clientSecret', clientId: 'x', secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING' } },
+        tenants: [],
+      },
       {},
       { fileState: () => 'readable' },
     );

@@ -21,7 +21,11 @@ describe('example plans', () => {
       subscriptionId: 'a1000000-0000-4000-8000-000000000001',
       vault: 'fabrikam-asr-westeurope',
       vmmServer: 'vmm01.fabrikam.local',
-      credential: { type: 'clientSecret', clientId: 'a2000000-0000-4000-8000-000000000001', secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING' },
+      credential: {
+        type: 'clientSecret',
+        clientId: 'a2000000-0000-4000-8000-000000000001',
+        secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING',
+      },
     });
     const [contoso, northwind] = plan.tenants;
     expect(contoso?.vault).toEqual({
@@ -30,18 +34,31 @@ describe('example plans', () => {
       resourceGroup: 'fabrikam-asr-rg',
       region: 'westeurope',
       tenantId: 'a0000000-0000-4000-8000-000000000001',
-      credential: { type: 'clientSecret', clientId: 'a2000000-0000-4000-8000-000000000001', secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING' },
+      credential: {
+        type: 'clientSecret',
+        clientId: 'a2000000-0000-4000-8000-000000000001',
+        secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING',
+      },
       shared: true,
     });
     expect(contoso).toMatchObject({
       name: 'contoso',
       tenantId: 'c0000000-0000-4000-8000-000000000001',
       subscriptionId: 'c1000000-0000-4000-8000-000000000001',
-      credential: { type: 'clientSecret', clientId: 'c2000000-0000-4000-8000-000000000001', secretEnv: 'ASRFLOW_SECRET_CONTOSO' },
+      credential: {
+        type: 'clientSecret',
+        clientId: 'c2000000-0000-4000-8000-000000000001',
+        secretEnv: 'ASRFLOW_SECRET_CONTOSO',
+      },
       vmm: { server: 'vmm01.fabrikam.local', cloud: 'Contoso-Cloud', vmNetwork: 'Contoso-VMNet' },
       storageAccount: { name: 'contosodr', sku: 'Standard_GRS' },
       // The tenant override (1 h) merged over the plan-wide policy.
-      policy: { replicationInterval: 300, recoveryPointHistoryHours: 24, appConsistentFrequencyHours: 1, initialReplicationStart: 'now' },
+      policy: {
+        replicationInterval: 300,
+        recoveryPointHistoryHours: 24,
+        appConsistentFrequencyHours: 1,
+        initialReplicationStart: 'now',
+      },
     });
     expect(contoso?.vms).toEqual({
       include: [
@@ -60,7 +77,12 @@ describe('example plans', () => {
       vmm: { server: 'vmm01.fabrikam.local', cloud: 'Northwind-Cloud', vmNetwork: 'Northwind-VMNet' },
       storageAccount: { name: 'northwinddr', sku: 'Standard_GRS' },
       policy: { appConsistentFrequencyHours: 4 },
-      vms: { include: [{ name: 'app01', subnet: 'Northwind-Subnet' }, { name: 'app02', subnet: 'Northwind-Subnet' }] },
+      vms: {
+        include: [
+          { name: 'app01', subnet: 'Northwind-Subnet' },
+          { name: 'app02', subnet: 'Northwind-Subnet' },
+        ],
+      },
     });
   });
 
@@ -69,7 +91,12 @@ describe('example plans', () => {
     expect(warnings).toEqual([]);
     expect(plan.scenario).toBe('dedicated-vmm');
     expect(plan.provider).toBeUndefined();
-    expect(plan.policy).toEqual({ replicationInterval: 300, recoveryPointHistoryHours: 24, appConsistentFrequencyHours: 4, initialReplicationStart: 'now' });
+    expect(plan.policy).toEqual({
+      replicationInterval: 300,
+      recoveryPointHistoryHours: 24,
+      appConsistentFrequencyHours: 4,
+      initialReplicationStart: 'now',
+    });
     expect(plan.target).toEqual({ managedDisks: true });
     const [litware] = plan.tenants;
     expect(litware?.vault).toEqual({
@@ -78,15 +105,33 @@ describe('example plans', () => {
       resourceGroup: 'litware-dr-rg',
       region: 'westeurope',
       tenantId: 'e0000000-0000-4000-8000-000000000001',
-      credential: { type: 'clientSecret', clientId: 'e2000000-0000-4000-8000-000000000001', secretEnv: 'ASRFLOW_SECRET_LITWARE' },
+      credential: {
+        type: 'clientSecret',
+        clientId: 'e2000000-0000-4000-8000-000000000001',
+        secretEnv: 'ASRFLOW_SECRET_LITWARE',
+      },
       shared: false,
     });
-    expect(litware?.vmm).toEqual({ server: 'vmm-litware.litware.local', cloud: 'Litware-Cloud', vmNetwork: 'Litware-VMNet' });
-    expect(litware?.vms).toEqual({ include: [{ name: 'erp01', subnet: 'Litware-Subnet' }, { name: 'files01', subnet: 'Litware-Subnet' }] });
+    expect(litware?.vmm).toEqual({
+      server: 'vmm-litware.litware.local',
+      cloud: 'Litware-Cloud',
+      vmNetwork: 'Litware-VMNet',
+    });
+    expect(litware?.vms).toEqual({
+      include: [
+        { name: 'erp01', subnet: 'Litware-Subnet' },
+        { name: 'files01', subnet: 'Litware-Subnet' },
+      ],
+    });
   });
 
   it('derives the dedicated vault name from the tenant key when none is given', () => {
-    const { plan } = validate(edit(read(DEDICATED), ['    vault: litware-asr-vault        # the default name (<name>-asr-vault), written out for clarity\n', '']));
+    const { plan } = validate(
+      edit(read(DEDICATED), [
+        '    vault: litware-asr-vault        # the default name (<name>-asr-vault), written out for clarity\n',
+        '',
+      ]),
+    );
     expect(plan?.tenants[0]?.vault.name).toBe('litware-asr-vault');
   });
 
@@ -115,7 +160,12 @@ describe('example plans', () => {
           region: 'westeurope',
           resourceGroup: 'rg',
           storageAccount: { name: 'tdr' },
-          network: { vnet: 'vnet', addressSpace: ['10.0.0.0/16'], subnets: [{ name: 's', prefix: '10.0.0.0/24' }], testFailoverVnet: { name: 'test' } },
+          network: {
+            vnet: 'vnet',
+            addressSpace: ['10.0.0.0/16'],
+            subnets: [{ name: 's', prefix: '10.0.0.0/24' }],
+            testFailoverVnet: { name: 'test' },
+          },
           vmm: { server: 'vmm.t.local', cloud: 'c', vmNetwork: 'n' },
           vms: { include: 'all' },
         },
@@ -125,7 +175,12 @@ describe('example plans', () => {
       vault: { name: 't-asr-vault', shared: false },
       storageAccount: { sku: 'Standard_GRS' },
       vms: { include: 'all', exclude: [], subnet: 's' },
-      policy: { replicationInterval: 300, recoveryPointHistoryHours: 24, appConsistentFrequencyHours: 4, initialReplicationStart: 'now' },
+      policy: {
+        replicationInterval: 300,
+        recoveryPointHistoryHours: 24,
+        appConsistentFrequencyHours: 4,
+        initialReplicationStart: 'now',
+      },
       target: { managedDisks: true },
     });
   });

@@ -34,7 +34,8 @@ export function edit(text: string, ...edits: Array<[string, string]>): string {
 export function lineOf(text: string, needle: string): number {
   const lines = text.split('\n');
   const hits = lines.flatMap((l, i) => (l.includes(needle) ? [i + 1] : []));
-  if (hits.length !== 1) throw new Error(`lineOf: expected one line with ${JSON.stringify(needle)}, found ${hits.length}`);
+  if (hits.length !== 1)
+    throw new Error(`lineOf: expected one line with ${JSON.stringify(needle)}, found ${hits.length}`);
   return hits[0] as number;
 }
 
@@ -47,7 +48,12 @@ export function columnOf(text: string, needle: string): number {
 const allReadable: CredentialFs = { fileState: () => 'readable' };
 
 /** Validates plan text the way loadPlan does, with a given environment and file system. */
-export function validate(text: string, file = 'plan.yaml', env: Record<string, string | undefined> = FAKE_ENV, fs: CredentialFs = allReadable): ParseResult {
+export function validate(
+  text: string,
+  file = 'plan.yaml',
+  env: Record<string, string | undefined> = FAKE_ENV,
+  fs: CredentialFs = allReadable,
+): ParseResult {
   return parsePlan(text, file, { extraChecks: (doc) => checkCredentialReferences(doc, env, fs) });
 }
 

@@ -11,10 +11,26 @@ describe('parsePlan', () => {
     const { plan, errors, warnings } = validate(text, MANY_ERRORS);
     expect(plan).toBeUndefined();
     expect(errors.map((e) => [e.line, e.field, e.message])).toEqual([
-      [lineOf(text, 'replicationInterval: 60'), 'policy.replicationInterval', 'replication interval must be 30, 300 or 900 seconds: got 60'],
-      [lineOf(text, 'name: Contoso-DR'), 'tenants[0].storageAccount.name', "storage account name must be 3–24 lowercase letters and digits: got 'Contoso-DR'"],
-      [lineOf(text, 'sku: Standard_LRS'), 'tenants[0].storageAccount.sku', "storage account SKU must be geo-redundant (Standard_GRS or Standard_RAGRS): got 'Standard_LRS'"],
-      [lineOf(text, 'include: [web01, web02, web01]'), 'tenants[0].vms.include[2]', "VM 'web01' is selected twice (also tenants[0].vms.include[0])"],
+      [
+        lineOf(text, 'replicationInterval: 60'),
+        'policy.replicationInterval',
+        'replication interval must be 30, 300 or 900 seconds: got 60',
+      ],
+      [
+        lineOf(text, 'name: Contoso-DR'),
+        'tenants[0].storageAccount.name',
+        "storage account name must be 3–24 lowercase letters and digits: got 'Contoso-DR'",
+      ],
+      [
+        lineOf(text, 'sku: Standard_LRS'),
+        'tenants[0].storageAccount.sku',
+        "storage account SKU must be geo-redundant (Standard_GRS or Standard_RAGRS): got 'Standard_LRS'",
+      ],
+      [
+        lineOf(text, 'include: [web01, web02, web01]'),
+        'tenants[0].vms.include[2]',
+        "VM 'web01' is selected twice (also tenants[0].vms.include[0])",
+      ],
       [
         lineOf(text, 'region: northeurope'),
         'tenants[1].region',
@@ -38,9 +54,19 @@ describe('parsePlan', () => {
   it('renders warnings and whole-file problems distinctly', () => {
     const issues: PlanIssue[] = [
       { severity: 'warning', file: 'p.yaml', line: 3, column: 1, field: 'scenario', message: 'careful', fix: 'look' },
-      { severity: 'error', file: 'p.yaml', line: 0, column: 0, field: 'plan', message: "cannot read plan file 'p.yaml': no such file", fix: 'check the path' },
+      {
+        severity: 'error',
+        file: 'p.yaml',
+        line: 0,
+        column: 0,
+        field: 'plan',
+        message: "cannot read plan file 'p.yaml': no such file",
+        fix: 'check the path',
+      },
     ];
-    expect(formatPlanErrors(issues)).toBe("p.yaml:3:1 scenario: warning: careful\n  fix: look\np.yaml: cannot read plan file 'p.yaml': no such file\n  fix: check the path");
+    expect(formatPlanErrors(issues)).toBe(
+      "p.yaml:3:1 scenario: warning: careful\n  fix: look\np.yaml: cannot read plan file 'p.yaml': no such file\n  fix: check the path",
+    );
   });
 
   it('reports YAML syntax errors with their position', () => {
@@ -60,14 +86,19 @@ describe('parsePlan', () => {
     // The document is still checked, with the value YAML keeps (the last).
     expect(errors.map((e) => [e.line, e.message])).toEqual([
       [lineOf(text, 'name: Contoso-DR'), 'duplicate key: this key appears earlier in the same mapping'],
-      [lineOf(text, 'name: Contoso-DR'), "storage account name must be 3–24 lowercase letters and digits: got 'Contoso-DR'"],
+      [
+        lineOf(text, 'name: Contoso-DR'),
+        "storage account name must be 3–24 lowercase letters and digits: got 'Contoso-DR'",
+      ],
     ]);
   });
 
   it('reports an empty file, and a file that is not a mapping', () => {
     expect(parsePlan('', 'p.yaml').errors.map((e) => e.message)).toEqual(['the plan file is empty']);
     expect(parsePlan('# just a comment\n', 'p.yaml').errors.map((e) => e.message)).toEqual(['the plan file is empty']);
-    expect(parsePlan('- a\n- b\n', 'p.yaml').errors.map((e) => [e.field, e.message])).toEqual([['plan', "'plan' must be a mapping: got a list"]]);
+    expect(parsePlan('- a\n- b\n', 'p.yaml').errors.map((e) => [e.field, e.message])).toEqual([
+      ['plan', "'plan' must be a mapping: got a list"],
+    ]);
   });
 
   it('names missing top-level fields with an example value', () => {
@@ -80,7 +111,11 @@ describe('parsePlan', () => {
 
   it('still runs the rules on the parts that are well formed when others are not', () => {
     // A wrongly typed field (the subscription as a number) must not hide a rule finding elsewhere.
-    const text = edit(read(MULTI), ['subscriptionId: d1000000-0000-4000-8000-000000000001', 'subscriptionId: 42'], ['name: contosodr', 'name: Contoso-DR']);
+    const text = edit(
+      read(MULTI),
+      ['subscriptionId: d1000000-0000-4000-8000-000000000001', 'subscriptionId: 42'],
+      ['name: contosodr', 'name: Contoso-DR'],
+    );
     const { errors } = validate(text);
     expect(errors.map((e) => e.field)).toEqual(['tenants[0].storageAccount.name', 'tenants[1].subscriptionId']);
     expect(errors[1]?.message).toBe("'subscriptionId' must be a string: got 42");
@@ -91,7 +126,10 @@ describe('parsePlan', () => {
     const { errors } = validate(text);
     expect(errors.map((e) => [e.field, e.message])).toEqual([
       ['tenants[1].vms.include[0]', 'a VM is a name, or a mapping with name (and subnet, vmSize)'],
-      ['tenants[1].vms.include[1]', "VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_02'"],
+      [
+        'tenants[1].vms.include[1]',
+        "VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_02'",
+      ],
       ['tenants[1].vms.include[2].size', "unknown field 'size'"],
     ]);
   });

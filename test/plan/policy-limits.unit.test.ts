@@ -8,10 +8,10 @@ import { DEDICATED, edit, read, validate } from './helpers';
 const dedicated = read(DEDICATED);
 
 function planErrors(policy: { interval: number; history: number; app: number; start: string }) {
-  const text = edit(
-    dedicated,
-    ['tenants:\n', `policy:\n  replicationInterval: ${policy.interval}\n  recoveryPointHistoryHours: ${policy.history}\n  appConsistentFrequencyHours: ${policy.app}\n  initialReplicationStart: '${policy.start}'\n\ntenants:\n`],
-  );
+  const text = edit(dedicated, [
+    'tenants:\n',
+    `policy:\n  replicationInterval: ${policy.interval}\n  recoveryPointHistoryHours: ${policy.history}\n  appConsistentFrequencyHours: ${policy.app}\n  initialReplicationStart: '${policy.start}'\n\ntenants:\n`,
+  ]);
   return validate(text).errors.filter((e) => e.field.startsWith('policy.'));
 }
 
@@ -34,7 +34,13 @@ describe('policy limits: plan and Site Recovery agree', () => {
               applicationConsistentSnapshotFrequencyInHours: app,
               ...(start === 'now' ? {} : { onlineReplicationStartTime: start }),
             });
-            expect({ interval, history, app, start, plan: errors.length > 0 }).toEqual({ interval, history, app, start, plan: azure !== undefined });
+            expect({ interval, history, app, start, plan: errors.length > 0 }).toEqual({
+              interval,
+              history,
+              app,
+              start,
+              plan: azure !== undefined,
+            });
             compared++;
           }
     expect(compared).toBe(intervals.length * histories.length * apps.length * starts.length);
@@ -43,7 +49,10 @@ describe('policy limits: plan and Site Recovery agree', () => {
   it('makes 48 h of history a plan error with the field, position and fix (was a warning)', () => {
     const errors = planErrors({ interval: 300, history: 48, app: 4, start: 'now' });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ field: 'policy.recoveryPointHistoryHours', message: 'recovery point history must be a whole number of hours from 0 to 24: got 48' });
+    expect(errors[0]).toMatchObject({
+      field: 'policy.recoveryPointHistoryHours',
+      message: 'recovery point history must be a whole number of hours from 0 to 24: got 48',
+    });
     expect(errors[0]?.fix).toContain('use 24 or less');
     expect(errors[0]?.line).toBeGreaterThan(0);
   });

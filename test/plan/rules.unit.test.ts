@@ -52,7 +52,8 @@ const cases: Case[] = [
     edits: [['resourceGroup: contoso-dr-rg', 'resourceGroup: contoso-dr-rg.']],
     field: 'tenants[0].resourceGroup',
     at: 'resourceGroup: contoso-dr-rg.',
-    message: "resource group name must be 1–90 letters, digits and _ ( ) - . and must not end with a period: got 'contoso-dr-rg.'",
+    message:
+      "resource group name must be 1–90 letters, digits and _ ( ) - . and must not end with a period: got 'contoso-dr-rg.'",
     fix: "use e.g. 'contoso-dr-rg'",
   },
   {
@@ -61,7 +62,8 @@ const cases: Case[] = [
     edits: [['vnet: contoso-dr-vnet', "vnet: 'contoso dr vnet'"]],
     field: 'tenants[0].network.vnet',
     at: "vnet: 'contoso dr vnet'",
-    message: "VNet name must be 2–64 letters, digits and _ . - , starting with a letter or digit and ending with a letter, digit or _: got 'contoso dr vnet'",
+    message:
+      "VNet name must be 2–64 letters, digits and _ . - , starting with a letter or digit and ending with a letter, digit or _: got 'contoso dr vnet'",
     fix: "use e.g. 'contoso-dr-vnet'",
   },
   {
@@ -70,7 +72,8 @@ const cases: Case[] = [
     edits: [['include: [app01, app02]', 'include: [app01, app_02]']],
     field: 'tenants[1].vms.include[1]',
     at: 'include: [app01, app_02]',
-    message: "VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_02'",
+    message:
+      "VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_02'",
     fix: "Site Recovery cannot protect a VM with this name: rename it in VMM (e.g. 'app-02') or leave it out",
   },
   {
@@ -79,7 +82,8 @@ const cases: Case[] = [
     edits: [['  - name: northwind\n', '  - name: North_Wind\n']],
     field: 'tenants[1].name',
     at: 'name: North_Wind',
-    message: "tenant key must be 1–40 lowercase letters, digits and hyphens, starting with a letter (it is used in workflow IDs): got 'North_Wind'",
+    message:
+      "tenant key must be 1–40 lowercase letters, digits and hyphens, starting with a letter (it is used in workflow IDs): got 'North_Wind'",
     fix: "use e.g. 'north-wind'",
   },
   {
@@ -104,12 +108,18 @@ const cases: Case[] = [
     edits: [['secretEnv: ASRFLOW_SECRET_NORTHWIND', "secretEnv: 'Zx8Q~s3cret!'"]],
     field: 'tenants[1].credential.secretEnv',
     at: "secretEnv: 'Zx8Q~s3cret!'",
-    message: 'secretEnv must be the name of an environment variable (letters, digits and _, not starting with a digit), not a secret',
+    message:
+      'secretEnv must be the name of an environment variable (letters, digits and _, not starting with a digit), not a secret',
   },
   {
     rule: 'region: a known Azure region',
     base: multi,
-    edits: [['region: westeurope\n    resourceGroup: northwind-dr-rg', 'region: West Europe\n    resourceGroup: northwind-dr-rg']],
+    edits: [
+      [
+        'region: westeurope\n    resourceGroup: northwind-dr-rg',
+        'region: West Europe\n    resourceGroup: northwind-dr-rg',
+      ],
+    ],
     field: 'tenants[1].region',
     at: 'region: West Europe',
     message: "unknown Azure region 'West Europe'",
@@ -118,7 +128,12 @@ const cases: Case[] = [
   {
     rule: 'region: every tenant in the shared vault region (multitenant-vmm)',
     base: multi,
-    edits: [['region: westeurope\n    resourceGroup: northwind-dr-rg', 'region: northeurope\n    resourceGroup: northwind-dr-rg']],
+    edits: [
+      [
+        'region: westeurope\n    resourceGroup: northwind-dr-rg',
+        'region: northeurope\n    resourceGroup: northwind-dr-rg',
+      ],
+    ],
     field: 'tenants[1].region',
     at: 'region: northeurope',
     message:
@@ -202,7 +217,9 @@ const cases: Case[] = [
   {
     rule: 'subnets do not overlap',
     base: multi,
-    edits: [['prefix: 10.20.0.0/24', 'prefix: 10.20.0.0/24\n        - name: Northwind-Two\n          prefix: 10.20.0.128/25']],
+    edits: [
+      ['prefix: 10.20.0.0/24', 'prefix: 10.20.0.0/24\n        - name: Northwind-Two\n          prefix: 10.20.0.128/25'],
+    ],
     field: 'tenants[1].network.subnets[1].prefix',
     at: 'prefix: 10.20.0.128/25',
     message: "subnet 'Northwind-Two' 10.20.0.128/25 overlaps subnet 'Northwind-Subnet' (10.20.0.0/24)",
@@ -230,7 +247,8 @@ const cases: Case[] = [
     edits: [['name: northwind-dr-test-vnet', 'name: northwind-dr-vnet']],
     field: 'tenants[1].network.testFailoverVnet.name',
     at: 'name: northwind-dr-vnet',
-    message: "the test failover VNet must not be the production VNet 'northwind-dr-vnet': drill VMs would join production",
+    message:
+      "the test failover VNet must not be the production VNet 'northwind-dr-vnet': drill VMs would join production",
   },
   {
     rule: 'duplicate tenant keys',
@@ -246,7 +264,8 @@ const cases: Case[] = [
     edits: [['tenantId: d0000000-0000-4000-8000-000000000001', 'tenantId: c0000000-0000-4000-8000-000000000001']],
     field: 'tenants[1].tenantId',
     at: 'unused',
-    message: 'tenant id c0000000-0000-4000-8000-000000000001 is already used by tenants[0] (contoso): each CSP customer is its own Entra tenant',
+    message:
+      'tenant id c0000000-0000-4000-8000-000000000001 is already used by tenants[0] (contoso): each CSP customer is its own Entra tenant',
   },
   {
     rule: 'duplicate storage account names (globally unique)',
@@ -254,7 +273,8 @@ const cases: Case[] = [
     edits: [['name: northwinddr', 'name: contosodr']],
     field: 'tenants[1].storageAccount.name',
     at: 'unused',
-    message: "storage account name 'contosodr' is already used by tenants[0] (contoso): storage account names are globally unique",
+    message:
+      "storage account name 'contosodr' is already used by tenants[0] (contoso): storage account names are globally unique",
   },
   {
     rule: 'the same VM selected twice',
@@ -270,7 +290,8 @@ const cases: Case[] = [
     edits: [['cloud: Northwind-Cloud', 'cloud: Contoso-Cloud']],
     field: 'tenants[1].vmm.cloud',
     at: 'unused',
-    message: "VMM cloud 'Contoso-Cloud' is already used by tenants[0] (contoso): on a shared VMM server each tenant needs its own cloud",
+    message:
+      "VMM cloud 'Contoso-Cloud' is already used by tenants[0] (contoso): on a shared VMM server each tenant needs its own cloud",
   },
   {
     rule: 'the same VM network for two tenants (multitenant-vmm)',
@@ -278,23 +299,30 @@ const cases: Case[] = [
     edits: [['vmNetwork: Northwind-VMNet', 'vmNetwork: Contoso-VMNet']],
     field: 'tenants[1].vmm.vmNetwork',
     at: 'unused',
-    message: "VMM VM network 'Contoso-VMNet' is already used by tenants[0] (contoso): a VM network maps to one tenant's Azure VNet",
+    message:
+      "VMM VM network 'Contoso-VMNet' is already used by tenants[0] (contoso): a VM network maps to one tenant's Azure VNet",
   },
   {
     rule: "a tenant's subscription is not the provider's",
     base: multi,
-    edits: [['subscriptionId: d1000000-0000-4000-8000-000000000001', 'subscriptionId: a1000000-0000-4000-8000-000000000001']],
+    edits: [
+      ['subscriptionId: d1000000-0000-4000-8000-000000000001', 'subscriptionId: a1000000-0000-4000-8000-000000000001'],
+    ],
     field: 'tenants[1].subscriptionId',
     at: 'unused',
-    message: "tenant subscription is the provider's own subscription: a tenant's storage and network belong in its CSP subscription",
+    message:
+      "tenant subscription is the provider's own subscription: a tenant's storage and network belong in its CSP subscription",
   },
   {
     rule: "multitenant-vmm: a tenant's VMM server is the shared one",
     base: multi,
-    edits: [['vmm:\n      cloud: Contoso-Cloud', 'vmm:\n      server: vmm02.fabrikam.local\n      cloud: Contoso-Cloud']],
+    edits: [
+      ['vmm:\n      cloud: Contoso-Cloud', 'vmm:\n      server: vmm02.fabrikam.local\n      cloud: Contoso-Cloud'],
+    ],
     field: 'tenants[0].vmm.server',
     at: 'server: vmm02.fabrikam.local',
-    message: "in multitenant-vmm every tenant's cloud is on the shared VMM server 'vmm01.fabrikam.local': got 'vmm02.fabrikam.local'",
+    message:
+      "in multitenant-vmm every tenant's cloud is on the shared VMM server 'vmm01.fabrikam.local': got 'vmm02.fabrikam.local'",
   },
   {
     rule: 'VMM server: a host name',
@@ -375,7 +403,12 @@ const cases: Case[] = [
   {
     rule: 'credential: exactly one of secretEnv and secretFile',
     base: multi,
-    edits: [['secretEnv: ASRFLOW_SECRET_NORTHWIND', 'secretEnv: ASRFLOW_SECRET_NORTHWIND\n      secretFile: northwind.secret']],
+    edits: [
+      [
+        'secretEnv: ASRFLOW_SECRET_NORTHWIND',
+        'secretEnv: ASRFLOW_SECRET_NORTHWIND\n      secretFile: northwind.secret',
+      ],
+    ],
     field: 'tenants[1].credential',
     at: 'unused',
     message: 'a clientSecret credential needs exactly one of secretEnv or secretFile',
@@ -419,7 +452,11 @@ describe('plan rules across the scenarios', () => {
         lineOf(text, 'version: 1'),
         'scenario multitenant-vmm needs a provider section: the shared vault and VMM server in your own (non-CSP) subscription',
       ],
-      ['tenants[0].vault', lineOf(text, 'vault: litware-asr-vault'), "in multitenant-vmm every tenant replicates to the provider's shared vault"],
+      [
+        'tenants[0].vault',
+        lineOf(text, 'vault: litware-asr-vault'),
+        "in multitenant-vmm every tenant replicates to the provider's shared vault",
+      ],
     ]);
   });
 
@@ -428,7 +465,11 @@ describe('plan rules across the scenarios', () => {
     const { errors, warnings } = validate(text);
     const vmmLines = text.split('\n').flatMap((l, i) => (l === '    vmm:' ? [i + 1] : []));
     expect(errors.map((e) => [e.field, e.line, e.message])).toEqual([
-      ['provider', lineOf(text, 'provider:'), 'a provider section is only for scenario multitenant-vmm: in dedicated-vmm each tenant has its own vault'],
+      [
+        'provider',
+        lineOf(text, 'provider:'),
+        'a provider section is only for scenario multitenant-vmm: in dedicated-vmm each tenant has its own vault',
+      ],
       ['tenants[0].vmm.server', vmmLines[0], "scenario dedicated-vmm needs each tenant's own VMM server"],
       ['tenants[1].vmm.server', vmmLines[1], "scenario dedicated-vmm needs each tenant's own VMM server"],
     ]);
@@ -446,7 +487,9 @@ describe('plan rules across the scenarios', () => {
     const text = `${dedicated.trimEnd()}\n${second}`;
     const error = onlyError(validate(text));
     expect(error.field).toBe('tenants[1].vmm.server');
-    expect(error.message).toBe("VMM server 'vmm-litware.litware.local' is already used by tenants[0] (litware): a VMM server registers with one vault");
+    expect(error.message).toBe(
+      "VMM server 'vmm-litware.litware.local' is already used by tenants[0] (litware): a VMM server registers with one vault",
+    );
     expect(error.line).toBe(text.split('\n').lastIndexOf('      server: vmm-litware.litware.local') + 1);
   });
 
@@ -454,14 +497,22 @@ describe('plan rules across the scenarios', () => {
     const { errors, warnings } = validate(multi);
     expect(errors).toEqual([]);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ severity: 'warning', field: 'provider.vmmServer', line: lineOf(multi, 'vmmServer:') });
+    expect(warnings[0]).toMatchObject({
+      severity: 'warning',
+      field: 'provider.vmmServer',
+      line: lineOf(multi, 'vmmServer:'),
+    });
     expect(warnings[0]?.message).toContain('one VMM environment replicates to one Microsoft Entra tenant');
   });
 
   it('refuses 25 h of history or more (Site Recovery keeps at most 24 h): an error, not a warning', () => {
     const result = validate(edit(multi, ['recoveryPointHistoryHours: 24', 'recoveryPointHistoryHours: 48']));
     expect(result.warnings.map((w) => w.field)).toEqual(['provider.vmmServer']);
-    expect(onlyError(result)).toMatchObject({ field: 'policy.recoveryPointHistoryHours', line: lineOf(multi, 'recoveryPointHistoryHours: 24'), message: 'recovery point history must be a whole number of hours from 0 to 24: got 48' });
+    expect(onlyError(result)).toMatchObject({
+      field: 'policy.recoveryPointHistoryHours',
+      line: lineOf(multi, 'recoveryPointHistoryHours: 24'),
+      message: 'recovery point history must be a whole number of hours from 0 to 24: got 48',
+    });
   });
 });
 

@@ -48,7 +48,8 @@ describe('published JSON Schema', () => {
         // The credential `type` discriminators are described by their branch's title and description.
         const isDiscriminator = key === 'type' && 'const' in prop;
         if (!isDiscriminator && !prop.description) undocumented.push(`${at}.${key} (description)`);
-        if (!isDiscriminator && prop.type !== 'object' && prop.type !== 'array' && !prop.examples && !prop.const) undocumented.push(`${at}.${key} (examples)`);
+        if (!isDiscriminator && prop.type !== 'object' && prop.type !== 'array' && !prop.examples && !prop.const)
+          undocumented.push(`${at}.${key} (examples)`);
       }
       for (const [key, value] of Object.entries(node)) walk(value, `${at}.${key}`);
     };
@@ -96,8 +97,12 @@ describe('published JSON Schema', () => {
     expectTypeOf<Req<typeof schemaParts.vms>>().toEqualTypeOf<RequiredKeys<VmSelectionDocument>>();
     expectTypeOf<Props<typeof schemaParts.defaultCredential>>().toEqualTypeOf<keyof DefaultCredentialRef>();
     expectTypeOf<Props<typeof schemaParts.clientSecretCredential>>().toEqualTypeOf<keyof ClientSecretCredentialRef>();
-    expectTypeOf<Props<typeof schemaParts.clientCertificateCredential>>().toEqualTypeOf<keyof ClientCertificateCredentialRef>();
-    expectTypeOf<Req<typeof schemaParts.clientCertificateCredential>>().toEqualTypeOf<RequiredKeys<ClientCertificateCredentialRef>>();
+    expectTypeOf<Props<typeof schemaParts.clientCertificateCredential>>().toEqualTypeOf<
+      keyof ClientCertificateCredentialRef
+    >();
+    expectTypeOf<Req<typeof schemaParts.clientCertificateCredential>>().toEqualTypeOf<
+      RequiredKeys<ClientCertificateCredentialRef>
+    >();
   });
 });
 
@@ -113,29 +118,118 @@ const badPlans: Array<{ name: string; text: string; schema: 'rejects' | 'accepts
   { name: 'many errors at once', text: read(MANY_ERRORS), schema: 'rejects' },
   { name: 'storage name Contoso-DR', text: edit(multi, ['name: contosodr', 'name: Contoso-DR']), schema: 'rejects' },
   { name: 'LRS storage', text: edit(multi, ['sku: Standard_GRS', 'sku: Standard_LRS']), schema: 'rejects' },
-  { name: 'interval 60', text: edit(multi, ['replicationInterval: 300', 'replicationInterval: 60']), schema: 'rejects' },
-  { name: 'history 100 h', text: edit(multi, ['recoveryPointHistoryHours: 24', 'recoveryPointHistoryHours: 100']), schema: 'rejects' },
-  { name: 'app-consistent 13 h', text: edit(multi, ['appConsistentFrequencyHours: 4', 'appConsistentFrequencyHours: 13']), schema: 'rejects' },
-  { name: 'start 25:00', text: edit(multi, ['initialReplicationStart: now', "initialReplicationStart: '25:00'"]), schema: 'rejects' },
-  { name: 'unknown key typo', text: edit(multi, ['storageAccount:\n      name: northwinddr', 'storageAcount:\n      name: northwinddr']), schema: 'rejects' },
+  {
+    name: 'interval 60',
+    text: edit(multi, ['replicationInterval: 300', 'replicationInterval: 60']),
+    schema: 'rejects',
+  },
+  {
+    name: 'history 100 h',
+    text: edit(multi, ['recoveryPointHistoryHours: 24', 'recoveryPointHistoryHours: 100']),
+    schema: 'rejects',
+  },
+  {
+    name: 'app-consistent 13 h',
+    text: edit(multi, ['appConsistentFrequencyHours: 4', 'appConsistentFrequencyHours: 13']),
+    schema: 'rejects',
+  },
+  {
+    name: 'start 25:00',
+    text: edit(multi, ['initialReplicationStart: now', "initialReplicationStart: '25:00'"]),
+    schema: 'rejects',
+  },
+  {
+    name: 'unknown key typo',
+    text: edit(multi, ['storageAccount:\n      name: northwinddr', 'storageAcount:\n      name: northwinddr']),
+    schema: 'rejects',
+  },
   { name: 'unknown region', text: edit(dedicated, ['region: westeurope', 'region: West Europe']), schema: 'rejects' },
-  { name: 'tenant key with capitals', text: edit(dedicated, ['name: litware\n', 'name: Litware\n']), schema: 'rejects' },
-  { name: 'tenant id not a GUID', text: edit(dedicated, ['tenantId: e0000000-0000-4000-8000-000000000001', 'tenantId: litware']), schema: 'rejects' },
-  { name: 'VM name with underscore', text: edit(dedicated, ['include: [erp01, files01]', 'include: [erp01, files_01]']), schema: 'rejects' },
-  { name: 'include neither all nor a list', text: edit(dedicated, ['include: [erp01, files01]', 'include: everything']), schema: 'rejects' },
+  {
+    name: 'tenant key with capitals',
+    text: edit(dedicated, ['name: litware\n', 'name: Litware\n']),
+    schema: 'rejects',
+  },
+  {
+    name: 'tenant id not a GUID',
+    text: edit(dedicated, ['tenantId: e0000000-0000-4000-8000-000000000001', 'tenantId: litware']),
+    schema: 'rejects',
+  },
+  {
+    name: 'VM name with underscore',
+    text: edit(dedicated, ['include: [erp01, files01]', 'include: [erp01, files_01]']),
+    schema: 'rejects',
+  },
+  {
+    name: 'include neither all nor a list',
+    text: edit(dedicated, ['include: [erp01, files01]', 'include: everything']),
+    schema: 'rejects',
+  },
   { name: 'version 2', text: edit(dedicated, ['version: 1', 'version: 2']), schema: 'rejects' },
-  { name: 'secret pasted into the plan', text: edit(dedicated, ['secretEnv: ASRFLOW_SECRET_LITWARE', 'secretEnv: ASRFLOW_SECRET_LITWARE\n      clientSecret: abc']), schema: 'rejects' },
-  { name: 'credential with both secretEnv and secretFile', text: edit(dedicated, ['secretEnv: ASRFLOW_SECRET_LITWARE', 'secretEnv: ASRFLOW_SECRET_LITWARE\n      secretFile: x']), schema: 'rejects' },
-  { name: 'dedicated-vmm with a provider', text: edit(multi, ['scenario: multitenant-vmm', 'scenario: dedicated-vmm']), schema: 'rejects' },
-  { name: 'multitenant-vmm without a provider', text: edit(dedicated, ['scenario: dedicated-vmm', 'scenario: multitenant-vmm']), schema: 'rejects' },
-  { name: 'dedicated-vmm without a VMM server', text: edit(dedicated, ['      server: vmm-litware.litware.local\n', '']), schema: 'rejects' },
-  { name: 'region mismatch', text: edit(multi, ['region: westeurope\n    resourceGroup: northwind-dr-rg', 'region: northeurope\n    resourceGroup: northwind-dr-rg']), schema: 'accepts' },
-  { name: 'duplicate VM', text: edit(multi, ['include: [app01, app02]', 'include: [app01, app02, app01]']), schema: 'accepts' },
+  {
+    name: 'secret pasted into the plan',
+    text: edit(dedicated, [
+      'secretEnv: ASRFLOW_SECRET_LITWARE',
+      'secretEnv: ASRFLOW_SECRET_LITWARE\n      clientSecret: abc',
+    ]),
+    schema: 'rejects',
+  },
+  {
+    name: 'credential with both secretEnv and secretFile',
+    text: edit(dedicated, [
+      'secretEnv: ASRFLOW_SECRET_LITWARE',
+      'secretEnv: ASRFLOW_SECRET_LITWARE\n      secretFile: x',
+    ]),
+    schema: 'rejects',
+  },
+  {
+    name: 'dedicated-vmm with a provider',
+    text: edit(multi, ['scenario: multitenant-vmm', 'scenario: dedicated-vmm']),
+    schema: 'rejects',
+  },
+  {
+    name: 'multitenant-vmm without a provider',
+    text: edit(dedicated, ['scenario: dedicated-vmm', 'scenario: multitenant-vmm']),
+    schema: 'rejects',
+  },
+  {
+    name: 'dedicated-vmm without a VMM server',
+    text: edit(dedicated, ['      server: vmm-litware.litware.local\n', '']),
+    schema: 'rejects',
+  },
+  {
+    name: 'region mismatch',
+    text: edit(multi, [
+      'region: westeurope\n    resourceGroup: northwind-dr-rg',
+      'region: northeurope\n    resourceGroup: northwind-dr-rg',
+    ]),
+    schema: 'accepts',
+  },
+  {
+    name: 'duplicate VM',
+    text: edit(multi, ['include: [app01, app02]', 'include: [app01, app02, app01]']),
+    schema: 'accepts',
+  },
   { name: 'duplicate storage account', text: edit(multi, ['name: northwinddr', 'name: contosodr']), schema: 'accepts' },
-  { name: 'shared VMM cloud', text: edit(multi, ['cloud: Northwind-Cloud', 'cloud: Contoso-Cloud']), schema: 'accepts' },
-  { name: 'app-consistent above history', text: edit(multi, ['recoveryPointHistoryHours: 24', 'recoveryPointHistoryHours: 2']), schema: 'accepts' },
-  { name: 'subnet outside the VNet', text: edit(multi, ['prefix: 10.10.0.0/24', 'prefix: 10.11.0.0/24']), schema: 'accepts' },
-  { name: 'test VNet is production', text: edit(multi, ['name: northwind-dr-test-vnet', 'name: northwind-dr-vnet']), schema: 'accepts' },
+  {
+    name: 'shared VMM cloud',
+    text: edit(multi, ['cloud: Northwind-Cloud', 'cloud: Contoso-Cloud']),
+    schema: 'accepts',
+  },
+  {
+    name: 'app-consistent above history',
+    text: edit(multi, ['recoveryPointHistoryHours: 24', 'recoveryPointHistoryHours: 2']),
+    schema: 'accepts',
+  },
+  {
+    name: 'subnet outside the VNet',
+    text: edit(multi, ['prefix: 10.10.0.0/24', 'prefix: 10.11.0.0/24']),
+    schema: 'accepts',
+  },
+  {
+    name: 'test VNet is production',
+    text: edit(multi, ['name: northwind-dr-test-vnet', 'name: northwind-dr-vnet']),
+    schema: 'accepts',
+  },
 ];
 
 describe('schema and TypeScript validation agree', () => {

@@ -11,18 +11,31 @@ import { HISTORIES_DIR, readHistory } from '../support/histories';
 // test/failover/failover.test.ts) replayed against the workflow code as it is now: a change that would break
 // running workflows fails here instead of in production.
 describe('replaying recorded histories', () => {
-  const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(HISTORIES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('has histories of both scenarios and every workflow type', () => {
     const text = files.join('\n');
-    for (const kind of ['dedicated-vmm--asrflow_onboard_litware', 'multitenant-vmm--asrflow_vault_', 'multitenant-vmm--asrflow_onboard_contoso', 'asrflow_protect_', 'failover-test--asrflow_failover_', 'failover-failback--asrflow_failover_']) expect(text).toContain(kind);
+    for (const kind of [
+      'dedicated-vmm--asrflow_onboard_litware',
+      'multitenant-vmm--asrflow_vault_',
+      'multitenant-vmm--asrflow_onboard_contoso',
+      'asrflow_protect_',
+      'failover-test--asrflow_failover_',
+      'failover-failback--asrflow_failover_',
+    ])
+      expect(text).toContain(kind);
   });
 
   it('replays every one of them without a determinism error', async () => {
     const histories = files.map((file) => ({ workflowId: file, history: readHistory(path.join(HISTORIES_DIR, file)) }));
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath: path.join(repoRoot, 'workflows') }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowsPath: path.join(repoRoot, 'workflows') },
+      histories,
+    )) {
       replayed++;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
@@ -33,6 +46,12 @@ describe('replaying recorded histories', () => {
   it('catches a workflow change that would break running onboardings', async () => {
     const file = files.find((f) => f.startsWith('dedicated-vmm--asrflow_onboard_litware')) as string;
     const history = readHistory(path.join(HISTORIES_DIR, file));
-    await expect(Worker.runReplayHistory({ workflowsPath: path.join(__dirname, 'fixtures', 'changed-workflows.ts') }, history, file)).rejects.toThrow(DeterminismViolationError);
+    await expect(
+      Worker.runReplayHistory(
+        { workflowsPath: path.join(__dirname, 'fixtures', 'changed-workflows.ts') },
+        history,
+        file,
+      ),
+    ).rejects.toThrow(DeterminismViolationError);
   });
 });

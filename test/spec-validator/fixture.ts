@@ -39,9 +39,19 @@ const service = {
       },
     },
     '/subscriptions/{subscriptionId}/things/special': {
-      get: { operationId: 'Things_GetSpecial', parameters: [pathParam('subscriptionId'), apiVersion], responses: { '204': { description: 'none' } } },
+      get: {
+        operationId: 'Things_GetSpecial',
+        parameters: [pathParam('subscriptionId'), apiVersion],
+        responses: { '204': { description: 'none' } },
+      },
     },
-    '/shared/{id}': { get: { operationId: 'Shared_Get', parameters: [pathParam('id'), apiVersion], responses: { '204': { description: 'none' } } } },
+    '/shared/{id}': {
+      get: {
+        operationId: 'Shared_Get',
+        parameters: [pathParam('id'), apiVersion],
+        responses: { '204': { description: 'none' } },
+      },
+    },
   },
   'x-ms-paths': {
     '/subscriptions/{subscriptionId}/things/{name}?action=restart': {
@@ -52,7 +62,13 @@ const service = {
     },
   },
   parameters: {
-    ThingBody: { name: 'thing', in: 'body', required: true, schema: { $ref: '#/definitions/Thing' }, 'x-ms-parameter-location': 'method' },
+    ThingBody: {
+      name: 'thing',
+      in: 'body',
+      required: true,
+      schema: { $ref: '#/definitions/Thing' },
+      'x-ms-parameter-location': 'method',
+    },
   },
   definitions: {
     Thing: {
@@ -106,7 +122,13 @@ const vaults = {
   swagger: '2.0',
   info: { title: 'fixture vaults', version: '2024-04-01' },
   paths: {
-    '/shared/{id}': { get: { operationId: 'Shared_Get', parameters: [pathParam('id'), apiVersion], responses: { '204': { description: 'none' } } } },
+    '/shared/{id}': {
+      get: {
+        operationId: 'Shared_Get',
+        parameters: [pathParam('id'), apiVersion],
+        responses: { '204': { description: 'none' } },
+      },
+    },
   },
   definitions: {},
 };
@@ -116,7 +138,10 @@ const types = {
   info: { title: 'common types', version: '3.0' },
   paths: {},
   definitions: {
-    ErrorResponse: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string', readOnly: true } } } } },
+    ErrorResponse: {
+      type: 'object',
+      properties: { error: { type: 'object', properties: { code: { type: 'string', readOnly: true } } } },
+    },
   },
 };
 

@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type OperationInfo, type SpecExample, type SpecIndex, loadSpecIndex, specsDir } from '../support/spec-validator';
+import {
+  type OperationInfo,
+  type SpecExample,
+  type SpecIndex,
+  loadSpecIndex,
+  specsDir,
+} from '../support/spec-validator';
 
 /**
  * Official examples that do not validate against their own spec, keyed by example file
@@ -39,7 +45,8 @@ const KNOWN_EXCEPTIONS: Record<string, string[]> = {
  */
 const ORPHAN_EXAMPLES = ['recoveryservices/2024-04-01/examples/PUTVaultCred.json'];
 
-const SUB = '/subscriptions/c183865e-6077-46f2-a3b1-deb0f4f4650a/resourceGroups/rg1/providers/Microsoft.RecoveryServices';
+const SUB =
+  '/subscriptions/c183865e-6077-46f2-a3b1-deb0f4f4650a/resourceGroups/rg1/providers/Microsoft.RecoveryServices';
 const VAULT = `${SUB}/vaults/vault1`;
 const ITEM = `${VAULT}/replicationFabrics/cloud1/replicationProtectionContainers/cloud_1/replicationProtectedItems/vm1`;
 
@@ -125,7 +132,11 @@ describe('the official examples validate against their own specs', () => {
       for (const example of examplesOf(op)) {
         if (op.bodyParameter === undefined) continue;
         bodies++;
-        const errors = index.validateRequestBody(op.method, exampleUrl(op, example), example.parameters[op.bodyParameter]);
+        const errors = index.validateRequestBody(
+          op.method,
+          exampleUrl(op, example),
+          example.parameters[op.bodyParameter],
+        );
         if (errors.length > 0) failures[rel(example.file)] = errors;
       }
     }
@@ -143,7 +154,9 @@ describe('the official examples validate against their own specs', () => {
 
     const copies = index.operations().flatMap((op) => examplesOf(op).filter((e) => e.copiedFrom !== undefined));
     // UpdateVaultExtendedInfo.json serves both the PUT and the PATCH of extended info.
-    expect([...new Set(copies.map((e) => rel(e.file)))].sort()).toEqual(present.filter((f) => path.basename(f).startsWith('from-')).sort());
+    expect([...new Set(copies.map((e) => rel(e.file)))].sort()).toEqual(
+      present.filter((f) => path.basename(f).startsWith('from-')).sort(),
+    );
     const [policyCreate] = index.examplesFor('ReplicationPolicies_Create');
     expect(policyCreate?.copiedFrom).toBe('2023-02-01');
   });
@@ -152,10 +165,14 @@ describe('the official examples validate against their own specs', () => {
     expect(index.missingExamples.length).toBeGreaterThan(0);
     for (const missing of index.missingExamples) {
       expect(existsSync(missing.expected), missing.expected).toBe(false);
-      const copies = readdirSync(path.dirname(missing.expected)).filter((f) => f.endsWith(`__${path.basename(missing.expected)}`));
+      const copies = readdirSync(path.dirname(missing.expected)).filter((f) =>
+        f.endsWith(`__${path.basename(missing.expected)}`),
+      );
       expect(copies, missing.ref).toEqual([]);
     }
-    expect(index.missingExamples.map((m) => `${m.operationId} ${m.ref}`)).toContain('Vaults_Delete ./examples/DeleteVault.json');
+    expect(index.missingExamples.map((m) => `${m.operationId} ${m.ref}`)).toContain(
+      'Vaults_Delete ./examples/DeleteVault.json',
+    );
     console.log(`${index.missingExamples.length} x-ms-examples entries have no file in the shared copy`);
   });
 });
@@ -168,7 +185,9 @@ describe('deliberately broken copies of official examples', () => {
     edit(body, 'properties.providerSpecificDetails.instanceType', 'HyperVReplicaAzureX');
     const [error, ...rest] = index.validateResponse('GET', itemUrl, 200, body);
     expect(rest).toEqual([]);
-    expect(error).toMatch(/^\/properties\/providerSpecificDetails\/instanceType: unknown discriminator value for ReplicationProviderSpecificSettings: expected one of .*"HyperVReplicaAzure".*"InMageRcm".*, got "HyperVReplicaAzureX"$/);
+    expect(error).toMatch(
+      /^\/properties\/providerSpecificDetails\/instanceType: unknown discriminator value for ReplicationProviderSpecificSettings: expected one of .*"HyperVReplicaAzure".*"InMageRcm".*, got "HyperVReplicaAzureX"$/,
+    );
   });
 
   it('the discriminator selects the derived definition: its own properties are checked', () => {
@@ -205,9 +224,9 @@ describe('deliberately broken copies of official examples', () => {
     const details = (policy.properties as { providerSpecificDetails: Record<string, unknown> }).providerSpecificDetails;
     expect(details.instanceType).toBe('HyperVReplicaAzure');
     details.replicationInterval = '300';
-    expect(index.validateResponse('GET', `${VAULT}/replicationPolicies/p1?api-version=2023-06-01`, 200, policy)).toEqual([
-      '/properties/providerSpecificDetails/replicationInterval: must be integer, got "300"',
-    ]);
+    expect(
+      index.validateResponse('GET', `${VAULT}/replicationPolicies/p1?api-version=2023-06-01`, 200, policy),
+    ).toEqual(['/properties/providerSpecificDetails/replicationInterval: must be integer, got "300"']);
   });
 
   it('an enum value outside the list, and a missing required property', () => {
@@ -236,14 +255,22 @@ describe('deliberately broken copies of official examples', () => {
     const errors = index.validateRequestBody('POST', `${ITEM}/testFailover?api-version=2023-06-01`, input);
     expect(errors).toHaveLength(2);
     expect(errors[0]).toBe('/properties/networkId: must be string, got 42');
-    expect(errors[1]).toMatch(/^\/properties\/providerSpecificDetails\/instanceType: unknown discriminator value for TestFailoverProviderSpecificInput: .*got "HyperV"$/);
+    expect(errors[1]).toMatch(
+      /^\/properties\/providerSpecificDetails\/instanceType: unknown discriminator value for TestFailoverProviderSpecificInput: .*got "HyperV"$/,
+    );
   });
 
   it('statuses: undeclared is an error, default covers error statuses, no-schema means no body', () => {
     const vaultUrl = `${VAULT}?api-version=2024-04-01`;
-    expect(index.validateResponse('GET', vaultUrl, 201, {})).toEqual(['status 201 is not declared for Vaults_Get (declared: 200, default)']);
-    expect(index.validateResponse('GET', vaultUrl, 404, { error: { code: 'ResourceNotFound', message: 'gone' } })).toEqual([]);
-    expect(index.validateResponse('GET', vaultUrl, 404, { error: { code: 404 } })).toEqual(['/error/code: must be string, got 404']);
+    expect(index.validateResponse('GET', vaultUrl, 201, {})).toEqual([
+      'status 201 is not declared for Vaults_Get (declared: 200, default)',
+    ]);
+    expect(
+      index.validateResponse('GET', vaultUrl, 404, { error: { code: 'ResourceNotFound', message: 'gone' } }),
+    ).toEqual([]);
+    expect(index.validateResponse('GET', vaultUrl, 404, { error: { code: 404 } })).toEqual([
+      '/error/code: must be string, got 404',
+    ]);
     // Site Recovery 2023-06-01 declares no error responses at all.
     expect(index.validateResponse('GET', `${ITEM}?api-version=2023-06-01`, 404, {})).toEqual([
       'status 404 is not declared for ReplicationProtectedItems_Get (declared: 200)',
@@ -282,7 +309,11 @@ describe('path matching', () => {
     ['GET', `https://management.azure.com${ITEM}?api-version=2023-06-01`, 'ReplicationProtectedItems_Get'],
     ['GET', `${ITEM}/`, 'ReplicationProtectedItems_Get'],
     ['GET', `${VAULT}/replicationFabrics`, 'ReplicationFabrics_List'],
-    ['PUT', `${VAULT}/replicationFabrics/f1/replicationNetworks/n1/replicationNetworkMappings/m1`, 'ReplicationNetworkMappings_Create'],
+    [
+      'PUT',
+      `${VAULT}/replicationFabrics/f1/replicationNetworks/n1/replicationNetworkMappings/m1`,
+      'ReplicationNetworkMappings_Create',
+    ],
     ['POST', `${VAULT}/replicationJobs/export`, 'ReplicationJobs_Export'],
     ['GET', `${VAULT}/replicationJobs/export`, 'ReplicationJobs_Get'],
     ['GET', `${VAULT}/replicationJobs/j1`, 'ReplicationJobs_Get'],
@@ -304,13 +335,17 @@ describe('path matching', () => {
     expect(index.findOperation('GET', `${SUB}/operations`)).toMatchObject({
       specFile: 'siterecovery/2023-06-01/service.json',
       apiVersion: '2023-06-01',
-      pathTemplate: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/operations',
+      pathTemplate:
+        '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/operations',
     });
     expect(index.findOperation('GET', '/providers/Microsoft.RecoveryServices/operations')).toMatchObject({
       specFile: 'recoveryservices/2024-04-01/vaults.json',
       apiVersion: '2024-04-01',
     });
-    expect(index.findOperation('GET', `${VAULT}/replicationFabrics`)?.pageable).toEqual({ itemName: 'value', nextLinkName: 'nextLink' });
+    expect(index.findOperation('GET', `${VAULT}/replicationFabrics`)?.pageable).toEqual({
+      itemName: 'value',
+      nextLinkName: 'nextLink',
+    });
   });
 
   it('a wrong method names the methods the path has', () => {
@@ -352,7 +387,9 @@ describe('specsDir()', () => {
     try {
       process.env.ASRFLOW_AZURE_SPECS = empty;
       expect(() => specsDir()).toThrow(/siterecovery\/2023-06-01\/service\.json is missing.*set ASRFLOW_AZURE_SPECS/);
-      await expect(loadSpecIndex(empty)).rejects.toThrow(/common-types\/resource-management\/v3\/types\.json is missing/);
+      await expect(loadSpecIndex(empty)).rejects.toThrow(
+        /common-types\/resource-management\/v3\/types\.json is missing/,
+      );
     } finally {
       rmSync(empty, { recursive: true });
     }

@@ -66,9 +66,15 @@ describe('types and formats', () => {
 describe('null', () => {
   it('is allowed only where x-nullable: true, also on $ref properties', () => {
     expect(response({ note: null, nullableDetails: null })).toEqual([]);
-    expect(response({ plain: null, details: null })).toEqual(['/plain: must be string, got null', '/details: must be object, got null']);
+    expect(response({ plain: null, details: null })).toEqual([
+      '/plain: must be string, got null',
+      '/details: must be object, got null',
+    ]);
     // Definitions that omit `type: object` are still objects to AutoRest.
-    expect(response({ details: 'Azure', azure: 5 })).toEqual(['/details: must be object, got "Azure"', '/azure: must be object, got 5']);
+    expect(response({ details: 'Azure', azure: 5 })).toEqual([
+      '/details: must be object, got "Azure"',
+      '/azure: must be object, got 5',
+    ]);
   });
 
   it('x-nullable does not relax the non-null case', () => {
@@ -100,7 +106,9 @@ describe('polymorphism', () => {
     expect(response({ details: { instanceType: 'Azure', region: 'north' } })).toEqual([
       '/details/region: must be one of "east", "west", got "north"',
     ]);
-    expect(response({ details: { instanceType: 'AzureV2', region: 'west' } })).toEqual(['/details/generation: required property is missing']);
+    expect(response({ details: { instanceType: 'AzureV2', region: 'west' } })).toEqual([
+      '/details/generation: required property is missing',
+    ]);
     expect(response({ details: { instanceType: 'AzureV2', region: 'north', generation: '2' } })).toEqual([
       '/details/region: must be one of "east", "west", got "north"',
       '/details/generation: must be integer, got "2"',
@@ -108,11 +116,20 @@ describe('polymorphism', () => {
   });
 
   it('a derived definition without x-ms-discriminator-value is selected by its name', () => {
-    expect(response({ details: { instanceType: 'OnPremDetails', site: 1 } })).toEqual(['/details/site: must be string, got 1']);
+    expect(response({ details: { instanceType: 'OnPremDetails', site: 1 } })).toEqual([
+      '/details/site: must be string, got 1',
+    ]);
   });
 
   it("a derived type's properties do not leak into its siblings", () => {
-    expect(response({ list: [{ instanceType: 'AzureV2', generation: 1 }, { instanceType: 'Azure', generation: 'x' }] })).toEqual([]);
+    expect(
+      response({
+        list: [
+          { instanceType: 'AzureV2', generation: 1 },
+          { instanceType: 'Azure', generation: 'x' },
+        ],
+      }),
+    ).toEqual([]);
   });
 
   it('the base itself is a valid value; without a value the base applies', () => {
@@ -144,24 +161,36 @@ describe('operations', () => {
   });
 
   it('x-ms-paths keys tell operations apart by their fixed query', () => {
-    expect(index.findOperation('POST', '/subscriptions/s/things/t1?action=restart&api-version=2023-06-01')?.operationId).toBe('Things_Restart');
+    expect(
+      index.findOperation('POST', '/subscriptions/s/things/t1?action=restart&api-version=2023-06-01')?.operationId,
+    ).toBe('Things_Restart');
     expect(index.findOperation('POST', '/subscriptions/s/things/t1?action=stop')?.operationId).toBe('Things_Stop');
     expect(index.findOperation('POST', '/subscriptions/s/things/t1')).toBeUndefined();
   });
 
   it('prefers the spec whose version matches the api-version query parameter', () => {
-    expect(index.findOperation('GET', '/shared/x?api-version=2024-04-01')?.specFile).toBe('recoveryservices/2024-04-01/vaults.json');
-    expect(index.findOperation('GET', '/Shared/x?api-version=2023-06-01')?.specFile).toBe('siterecovery/2023-06-01/service.json');
+    expect(index.findOperation('GET', '/shared/x?api-version=2024-04-01')?.specFile).toBe(
+      'recoveryservices/2024-04-01/vaults.json',
+    );
+    expect(index.findOperation('GET', '/Shared/x?api-version=2023-06-01')?.specFile).toBe(
+      'siterecovery/2023-06-01/service.json',
+    );
   });
 
   it('default (from common-types, reached by its azure-rest-api-specs relative path) covers error statuses', () => {
     expect(index.validateResponse('GET', URL, 404, { error: { code: 'NotFound' } })).toEqual([]);
     expect(index.validateResponse('GET', URL, 500, { error: 'boom' })).toEqual(['/error: must be object, got "boom"']);
-    expect(index.validateResponse('GET', URL, 204, undefined)).toEqual(['status 204 is not declared for Things_Get (declared: 200, default)']);
+    expect(index.validateResponse('GET', URL, 204, undefined)).toEqual([
+      'status 204 is not declared for Things_Get (declared: 200, default)',
+    ]);
   });
 
   it('body parameters: $ref parameters resolve, a required body must be there, GET takes none', () => {
-    expect(index.findOperation('PUT', URL)).toMatchObject({ bodyParameter: 'thing', longRunning: true, statuses: ['200', '202'] });
+    expect(index.findOperation('PUT', URL)).toMatchObject({
+      bodyParameter: 'thing',
+      longRunning: true,
+      statuses: ['200', '202'],
+    });
     expect(index.validateRequestBody('PUT', URL, undefined)).toEqual(['Things_Create requires a body (thing)']);
     expect(index.validateRequestBody('GET', URL, undefined)).toEqual([]);
     expect(index.validateRequestBody('GET', URL, { a: 1 })).toEqual(['Things_Get takes no request body, got {"a":1}']);
@@ -177,7 +206,12 @@ describe('examples', () => {
     ]);
     expect(examples[1]?.responses['200']?.body).toMatchObject({ kind: 'large' });
     expect(index.missingExamples).toEqual([
-      expect.objectContaining({ operationId: 'Things_Get', title: 'absent', ref: './examples/Things_Absent.json', specFile: 'siterecovery/2023-06-01/service.json' }),
+      expect.objectContaining({
+        operationId: 'Things_Get',
+        title: 'absent',
+        ref: './examples/Things_Absent.json',
+        specFile: 'siterecovery/2023-06-01/service.json',
+      }),
     ]);
   });
 });

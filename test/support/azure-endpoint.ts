@@ -22,7 +22,10 @@ export function createHttpsAgent(endpoint: AzureEndpoint): Agent | undefined {
   return endpoint.caCertPath ? trustingAgent(endpoint.caCertPath) : undefined;
 }
 
-export function createCredential(endpoint: AzureEndpoint, secret: { tenantId: string; clientId: string; clientSecret: string }): TokenCredential {
+export function createCredential(
+  endpoint: AzureEndpoint,
+  secret: { tenantId: string; clientId: string; clientSecret: string },
+): TokenCredential {
   return resolveCredential({ type: 'clientSecret', clientId: secret.clientId, secretEnv: 'SECRET' }, secret.tenantId, {
     authorityHost: endpoint.authorityHost.replace(/\/$/, ''),
     agent: createHttpsAgent(endpoint),
@@ -31,7 +34,15 @@ export function createCredential(endpoint: AzureEndpoint, secret: { tenantId: st
 }
 
 /** Options for any `@azure/arm-*` client: `new XClient(credential, subscriptionId, armClientOptions(endpoint))`. */
-export function armClientOptions(endpoint: AzureEndpoint): { endpoint: string; credentialScopes: string[]; agent?: Agent } {
+export function armClientOptions(endpoint: AzureEndpoint): {
+  endpoint: string;
+  credentialScopes: string[];
+  agent?: Agent;
+} {
   const agent = createHttpsAgent(endpoint);
-  return { endpoint: endpoint.armEndpoint.replace(/\/$/, ''), credentialScopes: [ARM_SCOPE], ...(agent ? { agent } : {}) };
+  return {
+    endpoint: endpoint.armEndpoint.replace(/\/$/, ''),
+    credentialScopes: [ARM_SCOPE],
+    ...(agent ? { agent } : {}),
+  };
 }

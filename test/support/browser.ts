@@ -22,6 +22,13 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath,
     // No sandbox: CI runs as root in a container. The rest keeps Chromium from calling home.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

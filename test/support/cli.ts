@@ -14,7 +14,10 @@ export interface CliResult {
 /** Runs the built `asrflow` CLI as a child process, the way a user or script would. */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliEntry, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -34,7 +37,13 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
  * Polls `probe` until it returns a value, or fails at the deadline with the last error and
  * whatever `describe` says about the state then (so a timeout explains itself).
  */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 90_000, intervalMs = 250, describe?: () => Promise<unknown>): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 90_000,
+  intervalMs = 250,
+  describe?: () => Promise<unknown>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -45,8 +54,15 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
       last = error;
     }
     if (Date.now() > deadline) {
-      const state = describe ? await describe().then((d) => JSON.stringify(d), (e: unknown) => String(e)) : '';
-      throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}${state ? `\nstate then: ${state}` : ''}`);
+      const state = describe
+        ? await describe().then(
+            (d) => JSON.stringify(d),
+            (e: unknown) => String(e),
+          )
+        : '';
+      throw new Error(
+        `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}${state ? `\nstate then: ${state}` : ''}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

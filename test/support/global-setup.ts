@@ -18,7 +18,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = path.resolve(__dirname, '..', '..');
   if (!existsSync(path.join(root, 'dist', 'client', 'cli.js'))) {
-    throw new Error('dist/ is missing: the tests run the compiled CLI and worker. Run `npm run build` first (`npm test` does).');
+    throw new Error(
+      'dist/ is missing: the tests run the compiled CLI and worker. Run `npm run build` first (`npm test` does).',
+    );
   }
   const server = await startDevServer({});
   project.provide('temporalAddress', server.address);

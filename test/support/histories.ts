@@ -18,7 +18,11 @@ export async function maybeRecordHistories(client: Client, scenario: string, wor
     const history = await client.workflow.getHandle(id).fetchHistory();
     const file = path.join(HISTORIES_DIR, `${scenario}--${id.replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`);
     // protobufjs' own object form (enums by name, bytes as base64) round-trips with fromObject.
-    const object = temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(history), { longs: String, enums: String, bytes: String });
+    const object = temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(history), {
+      longs: String,
+      enums: String,
+      bytes: String,
+    });
     writeFileSync(file, `${JSON.stringify(object, null, 1)}\n`);
   }
 }

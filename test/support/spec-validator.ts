@@ -9,7 +9,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { formatErrors, show } from './spec/errors';
-import { type LocatedExample, type MissingExample, type SpecExample, locateExamples, readExample } from './spec/examples';
+import {
+  type LocatedExample,
+  type MissingExample,
+  type SpecExample,
+  locateExamples,
+  readExample,
+} from './spec/examples';
 import { type PathTemplate, matches, parseTemplate, parseUrl } from './spec/paths';
 import { type Mode, SchemaCompiler } from './spec/schema';
 import { type SwaggerOperation, type SwaggerParameter, type SwaggerSchema, SpecFiles } from './spec/swagger';
@@ -64,14 +70,20 @@ export interface SpecIndex {
 export function specsDir(): string {
   const configured = process.env.ASRFLOW_AZURE_SPECS;
   const dir = configured ? path.resolve(configured) : path.resolve(REPO_ROOT, '../shared/azure-specs');
-  assertSpecsPresent(dir, configured ? 'from ASRFLOW_AZURE_SPECS' : 'the default, ../shared/azure-specs from the repository root');
+  assertSpecsPresent(
+    dir,
+    configured ? 'from ASRFLOW_AZURE_SPECS' : 'the default, ../shared/azure-specs from the repository root',
+  );
   return dir;
 }
 
 function assertSpecsPresent(dir: string, origin: string): void {
   const absent = !existsSync(dir)
     ? 'the directory does not exist'
-    : [...SERVICE_FILES, COMMON_TYPES].filter((f) => !existsSync(path.join(dir, f))).map((f) => `${f} is missing`).join('; ');
+    : [...SERVICE_FILES, COMMON_TYPES]
+        .filter((f) => !existsSync(path.join(dir, f)))
+        .map((f) => `${f} is missing`)
+        .join('; ');
   if (absent === '') return;
   throw new Error(
     `Azure REST API specs not found at ${dir} (${origin}): ${absent}. ` +
@@ -141,7 +153,9 @@ class Index implements SpecIndex {
               statuses: Object.keys(op.responses ?? {}),
               longRunning: op['x-ms-long-running-operation'] === true,
               ...(body?.parameter.name !== undefined ? { bodyParameter: body.parameter.name } : {}),
-              ...(pageable ? { pageable: { itemName: pageable.itemName ?? 'value', nextLinkName: pageable.nextLinkName ?? null } } : {}),
+              ...(pageable
+                ? { pageable: { itemName: pageable.itemName ?? 'value', nextLinkName: pageable.nextLinkName ?? null } }
+                : {}),
             },
             template: parseTemplate(template),
             ...(body ? { body } : {}),
@@ -227,15 +241,19 @@ class Index implements SpecIndex {
     const specificity = (op: Operation): number => op.template.literalCount + op.template.query.length;
     const candidates = this.ops
       .filter((op) => op.info.method === wanted && matches(op.template, url))
-      .sort((a, b) =>
-        specificity(b) - specificity(a) ||
-        Number(b.info.apiVersion === apiVersion) - Number(a.info.apiVersion === apiVersion));
+      .sort(
+        (a, b) =>
+          specificity(b) - specificity(a) ||
+          Number(b.info.apiVersion === apiVersion) - Number(a.info.apiVersion === apiVersion),
+      );
     return candidates[0];
   }
 
   private noOperation(method: string, urlPath: string): string {
     const url = parseUrl(urlPath);
-    const others = this.ops.filter((op) => matches(op.template, url)).map((op) => `${op.info.method} (${op.info.operationId})`);
+    const others = this.ops
+      .filter((op) => matches(op.template, url))
+      .map((op) => `${op.info.method} (${op.info.operationId})`);
     return others.length > 0
       ? `no ${method.toUpperCase()} operation at ${urlPath} in the specs; that path has ${others.join(', ')}`
       : `no operation in the specs matches ${method.toUpperCase()} ${urlPath}`;

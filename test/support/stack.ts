@@ -14,7 +14,10 @@ import { registerSearchAttributes } from '../../temporal/search-attributes';
 import { eventually } from './cli';
 
 /** A fresh namespace, with asrflow's search attributes unless told otherwise, ready to take workflows. */
-export async function createTestNamespace(connection: Connection, options: { searchAttributes?: boolean; prefix?: string } = {}): Promise<string> {
+export async function createTestNamespace(
+  connection: Connection,
+  options: { searchAttributes?: boolean; prefix?: string } = {},
+): Promise<string> {
   const namespace = `${options.prefix ?? 'test'}-${randomUUID()}`;
   await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
   await eventually(async () => {
@@ -26,7 +29,11 @@ export async function createTestNamespace(connection: Connection, options: { sea
 }
 
 /** What a worker or CLI needs to reach the run's Temporal server (one namespace and queue) and an emulator. */
-export function workerEnv(namespace: string, taskQueue: string, emulator: Pick<EmulatorHandle, 'armEndpoint' | 'authorityHost' | 'caCertPath'>): Record<string, string> {
+export function workerEnv(
+  namespace: string,
+  taskQueue: string,
+  emulator: Pick<EmulatorHandle, 'armEndpoint' | 'authorityHost' | 'caCertPath'>,
+): Record<string, string> {
   return {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_NAMESPACE: namespace,
@@ -54,10 +61,17 @@ export interface TestStack {
  * The whole real stack for one test file: the HTTPS emulator in this process, a real worker
  * process against the shared dev server on its own task queue, and a Temporal client.
  */
-export async function startTestStack(options: StartOptions & { workerEnv?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: StartOptions & { workerEnv?: Record<string, string> } = {},
+): Promise<TestStack> {
   const { workerEnv: extraEnv, ...emulatorOptions } = options;
   const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-stack-'));
-  const emulator = await startEmulator({ port: 0, speed: 3600, dataDir: path.join(dir, 'emulator'), ...emulatorOptions });
+  const emulator = await startEmulator({
+    port: 0,
+    speed: 3600,
+    dataDir: path.join(dir, 'emulator'),
+    ...emulatorOptions,
+  });
   const taskQueue = `stack-${randomUUID()}`;
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   // Workflow ids are business keys (asrflow:onboard:litware), so two test files onboarding the

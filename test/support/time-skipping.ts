@@ -33,12 +33,15 @@ export function locateTestServer(): string {
  */
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } },
+  });
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
       ALL_SEARCH_ATTRIBUTES.map((key) => {
-        if (key.type !== SearchAttributeType.KEYWORD) throw new Error(`register ${key.name} (${String(key.type)}) with its own indexed type here`);
+        if (key.type !== SearchAttributeType.KEYWORD)
+          throw new Error(`register ${key.name} (${String(key.type)}) with its own indexed type here`);
         return [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD];
       }),
     ),
@@ -49,7 +52,10 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
 /** Errors only: the SDK's info lines (bundles, worker states) and the warnings for the activity failures the tests provoke drown a test's output. */
 function quietRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+    });
   } catch {
     // Already installed in this process (another environment of the same file): keep it.
   }
@@ -58,6 +64,9 @@ function quietRuntime(): void {
 /** The worker's own workflow bundle (workflows/index.ts), built once per test file. */
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function asrflowWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '..', '..', 'workflows'), logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '..', '..', 'workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   return bundle;
 }

@@ -51,29 +51,67 @@ describe('a VM whose replication fails', () => {
     const input = {
       tenant: 'litware',
       scenario: 'dedicated-vmm',
-      vault: { principal: { tenantId: 't', credential: { type: 'default' } }, subscriptionId: 's', resourceGroup: 'rg', vault: 'v', region: 'westeurope' },
+      vault: {
+        principal: { tenantId: 't', credential: { type: 'default' } },
+        subscriptionId: 's',
+        resourceGroup: 'rg',
+        vault: 'v',
+        region: 'westeurope',
+      },
       fabricName: 'f',
       containerName: 'c',
       policyId: 'p',
       vm: { itemName: 'item-erp01', friendlyName: 'erp01', readinessErrors: [] },
-      targets: { subscriptionId: 's', resourceGroupId: 'rg', storageAccountId: 'sa', networkId: 'n', subnetName: 'sn', managedDisks: true },
+      targets: {
+        subscriptionId: 's',
+        resourceGroupId: 'rg',
+        storageAccountId: 'sa',
+        networkId: 'n',
+        subnetName: 'sn',
+        managedDisks: true,
+      },
     } as VmProtectionInput;
-    const handle = await client.workflow.start('vmProtectionWorkflow', { taskQueue, workflowId: `vm-failure-${randomUUID()}`, args: [input] });
-    await eventually(async () => ((await handle.query(progressQuery)).steps[0]?.state === 'done' ? true : undefined), 'protection to be enabled');
-    await handle.signal(replicationObservedSignal, { itemName: 'item-erp01', protectionState: 'InitialReplicationInProgress', percent: 40, protectedNow: false });
+    const handle = await client.workflow.start('vmProtectionWorkflow', {
+      taskQueue,
+      workflowId: `vm-failure-${randomUUID()}`,
+      args: [input],
+    });
+    await eventually(
+      async () => ((await handle.query(progressQuery)).steps[0]?.state === 'done' ? true : undefined),
+      'protection to be enabled',
+    );
+    await handle.signal(replicationObservedSignal, {
+      itemName: 'item-erp01',
+      protectionState: 'InitialReplicationInProgress',
+      percent: 40,
+      protectedNow: false,
+    });
     await handle.signal(replicationObservedSignal, {
       itemName: 'item-erp01',
       protectionState: 'NotFound',
       protectedNow: false,
-      failed: { message: 'EnableDr job j1 Failed: the host lost its agent', type: 'NeedsOperator', code: '70094', possibleCauses: 'The agent stopped.', recommendedAction: 'Start the agent on the host and retry.' },
+      failed: {
+        message: 'EnableDr job j1 Failed: the host lost its agent',
+        type: 'NeedsOperator',
+        code: '70094',
+        possibleCauses: 'The agent stopped.',
+        recommendedAction: 'Start the agent on the host and retry.',
+      },
     });
 
     const waiting = await eventually(async () => {
       const p = await handle.query(progressQuery);
       return p.steps[1]?.state === 'waiting-for-operator' ? p : undefined;
     }, 'initial replication to wait for the operator');
-    expect(waiting.steps[1]?.lastError).toMatchObject({ type: 'NeedsOperator', code: '70094', possibleCauses: 'The agent stopped.', recommendedAction: 'Start the agent on the host and retry.' });
-    expect(waiting.steps[1]?.lastError?.message).toBe('replication of erp01 failed: EnableDr job j1 Failed: the host lost its agent');
+    expect(waiting.steps[1]?.lastError).toMatchObject({
+      type: 'NeedsOperator',
+      code: '70094',
+      possibleCauses: 'The agent stopped.',
+      recommendedAction: 'Start the agent on the host and retry.',
+    });
+    expect(waiting.steps[1]?.lastError?.message).toBe(
+      'replication of erp01 failed: EnableDr job j1 Failed: the host lost its agent',
+    );
     expect(waiting.operatorAction).toContain('Start the agent on the host and retry.');
     expect(waiting.vms?.[0]?.state).toBe('waiting-for-operator');
     expect(enables).toBe(1);
@@ -82,7 +120,12 @@ describe('a VM whose replication fails', () => {
     await eventually(async () => (enables === 2 ? true : undefined), 'protection to be enabled again');
     const retried = await handle.query(progressQuery);
     expect(retried.steps[1]).toMatchObject({ state: 'running', runs: 2 });
-    await handle.signal(replicationObservedSignal, { itemName: 'item-erp01', protectionState: 'Protected', percent: 100, protectedNow: true });
+    await handle.signal(replicationObservedSignal, {
+      itemName: 'item-erp01',
+      protectionState: 'Protected',
+      percent: 100,
+      protectedNow: true,
+    });
     expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
   });
 });

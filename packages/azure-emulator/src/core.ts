@@ -41,7 +41,8 @@ export class EmulatorCore {
   private seedWorld(): void {
     for (const v of this.estate.vmmServers) {
       this.world.providerVersions[lower(v.name)] = v.providerVersion;
-      for (const vm of v.vms) this.world.onPremVms[vmKey(v.name, vm.cloud, vm.name)] = { powerState: vm.powerState ?? 'Running' };
+      for (const vm of v.vms)
+        this.world.onPremVms[vmKey(v.name, vm.cloud, vm.name)] = { powerState: vm.powerState ?? 'Running' };
     }
   }
 
@@ -55,7 +56,8 @@ export class EmulatorCore {
     const onPrem: Record<string, OnPremVmState> = {};
     for (const v of this.estate.vmmServers) {
       for (const vm of v.vms) {
-        onPrem[vmKey(v.name, vm.cloud, vm.name)] = world.onPremVms[vmKey(v.name, vm.cloud, vm.name)] ?? world.onPremVms[`${lower(v.name)}/${lower(vm.name)}`] ?? { powerState: vm.powerState ?? 'Running' };
+        onPrem[vmKey(v.name, vm.cloud, vm.name)] = world.onPremVms[vmKey(v.name, vm.cloud, vm.name)] ??
+          world.onPremVms[`${lower(v.name)}/${lower(vm.name)}`] ?? { powerState: vm.powerState ?? 'Running' };
       }
     }
     world.onPremVms = onPrem;
@@ -71,7 +73,8 @@ export class EmulatorCore {
     for (const vault of Object.values(world.vaults)) {
       for (const f of Object.values(vault.asr.fabrics)) {
         // An item's cloud is its container's; ids it was created with are kept (clients hold them).
-        for (const c of Object.values(f.containers)) for (const item of Object.values(c.items)) item.cloud ??= c.cloudName;
+        for (const c of Object.values(f.containers))
+          for (const item of Object.values(c.items)) item.cloud ??= c.cloudName;
       }
     }
   }
@@ -125,10 +128,20 @@ export class EmulatorCore {
   }
 
   /** Every VM with this name, optionally only on one VMM server and/or in one cloud (for callers that know a name only). */
-  vmsNamed(vmName: string, where: { vmm?: string; cloud?: string } = {}): Array<{ vmm: EstateVmmServer; vm: EstateVm }> {
+  vmsNamed(
+    vmName: string,
+    where: { vmm?: string; cloud?: string } = {},
+  ): Array<{ vmm: EstateVmmServer; vm: EstateVm }> {
     return this.estate.vmmServers
       .filter((v) => where.vmm === undefined || lower(v.name) === lower(where.vmm))
-      .flatMap((vmm) => vmm.vms.filter((vm) => lower(vm.name) === lower(vmName) && (where.cloud === undefined || lower(vm.cloud) === lower(where.cloud))).map((vm) => ({ vmm, vm })));
+      .flatMap((vmm) =>
+        vmm.vms
+          .filter(
+            (vm) =>
+              lower(vm.name) === lower(vmName) && (where.cloud === undefined || lower(vm.cloud) === lower(where.cloud)),
+          )
+          .map((vm) => ({ vmm, vm })),
+      );
   }
 
   providerVersion(vmmName: string): string {

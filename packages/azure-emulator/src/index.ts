@@ -120,22 +120,40 @@ function urlHost(host: string): string {
 export async function startEmulator(options: StartOptions = {}): Promise<EmulatorHandle> {
   const dataDir = path.resolve(options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'asrflow-emulator-')));
   mkdirSync(dataDir, { recursive: true });
-  const estate: Estate = typeof options.estate === 'object' ? options.estate : loadEstateFile(options.estate ?? defaultEstatePath());
+  const estate: Estate =
+    typeof options.estate === 'object' ? options.estate : loadEstateFile(options.estate ?? defaultEstatePath());
   const host = options.host ?? DEFAULT_HOST;
   const certNames = options.certNames ?? [];
   const tls = ensureTlsMaterial(dataDir, certificateHosts(host, certNames));
   const tokens = new TokenService(dataDir, options.tokenLifetimeSeconds ?? 3599);
   const throttling: ThrottlingConfig =
-    options.throttling === false ? { ...DEFAULT_THROTTLING, enabled: false } : options.throttling === true || options.throttling === undefined ? DEFAULT_THROTTLING : { ...DEFAULT_THROTTLING, ...options.throttling };
+    options.throttling === false
+      ? { ...DEFAULT_THROTTLING, enabled: false }
+      : options.throttling === true || options.throttling === undefined
+        ? DEFAULT_THROTTLING
+        : { ...DEFAULT_THROTTLING, ...options.throttling };
   const faults = new FaultInjector(options.seed ?? 1);
-  const rules = typeof options.faults === 'string' ? loadFaultFile(options.faults) : (options.faults ?? []).map((r, i) => validateRule(r, `faults[${i}]`));
+  const rules =
+    typeof options.faults === 'string'
+      ? loadFaultFile(options.faults)
+      : (options.faults ?? []).map((r, i) => validateRule(r, `faults[${i}]`));
   for (const r of rules) faults.add(r);
 
-  const core = new EmulatorCore(estate, new SimClock(options.speed ?? 60), new Directory(estate), tokens, new Throttler(throttling), faults, new RequestLog(20_000, options.recordBodies ?? true), new Counters(), {
-    pageSize: options.pageSize ?? 100,
-    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
-    ...(options.retryAfterSeconds !== undefined ? { asrRetryAfterSeconds: options.retryAfterSeconds } : {}),
-  });
+  const core = new EmulatorCore(
+    estate,
+    new SimClock(options.speed ?? 60),
+    new Directory(estate),
+    tokens,
+    new Throttler(throttling),
+    faults,
+    new RequestLog(20_000, options.recordBodies ?? true),
+    new Counters(),
+    {
+      pageSize: options.pageSize ?? 100,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+      ...(options.retryAfterSeconds !== undefined ? { asrRetryAfterSeconds: options.retryAfterSeconds } : {}),
+    },
+  );
   registerEffects(core);
   const statePath = path.join(dataDir, 'state.json');
   if (options.persist && existsSync(statePath)) core.load(JSON.parse(readFileSync(statePath, 'utf8')) as WorldState);
@@ -154,7 +172,8 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
   registerConfigRoutes(router);
   registerItemRoutes(router);
 
-  const adminToken = options.adminToken ?? process.env['ASRFLOW_EMULATOR_ADMIN_TOKEN'] ?? randomBytes(24).toString('hex');
+  const adminToken =
+    options.adminToken ?? process.env['ASRFLOW_EMULATOR_ADMIN_TOKEN'] ?? randomBytes(24).toString('hex');
 
   const dispatch = async (ctx: RequestContext): Promise<Outcome> => {
     const started = performance.now();
@@ -163,12 +182,23 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
     }
     const isArm = /^\/(subscriptions|providers)(\/|$)/i.test(ctx.path);
     if (!isArm) {
-      const result = (await handleEntra(ctx, { directory: core.directory, tokens, isArmAudience: (aud) => isArmAudience(aud, core.origin) })) ?? {
+      const result = (await handleEntra(ctx, {
+        directory: core.directory,
+        tokens,
+        isArmAudience: (aud) => isArmAudience(aud, core.origin),
+      })) ?? {
         status: 404,
         body: { error: { code: 'NotFound', message: `No emulated endpoint at ${ctx.path}` } },
       };
       // The token endpoint's form body carries the client secret: never logged.
-      core.log.add({ time: new Date().toISOString(), method: ctx.method, path: ctx.path, query: '', status: result.status, durationMs: performance.now() - started });
+      core.log.add({
+        time: new Date().toISOString(),
+        method: ctx.method,
+        path: ctx.path,
+        query: '',
+        status: result.status,
+        durationMs: performance.now() - started,
+      });
       return { result };
     }
     const d = await router.dispatch(core, ctx);
@@ -206,7 +236,13 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
   core.origin = origin;
 
   writeFileSync(path.join(dataDir, ADMIN_TOKEN_FILE), adminToken + '\n', { mode: 0o600 });
-  const info: EmulatorInfo = { armEndpoint: origin, authorityHost: origin, caCertPath: tls.caCertPath, adminUrl: `${origin}/_admin`, pid: process.pid };
+  const info: EmulatorInfo = {
+    armEndpoint: origin,
+    authorityHost: origin,
+    caCertPath: tls.caCertPath,
+    adminUrl: `${origin}/_admin`,
+    pid: process.pid,
+  };
   writeFileSync(path.join(dataDir, INFO_FILE), JSON.stringify(info, null, 2) + '\n');
 
   let stopped = false;

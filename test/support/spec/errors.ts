@@ -23,8 +23,10 @@ function at(body: unknown, pointer: string): unknown {
 }
 
 const listed = (values: readonly unknown[]): string =>
-  values.slice(0, MAX_ALLOWED).map((v) => JSON.stringify(v)).join(', ') +
-  (values.length > MAX_ALLOWED ? `, … (${values.length} values)` : '');
+  values
+    .slice(0, MAX_ALLOWED)
+    .map((v) => JSON.stringify(v))
+    .join(', ') + (values.length > MAX_ALLOWED ? `, … (${values.length} values)` : '');
 
 export function formatErrors(errors: readonly ErrorObject[] | null | undefined, body: unknown): string[] {
   const lines = new Set<string>();
@@ -42,9 +44,10 @@ export function formatErrors(errors: readonly ErrorObject[] | null | undefined, 
       case 'enum': {
         const base = discriminatorBase(error.parentSchema);
         const allowed = listed((params.allowedValues as unknown[] | undefined) ?? []);
-        expected = base !== undefined
-          ? `unknown discriminator value for ${base}: expected one of ${allowed}`
-          : `must be one of ${allowed}`;
+        expected =
+          base !== undefined
+            ? `unknown discriminator value for ${base}: expected one of ${allowed}`
+            : `must be one of ${allowed}`;
         break;
       }
       case 'additionalProperties':

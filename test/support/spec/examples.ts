@@ -46,19 +46,32 @@ export function locateExamples(
     if ($ref === undefined) continue;
     const located = locateExample(specsDir, specFile, $ref);
     if (located) found.push({ title, ...located });
-    else missing.push({ operationId, specFile, title, ref: $ref, expected: path.resolve(specsDir, path.dirname(specFile), $ref) });
+    else
+      missing.push({
+        operationId,
+        specFile,
+        title,
+        ref: $ref,
+        expected: path.resolve(specsDir, path.dirname(specFile), $ref),
+      });
   }
   return { found, missing };
 }
 
 /** Finds an example file, falling back to a `from-<version>__` copy of the same name. */
-function locateExample(specsDir: string, specFile: string, ref: string): { file: string; copiedFrom?: string } | undefined {
+function locateExample(
+  specsDir: string,
+  specFile: string,
+  ref: string,
+): { file: string; copiedFrom?: string } | undefined {
   const wanted = path.resolve(specsDir, path.dirname(specFile), ref);
   if (existsSync(wanted)) return { file: wanted };
   const folder = path.dirname(wanted);
   const suffix = `__${path.basename(wanted)}`;
   const copies = existsSync(folder)
-    ? readdirSync(folder).filter((name) => name.startsWith('from-') && name.endsWith(suffix)).sort()
+    ? readdirSync(folder)
+        .filter((name) => name.startsWith('from-') && name.endsWith(suffix))
+        .sort()
     : [];
   // Several copies would mean several source versions; the newest sorts last.
   const copy = copies.at(-1);

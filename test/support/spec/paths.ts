@@ -41,7 +41,9 @@ export function parseTemplate(template: string): PathTemplate {
 export function parseUrl(url: string): ConcreteUrl {
   const parsed = new URL(url, 'https://management.azure.invalid');
   return {
-    segments: trimSlashes(parsed.pathname).split('/').map((s) => decodeSegment(s).toLowerCase()),
+    segments: trimSlashes(parsed.pathname)
+      .split('/')
+      .map((s) => decodeSegment(s).toLowerCase()),
     query: parsed.searchParams,
   };
 }

@@ -27,12 +27,32 @@ type JsonSchema = AnySchemaObject;
 const CHECKED_FORMATS = ['date-time', 'uuid'] as const;
 
 /** Annotations and AutoRest hints that carry no constraint on the JSON. */
-const IGNORED = new Set(['description', 'title', 'default', 'example', 'readOnly', 'externalDocs', 'xml', 'discriminator']);
+const IGNORED = new Set([
+  'description',
+  'title',
+  'default',
+  'example',
+  'readOnly',
+  'externalDocs',
+  'xml',
+  'discriminator',
+]);
 
 /** Constraint keywords whose Swagger 2.0 meaning is the JSON Schema one. */
 const PASSED_THROUGH = new Set([
-  'type', 'enum', 'minimum', 'maximum', 'multipleOf', 'minLength', 'maxLength', 'pattern',
-  'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties',
+  'type',
+  'enum',
+  'minimum',
+  'maximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
 ]);
 
 const fileUri = (file: string): string => `https://azure-specs.invalid/${file}`;
@@ -164,7 +184,12 @@ export class SchemaCompiler {
     const family = this.hierarchy.family(key);
     return {
       type: 'object',
-      properties: { [tag]: { enum: family.map((member) => member.value), $comment: `${DISCRIMINATOR_OF}${key.slice(key.indexOf('#') + 1)}` } },
+      properties: {
+        [tag]: {
+          enum: family.map((member) => member.value),
+          $comment: `${DISCRIMINATOR_OF}${key.slice(key.indexOf('#') + 1)}`,
+        },
+      },
       allOf: [
         ...family.map((member) => ({
           if: { properties: { [tag]: { const: member.value } }, required: [tag] },
@@ -216,7 +241,8 @@ export class SchemaCompiler {
           out.allOf = (value as SwaggerSchema[]).map((part) =>
             owner !== undefined && part.$ref !== undefined
               ? { $ref: exactUri(this.hierarchy.definitionKey(file, part.$ref)) }
-              : this.convert(part, file));
+              : this.convert(part, file),
+          );
           break;
         case 'required': {
           const required = (value as string[]).filter((name) => !this.isReadOnlyInRequest(node, name, file, owner));
@@ -237,7 +263,9 @@ export class SchemaCompiler {
     // AutoRest models anything with properties or a map shape as an object even without
     // `type: object` (often omitted); JSON Schema would let null or 5 through. (allOf alone is
     // left out: `allOf: [{$ref: SomeEnum}]` is also used to describe a non-object ref.)
-    const objectShaped = ['properties', 'additionalProperties', 'discriminator', 'required'].some((k) => node[k] !== undefined);
+    const objectShaped = ['properties', 'additionalProperties', 'discriminator', 'required'].some(
+      (k) => node[k] !== undefined,
+    );
     if (out.type === undefined && objectShaped) out.type = 'object';
     if (out.exclusiveMinimum !== undefined) delete out.minimum;
     if (out.exclusiveMaximum !== undefined) delete out.maximum;
@@ -248,9 +276,12 @@ export class SchemaCompiler {
 
   private isReadOnlyInRequest(node: SwaggerSchema, name: string, file: string, owner?: string): boolean {
     if (this.mode !== 'request') return false;
-    const found = node.properties?.[name] !== undefined
-      ? { schema: node.properties[name], file }
-      : owner !== undefined ? this.hierarchy.property(owner, name) : undefined;
+    const found =
+      node.properties?.[name] !== undefined
+        ? { schema: node.properties[name], file }
+        : owner !== undefined
+          ? this.hierarchy.property(owner, name)
+          : undefined;
     if (!found?.schema) return false;
     if (found.schema.readOnly === true) return true;
     if (found.schema.$ref === undefined) return false;
@@ -281,5 +312,7 @@ const DISCRIMINATOR_OF = 'discriminator of ';
 
 export function discriminatorBase(errorSchema: unknown): string | undefined {
   const comment = (errorSchema as { $comment?: unknown } | undefined)?.$comment;
-  return typeof comment === 'string' && comment.startsWith(DISCRIMINATOR_OF) ? comment.slice(DISCRIMINATOR_OF.length) : undefined;
+  return typeof comment === 'string' && comment.startsWith(DISCRIMINATOR_OF)
+    ? comment.slice(DISCRIMINATOR_OF.length)
+    : undefined;
 }

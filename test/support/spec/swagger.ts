@@ -63,8 +63,7 @@ export interface RefTarget {
   tokens: string[];
 }
 
-const decodeToken = (token: string): string =>
-  decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
+const decodeToken = (token: string): string => decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** Spec files keyed by their path relative to the specs folder, posix-style. */
 export class SpecFiles {
@@ -84,7 +83,9 @@ export class SpecFiles {
       const batch = pending.filter((f) => !files.docs.has(f));
       pending = [];
       const loaded = await Promise.all(
-        batch.map(async (file) => [file, JSON.parse(await readFile(path.join(dir, file), 'utf8')) as SwaggerDoc] as const),
+        batch.map(
+          async (file) => [file, JSON.parse(await readFile(path.join(dir, file), 'utf8')) as SwaggerDoc] as const,
+        ),
       );
       for (const [file, doc] of loaded) {
         files.docs.set(file, doc);

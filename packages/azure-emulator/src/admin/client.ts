@@ -25,8 +25,14 @@ export class EmulatorAdminClient {
 
   /** Reads `<dataDir>/emulator.json` and `<dataDir>/admin-token` written by a running emulator. */
   static fromDataDir(dataDir: string, tokenOverride?: string): EmulatorAdminClient {
-    const info = JSON.parse(readFileSync(path.join(dataDir, 'emulator.json'), 'utf8')) as { adminUrl: string; caCertPath: string };
-    const token = tokenOverride ?? process.env['ASRFLOW_EMULATOR_ADMIN_TOKEN'] ?? readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+    const info = JSON.parse(readFileSync(path.join(dataDir, 'emulator.json'), 'utf8')) as {
+      adminUrl: string;
+      caCertPath: string;
+    };
+    const token =
+      tokenOverride ??
+      process.env['ASRFLOW_EMULATOR_ADMIN_TOKEN'] ??
+      readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
     return new EmulatorAdminClient(info.adminUrl, token, info.caCertPath);
   }
 
@@ -39,7 +45,10 @@ export class EmulatorAdminClient {
         {
           method,
           agent: this.agent,
-          headers: { authorization: `Bearer ${this.adminToken}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+          headers: {
+            authorization: `Bearer ${this.adminToken}`,
+            ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -80,7 +89,11 @@ export class EmulatorAdminClient {
    * Sets a replicated VM's replicationHealth (Normal unless set), for health-dependent tests.
    * The name alone is enough while it is unique in the estate; otherwise say the cloud (and VMM server).
    */
-  setReplicationHealth(vm: string, health: 'Normal' | 'Warning' | 'Critical', where: { cloud?: string; vmm?: string } = {}): Promise<{ vm: string; cloud: string; vmm: string; replicationHealth: string }> {
+  setReplicationHealth(
+    vm: string,
+    health: 'Normal' | 'Warning' | 'Critical',
+    where: { cloud?: string; vmm?: string } = {},
+  ): Promise<{ vm: string; cloud: string; vmm: string; replicationHealth: string }> {
     return this.ok('PUT', 'items/health', { vm, ...where, health });
   }
   job(name: string): Promise<{ properties: { state: string; errors: unknown[] } }> {

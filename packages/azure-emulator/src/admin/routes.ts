@@ -26,10 +26,17 @@ function authorized(ctx: RequestContext, token: string): boolean {
  * repeat across clouds (tenants of a shared VMM server), and then the cloud (and, across
  * servers, the VMM server) must say which one.
  */
-function resolveVm(core: EmulatorCore, name: string, cloud: string | undefined, vmm: string | undefined): { vmm: string; cloud: string; vm: string } | { error: string } {
+function resolveVm(
+  core: EmulatorCore,
+  name: string,
+  cloud: string | undefined,
+  vmm: string | undefined,
+): { vmm: string; cloud: string; vm: string } | { error: string } {
   const where = { ...(cloud !== undefined ? { cloud } : {}), ...(vmm !== undefined ? { vmm } : {}) };
   const found = core.vmsNamed(name, where);
-  const scope = [cloud !== undefined ? `cloud '${cloud}'` : '', vmm !== undefined ? `VMM server '${vmm}'` : ''].filter((x) => x !== '').join(' of ');
+  const scope = [cloud !== undefined ? `cloud '${cloud}'` : '', vmm !== undefined ? `VMM server '${vmm}'` : '']
+    .filter((x) => x !== '')
+    .join(' of ');
   if (found.length === 0) return { error: `no VM named '${name}'${scope ? ` in ${scope}` : ''} in the estate` };
   if (found.length > 1) {
     const places = found.map((f) => `${f.vm.cloud} (${f.vmm.name})`).join(', ');
@@ -42,16 +49,25 @@ function resolveVm(core: EmulatorCore, name: string, cloud: string | undefined, 
   return { vmm: one.vmm.name, cloud: one.vm.cloud, vm: one.vm.name };
 }
 
-const err = (status: number, message: string): HttpResult => ({ status, body: { error: { code: status === 401 ? 'Unauthorized' : 'BadRequest', message } } });
+const err = (status: number, message: string): HttpResult => ({
+  status,
+  body: { error: { code: status === 401 ? 'Unauthorized' : 'BadRequest', message } },
+});
 
 function bodyOf(ctx: RequestContext): Record<string, unknown> {
-  return typeof ctx.body === 'object' && ctx.body !== null && !Array.isArray(ctx.body) ? (ctx.body as Record<string, unknown>) : {};
+  return typeof ctx.body === 'object' && ctx.body !== null && !Array.isArray(ctx.body)
+    ? (ctx.body as Record<string, unknown>)
+    : {};
 }
 
 // The emulator's control surface, under /_admin, guarded by its own bearer token
 // (not an Entra token): state, traffic, counters, faults, time, and the on-premises actions.
 export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise<HttpResult> {
-  if (!authorized(ctx, deps.adminToken)) return err(401, 'The admin API needs "Authorization: Bearer <admin token>" (see admin-token in the data directory).');
+  if (!authorized(ctx, deps.adminToken))
+    return err(
+      401,
+      'The admin API needs "Authorization: Bearer <admin token>" (see admin-token in the data directory).',
+    );
   const { core } = deps;
   const sub = ctx.path.replace(/^\/_admin\/?/i, '').replace(/\/+$/, '');
   const seg = sub.split('/');
@@ -59,7 +75,16 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
   const now = core.advance();
 
   if (m === 'GET' && sub === 'state') {
-    return { status: 200, body: { clock: core.clock.toJSON(), activeJobs: core.jobs.activeCount(), world: core.world, throttling: core.throttler.config, faults: core.faults.list() } };
+    return {
+      status: 200,
+      body: {
+        clock: core.clock.toJSON(),
+        activeJobs: core.jobs.activeCount(),
+        world: core.world,
+        throttling: core.throttler.config,
+        faults: core.faults.list(),
+      },
+    };
   }
   if (m === 'GET' && sub === 'requests') {
     const since = Number(ctx.url.searchParams.get('since') ?? '0') || 0;
@@ -85,7 +110,9 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
     return { status: 200, body: { rules: [] } };
   }
   if (m === 'DELETE' && seg[0] === 'faults' && seg[1]) {
-    return core.faults.remove(decodeURIComponent(seg[1])) ? { status: 200, body: { removed: seg[1] } } : err(404, `no fault rule '${seg[1]}'`);
+    return core.faults.remove(decodeURIComponent(seg[1]))
+      ? { status: 200, body: { removed: seg[1] } }
+      : err(404, `no fault rule '${seg[1]}'`);
   }
   if (sub === 'time' && m === 'GET') return { status: 200, body: core.clock.toJSON() };
   if (sub === 'time' && (m === 'PUT' || m === 'POST')) {
@@ -113,20 +140,32 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
   }
   if (sub === 'providers/install' && m === 'POST') {
     const b = bodyOf(ctx);
-    if (typeof b['credentials'] !== 'string' || typeof b['vmm'] !== 'string') return err(400, 'expected {"credentials": "<vault credentials XML>", "vmm": "<VMM server name>"}');
+    if (typeof b['credentials'] !== 'string' || typeof b['vmm'] !== 'string')
+      return err(400, 'expected {"credentials": "<vault credentials XML>", "vmm": "<VMM server name>"}');
     const outcome = installProvider(core, b['credentials'], b['vmm']);
     return { status: outcome.ok ? 200 : 422, body: outcome };
   }
   if (sub === 'items/health' && (m === 'PUT' || m === 'POST')) {
     const b = bodyOf(ctx);
     const health = text(b['health'], '');
-    const optional = (k: string) => (typeof b[k] === 'string' ? (b[k]) : undefined);
-    if (typeof b['vm'] !== 'string' || !['Normal', 'Warning', 'Critical'].includes(health) || (b['cloud'] !== undefined && optional('cloud') === undefined) || (b['vmm'] !== undefined && optional('vmm') === undefined)) {
-      return err(400, 'expected {"vm": "<VM name>", "cloud"?: "<VMM cloud>", "vmm"?: "<VMM server>", "health": "Normal" | "Warning" | "Critical"}');
+    const optional = (k: string) => (typeof b[k] === 'string' ? b[k] : undefined);
+    if (
+      typeof b['vm'] !== 'string' ||
+      !['Normal', 'Warning', 'Critical'].includes(health) ||
+      (b['cloud'] !== undefined && optional('cloud') === undefined) ||
+      (b['vmm'] !== undefined && optional('vmm') === undefined)
+    ) {
+      return err(
+        400,
+        'expected {"vm": "<VM name>", "cloud"?: "<VMM cloud>", "vmm"?: "<VMM server>", "health": "Normal" | "Warning" | "Critical"}',
+      );
     }
     const found = resolveVm(core, b['vm'], optional('cloud'), optional('vmm'));
     if ('error' in found) return err(400, found.error);
-    core.world.itemHealth = { ...(core.world.itemHealth ?? {}), [vmKey(found.vmm, found.cloud, found.vm)]: health as 'Normal' | 'Warning' | 'Critical' };
+    core.world.itemHealth = {
+      ...(core.world.itemHealth ?? {}),
+      [vmKey(found.vmm, found.cloud, found.vm)]: health as 'Normal' | 'Warning' | 'Critical',
+    };
     return { status: 200, body: { vm: found.vm, cloud: found.cloud, vmm: found.vmm, replicationHealth: health } };
   }
   if (sub === 'providers/upgrade' && m === 'POST') {
@@ -150,7 +189,12 @@ export async function handleAdmin(ctx: RequestContext, deps: AdminDeps): Promise
           providerVersion: core.providerVersion(v.name),
           registeredWith: core.world.vmmRegistrations[lower(v.name)] ?? null,
           clouds: v.clouds.map((c) => c.name),
-          vms: v.vms.map((vm) => ({ name: vm.name, cloud: vm.cloud, id: vmIdOf(v.name, vm.cloud, vm.name), powerState: core.world.onPremVms[vmKey(v.name, vm.cloud, vm.name)]?.powerState })),
+          vms: v.vms.map((vm) => ({
+            name: vm.name,
+            cloud: vm.cloud,
+            id: vmIdOf(v.name, vm.cloud, vm.name),
+            powerState: core.world.onPremVms[vmKey(v.name, vm.cloud, vm.name)]?.powerState,
+          })),
         })),
         azureVms: Object.values(core.world.azureVms),
         now: iso(now),

@@ -8,12 +8,20 @@ const challenge = (desc: string, tenant?: string): Record<string, string> => ({
 
 export function isArmAudience(aud: string, origin: string): boolean {
   const a = aud.toLowerCase().replace(/\/+$/, '');
-  return a === 'https://management.azure.com' || a === 'https://management.core.windows.net' || (origin !== '' && a === origin.toLowerCase());
+  return (
+    a === 'https://management.azure.com' ||
+    a === 'https://management.core.windows.net' ||
+    (origin !== '' && a === origin.toLowerCase())
+  );
 }
 
 // ARM's checks, in its order: a bearer token at all, a valid signature, not expired, meant
 // for ARM, and issued by the tenant that owns the subscription.
-export async function authenticate(core: EmulatorCore, authorization: string | undefined, subscriptionId: string | undefined): Promise<AccessClaims> {
+export async function authenticate(
+  core: EmulatorCore,
+  authorization: string | undefined,
+  subscriptionId: string | undefined,
+): Promise<AccessClaims> {
   const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
   if (!m?.[1]) {
     throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
@@ -24,17 +32,29 @@ export async function authenticate(core: EmulatorCore, authorization: string | u
   if (!outcome.ok) {
     if (outcome.reason === 'expired') {
       const exp = new Date((outcome.claims?.exp ?? 0) * 1000).toISOString();
-      throw new ArmError(401, 'ExpiredAuthenticationToken', `The access token expiry UTC time '${exp}' is earlier than current UTC time '${new Date().toISOString()}'.`, {
-        headers: challenge('The access token has expired.', outcome.claims?.tid),
-      });
+      throw new ArmError(
+        401,
+        'ExpiredAuthenticationToken',
+        `The access token expiry UTC time '${exp}' is earlier than current UTC time '${new Date().toISOString()}'.`,
+        {
+          headers: challenge('The access token has expired.', outcome.claims?.tid),
+        },
+      );
     }
-    throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', { headers: challenge('The access token is invalid.') });
+    throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', {
+      headers: challenge('The access token is invalid.'),
+    });
   }
   const claims = outcome.claims;
   if (!isArmAudience(claims.aud, core.origin)) {
-    throw new ArmError(401, 'InvalidAuthenticationTokenAudience', `The access token has been obtained for wrong audience or resource '${claims.aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`, {
-      headers: challenge('The access token has been obtained for wrong audience.', claims.tid),
-    });
+    throw new ArmError(
+      401,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${claims.aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`,
+      {
+        headers: challenge('The access token has been obtained for wrong audience.', claims.tid),
+      },
+    );
   }
   if (subscriptionId !== undefined) {
     const home = core.directory.tenantOfSubscription(subscriptionId);

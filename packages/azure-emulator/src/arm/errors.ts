@@ -34,7 +34,11 @@ export class ArmError extends Error {
 }
 
 export const notFound = (type: string, name: string, rg?: string): ArmError =>
-  new ArmError(404, 'ResourceNotFound', `The Resource '${type}/${name}' under resource group '${rg ?? ''}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  new ArmError(
+    404,
+    'ResourceNotFound',
+    `The Resource '${type}/${name}' under resource group '${rg ?? ''}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
 
 export const resourceGroupNotFound = (rg: string): ArmError =>
   new ArmError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
@@ -49,7 +53,13 @@ export const badRequest = (code: string, message: string, target?: string): ArmE
  * Site Recovery's own error shape: a numeric-looking code and the cause and fix in details,
  * as its service answers (400, even for unknown objects).
  */
-export function asrError(status: number, code: string, message: string, possibleCauses: string, recommendedAction: string): ArmError {
+export function asrError(
+  status: number,
+  code: string,
+  message: string,
+  possibleCauses: string,
+  recommendedAction: string,
+): ArmError {
   return new ArmError(status, code, message, {
     details: [{ code, message, possibleCauses, recommendedAction }],
   });

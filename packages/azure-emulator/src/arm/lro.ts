@@ -24,7 +24,11 @@ export function jobOf(core: EmulatorCore, op: OperationRec): JobRec | undefined 
   return core.world.vaults[op.jobVaultKey]?.asr.jobs[op.jobName.toLowerCase()];
 }
 
-export function operationState(core: EmulatorCore, op: OperationRec, now: number): { status: OpStatus; endTime?: number; error?: { code: string; message: string } } {
+export function operationState(
+  core: EmulatorCore,
+  op: OperationRec,
+  now: number,
+): { status: OpStatus; endTime?: number; error?: { code: string; message: string } } {
   if (op.error) return { status: 'Failed', endTime: op.createdAt, error: op.error };
   if (op.kind === 'done') return { status: 'Succeeded', endTime: op.createdAt };
   if (op.kind === 'timer') {
@@ -32,7 +36,8 @@ export function operationState(core: EmulatorCore, op: OperationRec, now: number
     return done ? { status: 'Succeeded', endTime: op.doneAt ?? now } : { status: 'InProgress' };
   }
   const job = jobOf(core, op);
-  if (!job) return { status: 'Failed', error: { code: 'JobNotFound', message: 'The job of this operation no longer exists.' } };
+  if (!job)
+    return { status: 'Failed', error: { code: 'JobNotFound', message: 'The job of this operation no longer exists.' } };
   switch (job.state) {
     case 'Succeeded':
       return { status: 'Succeeded', ...(job.endTime !== undefined ? { endTime: job.endTime } : {}) };
@@ -45,7 +50,9 @@ export function operationState(core: EmulatorCore, op: OperationRec, now: number
         ...(job.endTime !== undefined ? { endTime: job.endTime } : {}),
         error: {
           code: e?.code ?? 'InternalError',
-          message: e ? `${e.message} Possible causes: ${e.possibleCauses} Recommended action: ${e.recommendedAction}` : 'The job failed.',
+          message: e
+            ? `${e.message} Possible causes: ${e.possibleCauses} Recommended action: ${e.recommendedAction}`
+            : 'The job failed.',
         },
       };
     }
@@ -72,7 +79,12 @@ export function absolute(core: EmulatorCore, path: string, apiVersion: string): 
 }
 
 /** 202 Accepted for a Site Recovery operation, with the headers Site Recovery sends. */
-export function asrAccepted(core: EmulatorCore, asrVaultPath: string, op: OperationRec, resultPath: string): HttpResult {
+export function asrAccepted(
+  core: EmulatorCore,
+  asrVaultPath: string,
+  op: OperationRec,
+  resultPath: string,
+): HttpResult {
   return {
     status: 202,
     headers: {

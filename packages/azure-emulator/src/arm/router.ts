@@ -8,11 +8,63 @@ import { ArmError } from './errors';
 import type { RequestClass } from './throttling';
 
 export const API = {
-  asr: ['2023-06-01', '2023-04-01', '2023-02-01', '2023-01-01', '2023-08-01', '2024-01-01', '2024-02-01', '2024-04-01', '2024-10-01', '2025-01-01', '2025-02-01'],
-  vaults: ['2024-04-01', '2024-02-01', '2024-01-01', '2023-08-01', '2023-06-01', '2023-04-01', '2023-02-01', '2024-09-30-preview', '2024-10-01', '2025-02-01'],
-  storage: ['2025-08-01', '2025-06-01', '2025-01-01', '2024-01-01', '2023-05-01', '2023-01-01', '2022-09-01', '2021-09-01'],
-  network: ['2024-05-01', '2024-07-01', '2024-10-01', '2025-01-01', '2025-03-01', '2025-05-01', '2024-03-01', '2024-01-01', '2023-11-01', '2023-09-01'],
-  resources: ['2025-04-01', '2024-11-01', '2024-07-01', '2024-03-01', '2023-07-01', '2022-09-01', '2021-04-01', '2020-06-01'],
+  asr: [
+    '2023-06-01',
+    '2023-04-01',
+    '2023-02-01',
+    '2023-01-01',
+    '2023-08-01',
+    '2024-01-01',
+    '2024-02-01',
+    '2024-04-01',
+    '2024-10-01',
+    '2025-01-01',
+    '2025-02-01',
+  ],
+  vaults: [
+    '2024-04-01',
+    '2024-02-01',
+    '2024-01-01',
+    '2023-08-01',
+    '2023-06-01',
+    '2023-04-01',
+    '2023-02-01',
+    '2024-09-30-preview',
+    '2024-10-01',
+    '2025-02-01',
+  ],
+  storage: [
+    '2025-08-01',
+    '2025-06-01',
+    '2025-01-01',
+    '2024-01-01',
+    '2023-05-01',
+    '2023-01-01',
+    '2022-09-01',
+    '2021-09-01',
+  ],
+  network: [
+    '2024-05-01',
+    '2024-07-01',
+    '2024-10-01',
+    '2025-01-01',
+    '2025-03-01',
+    '2025-05-01',
+    '2024-03-01',
+    '2024-01-01',
+    '2023-11-01',
+    '2023-09-01',
+  ],
+  resources: [
+    '2025-04-01',
+    '2024-11-01',
+    '2024-07-01',
+    '2024-03-01',
+    '2023-07-01',
+    '2022-09-01',
+    '2021-04-01',
+    '2020-06-01',
+  ],
   any: [] as string[],
 } as const;
 
@@ -97,13 +149,29 @@ export class ArmRouter {
     const out: Dispatch = { result: { status: 500 }, ...(subscriptionId ? { subscriptionId } : {}) };
     try {
       if (!matched) {
-        const anyMethod = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'].some((m) => m !== method && this.match(m, ctx.path));
-        if (anyMethod) throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
-        throw new ArmError(404, 'InvalidResourceType', `The resource type could not be found in the namespace for api version '${ctx.url.searchParams.get('api-version') ?? ''}'. Path: ${ctx.path}`);
+        const anyMethod = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'].some(
+          (m) => m !== method && this.match(m, ctx.path),
+        );
+        if (anyMethod)
+          throw new ArmError(
+            405,
+            'MethodNotAllowed',
+            `The requested resource does not support http method '${method}'.`,
+          );
+        throw new ArmError(
+          404,
+          'InvalidResourceType',
+          `The resource type could not be found in the namespace for api version '${ctx.url.searchParams.get('api-version') ?? ''}'. Path: ${ctx.path}`,
+        );
       }
       const { route, params } = matched;
       out.operationId = route.operationId;
-      const faultReq = { method, path: ctx.path, operationId: route.operationId, ...(subscriptionId ? { subscriptionId } : {}) };
+      const faultReq = {
+        method,
+        path: ctx.path,
+        operationId: route.operationId,
+        ...(subscriptionId ? { subscriptionId } : {}),
+      };
 
       const pre = core.faults.pick(faultReq, ['status', 'throttle', 'drop', 'delay']);
       if (pre) {
@@ -117,11 +185,19 @@ export class ArmRouter {
         if (a.kind === 'delay') out.delayMs = a.ms;
         if (a.kind === 'throttle') {
           const s = a.retryAfterSeconds ?? 5;
-          throw new ArmError(429, 'TooManyRequests', `The request is being throttled as the limit has been reached for operation type - ${method === 'GET' ? 'Read' : 'Write'}. For more information, see - https://aka.ms/srpthrottlinglimits`, { headers: { 'retry-after': String(s) } });
+          throw new ArmError(
+            429,
+            'TooManyRequests',
+            `The request is being throttled as the limit has been reached for operation type - ${method === 'GET' ? 'Read' : 'Write'}. For more information, see - https://aka.ms/srpthrottlinglimits`,
+            { headers: { 'retry-after': String(s) } },
+          );
         }
         if (a.kind === 'status') {
-          const headers: Record<string, string> = a.retryAfterSeconds !== undefined ? { 'retry-after': String(a.retryAfterSeconds) } : {};
-          throw new ArmError(a.status, a.code ?? defaultCode(a.status), a.message ?? defaultMessage(a.status), { headers });
+          const headers: Record<string, string> =
+            a.retryAfterSeconds !== undefined ? { 'retry-after': String(a.retryAfterSeconds) } : {};
+          throw new ArmError(a.status, a.code ?? defaultCode(a.status), a.message ?? defaultMessage(a.status), {
+            headers,
+          });
         }
       }
 
@@ -129,19 +205,38 @@ export class ArmRouter {
       out.claims = claims;
 
       const apiVersion = ctx.url.searchParams.get('api-version');
-      if (!apiVersion) throw new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      if (!apiVersion)
+        throw new ArmError(
+          400,
+          'MissingApiVersionParameter',
+          'The api-version query parameter (?api-version=) is required for all requests.',
+        );
       if (route.apiVersions.length > 0 && !route.apiVersions.includes(apiVersion)) {
-        throw new ArmError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${route.apiVersions.join(',')}'.`);
+        throw new ArmError(
+          400,
+          'InvalidApiVersionParameter',
+          `The api-version '${apiVersion}' is invalid. The supported versions are '${route.apiVersions.join(',')}'.`,
+        );
       }
 
       if (subscriptionId) {
-        const decision = core.throttler.check('westeurope', subscriptionId, claims.oid || claims.appid, classOf(method));
+        const decision = core.throttler.check(
+          'westeurope',
+          subscriptionId,
+          claims.oid || claims.appid,
+          classOf(method),
+        );
         if (!decision.allowed) {
           out.throttled = true;
           const code = decision.scope === 'principal' ? 'TooManyRequests' : 'SubscriptionRequestsThrottled';
-          throw new ArmError(429, code, `Number of ${classOf(method).replace(/s$/, '')} requests for subscription '${subscriptionId}' and ${decision.scope === 'principal' ? `principal '${claims.oid}'` : 'all principals'} exceeded the limit. Please try again after '${decision.retryAfterSeconds}' seconds.`, {
-            headers: { ...decision.headers, 'retry-after': String(decision.retryAfterSeconds) },
-          });
+          throw new ArmError(
+            429,
+            code,
+            `Number of ${classOf(method).replace(/s$/, '')} requests for subscription '${subscriptionId}' and ${decision.scope === 'principal' ? `principal '${claims.oid}'` : 'all principals'} exceeded the limit. Please try again after '${decision.retryAfterSeconds}' seconds.`,
+            {
+              headers: { ...decision.headers, 'retry-after': String(decision.retryAfterSeconds) },
+            },
+          );
         }
         Object.assign(ctx, { rateHeaders: decision.headers });
       }
@@ -182,7 +277,10 @@ export class ArmRouter {
         return out;
       }
       const err = e as Error;
-      out.result = { status: 500, body: { error: { code: 'InternalServerError', message: `Emulator error: ${err.message}` } } };
+      out.result = {
+        status: 500,
+        body: { error: { code: 'InternalServerError', message: `Emulator error: ${err.message}` } },
+      };
       return out;
     }
   }

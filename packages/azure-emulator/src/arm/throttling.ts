@@ -29,7 +29,10 @@ export const DEFAULT_THROTTLING: ThrottlingConfig = {
 class Bucket {
   private tokens: number;
   private last: number;
-  constructor(private readonly size: BucketSize, now: number) {
+  constructor(
+    private readonly size: BucketSize,
+    now: number,
+  ) {
     this.tokens = size.burst;
     this.last = now;
   }
@@ -59,7 +62,10 @@ export class Throttler {
   private readonly buckets = new Map<string, Bucket>();
   config: ThrottlingConfig;
 
-  constructor(config: ThrottlingConfig = DEFAULT_THROTTLING, private readonly now: () => number = Date.now) {
+  constructor(
+    config: ThrottlingConfig = DEFAULT_THROTTLING,
+    private readonly now: () => number = Date.now,
+  ) {
     this.config = config;
   }
 
@@ -85,20 +91,36 @@ export class Throttler {
     if (!this.config.enabled) return { allowed: true, headers: {} };
     const now = this.now();
     const size = this.config[cls];
-    const global = { burst: size.burst * this.config.globalFactor, refillPerSecond: size.refillPerSecond * this.config.globalFactor };
+    const global = {
+      burst: size.burst * this.config.globalFactor,
+      refillPerSecond: size.refillPerSecond * this.config.globalFactor,
+    };
     const sub = subscriptionId.toLowerCase();
     const p = this.bucket(`${region}|${sub}|${principal.toLowerCase()}|${cls}`, size, now);
     const g = this.bucket(`${region}|${sub}|*|${cls}`, global, now);
     const header = `x-ms-ratelimit-remaining-subscription-${cls}`;
     const globalHeader = `x-ms-ratelimit-remaining-subscription-global-${cls}`;
     if (p.available(now) < 1) {
-      return { allowed: false, retryAfterSeconds: p.waitSeconds(), scope: 'principal', headers: { [header]: '0', [globalHeader]: String(Math.floor(g.available(now))) } };
+      return {
+        allowed: false,
+        retryAfterSeconds: p.waitSeconds(),
+        scope: 'principal',
+        headers: { [header]: '0', [globalHeader]: String(Math.floor(g.available(now))) },
+      };
     }
     if (g.available(now) < 1) {
-      return { allowed: false, retryAfterSeconds: g.waitSeconds(), scope: 'subscription', headers: { [header]: String(Math.floor(p.available(now))), [globalHeader]: '0' } };
+      return {
+        allowed: false,
+        retryAfterSeconds: g.waitSeconds(),
+        scope: 'subscription',
+        headers: { [header]: String(Math.floor(p.available(now))), [globalHeader]: '0' },
+      };
     }
     p.take();
     g.take();
-    return { allowed: true, headers: { [header]: String(Math.floor(p.available(now))), [globalHeader]: String(Math.floor(g.available(now))) } };
+    return {
+      allowed: true,
+      headers: { [header]: String(Math.floor(p.available(now))), [globalHeader]: String(Math.floor(g.available(now))) },
+    };
   }
 }

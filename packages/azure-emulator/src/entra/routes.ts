@@ -45,7 +45,12 @@ export async function handleEntra(ctx: RequestContext, deps: EntraDeps): Promise
 
   const tenantId = deps.directory.resolveTenant(tenantSeg);
   if (tenantId === undefined) {
-    return aadError(400, 'invalid_tenant', 'AADSTS90002', `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    return aadError(
+      400,
+      'invalid_tenant',
+      'AADSTS90002',
+      `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
   }
 
   if (isDiscovery) {
@@ -83,7 +88,8 @@ export async function handleEntra(ctx: RequestContext, deps: EntraDeps): Promise
   // Token endpoint: client-credentials grant only (what ClientSecretCredential does).
   if (ctx.method !== 'POST') return { status: 405, body: { error: 'method_not_allowed' } };
   const form = new URLSearchParams(ctx.rawBody.toString('utf8'));
-  let clientId = form.get('client_id') ?? (form.get('client_assertion') ? subjectOf(form.get('client_assertion') ?? '') : '') ?? '';
+  let clientId =
+    form.get('client_id') ?? (form.get('client_assertion') ? subjectOf(form.get('client_assertion') ?? '') : '') ?? '';
   let secret = form.get('client_secret') ?? '';
   const basic = /^Basic (.+)$/i.exec(String(ctx.headers.authorization ?? ''));
   if (basic?.[1]) {
@@ -92,14 +98,29 @@ export async function handleEntra(ctx: RequestContext, deps: EntraDeps): Promise
     secret = decodeURIComponent(sec ?? '');
   }
   if (form.get('grant_type') !== 'client_credentials') {
-    return aadError(400, 'unsupported_grant_type', 'AADSTS70003', 'The app requested an unsupported grant type. This emulator supports client_credentials only.');
+    return aadError(
+      400,
+      'unsupported_grant_type',
+      'AADSTS70003',
+      'The app requested an unsupported grant type. This emulator supports client_credentials only.',
+    );
   }
   if (!deps.directory.appExists(clientId)) {
-    return aadError(400, 'unauthorized_client', 'AADSTS700016', `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+    return aadError(
+      400,
+      'unauthorized_client',
+      'AADSTS700016',
+      `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+    );
   }
   const app = deps.directory.appInTenant(clientId, tenantId);
   if (!app) {
-    return aadError(400, 'unauthorized_client', 'AADSTS700016', `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. You may have sent your authentication request to the wrong tenant.`);
+    return aadError(
+      400,
+      'unauthorized_client',
+      'AADSTS700016',
+      `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. You may have sent your authentication request to the wrong tenant.`,
+    );
   }
   const assertion = form.get('client_assertion');
   if (assertion) {
@@ -110,15 +131,31 @@ export async function handleEntra(ctx: RequestContext, deps: EntraDeps): Promise
     const problem = await verifyClientAssertion(assertion, app.certificates ?? [], app.clientId, `${host}${ctx.path}`);
     if (problem) return aadError(401, 'invalid_client', problem.code, problem.message);
   } else if (secret === '' || secret !== app.secret) {
-    return aadError(401, 'invalid_client', 'AADSTS7000215', `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+    return aadError(
+      401,
+      'invalid_client',
+      'AADSTS7000215',
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+    );
   }
   const scope = form.get('scope') ?? (form.get('resource') ? `${form.get('resource')}/.default` : '');
   const resourceScope = scope.split(' ').find((s) => s.endsWith('/.default'));
-  if (!resourceScope) return aadError(400, 'invalid_scope', 'AADSTS1002012', `The provided value for scope '${scope}' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+  if (!resourceScope)
+    return aadError(
+      400,
+      'invalid_scope',
+      'AADSTS1002012',
+      `The provided value for scope '${scope}' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    );
   let audience = resourceScope.slice(0, -'.default'.length);
   if (!audience.endsWith('/')) audience += '/';
   if (!deps.isArmAudience(audience)) {
-    return aadError(400, 'invalid_resource', 'AADSTS500011', `The resource principal named ${audience} was not found in the tenant named ${tenantId}. This emulator issues tokens for Azure Resource Manager only.`);
+    return aadError(
+      400,
+      'invalid_resource',
+      'AADSTS500011',
+      `The resource principal named ${audience} was not found in the tenant named ${tenantId}. This emulator issues tokens for Azure Resource Manager only.`,
+    );
   }
   const { token, expiresIn } = await deps.tokens.issue({
     tenantId,
@@ -128,7 +165,11 @@ export async function handleEntra(ctx: RequestContext, deps: EntraDeps): Promise
     issuer: issuerFor(host, tenantId),
   });
   deps.onTokenIssued?.(tenantId, app.clientId);
-  return { status: 200, headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token } };
+  return {
+    status: 200,
+    headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
+    body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token },
+  };
 }
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -145,19 +186,35 @@ function subjectOf(assertion: string): string | undefined {
  * Checks a client assertion as Entra does: signed by the key of one of the app's certificates,
  * issued by and about the app, for this token endpoint, and not expired. Returns what is wrong.
  */
-async function verifyClientAssertion(assertion: string, certificates: string[], clientId: string, tokenEndpoint: string): Promise<{ code: string; message: string } | undefined> {
+async function verifyClientAssertion(
+  assertion: string,
+  certificates: string[],
+  clientId: string,
+  tokenEndpoint: string,
+): Promise<{ code: string; message: string } | undefined> {
   if (certificates.length === 0) {
-    return { code: 'AADSTS700027', message: `Client assertion failed signature validation: app '${clientId}' has no certificate credentials registered.` };
+    return {
+      code: 'AADSTS700027',
+      message: `Client assertion failed signature validation: app '${clientId}' has no certificate credentials registered.`,
+    };
   }
   let lastError = '';
   for (const pem of certificates) {
     for (const alg of ['RS256', 'PS256']) {
       try {
         const key = await importX509(pem, alg);
-        const { payload } = await jwtVerify(assertion, key, { algorithms: [alg], issuer: clientId, subject: clientId, clockTolerance: 300 });
+        const { payload } = await jwtVerify(assertion, key, {
+          algorithms: [alg],
+          issuer: clientId,
+          subject: clientId,
+          clockTolerance: 300,
+        });
         const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
         if (!audiences.some((a) => typeof a === 'string' && a.toLowerCase() === tokenEndpoint.toLowerCase())) {
-          return { code: 'AADSTS700016', message: `The client assertion's audience must be the token endpoint '${tokenEndpoint}'.` };
+          return {
+            code: 'AADSTS700016',
+            message: `The client assertion's audience must be the token endpoint '${tokenEndpoint}'.`,
+          };
         }
         return undefined;
       } catch (error) {
@@ -165,5 +222,8 @@ async function verifyClientAssertion(assertion: string, certificates: string[], 
       }
     }
   }
-  return { code: 'AADSTS700027', message: `Client assertion failed signature validation: no certificate of app '${clientId}' verifies it (${lastError}).` };
+  return {
+    code: 'AADSTS700027',
+    message: `Client assertion failed signature validation: no certificate of app '${clientId}' verifies it (${lastError}).`,
+  };
 }

@@ -13,7 +13,9 @@ export interface AccessClaims {
   iat: number;
 }
 
-export type VerifyOutcome = { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid'; detail: string; claims?: Partial<AccessClaims> };
+export type VerifyOutcome =
+  | { ok: true; claims: AccessClaims }
+  | { ok: false; reason: 'expired' | 'invalid'; detail: string; claims?: Partial<AccessClaims> };
 
 // Signs and checks the emulator's access tokens. The key lives in the data directory so a
 // token issued before a restart still verifies after it.
@@ -23,7 +25,10 @@ export class TokenService {
   readonly kid: string;
   private readonly cache = new Map<string, AccessClaims>();
 
-  constructor(dataDir: string, readonly lifetimeSeconds = 3599) {
+  constructor(
+    dataDir: string,
+    readonly lifetimeSeconds = 3599,
+  ) {
     const keyPath = path.join(dataDir, 'token-signing-key.pem');
     if (!existsSync(keyPath)) {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -31,7 +36,10 @@ export class TokenService {
     }
     this.privateKey = createPrivateKey(readFileSync(keyPath, 'utf8'));
     this.publicKey = createPublicKey(this.privateKey);
-    this.kid = createHash('sha256').update(this.publicKey.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 27);
+    this.kid = createHash('sha256')
+      .update(this.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('base64url')
+      .slice(0, 27);
   }
 
   async jwks(): Promise<{ keys: JWK[] }> {
@@ -39,10 +47,26 @@ export class TokenService {
     return { keys: [{ ...jwk, kid: this.kid, use: 'sig', alg: 'RS256' }] };
   }
 
-  async issue(input: { tenantId: string; clientId: string; objectId: string; audience: string; issuer: string; lifetimeSeconds?: number; nowSeconds?: number }): Promise<{ token: string; expiresIn: number }> {
+  async issue(input: {
+    tenantId: string;
+    clientId: string;
+    objectId: string;
+    audience: string;
+    issuer: string;
+    lifetimeSeconds?: number;
+    nowSeconds?: number;
+  }): Promise<{ token: string; expiresIn: number }> {
     const now = input.nowSeconds ?? Math.floor(Date.now() / 1000);
     const lifetime = input.lifetimeSeconds ?? this.lifetimeSeconds;
-    const token = await new SignJWT({ tid: input.tenantId, appid: input.clientId, oid: input.objectId, sub: input.objectId, idtyp: 'app', ver: '1.0', appidacr: '1' })
+    const token = await new SignJWT({
+      tid: input.tenantId,
+      appid: input.clientId,
+      oid: input.objectId,
+      sub: input.objectId,
+      idtyp: 'app',
+      ver: '1.0',
+      appidacr: '1',
+    })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.kid })
       .setAudience(input.audience)
       .setIssuer(input.issuer)
@@ -57,16 +81,22 @@ export class TokenService {
     const cached = this.cache.get(token);
     const nowSec = Date.now() / 1000;
     if (cached) {
-      if (cached.exp <= nowSec) return { ok: false, reason: 'expired', detail: `The token expired at ${new Date(cached.exp * 1000).toISOString()}`, claims: cached };
+      if (cached.exp <= nowSec)
+        return {
+          ok: false,
+          reason: 'expired',
+          detail: `The token expired at ${new Date(cached.exp * 1000).toISOString()}`,
+          claims: cached,
+        };
       return { ok: true, claims: cached };
     }
     try {
       // Expiry is checked here rather than by jose so that an expired token still yields its claims.
       const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ['RS256'], clockTolerance: 1e9 });
       const claims: AccessClaims = {
-        tid: (typeof payload['tid'] === 'string' ? payload['tid'] : ''),
-        appid: (typeof payload['appid'] === 'string' ? payload['appid'] : ''),
-        oid: (typeof payload['oid'] === 'string' ? payload['oid'] : ''),
+        tid: typeof payload['tid'] === 'string' ? payload['tid'] : '',
+        appid: typeof payload['appid'] === 'string' ? payload['appid'] : '',
+        oid: typeof payload['oid'] === 'string' ? payload['oid'] : '',
         aud: String(payload.aud ?? ''),
         iss: String(payload.iss ?? ''),
         exp: Number(payload.exp ?? 0),
@@ -74,7 +104,13 @@ export class TokenService {
       };
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(token, claims);
-      if (claims.exp <= nowSec) return { ok: false, reason: 'expired', detail: `The token expired at ${new Date(claims.exp * 1000).toISOString()}`, claims };
+      if (claims.exp <= nowSec)
+        return {
+          ok: false,
+          reason: 'expired',
+          detail: `The token expired at ${new Date(claims.exp * 1000).toISOString()}`,
+          claims,
+        };
       return { ok: true, claims };
     } catch (e) {
       return { ok: false, reason: 'invalid', detail: (e as Error).message };

@@ -34,7 +34,8 @@ export function defaultEstatePath(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'examples', 'estate.yaml');
     if (existsSync(path.join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`could not find examples/estate.yaml of @asrflow/azure-emulator above ${__dirname}`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`could not find examples/estate.yaml of @asrflow/azure-emulator above ${__dirname}`);
   }
 }
 
@@ -43,7 +44,16 @@ export function loadEstateFile(file: string): Estate {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new EstateError([{ file, line: 1, column: 1, field: '(file)', message: `cannot read the estate file (${(e as Error).message})`, fix: 'pass an existing YAML file with --estate' }]);
+    throw new EstateError([
+      {
+        file,
+        line: 1,
+        column: 1,
+        field: '(file)',
+        message: `cannot read the estate file (${(e as Error).message})`,
+        fix: 'pass an existing YAML file with --estate',
+      },
+    ]);
   }
   return parseEstate(text, file);
 }
@@ -59,7 +69,14 @@ export function parseEstate(text: string, file = '<estate>'): Estate {
     throw new EstateError(
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, field: '(syntax)', message: e.message.split('\n')[0] ?? 'YAML syntax error', fix: 'correct the YAML syntax (indentation, colons, quotes)' };
+        return {
+          file,
+          line: pos.line,
+          column: pos.col,
+          field: '(syntax)',
+          message: e.message.split('\n')[0] ?? 'YAML syntax error',
+          fix: 'correct the YAML syntax (indentation, colons, quotes)',
+        };
       }),
     );
   }
@@ -70,7 +87,13 @@ export function parseEstate(text: string, file = '<estate>'): Estate {
     throw new EstateError(dedupe(issues));
   }
   const estate: Estate = { region: data.region ?? 'westeurope', tenants: data.tenants, vmmServers: data.vmmServers };
-  const issues = semanticIssues(estate).map((s) => ({ file, ...at(s.path), field: s.path.join('.'), message: s.message, fix: s.fix }));
+  const issues = semanticIssues(estate).map((s) => ({
+    file,
+    ...at(s.path),
+    field: s.path.join('.'),
+    message: s.message,
+    fix: s.fix,
+  }));
   if (issues.length > 0) throw new EstateError(issues);
   return estate;
 }
@@ -90,8 +113,15 @@ function dedupe(issues: EstateIssue[]): EstateIssue[] {
   });
 }
 
-function schemaIssue(e: ErrorObject, file: string, at: (p: Array<string | number>) => { line: number; column: number }): EstateIssue {
-  const p = e.instancePath.split('/').filter((s) => s.length > 0).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+function schemaIssue(
+  e: ErrorObject,
+  file: string,
+  at: (p: Array<string | number>) => { line: number; column: number },
+): EstateIssue {
+  const p = e.instancePath
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
   const parentSchema = e.parentSchema as { fix?: string } | undefined;
   let field = p.join('.') || '(root)';
   let fix = parentSchema?.fix ?? 'see packages/azure-emulator/README.md for the estate format';
@@ -138,21 +168,41 @@ function semanticIssues(estate: Estate): SemanticIssue[] {
   const subs = new Set<string>();
   const clients = new Map<string, string>();
   estate.tenants.forEach((t, ti) => {
-    if (tenantIds.has(t.tenantId.toLowerCase())) out.push({ path: ['tenants', ti, 'tenantId'], message: `tenant id ${t.tenantId} appears twice`, fix: 'give each tenant its own id' });
+    if (tenantIds.has(t.tenantId.toLowerCase()))
+      out.push({
+        path: ['tenants', ti, 'tenantId'],
+        message: `tenant id ${t.tenantId} appears twice`,
+        fix: 'give each tenant its own id',
+      });
     tenantIds.add(t.tenantId.toLowerCase());
     t.subscriptions.forEach((s, si) => {
-      if (subs.has(s.id.toLowerCase())) out.push({ path: ['tenants', ti, 'subscriptions', si, 'id'], message: `subscription ${s.id} appears twice`, fix: 'a subscription has exactly one home tenant: list it once' });
+      if (subs.has(s.id.toLowerCase()))
+        out.push({
+          path: ['tenants', ti, 'subscriptions', si, 'id'],
+          message: `subscription ${s.id} appears twice`,
+          fix: 'a subscription has exactly one home tenant: list it once',
+        });
       subs.add(s.id.toLowerCase());
     });
     t.apps.forEach((a, ai) => {
       const prev = clients.get(a.clientId.toLowerCase());
-      if (prev !== undefined) out.push({ path: ['tenants', ti, 'apps', ai, 'clientId'], message: `client id ${a.clientId} is already registered in ${prev}`, fix: 'register a multi-tenant app once and list the other tenants under consentedTenants' });
+      if (prev !== undefined)
+        out.push({
+          path: ['tenants', ti, 'apps', ai, 'clientId'],
+          message: `client id ${a.clientId} is already registered in ${prev}`,
+          fix: 'register a multi-tenant app once and list the other tenants under consentedTenants',
+        });
       clients.set(a.clientId.toLowerCase(), t.name);
     });
   });
   const vmmNames = new Set<string>();
   estate.vmmServers.forEach((v, vi) => {
-    if (vmmNames.has(v.name.toLowerCase())) out.push({ path: ['vmmServers', vi, 'name'], message: `VMM server ${v.name} appears twice`, fix: 'give each VMM server a unique name' });
+    if (vmmNames.has(v.name.toLowerCase()))
+      out.push({
+        path: ['vmmServers', vi, 'name'],
+        message: `VMM server ${v.name} appears twice`,
+        fix: 'give each VMM server a unique name',
+      });
     vmmNames.add(v.name.toLowerCase());
     const clouds = new Set(v.clouds.map((c) => c.name.toLowerCase()));
     const nets = new Set(v.vmNetworks.map((n) => n.name.toLowerCase()));
@@ -164,15 +214,40 @@ function semanticIssues(estate: Estate): SemanticIssue[] {
     v.vms.forEach((vm, mi) => {
       const base: Array<string | number> = ['vmmServers', vi, 'vms', mi];
       const key = `${vm.cloud.toLowerCase()}/${vm.name.toLowerCase()}`;
-      if (vmNames.has(key)) out.push({ path: [...base, 'name'], message: `VM ${vm.name} appears twice in cloud ${vm.cloud} on ${v.name}`, fix: `give each VM of cloud ${vm.cloud} a unique name (the same name is allowed in another cloud)` });
+      if (vmNames.has(key))
+        out.push({
+          path: [...base, 'name'],
+          message: `VM ${vm.name} appears twice in cloud ${vm.cloud} on ${v.name}`,
+          fix: `give each VM of cloud ${vm.cloud} a unique name (the same name is allowed in another cloud)`,
+        });
       vmNames.add(key);
-      if (!clouds.has(vm.cloud.toLowerCase())) out.push({ path: [...base, 'cloud'], message: `cloud '${vm.cloud}' is not a cloud of ${v.name}`, fix: `use one of: ${v.clouds.map((c) => c.name).join(', ') || '(add a cloud under clouds:)'}` });
-      if (vm.host !== undefined && hosts.size > 0 && !hosts.has(vm.host.toLowerCase())) out.push({ path: [...base, 'host'], message: `host '${vm.host}' is not a host of ${v.name}`, fix: `use one of: ${[...(v.hosts ?? [])].map((h) => h.name).join(', ')}` });
+      if (!clouds.has(vm.cloud.toLowerCase()))
+        out.push({
+          path: [...base, 'cloud'],
+          message: `cloud '${vm.cloud}' is not a cloud of ${v.name}`,
+          fix: `use one of: ${v.clouds.map((c) => c.name).join(', ') || '(add a cloud under clouds:)'}`,
+        });
+      if (vm.host !== undefined && hosts.size > 0 && !hosts.has(vm.host.toLowerCase()))
+        out.push({
+          path: [...base, 'host'],
+          message: `host '${vm.host}' is not a host of ${v.name}`,
+          fix: `use one of: ${[...(v.hosts ?? [])].map((h) => h.name).join(', ')}`,
+        });
       (vm.networks ?? []).forEach((n, ni) => {
-        if (!nets.has(n.toLowerCase())) out.push({ path: [...base, 'networks', ni], message: `VM network '${n}' is not a VM network of ${v.name}`, fix: `use one of: ${v.vmNetworks.map((x) => x.name).join(', ')}` });
+        if (!nets.has(n.toLowerCase()))
+          out.push({
+            path: [...base, 'networks', ni],
+            message: `VM network '${n}' is not a VM network of ${v.name}`,
+            fix: `use one of: ${v.vmNetworks.map((x) => x.name).join(', ')}`,
+          });
       });
       const osDisks = vm.disks.filter((d) => d.os === true).length;
-      if (osDisks > 1) out.push({ path: [...base, 'disks'], message: `${osDisks} disks are marked os: true`, fix: 'mark exactly one disk as the OS disk (the first disk is the OS disk when none is marked)' });
+      if (osDisks > 1)
+        out.push({
+          path: [...base, 'disks'],
+          message: `${osDisks} disks are marked os: true`,
+          fix: 'mark exactly one disk as the OS disk (the first disk is the OS disk when none is marked)',
+        });
     });
   });
   return out;

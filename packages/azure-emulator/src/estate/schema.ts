@@ -1,6 +1,10 @@
 // JSON Schema of the estate file. Each property carries a `fix` hint that the loader
 // prints next to the error, so a wrong estate file tells the user what to write instead.
-const guid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', fix: 'use a GUID such as c0000000-0000-4000-8000-000000000001' };
+const guid = {
+  type: 'string',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  fix: 'use a GUID such as c0000000-0000-4000-8000-000000000001',
+};
 const name = { type: 'string', minLength: 1, fix: 'give a non-empty name' };
 
 export const estateSchema = {
@@ -20,7 +24,12 @@ export const estateSchema = {
           tenantId: guid,
           subscriptions: {
             type: 'array',
-            items: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: guid, displayName: { type: 'string' } } },
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id'],
+              properties: { id: guid, displayName: { type: 'string' } },
+            },
           },
           apps: {
             type: 'array',
@@ -30,12 +39,20 @@ export const estateSchema = {
               required: ['clientId', 'secret'],
               properties: {
                 clientId: guid,
-                secret: { type: 'string', minLength: 8, fix: 'give the app a (fake) client secret of at least 8 characters' },
+                secret: {
+                  type: 'string',
+                  minLength: 8,
+                  fix: 'give the app a (fake) client secret of at least 8 characters',
+                },
                 displayName: { type: 'string' },
                 consentedTenants: { type: 'array', items: guid },
                 certificates: {
                   type: 'array',
-                  items: { type: 'string', pattern: '-----BEGIN CERTIFICATE-----', fix: 'paste the PEM of the public certificate (-----BEGIN CERTIFICATE----- …), not the private key' },
+                  items: {
+                    type: 'string',
+                    pattern: '-----BEGIN CERTIFICATE-----',
+                    fix: 'paste the PEM of the public certificate (-----BEGIN CERTIFICATE----- …), not the private key',
+                  },
                 },
               },
             },
@@ -51,15 +68,33 @@ export const estateSchema = {
         required: ['name', 'providerVersion', 'clouds', 'vmNetworks', 'vms'],
         properties: {
           name,
-          providerVersion: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+$', fix: 'write the Provider version as four numbers, e.g. 5.1.2250.0' },
-          uploadMbps: { type: 'number', exclusiveMinimum: 0, fix: 'give the upload rate in megabits per second, e.g. 100' },
+          providerVersion: {
+            type: 'string',
+            pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+$',
+            fix: 'write the Provider version as four numbers, e.g. 5.1.2250.0',
+          },
+          uploadMbps: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            fix: 'give the upload rate in megabits per second, e.g. 100',
+          },
           hosts: {
             type: 'array',
-            items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name, agentInstalled: { type: 'boolean' } } },
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: { name, agentInstalled: { type: 'boolean' } },
+            },
           },
           clouds: {
             type: 'array',
-            items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name, hostGroups: { type: 'array', items: { type: 'string' } } } },
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: { name, hostGroups: { type: 'array', items: { type: 'string' } } },
+            },
           },
           vmNetworks: {
             type: 'array',
@@ -75,7 +110,14 @@ export const estateSchema = {
                     type: 'object',
                     additionalProperties: false,
                     required: ['name', 'addressPrefix'],
-                    properties: { name, addressPrefix: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$', fix: 'write a CIDR prefix such as 10.1.0.0/24' } },
+                    properties: {
+                      name,
+                      addressPrefix: {
+                        type: 'string',
+                        pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$',
+                        fix: 'write a CIDR prefix such as 10.1.0.0/24',
+                      },
+                    },
                   },
                 },
               },

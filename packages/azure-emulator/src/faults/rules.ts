@@ -15,7 +15,15 @@ export type FaultAction =
   /** Answer normally, after a delay of real milliseconds. */
   | { kind: 'delay'; ms: number }
   /** Accept a long-running Site Recovery operation, then fail its job with this ASR error. */
-  | { kind: 'failJob'; code?: string; message?: string; possibleCauses?: string; recommendedAction?: string; providerErrorCode?: number; atTask?: number };
+  | {
+      kind: 'failJob';
+      code?: string;
+      message?: string;
+      possibleCauses?: string;
+      recommendedAction?: string;
+      providerErrorCode?: number;
+      atTask?: number;
+    };
 
 export interface FaultMatch {
   method?: string;
@@ -61,9 +69,12 @@ export function validateRule(r: unknown, where: string): FaultRule {
   if (typeof rule.action !== 'object' || rule.action === null || !KINDS.has((rule.action as { kind: string }).kind)) {
     return fail(`action.kind must be one of ${[...KINDS].join(', ')}`);
   }
-  if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) fail('probability must be between 0 and 1');
-  if (rule.action.kind === 'status' && !(rule.action.status >= 400 && rule.action.status <= 599)) fail('action.status must be an HTTP error status (400-599)');
-  if (rule.action.kind === 'delay' && !(rule.action.ms >= 0)) fail('action.ms must be a non-negative number of milliseconds');
+  if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1))
+    fail('probability must be between 0 and 1');
+  if (rule.action.kind === 'status' && !(rule.action.status >= 400 && rule.action.status <= 599))
+    fail('action.status must be an HTTP error status (400-599)');
+  if (rule.action.kind === 'delay' && !(rule.action.ms >= 0))
+    fail('action.ms must be a non-negative number of milliseconds');
   if (rule.match?.path !== undefined) {
     try {
       new RegExp(rule.match.path, 'i');
@@ -139,8 +150,10 @@ export class FaultInjector {
 function matches(m: FaultMatch | undefined, req: FaultRequest): boolean {
   if (!m) return true;
   if (m.method !== undefined && m.method.toUpperCase() !== req.method.toUpperCase()) return false;
-  if (m.operationId !== undefined && m.operationId.toLowerCase() !== (req.operationId ?? '').toLowerCase()) return false;
-  if (m.subscriptionId !== undefined && m.subscriptionId.toLowerCase() !== (req.subscriptionId ?? '').toLowerCase()) return false;
+  if (m.operationId !== undefined && m.operationId.toLowerCase() !== (req.operationId ?? '').toLowerCase())
+    return false;
+  if (m.subscriptionId !== undefined && m.subscriptionId.toLowerCase() !== (req.subscriptionId ?? '').toLowerCase())
+    return false;
   if (m.path !== undefined && !new RegExp(m.path, 'i').test(req.path)) return false;
   return true;
 }

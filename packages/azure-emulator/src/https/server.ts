@@ -74,16 +74,40 @@ export function createHttpsServer(tls: { certPem: string; keyPem: string }, disp
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
-        writeResult(res, { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'The request content was invalid and could not be deserialized: the body is not valid JSON.' } } }, requestId);
+        writeResult(
+          res,
+          {
+            status: 400,
+            body: {
+              error: {
+                code: 'InvalidRequestContent',
+                message: 'The request content was invalid and could not be deserialized: the body is not valid JSON.',
+              },
+            },
+          },
+          requestId,
+        );
         return;
       }
     }
-    const ctx: RequestContext = { method: req.method ?? 'GET', url, path: decodePath(url.pathname), headers: req.headers, rawBody: raw, body, params: {}, requestId, origin: `https://${host}` };
+    const ctx: RequestContext = {
+      method: req.method ?? 'GET',
+      url,
+      path: decodePath(url.pathname),
+      headers: req.headers,
+      rawBody: raw,
+      body,
+      params: {},
+      requestId,
+      origin: `https://${host}`,
+    };
     let outcome: Outcome;
     try {
       outcome = await dispatch(ctx);
     } catch (e) {
-      outcome = { result: { status: 500, body: { error: { code: 'InternalServerError', message: (e as Error).message } } } };
+      outcome = {
+        result: { status: 500, body: { error: { code: 'InternalServerError', message: (e as Error).message } } },
+      };
     }
     if (outcome.drop === 'before' || outcome.drop === 'after') {
       req.socket.destroy();

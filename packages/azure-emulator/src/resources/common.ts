@@ -20,8 +20,18 @@ export function requireResourceGroup(ctx: ArmContext, rg: string): ResourceGroup
 
 export function bodyObject(ctx: ArmContext): Record<string, unknown> {
   const b = ctx.body;
-  if (b === undefined || b === null) throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: the body is empty.');
-  if (typeof b !== 'object' || Array.isArray(b)) throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: expected a JSON object.');
+  if (b === undefined || b === null)
+    throw new ArmError(
+      400,
+      'InvalidRequestContent',
+      'The request content was invalid and could not be deserialized: the body is empty.',
+    );
+  if (typeof b !== 'object' || Array.isArray(b))
+    throw new ArmError(
+      400,
+      'InvalidRequestContent',
+      'The request content was invalid and could not be deserialized: expected a JSON object.',
+    );
   return b as Record<string, unknown>;
 }
 

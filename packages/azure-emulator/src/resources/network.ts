@@ -3,7 +3,17 @@ import { absolute, newOperation, statusBody } from '../arm/lro';
 import { API, type ArmContext, type ArmRouter } from '../arm/router';
 import type { SubnetRec, VnetRec } from '../state/world';
 import { lower, uuidFromName } from '../util/ids';
-import { bodyObject, normalizeLocation, obj, page, requireResourceGroup, resourceKey, rgKey, str, tagsOf } from './common';
+import {
+  bodyObject,
+  normalizeLocation,
+  obj,
+  page,
+  requireResourceGroup,
+  resourceKey,
+  rgKey,
+  str,
+  tagsOf,
+} from './common';
 
 export const VNET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$/;
 const SUBNET_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
@@ -19,7 +29,12 @@ function subnetView(v: VnetRec, s: SubnetRec, ready: boolean): Record<string, un
     name: s.name,
     type: 'Microsoft.Network/virtualNetworks/subnets',
     etag: v.etag,
-    properties: { provisioningState: ready ? 'Succeeded' : 'Updating', addressPrefix: s.addressPrefix, privateEndpointNetworkPolicies: 'Disabled', privateLinkServiceNetworkPolicies: 'Enabled' },
+    properties: {
+      provisioningState: ready ? 'Succeeded' : 'Updating',
+      addressPrefix: s.addressPrefix,
+      privateEndpointNetworkPolicies: 'Disabled',
+      privateLinkServiceNetworkPolicies: 'Enabled',
+    },
   };
 }
 
@@ -45,24 +60,43 @@ function view(v: VnetRec, now: number): Record<string, unknown> {
 
 function parseSubnets(raw: unknown): SubnetRec[] {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw new ArmError(400, 'InvalidRequestFormat', 'Cannot parse the request: properties.subnets must be an array.');
+  if (!Array.isArray(raw))
+    throw new ArmError(400, 'InvalidRequestFormat', 'Cannot parse the request: properties.subnets must be an array.');
   return raw.map((s, i) => {
     const o = obj(s) ?? {};
     const name = str(o['name']) ?? '';
     const prefix = str(obj(o['properties'])?.['addressPrefix']) ?? '';
-    if (!SUBNET_NAME.test(name)) throw new ArmError(400, 'InvalidResourceName', `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'.`, { target: `properties.subnets[${i}].name` });
-    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(prefix)) throw new ArmError(400, 'InvalidAddressPrefixFormat', `Address prefix ${prefix} of subnet ${name} is not in a valid format.`);
+    if (!SUBNET_NAME.test(name))
+      throw new ArmError(
+        400,
+        'InvalidResourceName',
+        `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'.`,
+        { target: `properties.subnets[${i}].name` },
+      );
+    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(prefix))
+      throw new ArmError(
+        400,
+        'InvalidAddressPrefixFormat',
+        `Address prefix ${prefix} of subnet ${name} is not in a valid format.`,
+      );
     return { name, addressPrefix: prefix };
   });
 }
 
 export function registerNetwork(router: ArmRouter): void {
-  const one = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Network/virtualNetworks/:virtualNetworkName';
-  const key = (ctx: ArmContext): string => resourceKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '', ctx.params['virtualNetworkName'] ?? '');
+  const one =
+    '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Network/virtualNetworks/:virtualNetworkName';
+  const key = (ctx: ArmContext): string =>
+    resourceKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '', ctx.params['virtualNetworkName'] ?? '');
   const get = (ctx: ArmContext): VnetRec => {
     requireResourceGroup(ctx, ctx.params['resourceGroupName'] ?? '');
     const v = ctx.core.world.virtualNetworks[key(ctx)];
-    if (!v) throw notFound('Microsoft.Network/virtualNetworks', ctx.params['virtualNetworkName'] ?? '', ctx.params['resourceGroupName']);
+    if (!v)
+      throw notFound(
+        'Microsoft.Network/virtualNetworks',
+        ctx.params['virtualNetworkName'] ?? '',
+        ctx.params['resourceGroupName'],
+      );
     return v;
   };
   const accepted = (ctx: ArmContext, v: VnetRec, status: 200 | 201) => {
@@ -71,7 +105,11 @@ export function registerNetwork(router: ArmRouter): void {
       status,
       body: view(v, ctx.now),
       headers: {
-        'azure-asyncoperation': absolute(ctx.core, `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Network/locations/${v.location}/operations/${op.id}`, ctx.apiVersion),
+        'azure-asyncoperation': absolute(
+          ctx.core,
+          `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Network/locations/${v.location}/operations/${op.id}`,
+          ctx.apiVersion,
+        ),
         'retry-after': String(ctx.core.retryAfter(10)),
       },
     };
@@ -84,21 +122,40 @@ export function registerNetwork(router: ArmRouter): void {
     handler: (ctx) => {
       const name = ctx.params['virtualNetworkName'] ?? '';
       const rg = requireResourceGroup(ctx, ctx.params['resourceGroupName'] ?? '');
-      if (!VNET_NAME.test(name)) throw new ArmError(400, 'InvalidResourceName', `Resource name ${name} is invalid. The name can be between 2 and 64 characters long, may contain letters, digits, underscores, periods and hyphens, must begin with a letter or digit and end with a letter, digit or underscore.`);
+      if (!VNET_NAME.test(name))
+        throw new ArmError(
+          400,
+          'InvalidResourceName',
+          `Resource name ${name} is invalid. The name can be between 2 and 64 characters long, may contain letters, digits, underscores, periods and hyphens, must begin with a letter or digit and end with a letter, digit or underscore.`,
+        );
       const body = bodyObject(ctx);
       const location = str(body['location']);
-      if (!location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+      if (!location)
+        throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
       const props = obj(body['properties']) ?? {};
       const prefixes = obj(props['addressSpace'])?.['addressPrefixes'];
-      if (!Array.isArray(prefixes) || prefixes.length === 0 || !prefixes.every((p) => typeof p === 'string' && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(p))) {
-        throw new ArmError(400, 'InvalidAddressPrefixFormat', 'properties.addressSpace.addressPrefixes must list at least one CIDR prefix such as 10.0.0.0/16.');
+      if (
+        !Array.isArray(prefixes) ||
+        prefixes.length === 0 ||
+        !prefixes.every((p) => typeof p === 'string' && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(p))
+      ) {
+        throw new ArmError(
+          400,
+          'InvalidAddressPrefixFormat',
+          'properties.addressSpace.addressPrefixes must list at least one CIDR prefix such as 10.0.0.0/16.',
+        );
       }
       const subnets = parseSubnets(props['subnets']);
       const existing = ctx.core.world.virtualNetworks[key(ctx)];
       const loc = normalizeLocation(location);
       const tags = tagsOf(body['tags']);
       if (existing) {
-        if (existing.location !== loc) throw new ArmError(400, 'InvalidResourceLocation', `The resource '${name}' already exists in location '${existing.location}' in resource group '${rg.name}'. A resource with the same name cannot be created in location '${loc}'.`);
+        if (existing.location !== loc)
+          throw new ArmError(
+            400,
+            'InvalidResourceLocation',
+            `The resource '${name}' already exists in location '${existing.location}' in resource group '${rg.name}'. A resource with the same name cannot be created in location '${loc}'.`,
+          );
         existing.addressPrefixes = prefixes as string[];
         existing.subnets = subnets;
         if (tags) existing.tags = tags;
@@ -132,10 +189,20 @@ export function registerNetwork(router: ArmRouter): void {
       const op = ctx.core.world.operations[(ctx.params['operationId'] ?? '').toLowerCase()];
       if (!op) throw new ArmError(404, 'NotFound', 'The operation was not found.');
       const b = statusBody(ctx.core, op, ctx.path, ctx.now);
-      return { status: 200, body: { status: b['status'] }, headers: { 'retry-after': String(ctx.core.retryAfter(10)) } };
+      return {
+        status: 200,
+        body: { status: b['status'] },
+        headers: { 'retry-after': String(ctx.core.retryAfter(10)) },
+      };
     },
   });
-  router.add({ method: 'GET', path: one, operationId: 'VirtualNetworks_Get', apiVersions: API.network, handler: (ctx) => ({ status: 200, body: view(get(ctx), ctx.now) }) });
+  router.add({
+    method: 'GET',
+    path: one,
+    operationId: 'VirtualNetworks_Get',
+    apiVersions: API.network,
+    handler: (ctx) => ({ status: 200, body: view(get(ctx), ctx.now) }),
+  });
   router.add({
     method: 'DELETE',
     path: one,
@@ -157,7 +224,12 @@ export function registerNetwork(router: ArmRouter): void {
     handler: (ctx) => {
       requireResourceGroup(ctx, ctx.params['resourceGroupName'] ?? '');
       const rk = rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '');
-      return page(ctx, Object.values(ctx.core.world.virtualNetworks).filter((v) => rgKey(v.subscriptionId, v.resourceGroup) === rk).map((v) => view(v, ctx.now)));
+      return page(
+        ctx,
+        Object.values(ctx.core.world.virtualNetworks)
+          .filter((v) => rgKey(v.subscriptionId, v.resourceGroup) === rk)
+          .map((v) => view(v, ctx.now)),
+      );
     },
   });
   router.add({
@@ -165,7 +237,13 @@ export function registerNetwork(router: ArmRouter): void {
     path: '/subscriptions/:subscriptionId/providers/Microsoft.Network/virtualNetworks',
     operationId: 'VirtualNetworks_ListAll',
     apiVersions: API.network,
-    handler: (ctx) => page(ctx, Object.values(ctx.core.world.virtualNetworks).filter((v) => lower(v.subscriptionId) === lower(ctx.subscriptionId)).map((v) => view(v, ctx.now))),
+    handler: (ctx) =>
+      page(
+        ctx,
+        Object.values(ctx.core.world.virtualNetworks)
+          .filter((v) => lower(v.subscriptionId) === lower(ctx.subscriptionId))
+          .map((v) => view(v, ctx.now)),
+      ),
   });
   router.add({
     method: 'GET',
@@ -175,7 +253,12 @@ export function registerNetwork(router: ArmRouter): void {
     handler: (ctx) => {
       const v = get(ctx);
       const s = v.subnets.find((x) => lower(x.name) === lower(ctx.params['subnetName'] ?? ''));
-      if (!s) throw notFound('Microsoft.Network/virtualNetworks/subnets', `${v.name}/${ctx.params['subnetName'] ?? ''}`, v.resourceGroup);
+      if (!s)
+        throw notFound(
+          'Microsoft.Network/virtualNetworks/subnets',
+          `${v.name}/${ctx.params['subnetName'] ?? ''}`,
+          v.resourceGroup,
+        );
       return { status: 200, body: subnetView(v, s, v.readyAt <= ctx.now) };
     },
   });
@@ -186,7 +269,10 @@ export function registerNetwork(router: ArmRouter): void {
     apiVersions: API.network,
     handler: (ctx) => {
       const v = get(ctx);
-      return page(ctx, v.subnets.map((s) => subnetView(v, s, v.readyAt <= ctx.now)));
+      return page(
+        ctx,
+        v.subnets.map((s) => subnetView(v, s, v.readyAt <= ctx.now)),
+      );
     },
   });
   router.add({
@@ -209,7 +295,11 @@ export function registerNetwork(router: ArmRouter): void {
         status: idx >= 0 ? 200 : 201,
         body: subnetView(v, s, false),
         headers: {
-          'azure-asyncoperation': absolute(ctx.core, `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Network/locations/${v.location}/operations/${op.id}`, ctx.apiVersion),
+          'azure-asyncoperation': absolute(
+            ctx.core,
+            `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Network/locations/${v.location}/operations/${op.id}`,
+            ctx.apiVersion,
+          ),
           'retry-after': String(ctx.core.retryAfter(10)),
         },
       };

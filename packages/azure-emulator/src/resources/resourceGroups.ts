@@ -29,24 +29,38 @@ export function registerResourceGroups(router: ArmRouter): void {
     handler: (ctx) => {
       const name = ctx.params['resourceGroupName'] ?? '';
       if (!RG_NAME.test(name) || name.endsWith('.')) {
-        throw new ArmError(400, 'InvalidResourceGroup', `The provided resource group name '${name}' has these invalid characters or length. The name can only be a letter, digit, '-', '.', '(', ')' or '_', up to 90 characters, and cannot end with a period.`);
+        throw new ArmError(
+          400,
+          'InvalidResourceGroup',
+          `The provided resource group name '${name}' has these invalid characters or length. The name can only be a letter, digit, '-', '.', '(', ')' or '_', up to 90 characters, and cannot end with a period.`,
+        );
       }
       const body = bodyObject(ctx);
       const location = str(body['location']);
-      if (!location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+      if (!location)
+        throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
       const key = rgKey(ctx.subscriptionId, name);
       const existing = ctx.core.world.resourceGroups[key];
       const loc = normalizeLocation(location);
       if (existing) {
         if (existing.location !== loc) {
-          throw new ArmError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${loc}'. The Resource group already exists in location '${existing.location}'.`);
+          throw new ArmError(
+            409,
+            'InvalidResourceGroupLocation',
+            `Invalid resource group location '${loc}'. The Resource group already exists in location '${existing.location}'.`,
+          );
         }
         const tags = tagsOf(body['tags']);
         if (tags) existing.tags = tags;
         return { status: 200, body: view(existing) };
       }
       const tags = tagsOf(body['tags']);
-      const rec: ResourceGroupRec = { subscriptionId: ctx.subscriptionId, name, location: loc, ...(tags ? { tags } : {}) };
+      const rec: ResourceGroupRec = {
+        subscriptionId: ctx.subscriptionId,
+        name,
+        location: loc,
+        ...(tags ? { tags } : {}),
+      };
       ctx.core.world.resourceGroups[key] = rec;
       ctx.count(view(rec)['id'] as string);
       return { status: 201, body: view(rec) };
@@ -68,7 +82,11 @@ export function registerResourceGroups(router: ArmRouter): void {
     path: one,
     operationId: 'ResourceGroups_CheckExistence',
     apiVersions: API.resources,
-    handler: (ctx) => ({ status: ctx.core.world.resourceGroups[rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '')] ? 204 : 404 }),
+    handler: (ctx) => ({
+      status: ctx.core.world.resourceGroups[rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '')]
+        ? 204
+        : 404,
+    }),
   });
   router.add({
     method: 'GET',
@@ -96,9 +114,15 @@ export function registerResourceGroups(router: ArmRouter): void {
       const prefix = `${key}/`;
       const vaultsInside = Object.entries(w.vaults).filter(([k]) => k.startsWith(prefix));
       if (vaultsInside.some(([, v]) => Object.keys(v.asr.fabrics).length > 0)) {
-        throw new ArmError(409, 'ServiceResourceNotEmpty', `The resource group '${name}' contains a Recovery Services vault with registered servers; unregister them before deleting it.`);
+        throw new ArmError(
+          409,
+          'ServiceResourceNotEmpty',
+          `The resource group '${name}' contains a Recovery Services vault with registered servers; unregister them before deleting it.`,
+        );
       }
-      for (const m of [w.storageAccounts, w.virtualNetworks] as Array<Record<string, { subscriptionId: string; resourceGroup: string }>>) {
+      for (const m of [w.storageAccounts, w.virtualNetworks] as Array<
+        Record<string, { subscriptionId: string; resourceGroup: string }>
+      >) {
         for (const [k, v] of Object.entries(m)) if (rgKey(v.subscriptionId, v.resourceGroup) === key) delete m[k];
       }
       for (const [k] of vaultsInside) delete w.vaults[k];
@@ -108,7 +132,11 @@ export function registerResourceGroups(router: ArmRouter): void {
       return {
         status: 202,
         headers: {
-          location: absolute(ctx.core, `/subscriptions/${ctx.subscriptionId}/operationresults/${op.id}`, ctx.apiVersion),
+          location: absolute(
+            ctx.core,
+            `/subscriptions/${ctx.subscriptionId}/operationresults/${op.id}`,
+            ctx.apiVersion,
+          ),
           'retry-after': String(ctx.core.retryAfter(15)),
         },
       };
@@ -122,7 +150,14 @@ export function registerResourceGroups(router: ArmRouter): void {
     handler: (ctx) => {
       const op = ctx.core.world.operations[(ctx.params['operationId'] ?? '').toLowerCase()];
       if (!op) throw new ArmError(404, 'NotFound', 'The operation was not found.');
-      if ((op.doneAt ?? 0) > ctx.now) return { status: 202, headers: { location: absolute(ctx.core, ctx.path, ctx.apiVersion), 'retry-after': String(ctx.core.retryAfter(15)) } };
+      if ((op.doneAt ?? 0) > ctx.now)
+        return {
+          status: 202,
+          headers: {
+            location: absolute(ctx.core, ctx.path, ctx.apiVersion),
+            'retry-after': String(ctx.core.retryAfter(15)),
+          },
+        };
       return { status: 200 };
     },
   });
@@ -137,7 +172,9 @@ export function registerResourceGroups(router: ArmRouter): void {
         id: `/subscriptions/${ctx.subscriptionId}`,
         subscriptionId: ctx.subscriptionId,
         tenantId: ctx.core.directory.tenantOfSubscription(ctx.subscriptionId),
-        displayName: ctx.core.estate.tenants.flatMap((t) => t.subscriptions).find((s) => lower(s.id) === lower(ctx.subscriptionId))?.displayName ?? ctx.subscriptionId,
+        displayName:
+          ctx.core.estate.tenants.flatMap((t) => t.subscriptions).find((s) => lower(s.id) === lower(ctx.subscriptionId))
+            ?.displayName ?? ctx.subscriptionId,
         state: 'Enabled',
       },
     }),

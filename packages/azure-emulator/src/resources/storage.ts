@@ -4,10 +4,29 @@ import { API, type ArmContext, type ArmRouter } from '../arm/router';
 import type { StorageAccountRec } from '../state/world';
 import { iso } from '../sim/clock';
 import { lower } from '../util/ids';
-import { bodyObject, normalizeLocation, obj, page, pairedRegion, requireResourceGroup, rgKey, str, tagsOf } from './common';
+import {
+  bodyObject,
+  normalizeLocation,
+  obj,
+  page,
+  pairedRegion,
+  requireResourceGroup,
+  rgKey,
+  str,
+  tagsOf,
+} from './common';
 
 export const STORAGE_NAME = /^[a-z0-9]{3,24}$/;
-const SKUS = ['Standard_LRS', 'Standard_GRS', 'Standard_RAGRS', 'Standard_ZRS', 'Premium_LRS', 'Premium_ZRS', 'Standard_GZRS', 'Standard_RAGZRS'];
+const SKUS = [
+  'Standard_LRS',
+  'Standard_GRS',
+  'Standard_RAGRS',
+  'Standard_ZRS',
+  'Premium_LRS',
+  'Premium_ZRS',
+  'Standard_GZRS',
+  'Standard_RAGZRS',
+];
 export const GEO_REDUNDANT = new Set(['standard_grs', 'standard_ragrs', 'standard_gzrs', 'standard_ragzrs']);
 const CREATE_SECONDS = 20;
 
@@ -33,23 +52,35 @@ function view(a: StorageAccountRec, now: number): Record<string, unknown> {
       primaryLocation: a.location,
       statusOfPrimary: 'available',
       ...(geo ? { secondaryLocation: pairedRegion(a.location), statusOfSecondary: 'available' } : {}),
-      primaryEndpoints: { blob: ep('blob'), queue: ep('queue'), table: ep('table'), file: ep('file'), dfs: ep('dfs'), web: `https://${a.name}.z6.web.core.windows.net/` },
+      primaryEndpoints: {
+        blob: ep('blob'),
+        queue: ep('queue'),
+        table: ep('table'),
+        file: ep('file'),
+        dfs: ep('dfs'),
+        web: `https://${a.name}.z6.web.core.windows.net/`,
+      },
       supportsHttpsTrafficOnly: true,
       minimumTlsVersion: 'TLS1_2',
       allowBlobPublicAccess: false,
       accessTier: 'Hot',
-      encryption: { keySource: 'Microsoft.Storage', services: { blob: { enabled: true, keyType: 'Account' }, file: { enabled: true, keyType: 'Account' } } },
+      encryption: {
+        keySource: 'Microsoft.Storage',
+        services: { blob: { enabled: true, keyType: 'Account' }, file: { enabled: true, keyType: 'Account' } },
+      },
     },
   };
 }
 
 function nameProblem(name: string): string | undefined {
-  if (!STORAGE_NAME.test(name)) return `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`;
+  if (!STORAGE_NAME.test(name))
+    return `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`;
   return undefined;
 }
 
 export function registerStorage(router: ArmRouter): void {
-  const one = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Storage/storageAccounts/:accountName';
+  const one =
+    '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Storage/storageAccounts/:accountName';
   router.add({
     method: 'PUT',
     path: one,
@@ -62,11 +93,18 @@ export function registerStorage(router: ArmRouter): void {
       if (problem) throw new ArmError(400, 'AccountNameInvalid', problem);
       const body = bodyObject(ctx);
       const location = str(body['location']);
-      if (!location) throw new ArmError(400, 'InvalidRequestContent', "The request content was invalid: 'location' is required.");
+      if (!location)
+        throw new ArmError(400, 'InvalidRequestContent', "The request content was invalid: 'location' is required.");
       const sku = str(obj(body['sku'])?.['name']);
-      if (!sku) throw new ArmError(400, 'InvalidRequestContent', "The request content was invalid: 'sku.name' is required.");
+      if (!sku)
+        throw new ArmError(400, 'InvalidRequestContent', "The request content was invalid: 'sku.name' is required.");
       const skuName = SKUS.find((s) => lower(s) === lower(sku));
-      if (!skuName) throw new ArmError(400, 'SkuNotSupported', `The SKU '${sku}' is not supported. Supported values are: ${SKUS.join(', ')}.`);
+      if (!skuName)
+        throw new ArmError(
+          400,
+          'SkuNotSupported',
+          `The SKU '${sku}' is not supported. Supported values are: ${SKUS.join(', ')}.`,
+        );
       const kind = str(body['kind']) ?? 'StorageV2';
       const existing = ctx.core.world.storageAccounts[lower(name)];
       const loc = normalizeLocation(location);
@@ -74,21 +112,46 @@ export function registerStorage(router: ArmRouter): void {
         if (rgKey(existing.subscriptionId, existing.resourceGroup) !== rgKey(ctx.subscriptionId, rg.name)) {
           throw new ArmError(409, 'StorageAccountAlreadyTaken', `The storage account named ${name} is already taken.`);
         }
-        if (existing.location !== loc) throw new ArmError(409, 'StorageAccountAlreadyExists', `The storage account named ${name} already exists under the subscription in location '${existing.location}'.`);
+        if (existing.location !== loc)
+          throw new ArmError(
+            409,
+            'StorageAccountAlreadyExists',
+            `The storage account named ${name} already exists under the subscription in location '${existing.location}'.`,
+          );
         existing.sku = skuName;
         const tags = tagsOf(body['tags']);
         if (tags) existing.tags = tags;
         return { status: 200, body: view(existing, ctx.now) };
       }
       const tags = tagsOf(body['tags']);
-      const rec: StorageAccountRec = { subscriptionId: ctx.subscriptionId, resourceGroup: rg.name, name, location: loc, sku: skuName, kind, createdAt: ctx.now, readyAt: ctx.now + CREATE_SECONDS * 1000, ...(tags ? { tags } : {}) };
+      const rec: StorageAccountRec = {
+        subscriptionId: ctx.subscriptionId,
+        resourceGroup: rg.name,
+        name,
+        location: loc,
+        sku: skuName,
+        kind,
+        createdAt: ctx.now,
+        readyAt: ctx.now + CREATE_SECONDS * 1000,
+        ...(tags ? { tags } : {}),
+      };
       ctx.core.world.storageAccounts[lower(name)] = rec;
       ctx.count(storageId(rec), name);
-      const op = newOperation(ctx.core, { kind: 'timer', doneAt: rec.readyAt, resultPath: storageId(rec), apiVersion: ctx.apiVersion });
+      const op = newOperation(ctx.core, {
+        kind: 'timer',
+        doneAt: rec.readyAt,
+        resultPath: storageId(rec),
+        apiVersion: ctx.apiVersion,
+      });
       return {
         status: 202,
         headers: {
-          location: absolute(ctx.core, `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Storage/locations/${loc}/asyncoperations/${op.id}`, ctx.apiVersion) + '&monitor=true',
+          location:
+            absolute(
+              ctx.core,
+              `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Storage/locations/${loc}/asyncoperations/${op.id}`,
+              ctx.apiVersion,
+            ) + '&monitor=true',
           'retry-after': String(ctx.core.retryAfter(17)),
         },
       };
@@ -102,8 +165,17 @@ export function registerStorage(router: ArmRouter): void {
     handler: (ctx) => {
       const op = ctx.core.world.operations[(ctx.params['operationId'] ?? '').toLowerCase()];
       if (!op) throw new ArmError(404, 'NotFound', 'The operation was not found.');
-      if ((op.doneAt ?? 0) > ctx.now) return { status: 202, headers: { location: `${ctx.core.origin}${ctx.path}${ctx.url.search}`, 'retry-after': String(ctx.core.retryAfter(17)) } };
-      const acc = Object.values(ctx.core.world.storageAccounts).find((a) => lower(storageId(a)) === lower(op.resultPath ?? ''));
+      if ((op.doneAt ?? 0) > ctx.now)
+        return {
+          status: 202,
+          headers: {
+            location: `${ctx.core.origin}${ctx.path}${ctx.url.search}`,
+            'retry-after': String(ctx.core.retryAfter(17)),
+          },
+        };
+      const acc = Object.values(ctx.core.world.storageAccounts).find(
+        (a) => lower(storageId(a)) === lower(op.resultPath ?? ''),
+      );
       if (!acc) throw new ArmError(404, 'ResourceNotFound', 'The storage account was deleted.');
       return { status: 200, body: view(acc, ctx.now) };
     },
@@ -112,12 +184,21 @@ export function registerStorage(router: ArmRouter): void {
     const name = ctx.params['accountName'] ?? '';
     requireResourceGroup(ctx, ctx.params['resourceGroupName'] ?? '');
     const a = ctx.core.world.storageAccounts[lower(name)];
-    if (!a || rgKey(a.subscriptionId, a.resourceGroup) !== rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '')) {
+    if (
+      !a ||
+      rgKey(a.subscriptionId, a.resourceGroup) !== rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '')
+    ) {
       throw notFound('Microsoft.Storage/storageAccounts', name, ctx.params['resourceGroupName']);
     }
     return a;
   };
-  router.add({ method: 'GET', path: one, operationId: 'StorageAccounts_GetProperties', apiVersions: API.storage, handler: (ctx) => ({ status: 200, body: view(get(ctx), ctx.now) }) });
+  router.add({
+    method: 'GET',
+    path: one,
+    operationId: 'StorageAccounts_GetProperties',
+    apiVersions: API.storage,
+    handler: (ctx) => ({ status: 200, body: view(get(ctx), ctx.now) }),
+  });
   router.add({
     method: 'PATCH',
     path: one,
@@ -146,7 +227,11 @@ export function registerStorage(router: ArmRouter): void {
     handler: (ctx) => {
       const name = ctx.params['accountName'] ?? '';
       const a = ctx.core.world.storageAccounts[lower(name)];
-      if (!a || rgKey(a.subscriptionId, a.resourceGroup) !== rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '')) return { status: 204 };
+      if (
+        !a ||
+        rgKey(a.subscriptionId, a.resourceGroup) !== rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '')
+      )
+        return { status: 204 };
       delete ctx.core.world.storageAccounts[lower(name)];
       ctx.count(storageId(a), name);
       return { status: 200 };
@@ -160,7 +245,12 @@ export function registerStorage(router: ArmRouter): void {
     handler: (ctx) => {
       requireResourceGroup(ctx, ctx.params['resourceGroupName'] ?? '');
       const key = rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '');
-      return page(ctx, Object.values(ctx.core.world.storageAccounts).filter((a) => rgKey(a.subscriptionId, a.resourceGroup) === key).map((a) => view(a, ctx.now)));
+      return page(
+        ctx,
+        Object.values(ctx.core.world.storageAccounts)
+          .filter((a) => rgKey(a.subscriptionId, a.resourceGroup) === key)
+          .map((a) => view(a, ctx.now)),
+      );
     },
   });
   router.add({
@@ -168,7 +258,13 @@ export function registerStorage(router: ArmRouter): void {
     path: '/subscriptions/:subscriptionId/providers/Microsoft.Storage/storageAccounts',
     operationId: 'StorageAccounts_List',
     apiVersions: API.storage,
-    handler: (ctx) => page(ctx, Object.values(ctx.core.world.storageAccounts).filter((a) => lower(a.subscriptionId) === lower(ctx.subscriptionId)).map((a) => view(a, ctx.now))),
+    handler: (ctx) =>
+      page(
+        ctx,
+        Object.values(ctx.core.world.storageAccounts)
+          .filter((a) => lower(a.subscriptionId) === lower(ctx.subscriptionId))
+          .map((a) => view(a, ctx.now)),
+      ),
   });
   router.add({
     method: 'POST',
@@ -179,9 +275,17 @@ export function registerStorage(router: ArmRouter): void {
       const body = bodyObject(ctx);
       const name = str(body['name']) ?? '';
       const problem = nameProblem(name);
-      if (problem) return { status: 200, body: { nameAvailable: false, reason: 'AccountNameInvalid', message: problem } };
+      if (problem)
+        return { status: 200, body: { nameAvailable: false, reason: 'AccountNameInvalid', message: problem } };
       if (ctx.core.world.storageAccounts[lower(name)]) {
-        return { status: 200, body: { nameAvailable: false, reason: 'AlreadyExists', message: `The storage account named ${name} is already taken.` } };
+        return {
+          status: 200,
+          body: {
+            nameAvailable: false,
+            reason: 'AlreadyExists',
+            message: `The storage account named ${name} is already taken.`,
+          },
+        };
       }
       return { status: 200, body: { nameAvailable: true } };
     },

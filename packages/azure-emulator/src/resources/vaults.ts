@@ -6,7 +6,17 @@ import { API, type ArmContext, type ArmRouter } from '../arm/router';
 import type { VaultCertRec, VaultRec } from '../state/world';
 import { iso } from '../sim/clock';
 import { lower, numericIdFromName, uuidFromName, vaultId } from '../util/ids';
-import { bodyObject, normalizeLocation, obj, page, requireResourceGroup, resourceKey, rgKey, str, tagsOf } from './common';
+import {
+  bodyObject,
+  normalizeLocation,
+  obj,
+  page,
+  requireResourceGroup,
+  resourceKey,
+  rgKey,
+  str,
+  tagsOf,
+} from './common';
 
 export const VAULT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,49}$/;
 const CREATE_SECONDS = 10;
@@ -28,7 +38,16 @@ function view(v: VaultRec, now: number): Record<string, unknown> {
     ...(v.tags ? { tags: v.tags } : {}),
     etag: v.etag,
     sku: { name: 'RS0', tier: 'Standard' },
-    ...(v.identity ? { identity: { type: v.identity.type, ...(v.identity.type.includes('SystemAssigned') ? { principalId: uuidFromName('vault-msi', vaultArmId(v)), tenantId: '' } : {}) } } : {}),
+    ...(v.identity
+      ? {
+          identity: {
+            type: v.identity.type,
+            ...(v.identity.type.includes('SystemAssigned')
+              ? { principalId: uuidFromName('vault-msi', vaultArmId(v)), tenantId: '' }
+              : {}),
+          },
+        }
+      : {}),
     properties: {
       provisioningState: v.readyAt <= now ? 'Succeeded' : 'Creating',
       privateEndpointStateForBackup: 'None',
@@ -56,7 +75,8 @@ export function parseCertificate(b64: string): Omit<VaultCertRec, 'name' | 'cert
   if (/^MII[A-Za-z0-9+/=\r\n]+$/.test(text)) der = Buffer.from(text, 'base64');
   const asn1 = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
   const cert = forge.pki.certificateFromAsn1(asn1);
-  const dn = (attrs: forge.pki.CertificateField[]): string => attrs.map((a) => `${a.shortName ?? a.name}=${String(a.value)}`).join(', ');
+  const dn = (attrs: forge.pki.CertificateField[]): string =>
+    attrs.map((a) => `${a.shortName ?? a.name}=${String(a.value)}`).join(', ');
   return {
     thumbprint: createHash('sha1').update(der).digest('hex').toUpperCase(),
     subject: dn(cert.subject.attributes),
@@ -67,9 +87,11 @@ export function parseCertificate(b64: string): Omit<VaultCertRec, 'name' | 'cert
 }
 
 export function registerVaults(router: ArmRouter): void {
-  const base = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.RecoveryServices/vaults';
+  const base =
+    '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.RecoveryServices/vaults';
   const one = `${base}/:vaultName`;
-  const vaultOf = (ctx: ArmContext): VaultRec => findVault(ctx, ctx.params['resourceGroupName'] ?? '', ctx.params['vaultName'] ?? '');
+  const vaultOf = (ctx: ArmContext): VaultRec =>
+    findVault(ctx, ctx.params['resourceGroupName'] ?? '', ctx.params['vaultName'] ?? '');
 
   router.add({
     method: 'PUT',
@@ -80,13 +102,19 @@ export function registerVaults(router: ArmRouter): void {
       const name = ctx.params['vaultName'] ?? '';
       const rg = requireResourceGroup(ctx, ctx.params['resourceGroupName'] ?? '');
       if (!VAULT_NAME.test(name)) {
-        throw new ArmError(400, 'BadRequest', `The vault name '${name}' is invalid. A vault name must be 2 to 50 characters long, start with a letter and contain only letters, numbers and hyphens.`);
+        throw new ArmError(
+          400,
+          'BadRequest',
+          `The vault name '${name}' is invalid. A vault name must be 2 to 50 characters long, start with a letter and contain only letters, numbers and hyphens.`,
+        );
       }
       const body = bodyObject(ctx);
       const location = str(body['location']);
-      if (!location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+      if (!location)
+        throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
       const skuName = str(obj(body['sku'])?.['name']);
-      if (skuName !== undefined && skuName !== 'Standard' && skuName !== 'RS0') throw new ArmError(400, 'BadRequest', `The SKU '${skuName}' is not valid. Use 'Standard' (or 'RS0').`);
+      if (skuName !== undefined && skuName !== 'Standard' && skuName !== 'RS0')
+        throw new ArmError(400, 'BadRequest', `The SKU '${skuName}' is not valid. Use 'Standard' (or 'RS0').`);
       const props = obj(body['properties']) ?? {};
       const loc = normalizeLocation(location);
       const key = vaultKeyOf(ctx.subscriptionId, rg.name, name);
@@ -94,7 +122,12 @@ export function registerVaults(router: ArmRouter): void {
       const tags = tagsOf(body['tags']);
       const identityType = str(obj(body['identity'])?.['type']);
       if (existing) {
-        if (existing.location !== loc) throw new ArmError(400, 'InvalidResourceLocation', `The resource '${name}' already exists in location '${existing.location}' in resource group '${rg.name}'. A resource with the same name cannot be created in location '${loc}'.`);
+        if (existing.location !== loc)
+          throw new ArmError(
+            400,
+            'InvalidResourceLocation',
+            `The resource '${name}' already exists in location '${existing.location}' in resource group '${rg.name}'. A resource with the same name cannot be created in location '${loc}'.`,
+          );
         if (tags) existing.tags = tags;
         const pna = str(props['publicNetworkAccess']);
         if (pna) existing.publicNetworkAccess = pna;
@@ -119,7 +152,12 @@ export function registerVaults(router: ArmRouter): void {
       };
       ctx.core.world.vaults[key] = rec;
       ctx.count(vaultArmId(rec), name);
-      const op = newOperation(ctx.core, { kind: 'timer', doneAt: rec.readyAt, resultPath: vaultArmId(rec), apiVersion: ctx.apiVersion });
+      const op = newOperation(ctx.core, {
+        kind: 'timer',
+        doneAt: rec.readyAt,
+        resultPath: vaultArmId(rec),
+        apiVersion: ctx.apiVersion,
+      });
       return {
         status: 201,
         body: view(rec, ctx.now),
@@ -130,7 +168,13 @@ export function registerVaults(router: ArmRouter): void {
       };
     },
   });
-  router.add({ method: 'GET', path: one, operationId: 'Vaults_Get', apiVersions: API.vaults, handler: (ctx) => ({ status: 200, body: view(vaultOf(ctx), ctx.now) }) });
+  router.add({
+    method: 'GET',
+    path: one,
+    operationId: 'Vaults_Get',
+    apiVersions: API.vaults,
+    handler: (ctx) => ({ status: 200, body: view(vaultOf(ctx), ctx.now) }),
+  });
   router.add({
     method: 'PATCH',
     path: one,
@@ -157,10 +201,15 @@ export function registerVaults(router: ArmRouter): void {
       const v = ctx.core.world.vaults[key];
       if (!v) return { status: 204 };
       if (Object.keys(v.asr.fabrics).length > 0) {
-        throw new ArmError(400, 'ServiceResourceNotEmpty', `Vault ${v.name} cannot be deleted as there are existing resources within the vault. Please delete any replicated items, registered servers, Hyper-V sites (used for Site Recovery), policy associations for System Center VMM clouds (used for Site Recovery) and then delete the vault.`);
+        throw new ArmError(
+          400,
+          'ServiceResourceNotEmpty',
+          `Vault ${v.name} cannot be deleted as there are existing resources within the vault. Please delete any replicated items, registered servers, Hyper-V sites (used for Site Recovery), policy associations for System Center VMM clouds (used for Site Recovery) and then delete the vault.`,
+        );
       }
       delete ctx.core.world.vaults[key];
-      for (const [vmm, vk] of Object.entries(ctx.core.world.vmmRegistrations)) if (vk === key) delete ctx.core.world.vmmRegistrations[vmm];
+      for (const [vmm, vk] of Object.entries(ctx.core.world.vmmRegistrations))
+        if (vk === key) delete ctx.core.world.vmmRegistrations[vmm];
       ctx.count(vaultArmId(v), v.name);
       return { status: 200 };
     },
@@ -173,7 +222,12 @@ export function registerVaults(router: ArmRouter): void {
     handler: (ctx) => {
       requireResourceGroup(ctx, ctx.params['resourceGroupName'] ?? '');
       const rk = rgKey(ctx.subscriptionId, ctx.params['resourceGroupName'] ?? '');
-      return page(ctx, Object.values(ctx.core.world.vaults).filter((v) => rgKey(v.subscriptionId, v.resourceGroup) === rk).map((v) => view(v, ctx.now)));
+      return page(
+        ctx,
+        Object.values(ctx.core.world.vaults)
+          .filter((v) => rgKey(v.subscriptionId, v.resourceGroup) === rk)
+          .map((v) => view(v, ctx.now)),
+      );
     },
   });
   router.add({
@@ -181,7 +235,13 @@ export function registerVaults(router: ArmRouter): void {
     path: '/subscriptions/:subscriptionId/providers/Microsoft.RecoveryServices/vaults',
     operationId: 'Vaults_ListBySubscriptionId',
     apiVersions: API.vaults,
-    handler: (ctx) => page(ctx, Object.values(ctx.core.world.vaults).filter((v) => lower(v.subscriptionId) === lower(ctx.subscriptionId)).map((v) => view(v, ctx.now))),
+    handler: (ctx) =>
+      page(
+        ctx,
+        Object.values(ctx.core.world.vaults)
+          .filter((v) => lower(v.subscriptionId) === lower(ctx.subscriptionId))
+          .map((v) => view(v, ctx.now)),
+      ),
   });
   router.add({
     method: 'GET',
@@ -192,7 +252,11 @@ export function registerVaults(router: ArmRouter): void {
       vaultOf(ctx);
       const op = findOperation(ctx.core, ctx.params['operationId'] ?? '');
       if (!op) throw new ArmError(404, 'NotFound', 'The operation was not found.');
-      return { status: 200, body: statusBody(ctx.core, op, ctx.path, ctx.now), headers: { 'retry-after': String(ctx.core.retryAfter(10)) } };
+      return {
+        status: 200,
+        body: statusBody(ctx.core, op, ctx.path, ctx.now),
+        headers: { 'retry-after': String(ctx.core.retryAfter(10)) },
+      };
     },
   });
   router.add({
@@ -204,7 +268,14 @@ export function registerVaults(router: ArmRouter): void {
       const v = vaultOf(ctx);
       const op = findOperation(ctx.core, ctx.params['operationId'] ?? '');
       if (!op) throw new ArmError(404, 'NotFound', 'The operation was not found.');
-      if ((op.doneAt ?? 0) > ctx.now) return { status: 202, headers: { location: `${ctx.core.origin}${ctx.path}${ctx.url.search}`, 'retry-after': String(ctx.core.retryAfter(10)) } };
+      if ((op.doneAt ?? 0) > ctx.now)
+        return {
+          status: 202,
+          headers: {
+            location: `${ctx.core.origin}${ctx.path}${ctx.url.search}`,
+            'retry-after': String(ctx.core.retryAfter(10)),
+          },
+        };
       return { status: 200, body: view(v, ctx.now) };
     },
   });
@@ -225,7 +296,12 @@ export function registerVaults(router: ArmRouter): void {
     apiVersions: API.vaults,
     handler: (ctx) => {
       const v = vaultOf(ctx);
-      if (!v.extendedInfo) throw new ArmError(404, 'ResourceExtendedInfoNotFound', `Extended information of vault '${v.name}' was not found.`);
+      if (!v.extendedInfo)
+        throw new ArmError(
+          404,
+          'ResourceExtendedInfoNotFound',
+          `Extended information of vault '${v.name}' was not found.`,
+        );
       return { status: 200, body: extView(v) };
     },
   });
@@ -234,12 +310,28 @@ export function registerVaults(router: ArmRouter): void {
     const p = obj(bodyObject(ctx)['properties']) ?? {};
     const integrityKey = str(p['integrityKey']) ?? (merge ? v.extendedInfo?.integrityKey : undefined);
     if (!integrityKey) throw new ArmError(400, 'BadRequest', 'properties.integrityKey is required.');
-    v.extendedInfo = { integrityKey, algorithm: str(p['algorithm']) ?? v.extendedInfo?.algorithm ?? 'None', etag: ctx.core.newGuid('extinfo-etag') };
+    v.extendedInfo = {
+      integrityKey,
+      algorithm: str(p['algorithm']) ?? v.extendedInfo?.algorithm ?? 'None',
+      etag: ctx.core.newGuid('extinfo-etag'),
+    };
     ctx.count(`${vaultArmId(v)}/extendedInformation/vaultExtendedInfo`, v.name);
     return { status: 200, body: extView(v) };
   };
-  router.add({ method: 'PUT', path: ext, operationId: 'VaultExtendedInfo_CreateOrUpdate', apiVersions: API.vaults, handler: putExt(false) });
-  router.add({ method: 'PATCH', path: ext, operationId: 'VaultExtendedInfo_Update', apiVersions: API.vaults, handler: putExt(true) });
+  router.add({
+    method: 'PUT',
+    path: ext,
+    operationId: 'VaultExtendedInfo_CreateOrUpdate',
+    apiVersions: API.vaults,
+    handler: putExt(false),
+  });
+  router.add({
+    method: 'PATCH',
+    path: ext,
+    operationId: 'VaultExtendedInfo_Update',
+    apiVersions: API.vaults,
+    handler: putExt(true),
+  });
 
   // Vault certificates: the public half of the vault credentials file's management cert.
   router.add({
@@ -253,14 +345,20 @@ export function registerVaults(router: ArmRouter): void {
       const p = obj(bodyObject(ctx)['properties']) ?? {};
       const authType = str(p['authType']) ?? 'AAD';
       const certificate = str(p['certificate']);
-      if (!certificate) throw new ArmError(400, 'BadRequest', 'properties.certificate (base64 encoded certificate) is required.');
+      if (!certificate)
+        throw new ArmError(400, 'BadRequest', 'properties.certificate (base64 encoded certificate) is required.');
       let parsed: ReturnType<typeof parseCertificate>;
       try {
         parsed = parseCertificate(certificate);
       } catch (e) {
-        throw new ArmError(400, 'InvalidCertificate', `The certificate could not be read: ${(e as Error).message}. Upload the base64 encoded DER of an X.509 certificate.`);
+        throw new ArmError(
+          400,
+          'InvalidCertificate',
+          `The certificate could not be read: ${(e as Error).message}. Upload the base64 encoded DER of an X.509 certificate.`,
+        );
       }
-      if (authType !== 'AAD' && authType !== 'AzureActiveDirectory') throw new ArmError(400, 'BadRequest', `authType '${authType}' is not supported; use AAD.`);
+      if (authType !== 'AAD' && authType !== 'AzureActiveDirectory')
+        throw new ArmError(400, 'BadRequest', `authType '${authType}' is not supported; use AAD.`);
       const rec: VaultCertRec = { name, certificateBase64: certificate, ...parsed };
       v.certificates[lower(name)] = rec;
       ctx.count(`${vaultArmId(v)}/certificates/${name}`, v.name);

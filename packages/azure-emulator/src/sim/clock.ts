@@ -5,7 +5,10 @@ export class SimClock {
   private baseSim: number;
   private speedFactor: number;
 
-  constructor(speed = 1, private readonly realNow: () => number = Date.now) {
+  constructor(
+    speed = 1,
+    private readonly realNow: () => number = Date.now,
+  ) {
     if (!(speed > 0)) throw new Error(`speed must be a positive number: got ${speed}`);
     this.baseReal = realNow();
     this.baseSim = this.baseReal;

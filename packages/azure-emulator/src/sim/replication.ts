@@ -32,7 +32,13 @@ export function replicationView(item: ProtectedItemRec, policy: PolicyRec | unde
   }
   const interval = (policy?.replicationIntervalSeconds ?? 300) * 1000;
   const last = end + Math.floor((until - end) / interval) * interval;
-  return { progressPercent: 100, initialDone: true, initialEnd: end, lastReplicatedTime: last, rpoSeconds: Math.max(0, Math.round((now - last) / 1000)) };
+  return {
+    progressPercent: 100,
+    initialDone: true,
+    initialEnd: end,
+    lastReplicatedTime: last,
+    rpoSeconds: Math.max(0, Math.round((now - last) / 1000)),
+  };
 }
 
 export interface RecoveryPointSpec {
@@ -40,7 +46,11 @@ export interface RecoveryPointSpec {
   type: 'CrashConsistent' | 'AppConsistent';
 }
 
-export function recoveryPoints(item: ProtectedItemRec, policy: PolicyRec | undefined, now: number): RecoveryPointSpec[] {
+export function recoveryPoints(
+  item: ProtectedItemRec,
+  policy: PolicyRec | undefined,
+  now: number,
+): RecoveryPointSpec[] {
   const v = replicationView(item, policy, now);
   if (!v.initialDone || v.initialEnd === undefined) return [];
   const r = item.replication;
@@ -56,7 +66,10 @@ export function recoveryPoints(item: ProtectedItemRec, policy: PolicyRec | undef
     out.push({ time: t, type: appEvery > 0 && sinceStart % appEvery === 0 ? 'AppConsistent' : 'CrashConsistent' });
   }
   // The latest processed point (the last delta) is always available.
-  if (v.lastReplicatedTime !== undefined && (out.length === 0 || (out[out.length - 1]?.time ?? 0) < v.lastReplicatedTime)) {
+  if (
+    v.lastReplicatedTime !== undefined &&
+    (out.length === 0 || (out[out.length - 1]?.time ?? 0) < v.lastReplicatedTime)
+  ) {
     out.push({ time: v.lastReplicatedTime, type: 'CrashConsistent' });
   }
   return out.reverse();

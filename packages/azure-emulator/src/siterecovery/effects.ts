@@ -38,7 +38,13 @@ function azureVmId(item: ProtectedItemRec, suffix: string): string | undefined {
   return `/subscriptions/${rg.subscriptionId}/resourceGroups/${rg.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${item.target.vmName}${suffix}`;
 }
 
-function createAzureVm(core: EmulatorCore, ref: ItemRef, purpose: 'TestFailover' | 'Failover', at: number, networkId?: string): string | undefined {
+function createAzureVm(
+  core: EmulatorCore,
+  ref: ItemRef,
+  purpose: 'TestFailover' | 'Failover',
+  at: number,
+  networkId?: string,
+): string | undefined {
   const id = azureVmId(ref.item, purpose === 'TestFailover' ? '-test' : '');
   if (!id) return undefined;
   core.world.azureVms[lower(id)] = {
@@ -90,7 +96,9 @@ export function registerEffects(core: EmulatorCore): void {
   });
 
   const containerOfJob = (job: JobRec): ContainerRec | undefined =>
-    core.world.vaults[job.vaultKey]?.asr.fabrics[lower(job.effect.args['fabric'] ?? '')]?.containers[lower(job.effect.args['container'] ?? '')];
+    core.world.vaults[job.vaultKey]?.asr.fabrics[lower(job.effect.args['fabric'] ?? '')]?.containers[
+      lower(job.effect.args['container'] ?? '')
+    ];
 
   j.on('pairContainer', {
     onSuccess: (job) => {
@@ -114,7 +122,10 @@ export function registerEffects(core: EmulatorCore): void {
   });
 
   const networkMappingOfJob = (job: JobRec) => {
-    const n = core.world.vaults[job.vaultKey]?.asr.fabrics[lower(job.effect.args['fabric'] ?? '')]?.networks[lower(job.effect.args['network'] ?? '')];
+    const n =
+      core.world.vaults[job.vaultKey]?.asr.fabrics[lower(job.effect.args['fabric'] ?? '')]?.networks[
+        lower(job.effect.args['network'] ?? '')
+      ];
     return { n, key: lower(job.effect.args['mapping'] ?? '') };
   };
   j.on('mapNetwork', {
@@ -147,7 +158,12 @@ export function registerEffects(core: EmulatorCore): void {
       const vm = core.vm(ref.item.vmmServer, ref.item.cloud, ref.item.vmName);
       const vmm = core.vmmServer(ref.item.vmmServer);
       const bytes = (vm?.disks ?? []).reduce((n, d) => n + (d.usedGB ?? d.sizeGB) * 1024 ** 3, 0);
-      ref.item.replication = { startedAt: at, bytes: Math.max(1, bytes), bytesPerSecond: ((vmm?.uploadMbps ?? 100) * 1e6) / 8, type: 'InitialReplication' };
+      ref.item.replication = {
+        startedAt: at,
+        bytes: Math.max(1, bytes),
+        bytesPerSecond: ((vmm?.uploadMbps ?? 100) * 1e6) / 8,
+        type: 'InitialReplication',
+      };
       settle(ref.item, 'Replicating');
     },
     onFailure: (job) => {
@@ -195,7 +211,8 @@ export function registerEffects(core: EmulatorCore): void {
       const policy = ref.vault.asr.policies[lower(ref.item.policyName)];
       const chosen = job.effect.args['recoveryPoint'];
       ref.item.failoverRecoveryPointName = chosen && chosen !== '' ? chosen : latestPointName(core, ref, at);
-      if (ref.item.replication && replicationView(ref.item, policy, at).initialDone) ref.item.replication.stoppedAt = at;
+      if (ref.item.replication && replicationView(ref.item, policy, at).initialDone)
+        ref.item.replication.stoppedAt = at;
       if (kind === 'Planned' || job.effect.args['shutdownSource'] === 'true') {
         const st = core.world.onPremVms[vmKey(ref.item.vmmServer, ref.item.cloud, ref.item.vmName)];
         if (st) st.powerState = 'Off';
@@ -259,7 +276,12 @@ export function registerEffects(core: EmulatorCore): void {
       const vmm = core.vmmServer(ref.item.vmmServer);
       // Only blocks changed since the failback travel again.
       const bytes = (vm?.disks ?? []).reduce((n, d) => n + (d.usedGB ?? d.sizeGB) * 1024 ** 3, 0) * 0.1;
-      ref.item.replication = { startedAt: at, bytes: Math.max(1, bytes), bytesPerSecond: ((vmm?.uploadMbps ?? 100) * 1e6) / 8, type: 'Resynchronization' };
+      ref.item.replication = {
+        startedAt: at,
+        bytes: Math.max(1, bytes),
+        bytesPerSecond: ((vmm?.uploadMbps ?? 100) * 1e6) / 8,
+        type: 'Resynchronization',
+      };
       delete ref.item.failoverRecoveryPointName;
       delete ref.item.failoverKind;
       ref.item.activeLocation = 'Primary';

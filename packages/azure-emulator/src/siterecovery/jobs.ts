@@ -8,8 +8,10 @@ import type { JobErrorSpec, JobRec, OperationRec } from '../state/world';
 export type { JobStart };
 import type { AsrScope } from './scope';
 
-
-export function faultFailure(fault: FaultRuleState | undefined, taskCount: number): { atTask: number; error: JobErrorSpec } | undefined {
+export function faultFailure(
+  fault: FaultRuleState | undefined,
+  taskCount: number,
+): { atTask: number; error: JobErrorSpec } | undefined {
   if (!fault || fault.action.kind !== 'failJob') return undefined;
   const a = fault.action;
   return {
@@ -46,7 +48,13 @@ export function startJob(
     ...(failure ? { failure } : {}),
     now: opts.now,
   });
-  const op = newOperation(core, { kind: 'job', jobVaultKey: s.vaultKey, jobName: job.name, resultPath: opts.resultPath, apiVersion: opts.apiVersion });
+  const op = newOperation(core, {
+    kind: 'job',
+    jobVaultKey: s.vaultKey,
+    jobName: job.name,
+    resultPath: opts.resultPath,
+    apiVersion: opts.apiVersion,
+  });
   return { job, op, result: asrAccepted(core, s.v, op, opts.resultPath) };
 }
 

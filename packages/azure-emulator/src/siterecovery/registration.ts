@@ -17,11 +17,21 @@ import { compareVersions } from './views';
 export const MIN_PROVIDER_VERSION = '5.1.1256.0';
 
 export type InstallOutcome =
-  | { ok: true; vault: string; vmm: string; jobName?: string; jobId?: string; alreadyRegistered?: boolean; fabricName: string }
+  | {
+      ok: true;
+      vault: string;
+      vmm: string;
+      jobName?: string;
+      jobId?: string;
+      alreadyRegistered?: boolean;
+      fabricName: string;
+    }
   | { ok: false; code: string; message: string; fix: string };
 
 export function fabricNameOf(vmm: string): string {
-  return createHash('sha256').update(`fabric\u0000${lower(vmm)}`).digest('hex');
+  return createHash('sha256')
+    .update(`fabric\u0000${lower(vmm)}`)
+    .digest('hex');
 }
 
 export function buildFabric(core: EmulatorCore, _vault: VaultRec, vmm: EstateVmmServer, at: number): FabricRec {
@@ -48,7 +58,13 @@ export function buildFabric(core: EmulatorCore, _vault: VaultRec, vmm: EstateVmm
   }
   for (const n of vmm.vmNetworks) {
     const name = uuidFromName('vmm-network', vmm.name, n.name);
-    fabric.networks[lower(name)] = { name, friendlyName: n.name, vmNetworkName: n.name, subnets: n.subnets ?? [], mappings: {} };
+    fabric.networks[lower(name)] = {
+      name,
+      friendlyName: n.name,
+      vmNetworkName: n.name,
+      subnets: n.subnets ?? [],
+      mappings: {},
+    };
   }
   return fabric;
 }
@@ -57,7 +73,13 @@ function element(xml: string, name: string): string | undefined {
   const re = new RegExp(`<(?:[\\w.-]+:)?${name}(?:\\s[^>]*)?(?:/>|>([\\s\\S]*?)</(?:[\\w.-]+:)?${name}>)`);
   const m = re.exec(xml);
   if (!m) return undefined;
-  return (m[1] ?? '').trim().replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return (m[1] ?? '')
+    .trim()
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 const fail = (code: string, message: string, fix: string): InstallOutcome => ({ ok: false, code, message, fix });
@@ -65,10 +87,19 @@ const fail = (code: string, message: string, fix: string): InstallOutcome => ({ 
 export function installProvider(core: EmulatorCore, credentialsXml: string, vmmName: string): InstallOutcome {
   const now = core.advance();
   const vmm = core.vmmServer(vmmName);
-  if (!vmm) return fail('VmmServerNotFound', `There is no VMM server named '${vmmName}' in the simulated estate.`, `use one of: ${core.estate.vmmServers.map((v) => v.name).join(', ')}`);
+  if (!vmm)
+    return fail(
+      'VmmServerNotFound',
+      `There is no VMM server named '${vmmName}' in the simulated estate.`,
+      `use one of: ${core.estate.vmmServers.map((v) => v.name).join(', ')}`,
+    );
 
   if (!/<(?:[\w.-]+:)?RSVaultAsrCreds[\s>]/.test(credentialsXml)) {
-    return fail('InvalidVaultCredentials', 'The vault credentials file is not valid: its root element is not RSVaultAsrCreds.', 'download the vault credentials file for Site Recovery (Hyper-V with VMM) again and use that file');
+    return fail(
+      'InvalidVaultCredentials',
+      'The vault credentials file is not valid: its root element is not RSVaultAsrCreds.',
+      'download the vault credentials file for Site Recovery (Hyper-V with VMM) again and use that file',
+    );
   }
   const version = core.providerVersion(vmm.name);
   if (compareVersions(version, MIN_PROVIDER_VERSION) < 0) {
@@ -84,9 +115,19 @@ export function installProvider(core: EmulatorCore, credentialsXml: string, vmmN
   const vaultName = element(credentialsXml, 'ResourceName') ?? '';
   const vaultKey = vaultKeyOf(sub, rg, vaultName);
   const vault = core.world.vaults[vaultKey];
-  if (!vault) return fail('VaultNotFound', `The vault '${vaultName}' (resource group '${rg}', subscription '${sub}') named in the vault credentials file does not exist.`, 'download a vault credentials file of an existing vault');
+  if (!vault)
+    return fail(
+      'VaultNotFound',
+      `The vault '${vaultName}' (resource group '${rg}', subscription '${sub}') named in the vault credentials file does not exist.`,
+      'download a vault credentials file of an existing vault',
+    );
   const siteId = element(credentialsXml, 'SiteId') ?? '';
-  if (siteId !== '') return fail('WrongCredentialsType', 'The vault credentials file was generated for a Hyper-V site, not for a VMM server.', 'generate the vault credentials file for Site Recovery without a site (VMM scenario)');
+  if (siteId !== '')
+    return fail(
+      'WrongCredentialsType',
+      'The vault credentials file was generated for a Hyper-V site, not for a VMM server.',
+      'generate the vault credentials file for Site Recovery without a site (VMM scenario)',
+    );
 
   const pfxB64 = (element(credentialsXml, 'ManagementCert') ?? '').replace(/\s+/g, '');
   let thumbprint: string;
@@ -96,8 +137,11 @@ export function installProvider(core: EmulatorCore, credentialsXml: string, vmmN
     const der = forge.util.decode64(pfxB64);
     const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der), '');
     const certBag = p12.getBags({ bagType: forge.pki.oids['certBag'] ?? '' })[forge.pki.oids['certBag'] ?? ''] ?? [];
-    const keyBag =
-      (p12.getBags({ bagType: forge.pki.oids['pkcs8ShroudedKeyBag'] ?? '' })[forge.pki.oids['pkcs8ShroudedKeyBag'] ?? ''] ?? []).concat(p12.getBags({ bagType: forge.pki.oids['keyBag'] ?? '' })[forge.pki.oids['keyBag'] ?? ''] ?? []);
+    const keyBag = (
+      p12.getBags({ bagType: forge.pki.oids['pkcs8ShroudedKeyBag'] ?? '' })[
+        forge.pki.oids['pkcs8ShroudedKeyBag'] ?? ''
+      ] ?? []
+    ).concat(p12.getBags({ bagType: forge.pki.oids['keyBag'] ?? '' })[forge.pki.oids['keyBag'] ?? ''] ?? []);
     const cert = certBag[0]?.cert;
     if (!cert) throw new Error('no certificate in the PFX');
     if (keyBag.length === 0) throw new Error('no private key in the PFX');
@@ -106,19 +150,40 @@ export function installProvider(core: EmulatorCore, credentialsXml: string, vmmN
     notAfter = cert.validity.notAfter.getTime();
     notBefore = cert.validity.notBefore.getTime();
   } catch (e) {
-    return fail('InvalidManagementCertificate', `The management certificate in the vault credentials file could not be read: ${(e as Error).message}.`, 'generate a new vault credentials file (the ManagementCert element holds a base64 PFX with the private key, empty password)');
+    return fail(
+      'InvalidManagementCertificate',
+      `The management certificate in the vault credentials file could not be read: ${(e as Error).message}.`,
+      'generate a new vault credentials file (the ManagementCert element holds a base64 PFX with the private key, empty password)',
+    );
   }
   const known = Object.values(vault.certificates).find((c) => c.thumbprint === thumbprint);
   if (!known) {
-    return fail('CertificateNotRecognized', `The certificate ${thumbprint} of the vault credentials file is not known to the vault '${vault.name}'.`, 'upload the certificate to the vault (PUT …/certificates/{name}) or download a fresh vault credentials file');
+    return fail(
+      'CertificateNotRecognized',
+      `The certificate ${thumbprint} of the vault credentials file is not known to the vault '${vault.name}'.`,
+      'upload the certificate to the vault (PUT …/certificates/{name}) or download a fresh vault credentials file',
+    );
   }
   if (now > Math.min(notAfter, known.validTo)) {
-    return fail('VaultCredentialsExpired', `The vault credentials file has expired (valid until ${new Date(Math.min(notAfter, known.validTo)).toISOString()}, now ${new Date(now).toISOString()} in simulated time).`, 'download a new vault credentials file; they are valid for 5 days');
+    return fail(
+      'VaultCredentialsExpired',
+      `The vault credentials file has expired (valid until ${new Date(Math.min(notAfter, known.validTo)).toISOString()}, now ${new Date(now).toISOString()} in simulated time).`,
+      'download a new vault credentials file; they are valid for 5 days',
+    );
   }
-  if (now + 5 * 60_000 < notBefore) return fail('VaultCredentialsNotYetValid', 'The vault credentials file is not valid yet.', 'check the clock of the machine that generated the file');
+  if (now + 5 * 60_000 < notBefore)
+    return fail(
+      'VaultCredentialsNotYetValid',
+      'The vault credentials file is not valid yet.',
+      'check the clock of the machine that generated the file',
+    );
   const integrity = element(credentialsXml, 'ChannelIntegrityKey') ?? '';
   if (!vault.extendedInfo || vault.extendedInfo.integrityKey !== integrity) {
-    return fail('IntegrityKeyMismatch', 'The channel integrity key of the vault credentials file does not match the vault.', 'download a new vault credentials file (the vault\'s integrity key changed since this one was made)');
+    return fail(
+      'IntegrityKeyMismatch',
+      'The channel integrity key of the vault credentials file does not match the vault.',
+      "download a new vault credentials file (the vault's integrity key changed since this one was made)",
+    );
   }
 
   const registeredTo = core.world.vmmRegistrations[lower(vmm.name)];
@@ -126,11 +191,28 @@ export function installProvider(core: EmulatorCore, credentialsXml: string, vmmN
   const fabricName = fabricNameOf(vmm.name);
   if (registeredTo !== undefined && registeredTo !== vaultKey) {
     const other = core.world.vaults[registeredTo];
-    return fail('ServerAlreadyRegistered', `The server ${vmm.name} is already registered with the vault '${other?.name ?? registeredTo}'.`, 'unregister the server from that vault first, or use that vault');
+    return fail(
+      'ServerAlreadyRegistered',
+      `The server ${vmm.name} is already registered with the vault '${other?.name ?? registeredTo}'.`,
+      'unregister the server from that vault first, or use that vault',
+    );
   }
-  const pending = Object.values(vault.asr.jobs).find((j: JobRec) => j.scenarioName === 'RegisterDra' && j.effect.args['vmm'] === vmm.name && (j.state === 'InProgress' || j.state === 'Succeeded'));
+  const pending = Object.values(vault.asr.jobs).find(
+    (j: JobRec) =>
+      j.scenarioName === 'RegisterDra' &&
+      j.effect.args['vmm'] === vmm.name &&
+      (j.state === 'InProgress' || j.state === 'Succeeded'),
+  );
   if (registeredTo === vaultKey && pending) {
-    return { ok: true, vault: vault.name, vmm: vmm.name, jobName: pending.name, jobId: `${s.v}/replicationJobs/${pending.name}`, alreadyRegistered: pending.state === 'Succeeded', fabricName };
+    return {
+      ok: true,
+      vault: vault.name,
+      vmm: vmm.name,
+      jobName: pending.name,
+      jobId: `${s.v}/replicationJobs/${pending.name}`,
+      alreadyRegistered: pending.state === 'Succeeded',
+      fabricName,
+    };
   }
   core.world.vmmRegistrations[lower(vmm.name)] = vaultKey;
   const { job } = startJob(
@@ -153,13 +235,25 @@ export function installProvider(core: EmulatorCore, credentialsXml: string, vmmN
     { now, resultPath: `${s.v}/replicationFabrics/${fabricName}`, apiVersion: '2023-06-01' },
   );
   core.counters.inc('InstallProvider', `${vaultKey}/${lower(vmm.name)}`, vmm.name);
-  return { ok: true, vault: vault.name, vmm: vmm.name, jobName: job.name, jobId: `${s.v}/replicationJobs/${job.name}`, fabricName };
+  return {
+    ok: true,
+    vault: vault.name,
+    vmm: vmm.name,
+    jobName: job.name,
+    jobId: `${s.v}/replicationJobs/${job.name}`,
+    fabricName,
+  };
 }
 
-export function upgradeProvider(core: EmulatorCore, vmmName: string, version: string): { ok: boolean; message: string; previous?: string } {
+export function upgradeProvider(
+  core: EmulatorCore,
+  vmmName: string,
+  version: string,
+): { ok: boolean; message: string; previous?: string } {
   const vmm = core.vmmServer(vmmName);
   if (!vmm) return { ok: false, message: `There is no VMM server named '${vmmName}' in the simulated estate.` };
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(version)) return { ok: false, message: `version must look like 5.1.2250.0: got '${version}'` };
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(version))
+    return { ok: false, message: `version must look like 5.1.2250.0: got '${version}'` };
   const previous = core.providerVersion(vmm.name);
   core.world.providerVersions[lower(vmm.name)] = version;
   for (const v of Object.values(core.world.vaults)) {

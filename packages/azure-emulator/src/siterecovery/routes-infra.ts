@@ -7,12 +7,19 @@ import { faultFailure, startJob } from './jobs';
 import { asrScope, containerOf, fabricOf, ids, leafNotFound, networkOf, type AsrScope } from './scope';
 import { containerView, fabricView, jobView, networkView, protectableViews, providerView } from './views';
 
-export const V = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.RecoveryServices/vaults/:resourceName';
+export const V =
+  '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.RecoveryServices/vaults/:resourceName';
 const F = `${V}/replicationFabrics/:fabricName`;
 const C = `${F}/replicationProtectionContainers/:protectionContainerName`;
 
 function vmmOnly(what: string): ArmError {
-  return asrError(400, 'OperationNotSupported', `Creating ${what} is not supported for VMM: it appears when the VMM server is registered with the vault.`, 'VMM fabrics, clouds and networks are discovered by the Azure Site Recovery Provider installed on the VMM server.', 'Install the Provider on the VMM server with the vault credentials file (asrflow emulator install-provider).');
+  return asrError(
+    400,
+    'OperationNotSupported',
+    `Creating ${what} is not supported for VMM: it appears when the VMM server is registered with the vault.`,
+    'VMM fabrics, clouds and networks are discovered by the Azure Site Recovery Provider installed on the VMM server.',
+    'Install the Provider on the VMM server with the vault credentials file (asrflow emulator install-provider).',
+  );
 }
 
 export function allFabrics(s: AsrScope) {
@@ -20,13 +27,20 @@ export function allFabrics(s: AsrScope) {
 }
 
 export function registerInfraRoutes(router: ArmRouter): void {
-  const r = (method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', path: string, operationId: string, handler: (ctx: ArmContext) => ReturnType<Parameters<ArmRouter['add']>[0]['handler']>) =>
-    router.add({ method, path, operationId, apiVersions: API.asr, handler });
+  const r = (
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH',
+    path: string,
+    operationId: string,
+    handler: (ctx: ArmContext) => ReturnType<Parameters<ArmRouter['add']>[0]['handler']>,
+  ) => router.add({ method, path, operationId, apiVersions: API.asr, handler });
 
   // Fabrics and providers.
   r('GET', `${V}/replicationFabrics`, 'ReplicationFabrics_List', (ctx) => {
     const s = asrScope(ctx);
-    return page(ctx, allFabrics(s).map((f) => fabricView(s, f)));
+    return page(
+      ctx,
+      allFabrics(s).map((f) => fabricView(s, f)),
+    );
   });
   r('GET', F, 'ReplicationFabrics_Get', (ctx) => {
     const s = asrScope(ctx);
@@ -38,13 +52,40 @@ export function registerInfraRoutes(router: ArmRouter): void {
   r('POST', `${F}/checkConsistency`, 'ReplicationFabrics_CheckConsistency', (ctx) => {
     const s = asrScope(ctx);
     const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    return startJob(ctx.core, s, { scenarioName: 'CheckConsistency', friendlyName: 'Check consistency', targetObjectId: f.internalIdentifier, targetObjectName: f.friendlyName, targetInstanceType: 'Server', tasks: [{ name: 'CheckConsistency', friendlyName: 'Check consistency', seconds: 30 }], effect: { kind: 'none', args: {} } }, { now: ctx.now, resultPath: ids.fabric(s, f), apiVersion: ctx.apiVersion, ...(ctx.jobFault ? { fault: ctx.jobFault } : {}) }).result;
+    return startJob(
+      ctx.core,
+      s,
+      {
+        scenarioName: 'CheckConsistency',
+        friendlyName: 'Check consistency',
+        targetObjectId: f.internalIdentifier,
+        targetObjectName: f.friendlyName,
+        targetInstanceType: 'Server',
+        tasks: [{ name: 'CheckConsistency', friendlyName: 'Check consistency', seconds: 30 }],
+        effect: { kind: 'none', args: {} },
+      },
+      {
+        now: ctx.now,
+        resultPath: ids.fabric(s, f),
+        apiVersion: ctx.apiVersion,
+        ...(ctx.jobFault ? { fault: ctx.jobFault } : {}),
+      },
+    ).result;
   });
   const removeFabric = (ctx: ArmContext) => {
     const s = asrScope(ctx);
     const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    const busy = Object.values(f.containers).some((c) => Object.keys(c.items).length > 0 || Object.keys(c.mappings).length > 0) || Object.values(f.networks).some((n) => Object.keys(n.mappings).length > 0);
-    if (busy) throw asrError(400, 'FabricInUse', `The server '${f.friendlyName}' has protected items, cloud associations or network mappings.`, 'Objects that depend on the server still exist.', 'Disable protection, remove the policy associations and network mappings first.');
+    const busy =
+      Object.values(f.containers).some((c) => Object.keys(c.items).length > 0 || Object.keys(c.mappings).length > 0) ||
+      Object.values(f.networks).some((n) => Object.keys(n.mappings).length > 0);
+    if (busy)
+      throw asrError(
+        400,
+        'FabricInUse',
+        `The server '${f.friendlyName}' has protected items, cloud associations or network mappings.`,
+        'Objects that depend on the server still exist.',
+        'Disable protection, remove the policy associations and network mappings first.',
+      );
     delete s.vault.asr.fabrics[lower(f.name)];
     delete ctx.core.world.vmmRegistrations[lower(f.vmmServer)];
     ctx.count(ids.fabric(s, f), f.friendlyName);
@@ -56,35 +97,84 @@ export function registerInfraRoutes(router: ArmRouter): void {
 
   r('GET', `${V}/replicationRecoveryServicesProviders`, 'ReplicationRecoveryServicesProviders_List', (ctx) => {
     const s = asrScope(ctx);
-    return page(ctx, allFabrics(s).map((f) => providerView(ctx.core, s, f, ctx.now)));
+    return page(
+      ctx,
+      allFabrics(s).map((f) => providerView(ctx.core, s, f, ctx.now)),
+    );
   });
-  r('GET', `${F}/replicationRecoveryServicesProviders`, 'ReplicationRecoveryServicesProviders_ListByReplicationFabrics', (ctx) => {
-    const s = asrScope(ctx);
-    return page(ctx, [providerView(ctx.core, s, fabricOf(s, ctx.params['fabricName'] ?? ''), ctx.now)]);
-  });
-  r('GET', `${F}/replicationRecoveryServicesProviders/:providerName`, 'ReplicationRecoveryServicesProviders_Get', (ctx) => {
-    const s = asrScope(ctx);
-    const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    if (lower(f.provider.name) !== lower(ctx.params['providerName'] ?? '')) throw leafNotFound('Recovery services provider', ctx.params['providerName'] ?? '');
-    return { status: 200, body: providerView(ctx.core, s, f, ctx.now) };
-  });
-  r('POST', `${F}/replicationRecoveryServicesProviders/:providerName/refreshProvider`, 'ReplicationRecoveryServicesProviders_RefreshProvider', (ctx) => {
-    const s = asrScope(ctx);
-    const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    if (lower(f.provider.name) !== lower(ctx.params['providerName'] ?? '')) throw leafNotFound('Recovery services provider', ctx.params['providerName'] ?? '');
-    return startJob(ctx.core, s, { scenarioName: 'RefreshProvider', friendlyName: 'Refresh the server', targetObjectId: f.provider.name, targetObjectName: f.friendlyName, targetInstanceType: 'Server', tasks: [{ name: 'RefreshServer', friendlyName: 'Refresh the server', seconds: 60 }], effect: { kind: 'none', args: {} } }, { now: ctx.now, resultPath: ids.provider(s, f), apiVersion: ctx.apiVersion, ...(ctx.jobFault ? { fault: ctx.jobFault } : {}) }).result;
-  });
+  r(
+    'GET',
+    `${F}/replicationRecoveryServicesProviders`,
+    'ReplicationRecoveryServicesProviders_ListByReplicationFabrics',
+    (ctx) => {
+      const s = asrScope(ctx);
+      return page(ctx, [providerView(ctx.core, s, fabricOf(s, ctx.params['fabricName'] ?? ''), ctx.now)]);
+    },
+  );
+  r(
+    'GET',
+    `${F}/replicationRecoveryServicesProviders/:providerName`,
+    'ReplicationRecoveryServicesProviders_Get',
+    (ctx) => {
+      const s = asrScope(ctx);
+      const f = fabricOf(s, ctx.params['fabricName'] ?? '');
+      if (lower(f.provider.name) !== lower(ctx.params['providerName'] ?? ''))
+        throw leafNotFound('Recovery services provider', ctx.params['providerName'] ?? '');
+      return { status: 200, body: providerView(ctx.core, s, f, ctx.now) };
+    },
+  );
+  r(
+    'POST',
+    `${F}/replicationRecoveryServicesProviders/:providerName/refreshProvider`,
+    'ReplicationRecoveryServicesProviders_RefreshProvider',
+    (ctx) => {
+      const s = asrScope(ctx);
+      const f = fabricOf(s, ctx.params['fabricName'] ?? '');
+      if (lower(f.provider.name) !== lower(ctx.params['providerName'] ?? ''))
+        throw leafNotFound('Recovery services provider', ctx.params['providerName'] ?? '');
+      return startJob(
+        ctx.core,
+        s,
+        {
+          scenarioName: 'RefreshProvider',
+          friendlyName: 'Refresh the server',
+          targetObjectId: f.provider.name,
+          targetObjectName: f.friendlyName,
+          targetInstanceType: 'Server',
+          tasks: [{ name: 'RefreshServer', friendlyName: 'Refresh the server', seconds: 60 }],
+          effect: { kind: 'none', args: {} },
+        },
+        {
+          now: ctx.now,
+          resultPath: ids.provider(s, f),
+          apiVersion: ctx.apiVersion,
+          ...(ctx.jobFault ? { fault: ctx.jobFault } : {}),
+        },
+      ).result;
+    },
+  );
 
   // Protection containers (VMM clouds) and their VMs.
   r('GET', `${V}/replicationProtectionContainers`, 'ReplicationProtectionContainers_List', (ctx) => {
     const s = asrScope(ctx);
-    return page(ctx, allFabrics(s).flatMap((f) => Object.values(f.containers).map((c) => containerView(s, f, c))));
+    return page(
+      ctx,
+      allFabrics(s).flatMap((f) => Object.values(f.containers).map((c) => containerView(s, f, c))),
+    );
   });
-  r('GET', `${F}/replicationProtectionContainers`, 'ReplicationProtectionContainers_ListByReplicationFabrics', (ctx) => {
-    const s = asrScope(ctx);
-    const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    return page(ctx, Object.values(f.containers).map((c) => containerView(s, f, c)));
-  });
+  r(
+    'GET',
+    `${F}/replicationProtectionContainers`,
+    'ReplicationProtectionContainers_ListByReplicationFabrics',
+    (ctx) => {
+      const s = asrScope(ctx);
+      const f = fabricOf(s, ctx.params['fabricName'] ?? '');
+      return page(
+        ctx,
+        Object.values(f.containers).map((c) => containerView(s, f, c)),
+      );
+    },
+  );
   r('GET', C, 'ReplicationProtectionContainers_Get', (ctx) => {
     const s = asrScope(ctx);
     const f = fabricOf(s, ctx.params['fabricName'] ?? '');
@@ -98,20 +188,48 @@ export function registerInfraRoutes(router: ArmRouter): void {
     const f = fabricOf(s, ctx.params['fabricName'] ?? '');
     const c = containerOf(s, f, ctx.params['protectionContainerName'] ?? '');
     ctx.count(ids.container(s, f, c), c.friendlyName);
-    return startJob(ctx.core, s, { scenarioName: 'DiscoverProtectableItem', friendlyName: 'Discover protectable items', targetObjectId: c.name, targetObjectName: c.friendlyName, targetInstanceType: 'ProtectionContainer', tasks: [{ name: 'Discover', friendlyName: 'Discover virtual machines in the cloud', seconds: 30 }], effect: { kind: 'none', args: {} } }, { now: ctx.now, resultPath: ids.container(s, f, c), apiVersion: ctx.apiVersion, ...(ctx.jobFault ? { fault: ctx.jobFault } : {}) }).result;
+    return startJob(
+      ctx.core,
+      s,
+      {
+        scenarioName: 'DiscoverProtectableItem',
+        friendlyName: 'Discover protectable items',
+        targetObjectId: c.name,
+        targetObjectName: c.friendlyName,
+        targetInstanceType: 'ProtectionContainer',
+        tasks: [{ name: 'Discover', friendlyName: 'Discover virtual machines in the cloud', seconds: 30 }],
+        effect: { kind: 'none', args: {} },
+      },
+      {
+        now: ctx.now,
+        resultPath: ids.container(s, f, c),
+        apiVersion: ctx.apiVersion,
+        ...(ctx.jobFault ? { fault: ctx.jobFault } : {}),
+      },
+    ).result;
   });
-  r('GET', `${C}/replicationProtectableItems`, 'ReplicationProtectableItems_ListByReplicationProtectionContainers', (ctx) => {
-    const s = asrScope(ctx);
-    const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    let items = protectableViews(ctx.core, s, f, containerOf(s, f, ctx.params['protectionContainerName'] ?? ''));
-    const filter = /state\s+eq\s+'([^']+)'/i.exec(ctx.query.get('$filter') ?? '')?.[1];
-    if (filter) items = items.filter((i) => lower(String((i['properties'] as Record<string, unknown>)['protectionStatus'])) === lower(filter));
-    return page(ctx, items);
-  });
+  r(
+    'GET',
+    `${C}/replicationProtectableItems`,
+    'ReplicationProtectableItems_ListByReplicationProtectionContainers',
+    (ctx) => {
+      const s = asrScope(ctx);
+      const f = fabricOf(s, ctx.params['fabricName'] ?? '');
+      let items = protectableViews(ctx.core, s, f, containerOf(s, f, ctx.params['protectionContainerName'] ?? ''));
+      const filter = /state\s+eq\s+'([^']+)'/i.exec(ctx.query.get('$filter') ?? '')?.[1];
+      if (filter)
+        items = items.filter(
+          (i) => lower(String((i['properties'] as Record<string, unknown>)['protectionStatus'])) === lower(filter),
+        );
+      return page(ctx, items);
+    },
+  );
   r('GET', `${C}/replicationProtectableItems/:protectableItemName`, 'ReplicationProtectableItems_Get', (ctx) => {
     const s = asrScope(ctx);
     const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    const found = protectableViews(ctx.core, s, f, containerOf(s, f, ctx.params['protectionContainerName'] ?? '')).find((i) => lower(String(i['name'])) === lower(ctx.params['protectableItemName'] ?? ''));
+    const found = protectableViews(ctx.core, s, f, containerOf(s, f, ctx.params['protectionContainerName'] ?? '')).find(
+      (i) => lower(String(i['name'])) === lower(ctx.params['protectableItemName'] ?? ''),
+    );
     if (!found) throw leafNotFound('Protectable item', ctx.params['protectableItemName'] ?? '');
     return { status: 200, body: found };
   });
@@ -119,12 +237,18 @@ export function registerInfraRoutes(router: ArmRouter): void {
   // VM networks.
   r('GET', `${V}/replicationNetworks`, 'ReplicationNetworks_List', (ctx) => {
     const s = asrScope(ctx);
-    return page(ctx, allFabrics(s).flatMap((f) => Object.values(f.networks).map((n) => networkView(s, f, n))));
+    return page(
+      ctx,
+      allFabrics(s).flatMap((f) => Object.values(f.networks).map((n) => networkView(s, f, n))),
+    );
   });
   r('GET', `${F}/replicationNetworks`, 'ReplicationNetworks_ListByReplicationFabrics', (ctx) => {
     const s = asrScope(ctx);
     const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    return page(ctx, Object.values(f.networks).map((n) => networkView(s, f, n)));
+    return page(
+      ctx,
+      Object.values(f.networks).map((n) => networkView(s, f, n)),
+    );
   });
   r('GET', `${F}/replicationNetworks/:networkName`, 'ReplicationNetworks_Get', (ctx) => {
     const s = asrScope(ctx);
@@ -140,14 +264,20 @@ export function registerInfraRoutes(router: ArmRouter): void {
     const status = want('jobStatus');
     const startTime = want('startTime');
     const jobName = want('jobName') ?? want('scenarioName');
-    let jobs = [...s.vault.asr.jobOrder].reverse().map((k) => s.vault.asr.jobs[k]).filter((j) => j !== undefined);
+    let jobs = [...s.vault.asr.jobOrder]
+      .reverse()
+      .map((k) => s.vault.asr.jobs[k])
+      .filter((j) => j !== undefined);
     if (status) jobs = jobs.filter((j) => lower(j.state) === lower(status));
     if (jobName) jobs = jobs.filter((j) => lower(j.scenarioName) === lower(jobName));
     if (startTime) {
       const t = Date.parse(startTime);
       if (!Number.isNaN(t)) jobs = jobs.filter((j) => j.startTime >= t);
     }
-    return page(ctx, jobs.map((j) => jobView(s, j)));
+    return page(
+      ctx,
+      jobs.map((j) => jobView(s, j)),
+    );
   });
   const jobOfCtx = (ctx: ArmContext) => {
     const s = asrScope(ctx);
@@ -161,7 +291,14 @@ export function registerInfraRoutes(router: ArmRouter): void {
   });
   r('POST', `${V}/replicationJobs/:jobName/cancel`, 'ReplicationJobs_Cancel', (ctx) => {
     const { s, j } = jobOfCtx(ctx);
-    if (!ctx.core.jobs.cancel(j, ctx.now)) throw asrError(400, 'JobNotCancellable', `The job '${j.name}' is ${j.state} and cannot be cancelled.`, 'Only running or waiting jobs can be cancelled.', 'Check the job state before cancelling it.');
+    if (!ctx.core.jobs.cancel(j, ctx.now))
+      throw asrError(
+        400,
+        'JobNotCancellable',
+        `The job '${j.name}' is ${j.state} and cannot be cancelled.`,
+        'Only running or waiting jobs can be cancelled.',
+        'Check the job state before cancelling it.',
+      );
     ctx.count(ids.job(s, j.name), j.scenarioName);
     const op = newOperation(ctx.core, { kind: 'done', resultPath: ids.job(s, j.name), apiVersion: ctx.apiVersion });
     return asrAccepted(ctx.core, s.v, op, ids.job(s, j.name));
@@ -169,17 +306,42 @@ export function registerInfraRoutes(router: ArmRouter): void {
   r('POST', `${V}/replicationJobs/:jobName/restart`, 'ReplicationJobs_Restart', (ctx) => {
     const { s, j } = jobOfCtx(ctx);
     if (!ctx.core.jobs.restart(j, ctx.now, faultFailure(ctx.jobFault, j.tasks.length))) {
-      throw asrError(400, 'JobNotRestartable', `The job '${j.name}' is ${j.state} and cannot be restarted.`, 'Only failed or cancelled jobs can be restarted.', 'Check the job state before restarting it.');
+      throw asrError(
+        400,
+        'JobNotRestartable',
+        `The job '${j.name}' is ${j.state} and cannot be restarted.`,
+        'Only failed or cancelled jobs can be restarted.',
+        'Check the job state before restarting it.',
+      );
     }
     ctx.count(ids.job(s, j.name), j.scenarioName);
-    const op = newOperation(ctx.core, { kind: 'job', jobVaultKey: s.vaultKey, jobName: j.name, resultPath: ids.job(s, j.name), apiVersion: ctx.apiVersion });
+    const op = newOperation(ctx.core, {
+      kind: 'job',
+      jobVaultKey: s.vaultKey,
+      jobName: j.name,
+      resultPath: ids.job(s, j.name),
+      apiVersion: ctx.apiVersion,
+    });
     return asrAccepted(ctx.core, s.v, op, ids.job(s, j.name));
   });
   r('POST', `${V}/replicationJobs/:jobName/resume`, 'ReplicationJobs_Resume', (ctx) => {
     const { s, j } = jobOfCtx(ctx);
-    if (!ctx.core.jobs.resume(j, ctx.now)) throw asrError(400, 'JobNotResumable', `The job '${j.name}' is ${j.state}; only a job waiting for user action can be resumed.`, 'The job is not suspended.', 'Resume only jobs whose state is Suspended.');
+    if (!ctx.core.jobs.resume(j, ctx.now))
+      throw asrError(
+        400,
+        'JobNotResumable',
+        `The job '${j.name}' is ${j.state}; only a job waiting for user action can be resumed.`,
+        'The job is not suspended.',
+        'Resume only jobs whose state is Suspended.',
+      );
     ctx.count(ids.job(s, j.name), j.scenarioName);
-    const op = newOperation(ctx.core, { kind: 'job', jobVaultKey: s.vaultKey, jobName: j.name, resultPath: ids.job(s, j.name), apiVersion: ctx.apiVersion });
+    const op = newOperation(ctx.core, {
+      kind: 'job',
+      jobVaultKey: s.vaultKey,
+      jobName: j.name,
+      resultPath: ids.job(s, j.name),
+      apiVersion: ctx.apiVersion,
+    });
     return asrAccepted(ctx.core, s.v, op, ids.job(s, j.name));
   });
 
@@ -188,34 +350,53 @@ export function registerInfraRoutes(router: ArmRouter): void {
     const s = asrScope(ctx);
     const op = findOperation(ctx.core, ctx.params['operationId'] ?? '');
     if (!op) throw leafNotFound('Operation', ctx.params['operationId'] ?? '');
-    return { status: 200, body: statusBody(ctx.core, op, `${s.v}/replicationOperationStatus/${op.id}`, ctx.now), headers: { 'retry-after': String(ctx.core.retryAfter(30)) } };
+    return {
+      status: 200,
+      body: statusBody(ctx.core, op, `${s.v}/replicationOperationStatus/${op.id}`, ctx.now),
+      headers: { 'retry-after': String(ctx.core.retryAfter(30)) },
+    };
   });
-  router.addPattern(/^(?<resultPath>\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.RecoveryServices\/vaults\/[^/]+\/.+)\/operationresults\/(?<operationId>[^/]+)$/i, {
-    method: 'GET',
-    path: '{asr}/operationresults/{operationId}',
-    operationId: 'ReplicationOperationResults_Get',
-    apiVersions: API.asr,
-    handler: async (ctx) => {
-      const op = findOperation(ctx.core, ctx.params['operationId'] ?? '');
-      if (!op) throw new ArmError(404, 'NotFound', 'The operation was not found.');
-      const st = operationState(ctx.core, op, ctx.now);
-      if (st.status === 'InProgress') {
-        return { status: 202, headers: { location: absolute(ctx.core, ctx.path, ctx.apiVersion), 'retry-after': String(ctx.core.retryAfter(30)) } };
-      }
-      if (st.status === 'Failed') {
-        const job = jobOf(ctx.core, op);
-        const e = job?.errors[job.errors.length - 1]?.error;
-        throw asrError(400, st.error?.code ?? 'InternalError', e?.message ?? st.error?.message ?? 'The operation failed.', e?.possibleCauses ?? '', e?.recommendedAction ?? '');
-      }
-      const resultPath = ctx.params['resultPath'] ?? '';
-      const target = router.match('GET', resultPath);
-      if (!target) return { status: 204 };
-      try {
-        return await target.route.handler({ ...ctx, path: resultPath, params: target.params });
-      } catch (e) {
-        if (e instanceof ArmError && (e.status === 404 || e.status === 400)) return { status: 204 };
-        throw e;
-      }
+  router.addPattern(
+    /^(?<resultPath>\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.RecoveryServices\/vaults\/[^/]+\/.+)\/operationresults\/(?<operationId>[^/]+)$/i,
+    {
+      method: 'GET',
+      path: '{asr}/operationresults/{operationId}',
+      operationId: 'ReplicationOperationResults_Get',
+      apiVersions: API.asr,
+      handler: async (ctx) => {
+        const op = findOperation(ctx.core, ctx.params['operationId'] ?? '');
+        if (!op) throw new ArmError(404, 'NotFound', 'The operation was not found.');
+        const st = operationState(ctx.core, op, ctx.now);
+        if (st.status === 'InProgress') {
+          return {
+            status: 202,
+            headers: {
+              location: absolute(ctx.core, ctx.path, ctx.apiVersion),
+              'retry-after': String(ctx.core.retryAfter(30)),
+            },
+          };
+        }
+        if (st.status === 'Failed') {
+          const job = jobOf(ctx.core, op);
+          const e = job?.errors[job.errors.length - 1]?.error;
+          throw asrError(
+            400,
+            st.error?.code ?? 'InternalError',
+            e?.message ?? st.error?.message ?? 'The operation failed.',
+            e?.possibleCauses ?? '',
+            e?.recommendedAction ?? '',
+          );
+        }
+        const resultPath = ctx.params['resultPath'] ?? '';
+        const target = router.match('GET', resultPath);
+        if (!target) return { status: 204 };
+        try {
+          return await target.route.handler({ ...ctx, path: resultPath, params: target.params });
+        } catch (e) {
+          if (e instanceof ArmError && (e.status === 404 || e.status === 400)) return { status: 204 };
+          throw e;
+        }
+      },
     },
-  });
+  );
 }

@@ -44,9 +44,21 @@ function requireAllowed(ctx: ArmContext, ic: ItemCtx, operation: string): void {
   if (item.currentJob) {
     const job = s.vault.asr.jobs[lower(item.currentJob.jobName)];
     if (job && (job.state === 'InProgress' || job.state === 'Suspended' || job.state === 'NotStarted')) {
-      throw new ArmError(409, 'AnotherOperationInProgress', `Another operation (${job.scenarioName}, job ${job.name}) is in progress on the replicated item '${item.vmName}'.`, {
-        details: [{ code: 'AnotherOperationInProgress', message: `Job ${ids.job(s, job.name)} is ${job.state}.`, possibleCauses: 'Only one operation at a time can run on a replicated item.', recommendedAction: 'Wait for the running job to finish (GET replicationJobs/{job}), then retry.' }],
-      });
+      throw new ArmError(
+        409,
+        'AnotherOperationInProgress',
+        `Another operation (${job.scenarioName}, job ${job.name}) is in progress on the replicated item '${item.vmName}'.`,
+        {
+          details: [
+            {
+              code: 'AnotherOperationInProgress',
+              message: `Job ${ids.job(s, job.name)} is ${job.state}.`,
+              possibleCauses: 'Only one operation at a time can run on a replicated item.',
+              recommendedAction: 'Wait for the running job to finish (GET replicationJobs/{job}), then retry.',
+            },
+          ],
+        },
+      );
     }
   }
   const policy = s.vault.asr.policies[lower(item.policyName)];
@@ -57,13 +69,20 @@ function requireAllowed(ctx: ArmContext, ic: ItemCtx, operation: string): void {
       400,
       'OperationNotAllowed',
       `The operation '${operation}' is not allowed on the replicated item '${item.vmName}' in its current state (${phaseInfo(item, rep.initialDone).description}). Allowed operations: ${allowed.join(', ') || 'none'}.`,
-      rep.initialDone ? 'The replicated item is not in a state that allows this operation.' : 'Initial replication has not completed yet, so no recovery point is available.',
+      rep.initialDone
+        ? 'The replicated item is not in a state that allows this operation.'
+        : 'Initial replication has not completed yet, so no recovery point is available.',
       'Check allowedOperations of the replicated item and perform the operations in order.',
     );
   }
 }
 
-function begin(ctx: ArmContext, ic: ItemCtx, phase: ItemPhase, job: { scenarioName: string; friendlyName: string; tasks: TaskSpec[]; effect: string; args?: Record<string, string> }) {
+function begin(
+  ctx: ArmContext,
+  ic: ItemCtx,
+  phase: ItemPhase,
+  job: { scenarioName: string; friendlyName: string; tasks: TaskSpec[]; effect: string; args?: Record<string, string> },
+) {
   const { s, f, c, item } = ic;
   const prevPhase = item.phase;
   const resultPath = ids.item(s, f, c, item);
@@ -77,8 +96,16 @@ function begin(ctx: ArmContext, ic: ItemCtx, phase: ItemPhase, job: { scenarioNa
       targetObjectName: item.vmName,
       targetInstanceType: 'ProtectionEntity',
       tasks: job.tasks,
-      effect: { kind: job.effect, args: { fabric: f.name, container: c.name, item: item.name, prevPhase, ...(job.args ?? {}) } },
-      affectedObjectDetails: { PrimaryVmName: item.vmName, PrimaryCloudName: c.friendlyName, PrimaryVmmName: f.friendlyName, RecoveryFabricProviderId: 'Azure' },
+      effect: {
+        kind: job.effect,
+        args: { fabric: f.name, container: c.name, item: item.name, prevPhase, ...(job.args ?? {}) },
+      },
+      affectedObjectDetails: {
+        PrimaryVmName: item.vmName,
+        PrimaryCloudName: c.friendlyName,
+        PrimaryVmmName: f.friendlyName,
+        RecoveryFabricProviderId: 'Azure',
+      },
     },
     { now: ctx.now, resultPath, apiVersion: ctx.apiVersion, ...faultOpt(ctx) },
   );
@@ -96,9 +123,18 @@ function pointByIdOrLatest(ctx: ArmContext, ic: ItemCtx, id: string | undefined)
   const policy = ic.s.vault.asr.policies[lower(ic.item.policyName)];
   const points = recoveryPoints(ic.item, policy, ctx.now);
   if (!id) return points[0] ? recoveryPointName(ic.item, points[0].time) : '';
-  const name = lastSegmentIfUnder(id, `${ids.item(ic.s, ic.f, ic.c, ic.item)}/recoveryPoints`) ?? (id.includes('/') ? undefined : id);
+  const name =
+    lastSegmentIfUnder(id, `${ids.item(ic.s, ic.f, ic.c, ic.item)}/recoveryPoints`) ??
+    (id.includes('/') ? undefined : id);
   const found = points.find((p) => lower(recoveryPointName(ic.item, p.time)) === lower(name ?? ''));
-  if (!found) throw asrError(400, 'RecoveryPointNotFound', `The recovery point '${id}' was not found for '${ic.item.vmName}'.`, 'The recovery point does not exist or is older than the retention window.', 'List the recovery points of the replicated item and pass the id of one.');
+  if (!found)
+    throw asrError(
+      400,
+      'RecoveryPointNotFound',
+      `The recovery point '${id}' was not found for '${ic.item.vmName}'.`,
+      'The recovery point does not exist or is older than the retention window.',
+      'List the recovery points of the replicated item and pass the id of one.',
+    );
   return recoveryPointName(ic.item, found.time);
 }
 
@@ -108,19 +144,38 @@ function usedBytes(ctx: ArmContext, item: ProtectedItemRec): number {
 }
 
 export function registerItemRoutes(router: ArmRouter): void {
-  const r = (method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', path: string, operationId: string, handler: (ctx: ArmContext) => ReturnType<Parameters<ArmRouter['add']>[0]['handler']>) =>
-    router.add({ method, path, operationId, apiVersions: API.asr, handler });
+  const r = (
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH',
+    path: string,
+    operationId: string,
+    handler: (ctx: ArmContext) => ReturnType<Parameters<ArmRouter['add']>[0]['handler']>,
+  ) => router.add({ method, path, operationId, apiVersions: API.asr, handler });
 
   r('GET', `${V}/replicationProtectedItems`, 'ReplicationProtectedItems_List', (ctx) => {
     const s = asrScope(ctx);
-    return page(ctx, allFabrics(s).flatMap((f) => Object.values(f.containers).flatMap((c) => Object.values(c.items).map((i) => itemView(ctx.core, s, f, c, i, ctx.now)))));
+    return page(
+      ctx,
+      allFabrics(s).flatMap((f) =>
+        Object.values(f.containers).flatMap((c) =>
+          Object.values(c.items).map((i) => itemView(ctx.core, s, f, c, i, ctx.now)),
+        ),
+      ),
+    );
   });
-  r('GET', `${C}/replicationProtectedItems`, 'ReplicationProtectedItems_ListByReplicationProtectionContainers', (ctx) => {
-    const s = asrScope(ctx);
-    const f = fabricOf(s, ctx.params['fabricName'] ?? '');
-    const c = containerOf(s, f, ctx.params['protectionContainerName'] ?? '');
-    return page(ctx, Object.values(c.items).map((i) => itemView(ctx.core, s, f, c, i, ctx.now)));
-  });
+  r(
+    'GET',
+    `${C}/replicationProtectedItems`,
+    'ReplicationProtectedItems_ListByReplicationProtectionContainers',
+    (ctx) => {
+      const s = asrScope(ctx);
+      const f = fabricOf(s, ctx.params['fabricName'] ?? '');
+      const c = containerOf(s, f, ctx.params['protectionContainerName'] ?? '');
+      return page(
+        ctx,
+        Object.values(c.items).map((i) => itemView(ctx.core, s, f, c, i, ctx.now)),
+      );
+    },
+  );
   r('GET', P, 'ReplicationProtectedItems_Get', (ctx) => {
     const { s, f, c, item } = itemCtx(ctx);
     return { status: 200, body: itemView(ctx.core, s, f, c, item, ctx.now) };
@@ -135,50 +190,128 @@ export function registerItemRoutes(router: ArmRouter): void {
     const existing = c.items[lower(name)];
     if (existing) {
       const job = existing.currentJob ? s.vault.asr.jobs[lower(existing.currentJob.jobName)] : undefined;
-      const op = job && job.scenarioName === 'EnableDr' && job.state === 'InProgress' ? operationForJob(ctx.core, job.name) : undefined;
+      const op =
+        job && job.scenarioName === 'EnableDr' && job.state === 'InProgress'
+          ? operationForJob(ctx.core, job.name)
+          : undefined;
       if (op) return asrAccepted(ctx.core, s.v, op, ids.item(s, f, c, existing));
       return { status: 200, body: itemView(ctx.core, s, f, c, existing, ctx.now) };
     }
     const p = props(ctx);
     const policy = policyByIdOrName(s, str(p['policyId']));
-    if (!policy) throw asrError(400, 'PolicyNotFound', `The replication policy '${str(p['policyId']) ?? ''}' was not found in vault '${s.vault.name}'.`, 'The policy id is wrong or the policy was deleted.', 'Pass the id of a policy of this vault.');
-    const paired = Object.values(c.mappings).some((m) => m.state === 'Paired' && lower(m.policyName) === lower(policy.name));
+    if (!policy)
+      throw asrError(
+        400,
+        'PolicyNotFound',
+        `The replication policy '${str(p['policyId']) ?? ''}' was not found in vault '${s.vault.name}'.`,
+        'The policy id is wrong or the policy was deleted.',
+        'Pass the id of a policy of this vault.',
+      );
+    const paired = Object.values(c.mappings).some(
+      (m) => m.state === 'Paired' && lower(m.policyName) === lower(policy.name),
+    );
     if (!paired || !isPaired(c)) {
-      throw asrError(400, 'ProtectionContainerNotAssociatedWithPolicy', `The cloud '${c.friendlyName}' is not associated with the replication policy '${policy.name}'.`, 'Protection can be enabled only for VMs in a cloud associated with the policy.', 'Associate the cloud with the policy (protection container mapping) and wait for it to be Paired.');
+      throw asrError(
+        400,
+        'ProtectionContainerNotAssociatedWithPolicy',
+        `The cloud '${c.friendlyName}' is not associated with the replication policy '${policy.name}'.`,
+        'Protection can be enabled only for VMs in a cloud associated with the policy.',
+        'Associate the cloud with the policy (protection container mapping) and wait for it to be Paired.',
+      );
     }
     const vmm = ctx.core.vmmServer(f.vmmServer);
-    const protectableName = lastSegmentIfUnder(str(p['protectableItemId']), ids.container(s, f, c) + '/replicationProtectableItems') ?? '';
+    const protectableName =
+      lastSegmentIfUnder(str(p['protectableItemId']), ids.container(s, f, c) + '/replicationProtectableItems') ?? '';
     // The protectable item id (the VMM VM id) names one VM of this cloud, never a same-named VM of another cloud.
-    const vm = vmm?.vms.find((v) => lower(v.cloud) === lower(c.cloudName) && lower(vmIdOf(vmm.name, v.cloud, v.name)) === lower(protectableName));
-    if (!vmm || !vm) throw asrError(400, 'ProtectableItemNotFound', `The protectable item '${str(p['protectableItemId']) ?? ''}' was not found in cloud '${c.friendlyName}'.`, 'The id does not name a virtual machine of this cloud.', 'List the protectable items of the protection container and pass the id of one.');
-    const already = Object.values(c.items).find((i) => lower(i.cloud) === lower(vm.cloud) && lower(i.vmName) === lower(vm.name));
-    if (already) throw asrError(400, 'ProtectableItemAlreadyProtected', `The virtual machine '${vm.name}' is already protected as '${already.name}'.`, 'Protection is already enabled for this virtual machine.', 'Use the existing replicated item.');
+    const vm = vmm?.vms.find(
+      (v) =>
+        lower(v.cloud) === lower(c.cloudName) && lower(vmIdOf(vmm.name, v.cloud, v.name)) === lower(protectableName),
+    );
+    if (!vmm || !vm)
+      throw asrError(
+        400,
+        'ProtectableItemNotFound',
+        `The protectable item '${str(p['protectableItemId']) ?? ''}' was not found in cloud '${c.friendlyName}'.`,
+        'The id does not name a virtual machine of this cloud.',
+        'List the protectable items of the protection container and pass the id of one.',
+      );
+    const already = Object.values(c.items).find(
+      (i) => lower(i.cloud) === lower(vm.cloud) && lower(i.vmName) === lower(vm.name),
+    );
+    if (already)
+      throw asrError(
+        400,
+        'ProtectableItemAlreadyProtected',
+        `The virtual machine '${vm.name}' is already protected as '${already.name}'.`,
+        'Protection is already enabled for this virtual machine.',
+        'Use the existing replicated item.',
+      );
     const psd = obj(p['providerSpecificDetails']) ?? {};
     if (instanceTypeOf(psd) !== 'HyperVReplicaAzure') {
-      throw asrError(400, 'InvalidInstanceType', `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a VMM cloud replicating to Azure.`, 'The replication provider does not match the policy.', "Use providerSpecificDetails.instanceType 'HyperVReplicaAzure'.");
+      throw asrError(
+        400,
+        'InvalidInstanceType',
+        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a VMM cloud replicating to Azure.`,
+        'The replication provider does not match the policy.',
+        "Use providerSpecificDetails.instanceType 'HyperVReplicaAzure'.",
+      );
     }
     const useManaged = lower(str(psd['useManagedDisks']) ?? 'false') === 'true';
     // Without an explicit target, Hyper-V to Azure replicates to the policy's storage account.
     const storageId = str(psd['targetStorageAccountId']) ?? (useManaged ? undefined : policy.storageAccounts[0]);
     const logStorageId = str(psd['logStorageAccountId']);
     if (storageId) requireStorage(ctx.core, s.vault, storageId, 'targetStorageAccountId', true);
-    else if (!useManaged) throw asrError(400, 'InvalidInput', 'targetStorageAccountId is required when useManagedDisks is not true and the policy names no storage account.', 'No target storage account was given.', 'Pass the ARM id of a geo-redundant storage account in the vault region.');
+    else if (!useManaged)
+      throw asrError(
+        400,
+        'InvalidInput',
+        'targetStorageAccountId is required when useManagedDisks is not true and the policy names no storage account.',
+        'No target storage account was given.',
+        'Pass the ARM id of a geo-redundant storage account in the vault region.',
+      );
     if (logStorageId) requireStorage(ctx.core, s.vault, logStorageId, 'logStorageAccountId', false);
-    else if (useManaged && !storageId) throw asrError(400, 'InvalidInput', 'logStorageAccountId is required with managed disks.', 'No cache storage account was given.', 'Pass the ARM id of a storage account in the vault region.');
+    else if (useManaged && !storageId)
+      throw asrError(
+        400,
+        'InvalidInput',
+        'logStorageAccountId is required with managed disks.',
+        'No cache storage account was given.',
+        'Pass the ARM id of a storage account in the vault region.',
+      );
     const networkId = str(psd['targetAzureNetworkId']);
     const subnetName = str(psd['targetAzureSubnetId']);
     if (networkId) {
       const vnet = requireVnet(ctx.core, s.vault, networkId, 'targetAzureNetworkId');
       if (subnetName && !vnet.subnets.some((x) => lower(x.name) === lower(subnetName.split('/').pop() ?? ''))) {
-        throw asrError(400, 'SubnetNotFound', `The subnet '${subnetName}' is not a subnet of '${vnet.name}'.`, 'The target subnet does not exist.', `Use one of: ${vnet.subnets.map((x) => x.name).join(', ')}.`);
+        throw asrError(
+          400,
+          'SubnetNotFound',
+          `The subnet '${subnetName}' is not a subnet of '${vnet.name}'.`,
+          'The target subnet does not exist.',
+          `Use one of: ${vnet.subnets.map((x) => x.name).join(', ')}.`,
+        );
       }
     }
     const rgId = str(psd['targetAzureV2ResourceGroupId']);
     if (rgId) requireResourceGroupId(ctx.core, rgId, 'targetAzureV2ResourceGroupId');
     const targetVmName = str(psd['targetAzureVmName']) ?? vm.name;
-    if (!VM_TARGET_NAME.test(targetVmName)) throw asrError(400, 'InvalidTargetVmName', `The target VM name '${targetVmName}' is not valid in Azure.`, 'The name must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit.', 'Pass a valid targetAzureVmName.');
+    if (!VM_TARGET_NAME.test(targetVmName))
+      throw asrError(
+        400,
+        'InvalidTargetVmName',
+        `The target VM name '${targetVmName}' is not valid in Azure.`,
+        'The name must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit.',
+        'Pass a valid targetAzureVmName.',
+      );
     const osType = str(psd['osType']);
-    if (osType && osType !== vm.osType) throw asrError(400, 'InvalidOsType', `osType '${osType}' does not match the virtual machine '${vm.name}' (${vm.osType}).`, 'The OS type given is not the VM\'s.', `Use osType '${vm.osType}'.`);
+    if (osType && osType !== vm.osType)
+      throw asrError(
+        400,
+        'InvalidOsType',
+        `osType '${osType}' does not match the virtual machine '${vm.name}' (${vm.osType}).`,
+        "The OS type given is not the VM's.",
+        `Use osType '${vm.osType}'.`,
+      );
     const osDisk = osDiskOf(vm);
     const item: ProtectedItemRec = {
       name,
@@ -202,7 +335,9 @@ export function registerItemRoutes(router: ArmRouter): void {
         ...(str(psd['targetVmSize']) ? { vmSize: str(psd['targetVmSize']) } : {}),
         useManagedDisks: useManaged ? 'true' : 'false',
         ...(str(psd['diskType']) ? { diskType: str(psd['diskType']) } : {}),
-        ...(str(psd['enableRdpOnTargetOption']) ? { enableRdpOnTargetOption: str(psd['enableRdpOnTargetOption']) } : {}),
+        ...(str(psd['enableRdpOnTargetOption'])
+          ? { enableRdpOnTargetOption: str(psd['enableRdpOnTargetOption']) }
+          : {}),
         ...(str(psd['licenseType']) ? { licenseType: str(psd['licenseType']) } : {}),
       },
     };
@@ -219,14 +354,27 @@ export function registerItemRoutes(router: ArmRouter): void {
         targetObjectName: vm.name,
         targetInstanceType: 'ProtectionEntity',
         tasks: [
-          { name: 'EnableProtectionPrerequisitesCheck', friendlyName: 'Prerequisites check for enabling protection', seconds: 30 },
+          {
+            name: 'EnableProtectionPrerequisitesCheck',
+            friendlyName: 'Prerequisites check for enabling protection',
+            seconds: 30,
+          },
           { name: 'CreateProtectionTargetTask', friendlyName: 'Identifying the replication target', seconds: 20 },
           { name: 'EnableProtectionTask', friendlyName: 'Enable replication', seconds: 60 },
           { name: 'StartInitialReplicationTask', friendlyName: 'Starting initial replication', seconds: 30 },
           { name: 'UpdateDraStateTask', friendlyName: 'Updating the provider states', seconds: 10 },
         ],
-        effect: { kind: 'enableProtection', args: { fabric: f.name, container: c.name, item: name, snapshot: JSON.stringify(item) } },
-        affectedObjectDetails: { PrimaryVmName: vm.name, PrimaryCloudName: c.friendlyName, PrimaryVmmName: f.friendlyName, ProtectionProfileName: policy.name, RecoveryFabricProviderId: 'Azure' },
+        effect: {
+          kind: 'enableProtection',
+          args: { fabric: f.name, container: c.name, item: name, snapshot: JSON.stringify(item) },
+        },
+        affectedObjectDetails: {
+          PrimaryVmName: vm.name,
+          PrimaryCloudName: c.friendlyName,
+          PrimaryVmmName: f.friendlyName,
+          ProtectionProfileName: policy.name,
+          RecoveryFabricProviderId: 'Azure',
+        },
         ...(readiness ? { failure: { atTask: 0, error: readiness.error } } : {}),
       },
       { now: ctx.now, resultPath, apiVersion: ctx.apiVersion, ...faultOpt(ctx) },
@@ -249,23 +397,49 @@ export function registerItemRoutes(router: ArmRouter): void {
       item.target.networkId = net;
     }
     requireAllowed(ctx, { s, f, c, item }, 'DisableProtection');
-    return begin(ctx, { s, f, c, item }, item.phase, { scenarioName: 'UpdateVmProperties', friendlyName: 'Update the virtual machine properties', tasks: [{ name: 'UpdateVmProperties', friendlyName: 'Update the virtual machine properties', seconds: 20 }], effect: 'none' });
+    return begin(ctx, { s, f, c, item }, item.phase, {
+      scenarioName: 'UpdateVmProperties',
+      friendlyName: 'Update the virtual machine properties',
+      tasks: [{ name: 'UpdateVmProperties', friendlyName: 'Update the virtual machine properties', seconds: 20 }],
+      effect: 'none',
+    });
   });
 
   r('POST', `${P}/testFailover`, 'ReplicationProtectedItems_TestFailover', (ctx) => {
     const ic = itemCtx(ctx);
     const p = props(ctx);
     const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
-    if (direction !== 'PrimaryToRecovery') throw asrError(400, 'InvalidFailoverDirection', `Test failover direction '${direction}' is not valid while the item is active on ${ic.item.activeLocation}.`, 'Test failover of Hyper-V to Azure runs from the primary site to Azure.', "Use failoverDirection 'PrimaryToRecovery'.");
+    if (direction !== 'PrimaryToRecovery')
+      throw asrError(
+        400,
+        'InvalidFailoverDirection',
+        `Test failover direction '${direction}' is not valid while the item is active on ${ic.item.activeLocation}.`,
+        'Test failover of Hyper-V to Azure runs from the primary site to Azure.',
+        "Use failoverDirection 'PrimaryToRecovery'.",
+      );
     requireAllowed(ctx, ic, 'TestFailover');
     const networkType = str(p['networkType']) ?? 'VmNetworkAsInput';
     const networkId = str(p['networkId']);
     if (networkType === 'VmNetworkAsInput') {
-      if (!networkId) throw asrError(400, 'InvalidInput', 'networkId is required when networkType is VmNetworkAsInput.', 'No test network was given.', 'Pass the ARM id of an Azure virtual network, or use networkType NoNetworkAttachAsInput.');
+      if (!networkId)
+        throw asrError(
+          400,
+          'InvalidInput',
+          'networkId is required when networkType is VmNetworkAsInput.',
+          'No test network was given.',
+          'Pass the ARM id of an Azure virtual network, or use networkType NoNetworkAttachAsInput.',
+        );
       requireVnet(ctx.core, ic.s.vault, networkId, 'networkId');
     }
     const psd = obj(p['providerSpecificDetails']);
-    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure') throw asrError(400, 'InvalidInstanceType', `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`, 'The provider specific input does not match the item.', "Use 'HyperVReplicaAzure'.");
+    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
+      throw asrError(
+        400,
+        'InvalidInstanceType',
+        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
+        'The provider specific input does not match the item.',
+        "Use 'HyperVReplicaAzure'.",
+      );
     const point = pointByIdOrLatest(ctx, ic, str(psd?.['recoveryPointId']));
     return begin(ctx, ic, 'TestFailoverRunning', {
       scenarioName: 'TestFailover',
@@ -295,18 +469,37 @@ export function registerItemRoutes(router: ArmRouter): void {
   r('POST', `${P}/plannedFailover`, 'ReplicationProtectedItems_PlannedFailover', (ctx) => {
     const ic = itemCtx(ctx);
     const p = props(ctx);
-    const direction = str(p['failoverDirection']) ?? (ic.item.activeLocation === 'Primary' ? 'PrimaryToRecovery' : 'RecoveryToPrimary');
+    const direction =
+      str(p['failoverDirection']) ?? (ic.item.activeLocation === 'Primary' ? 'PrimaryToRecovery' : 'RecoveryToPrimary');
     const psd = obj(p['providerSpecificDetails']);
     if (direction === 'PrimaryToRecovery') {
-      if (ic.item.activeLocation !== 'Primary') throw asrError(400, 'InvalidFailoverDirection', `The item '${ic.item.vmName}' is already active in Azure.`, 'A planned failover to Azure needs the item active on the primary site.', "Use failoverDirection 'RecoveryToPrimary' to fail back.");
-      if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure') throw asrError(400, 'InvalidInstanceType', `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a failover to Azure.`, 'The provider specific input does not match the direction.', "Use 'HyperVReplicaAzure'.");
+      if (ic.item.activeLocation !== 'Primary')
+        throw asrError(
+          400,
+          'InvalidFailoverDirection',
+          `The item '${ic.item.vmName}' is already active in Azure.`,
+          'A planned failover to Azure needs the item active on the primary site.',
+          "Use failoverDirection 'RecoveryToPrimary' to fail back.",
+        );
+      if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
+        throw asrError(
+          400,
+          'InvalidInstanceType',
+          `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a failover to Azure.`,
+          'The provider specific input does not match the direction.',
+          "Use 'HyperVReplicaAzure'.",
+        );
       requireAllowed(ctx, ic, 'PlannedFailover');
       const point = pointByIdOrLatest(ctx, ic, str(psd?.['recoveryPointId']));
       return begin(ctx, ic, 'PlannedFailoverRunning', {
         scenarioName: 'PlannedFailover',
         friendlyName: 'Planned failover',
         tasks: [
-          { name: 'PlannedFailoverPrerequisitesCheck', friendlyName: 'Prerequisites check for planned failover', seconds: 20 },
+          {
+            name: 'PlannedFailoverPrerequisitesCheck',
+            friendlyName: 'Prerequisites check for planned failover',
+            seconds: 20,
+          },
           { name: 'ShutdownVm', friendlyName: 'Shut down the virtual machine', seconds: 60 },
           { name: 'SyncLatestData', friendlyName: 'Synchronize the latest data', seconds: 60 },
           { name: 'StartReplicaVm', friendlyName: 'Start the replica virtual machine', seconds: 180 },
@@ -315,17 +508,41 @@ export function registerItemRoutes(router: ArmRouter): void {
         args: { recoveryPoint: point },
       });
     }
-    if (direction !== 'RecoveryToPrimary') throw asrError(400, 'InvalidFailoverDirection', `failoverDirection '${direction}' is not valid.`, 'The direction is PrimaryToRecovery or RecoveryToPrimary.', 'Pass a valid failoverDirection.');
-    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzureFailback') throw asrError(400, 'InvalidInstanceType', `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a failback.`, 'Failback from Azure takes HyperVReplicaAzureFailback input.', "Use 'HyperVReplicaAzureFailback' with dataSyncOption and recoveryVmCreationOption.");
+    if (direction !== 'RecoveryToPrimary')
+      throw asrError(
+        400,
+        'InvalidFailoverDirection',
+        `failoverDirection '${direction}' is not valid.`,
+        'The direction is PrimaryToRecovery or RecoveryToPrimary.',
+        'Pass a valid failoverDirection.',
+      );
+    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzureFailback')
+      throw asrError(
+        400,
+        'InvalidInstanceType',
+        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a failback.`,
+        'Failback from Azure takes HyperVReplicaAzureFailback input.',
+        "Use 'HyperVReplicaAzureFailback' with dataSyncOption and recoveryVmCreationOption.",
+      );
     requireAllowed(ctx, ic, 'Failback');
     const sync = str(psd?.['dataSyncOption']) ?? 'ForDownTime';
-    const syncSeconds = Math.max(30, Math.round((usedBytes(ctx, ic.item) * 0.1) / (((ctx.core.vmmServer(ic.item.vmmServer)?.uploadMbps ?? 100) * 1e6) / 8)));
+    const syncSeconds = Math.max(
+      30,
+      Math.round(
+        (usedBytes(ctx, ic.item) * 0.1) / (((ctx.core.vmmServer(ic.item.vmmServer)?.uploadMbps ?? 100) * 1e6) / 8),
+      ),
+    );
     return begin(ctx, ic, 'FailbackRunning', {
       scenarioName: 'PlannedFailover',
       friendlyName: 'Planned failover (failback)',
       tasks: [
         { name: 'FailbackPrerequisitesCheck', friendlyName: 'Prerequisites check for failback', seconds: 20 },
-        { name: 'SynchronizeData', friendlyName: 'Synchronize data to the on-premises site', seconds: syncSeconds, ...(sync === 'ForSynchronization' ? { pauseAfter: true } : {}) },
+        {
+          name: 'SynchronizeData',
+          friendlyName: 'Synchronize data to the on-premises site',
+          seconds: syncSeconds,
+          ...(sync === 'ForSynchronization' ? { pauseAfter: true } : {}),
+        },
         { name: 'ShutdownAzureVm', friendlyName: 'Shut down the Azure virtual machine', seconds: 60 },
         { name: 'FinalSync', friendlyName: 'Final data synchronization', seconds: 60 },
         { name: 'StartOnPremVm', friendlyName: 'Start the on-premises virtual machine', seconds: 60 },
@@ -338,9 +555,23 @@ export function registerItemRoutes(router: ArmRouter): void {
     const ic = itemCtx(ctx);
     const p = props(ctx);
     const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
-    if (direction !== 'PrimaryToRecovery' || ic.item.activeLocation !== 'Primary') throw asrError(400, 'InvalidFailoverDirection', `An unplanned failover '${direction}' is not possible while '${ic.item.vmName}' is active on ${ic.item.activeLocation}.`, 'Unplanned failover of Hyper-V to Azure goes from the primary site to Azure.', "Use failoverDirection 'PrimaryToRecovery' on an item active on the primary site.");
+    if (direction !== 'PrimaryToRecovery' || ic.item.activeLocation !== 'Primary')
+      throw asrError(
+        400,
+        'InvalidFailoverDirection',
+        `An unplanned failover '${direction}' is not possible while '${ic.item.vmName}' is active on ${ic.item.activeLocation}.`,
+        'Unplanned failover of Hyper-V to Azure goes from the primary site to Azure.',
+        "Use failoverDirection 'PrimaryToRecovery' on an item active on the primary site.",
+      );
     const psd = obj(p['providerSpecificDetails']);
-    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure') throw asrError(400, 'InvalidInstanceType', `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`, 'The provider specific input does not match the item.', "Use 'HyperVReplicaAzure'.");
+    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
+      throw asrError(
+        400,
+        'InvalidInstanceType',
+        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
+        'The provider specific input does not match the item.',
+        "Use 'HyperVReplicaAzure'.",
+      );
     requireAllowed(ctx, ic, 'UnplannedFailover');
     const shutdown = (str(p['sourceSiteOperations']) ?? 'NotRequired') === 'Required';
     const point = pointByIdOrLatest(ctx, ic, str(psd?.['recoveryPointId']));
@@ -379,7 +610,14 @@ export function registerItemRoutes(router: ArmRouter): void {
     const p = props(ctx);
     requireAllowed(ctx, ic, 'ChangePit');
     const id = str(p['recoveryPointId']);
-    if (!id) throw asrError(400, 'InvalidInput', 'recoveryPointId is required.', 'No recovery point was given.', 'Pass the id of a recovery point of the item.');
+    if (!id)
+      throw asrError(
+        400,
+        'InvalidInput',
+        'recoveryPointId is required.',
+        'No recovery point was given.',
+        'Pass the id of a recovery point of the item.',
+      );
     const point = pointByIdOrLatest(ctx, ic, id);
     return begin(ctx, ic, 'ChangingPit', {
       scenarioName: 'ChangePit',
@@ -395,9 +633,23 @@ export function registerItemRoutes(router: ArmRouter): void {
     const p = props(ctx);
     requireAllowed(ctx, ic, 'ReverseReplicate');
     const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
-    if (direction !== 'PrimaryToRecovery') throw asrError(400, 'InvalidFailoverDirection', `Reprotect direction '${direction}' is not valid: after failback, '${ic.item.vmName}' replicates from the primary site to Azure again.`, 'The direction does not match where the item is active.', "Use failoverDirection 'PrimaryToRecovery'.");
+    if (direction !== 'PrimaryToRecovery')
+      throw asrError(
+        400,
+        'InvalidFailoverDirection',
+        `Reprotect direction '${direction}' is not valid: after failback, '${ic.item.vmName}' replicates from the primary site to Azure again.`,
+        'The direction does not match where the item is active.',
+        "Use failoverDirection 'PrimaryToRecovery'.",
+      );
     const psd = obj(p['providerSpecificDetails']);
-    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure') throw asrError(400, 'InvalidInstanceType', `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`, 'The provider specific input does not match the item.', "Use 'HyperVReplicaAzure'.");
+    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
+      throw asrError(
+        400,
+        'InvalidInstanceType',
+        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
+        'The provider specific input does not match the item.',
+        "Use 'HyperVReplicaAzure'.",
+      );
     const storage = str(psd?.['storageAccountId']);
     if (storage) {
       requireStorage(ctx.core, ic.s.vault, storage, 'storageAccountId', true);
@@ -407,7 +659,11 @@ export function registerItemRoutes(router: ArmRouter): void {
       scenarioName: 'ReverseReplication',
       friendlyName: 'Reverse replicate',
       tasks: [
-        { name: 'ReprotectPrerequisitesCheck', friendlyName: 'Prerequisites check for reverse replication', seconds: 20 },
+        {
+          name: 'ReprotectPrerequisitesCheck',
+          friendlyName: 'Prerequisites check for reverse replication',
+          seconds: 20,
+        },
         { name: 'EnableReplication', friendlyName: 'Enable replication to Azure', seconds: 60 },
         { name: 'StartResync', friendlyName: 'Start resynchronization', seconds: 30 },
       ],
@@ -449,7 +705,9 @@ export function registerItemRoutes(router: ArmRouter): void {
   });
   r('GET', `${P}/recoveryPoints/:recoveryPointName`, 'RecoveryPoints_Get', (ctx) => {
     const { s, f, c, item } = itemCtx(ctx);
-    const rp = recoveryPointViews(ctx.core, s, f, c, item, ctx.now).find((x) => lower(String(x['name'])) === lower(ctx.params['recoveryPointName'] ?? ''));
+    const rp = recoveryPointViews(ctx.core, s, f, c, item, ctx.now).find(
+      (x) => lower(String(x['name'])) === lower(ctx.params['recoveryPointName'] ?? ''),
+    );
     if (!rp) throw leafNotFound('Recovery point', ctx.params['recoveryPointName'] ?? '');
     return { status: 200, body: rp };
   });

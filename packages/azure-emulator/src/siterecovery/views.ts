@@ -1,7 +1,15 @@
 import { vmKey, type EmulatorCore } from '../core';
 import { recoveryPoints, replicationView } from '../sim/replication';
 import { iso } from '../sim/clock';
-import type { ContainerRec, FabricRec, ItemPhase, JobRec, NetworkRec, PolicyRec, ProtectedItemRec } from '../state/world';
+import type {
+  ContainerRec,
+  FabricRec,
+  ItemPhase,
+  JobRec,
+  NetworkRec,
+  PolicyRec,
+  ProtectedItemRec,
+} from '../state/world';
 import { lower, uuidFromName } from '../util/ids';
 import { osDiskOf, readinessIssues } from './readiness';
 import { ids, type AsrScope } from './scope';
@@ -12,14 +20,17 @@ const T = {
   fabric: 'Microsoft.RecoveryServices/vaults/replicationFabrics',
   provider: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationRecoveryServicesProviders',
   container: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers',
-  protectable: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectableItems',
+  protectable:
+    'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectableItems',
   item: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems',
-  mapping: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectionContainerMappings',
+  mapping:
+    'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectionContainerMappings',
   network: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationNetworks',
   networkMapping: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationNetworks/replicationNetworkMappings',
   policy: 'Microsoft.RecoveryServices/vaults/replicationPolicies',
   job: 'Microsoft.RecoveryServices/vaults/replicationJobs',
-  recoveryPoint: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems/recoveryPoints',
+  recoveryPoint:
+    'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems/recoveryPoints',
 };
 
 export const AZURE = 'Microsoft Azure';
@@ -89,7 +100,11 @@ export function providerView(core: EmulatorCore, s: AsrScope, f: FabricRec, now:
       biosId: f.provider.biosId,
       authenticationIdentityDetails: identity,
       resourceAccessIdentityDetails: identity,
-      providerVersionDetails: { version, expiryDate: iso(f.registeredAt + 365 * 24 * 3600 * 1000), status: 'Supported' },
+      providerVersionDetails: {
+        version,
+        expiryDate: iso(f.registeredAt + 365 * 24 * 3600 * 1000),
+        status: 'Supported',
+      },
     },
   };
 }
@@ -130,7 +145,12 @@ export function nicIdOf(vmm: string, cloud: string, vm: string, index: number): 
   return uuidFromName('nic', vmm, cloud, vm, String(index));
 }
 
-export function protectableViews(core: EmulatorCore, s: AsrScope, f: FabricRec, c: ContainerRec): Array<Record<string, unknown>> {
+export function protectableViews(
+  core: EmulatorCore,
+  s: AsrScope,
+  f: FabricRec,
+  c: ContainerRec,
+): Array<Record<string, unknown>> {
   const vmm = core.vmmServer(f.vmmServer);
   if (!vmm) return [];
   // A container is one cloud, and a name is unique within a cloud: the name finds the item.
@@ -158,7 +178,12 @@ export function protectableViews(core: EmulatorCore, s: AsrScope, f: FabricRec, 
             sourceItemId: vmId,
             generation: String(vm.generation),
             osDetails: osDetails(vm.osType, vm.osName),
-            diskDetails: vm.disks.map((d) => ({ maxSizeMB: Math.round(d.sizeGB * 1024), vhdType: d.format, vhdId: vhdIdOf(vmm.name, vm.cloud, vm.name, d.name), vhdName: d.name })),
+            diskDetails: vm.disks.map((d) => ({
+              maxSizeMB: Math.round(d.sizeGB * 1024),
+              vhdType: d.format,
+              vhdId: vhdIdOf(vmm.name, vm.cloud, vm.name, d.name),
+              vhdName: d.name,
+            })),
             hasPhysicalDisk: flag(vm.physicalDisk),
             hasFibreChannelAdapter: flag(vm.fibreChannel),
             hasSharedVhd: flag(vm.disks.some((d) => d.shared === true)),
@@ -275,39 +300,148 @@ export function phaseInfo(item: ProtectedItemRec, initialDone: boolean): PhaseIn
   const none = { testFailoverState: 'None', testFailoverDescription: 'None' };
   const planned = item.failoverKind !== 'Unplanned';
   const table: Record<ItemPhase, () => PhaseInfo> = {
-    Enabling: () => ({ protectionState: 'EnablingProtection', description: 'Enabling protection', allowed: [], ...none }),
+    Enabling: () => ({
+      protectionState: 'EnablingProtection',
+      description: 'Enabling protection',
+      allowed: [],
+      ...none,
+    }),
     Replicating: () =>
       initialDone
         ? { protectionState: 'Protected', description: 'Protected', allowed: FORWARD_OPS, ...none }
         : item.replication?.type === 'Resynchronization'
-          ? { protectionState: 'ResynchronizationInProgress', description: 'Resynchronization in progress', allowed: ['DisableProtection'], ...none }
-          : { protectionState: 'InitialReplicationInProgress', description: 'Initial replication in progress', allowed: ['DisableProtection'], ...none },
-    TestFailoverRunning: () => ({ protectionState: 'Protected', description: 'Test failover in progress', allowed: [], ...none }),
-    TestFailoverDone: () => ({ protectionState: 'Protected', description: 'Cleanup test failover pending', allowed: ['TestFailoverCleanup'], testFailoverState: 'WaitingForCompletion', testFailoverDescription: 'Waiting for user input' }),
-    TestFailoverCleaning: () => ({ protectionState: 'Protected', description: 'Cleaning up test failover', allowed: [], testFailoverState: 'MarkedForDeletion', testFailoverDescription: 'Cleaning up test environment' }),
-    PlannedFailoverRunning: () => ({ protectionState: 'PlannedFailoverInProgress', description: 'Planned failover in progress', allowed: [], ...none }),
-    UnplannedFailoverRunning: () => ({ protectionState: 'UnplannedFailoverInProgress', description: 'Failover in progress', allowed: [], ...none }),
+          ? {
+              protectionState: 'ResynchronizationInProgress',
+              description: 'Resynchronization in progress',
+              allowed: ['DisableProtection'],
+              ...none,
+            }
+          : {
+              protectionState: 'InitialReplicationInProgress',
+              description: 'Initial replication in progress',
+              allowed: ['DisableProtection'],
+              ...none,
+            },
+    TestFailoverRunning: () => ({
+      protectionState: 'Protected',
+      description: 'Test failover in progress',
+      allowed: [],
+      ...none,
+    }),
+    TestFailoverDone: () => ({
+      protectionState: 'Protected',
+      description: 'Cleanup test failover pending',
+      allowed: ['TestFailoverCleanup'],
+      testFailoverState: 'WaitingForCompletion',
+      testFailoverDescription: 'Waiting for user input',
+    }),
+    TestFailoverCleaning: () => ({
+      protectionState: 'Protected',
+      description: 'Cleaning up test failover',
+      allowed: [],
+      testFailoverState: 'MarkedForDeletion',
+      testFailoverDescription: 'Cleaning up test environment',
+    }),
+    PlannedFailoverRunning: () => ({
+      protectionState: 'PlannedFailoverInProgress',
+      description: 'Planned failover in progress',
+      allowed: [],
+      ...none,
+    }),
+    UnplannedFailoverRunning: () => ({
+      protectionState: 'UnplannedFailoverInProgress',
+      description: 'Failover in progress',
+      allowed: [],
+      ...none,
+    }),
     FailedOver: () =>
       planned
-        ? { protectionState: 'PlannedFailoverCommitRequired', description: 'Planned failover finished', allowed: FAILED_OVER_OPS, ...none }
-        : { protectionState: 'UnplannedFailoverCommitPendingStatesBegin', description: 'Failover completed', allowed: FAILED_OVER_OPS, ...none },
-    ChangingPit: () => ({ protectionState: planned ? 'PlannedFailoverCommitRequired' : 'UnplannedFailoverCommitPendingStatesBegin', description: 'Changing recovery point', allowed: [], ...none }),
-    CommitRunning: () => ({ protectionState: planned ? 'PlannedFailoverCommitRequired' : 'UnplannedFailoverCommitPendingStatesBegin', description: 'Commit in progress', allowed: [], ...none }),
+        ? {
+            protectionState: 'PlannedFailoverCommitRequired',
+            description: 'Planned failover finished',
+            allowed: FAILED_OVER_OPS,
+            ...none,
+          }
+        : {
+            protectionState: 'UnplannedFailoverCommitPendingStatesBegin',
+            description: 'Failover completed',
+            allowed: FAILED_OVER_OPS,
+            ...none,
+          },
+    ChangingPit: () => ({
+      protectionState: planned ? 'PlannedFailoverCommitRequired' : 'UnplannedFailoverCommitPendingStatesBegin',
+      description: 'Changing recovery point',
+      allowed: [],
+      ...none,
+    }),
+    CommitRunning: () => ({
+      protectionState: planned ? 'PlannedFailoverCommitRequired' : 'UnplannedFailoverCommitPendingStatesBegin',
+      description: 'Commit in progress',
+      allowed: [],
+      ...none,
+    }),
     Committed: () =>
       planned
-        ? { protectionState: 'PlannedFailoverStatesBegin', description: 'Planned failover committed', allowed: ['CompleteMigration', 'DisableProtection', 'Failback'], ...none }
-        : { protectionState: 'UnplannedFailoverStatesBegin', description: 'Failover committed', allowed: ['CompleteMigration', 'DisableProtection', 'Failback'], ...none },
-    FailbackRunning: () => ({ protectionState: 'PlannedFailoverInProgress', description: 'Failback in progress', allowed: [], ...none }),
-    FailedBack: () => ({ protectionState: 'PlannedFailoverCommitRequired', description: 'Failback finished', allowed: ['Commit', 'DisableProtection'], ...none }),
-    FailbackCommitRunning: () => ({ protectionState: 'PlannedFailoverCommitRequired', description: 'Commit in progress', allowed: [], ...none }),
-    FailbackCommitted: () => ({ protectionState: 'PlannedFailoverStatesBegin', description: 'Failback committed', allowed: ['ReverseReplicate', 'DisableProtection'], ...none }),
-    ReprotectRunning: () => ({ protectionState: 'ReprotectInProgress', description: 'Reverse replication in progress', allowed: [], ...none }),
-    Disabling: () => ({ protectionState: 'DisablingProtection', description: 'Disabling protection', allowed: [], ...none }),
+        ? {
+            protectionState: 'PlannedFailoverStatesBegin',
+            description: 'Planned failover committed',
+            allowed: ['CompleteMigration', 'DisableProtection', 'Failback'],
+            ...none,
+          }
+        : {
+            protectionState: 'UnplannedFailoverStatesBegin',
+            description: 'Failover committed',
+            allowed: ['CompleteMigration', 'DisableProtection', 'Failback'],
+            ...none,
+          },
+    FailbackRunning: () => ({
+      protectionState: 'PlannedFailoverInProgress',
+      description: 'Failback in progress',
+      allowed: [],
+      ...none,
+    }),
+    FailedBack: () => ({
+      protectionState: 'PlannedFailoverCommitRequired',
+      description: 'Failback finished',
+      allowed: ['Commit', 'DisableProtection'],
+      ...none,
+    }),
+    FailbackCommitRunning: () => ({
+      protectionState: 'PlannedFailoverCommitRequired',
+      description: 'Commit in progress',
+      allowed: [],
+      ...none,
+    }),
+    FailbackCommitted: () => ({
+      protectionState: 'PlannedFailoverStatesBegin',
+      description: 'Failback committed',
+      allowed: ['ReverseReplicate', 'DisableProtection'],
+      ...none,
+    }),
+    ReprotectRunning: () => ({
+      protectionState: 'ReprotectInProgress',
+      description: 'Reverse replication in progress',
+      allowed: [],
+      ...none,
+    }),
+    Disabling: () => ({
+      protectionState: 'DisablingProtection',
+      description: 'Disabling protection',
+      allowed: [],
+      ...none,
+    }),
   };
   return table[item.phase]();
 }
 
-export function itemView(core: EmulatorCore, s: AsrScope, f: FabricRec, c: ContainerRec, item: ProtectedItemRec, now: number): Record<string, unknown> {
+export function itemView(
+  core: EmulatorCore,
+  s: AsrScope,
+  f: FabricRec,
+  c: ContainerRec,
+  item: ProtectedItemRec,
+  now: number,
+): Record<string, unknown> {
   // Health is Normal unless a test set it through the admin API (items/health).
   const health = core.world.itemHealth?.[vmKey(item.vmmServer, item.cloud, item.vmName)] ?? 'Normal';
   const policy = s.vault.asr.policies[lower(item.policyName)];
@@ -335,17 +469,35 @@ export function itemView(core: EmulatorCore, s: AsrScope, f: FabricRec, c: Conta
     recoveryAzureVMSize: item.target.vmSize ?? defaultVmSize(vm?.cpuCount, vm?.memoryMB),
     ...(item.target.storageAccountId ? { recoveryAzureStorageAccount: item.target.storageAccountId } : {}),
     ...(item.target.logStorageAccountId ? { recoveryAzureLogStorageAccountId: item.target.logStorageAccountId } : {}),
-    ...(rep.lastReplicatedTime !== undefined ? { lastReplicatedTime: iso(rep.lastReplicatedTime), rpoInSeconds: rep.rpoSeconds, lastRpoCalculatedTime: iso(now) } : {}),
+    ...(rep.lastReplicatedTime !== undefined
+      ? {
+          lastReplicatedTime: iso(rep.lastReplicatedTime),
+          rpoInSeconds: rep.rpoSeconds,
+          lastRpoCalculatedTime: iso(now),
+        }
+      : {}),
     vmId: item.vmId,
     vmProtectionState: info.protectionState,
     vmProtectionStateDescription: info.description,
-    initialReplicationDetails: { initialReplicationType: item.replication?.type ?? 'InitialReplication', initialReplicationProgressPercentage: String(rep.progressPercent) },
+    initialReplicationDetails: {
+      initialReplicationType: item.replication?.type ?? 'InitialReplication',
+      initialReplicationProgressPercentage: String(rep.progressPercent),
+    },
     vmNics: (vm?.networks ?? []).map((n, i) => ({
       nicId: nicIdOf(vmmName, item.cloud, item.vmName, i),
       vMNetworkName: n,
       ...(item.target.networkId ? { recoveryVMNetworkId: item.target.networkId } : {}),
       selectionType: i === 0 ? 'SelectedByUser' : 'NotSelected',
-      ipConfigs: [{ name: 'ipconfig1', isPrimary: true, ...(item.target.subnetName ? { recoverySubnetName: item.target.subnetName } : {}), ipAddressType: 'Dynamic', recoveryIPAddressType: 'Dynamic', isSeletedForFailover: i === 0 }],
+      ipConfigs: [
+        {
+          name: 'ipconfig1',
+          isPrimary: true,
+          ...(item.target.subnetName ? { recoverySubnetName: item.target.subnetName } : {}),
+          ipAddressType: 'Dynamic',
+          recoveryIPAddressType: 'Dynamic',
+          isSeletedForFailover: i === 0,
+        },
+      ],
     })),
     ...(item.target.networkId ? { selectedRecoveryAzureNetworkId: item.target.networkId } : {}),
     encryption: 'Disabled',
@@ -384,15 +536,35 @@ export function itemView(core: EmulatorCore, s: AsrScope, f: FabricRec, c: Conta
       allowedOperations: info.allowed,
       replicationHealth: health,
       failoverHealth: 'Normal',
-      healthErrors: health === 'Normal' ? [] : [{ errorCode: '78052', summaryMessage: 'Replication is in a critical state', errorMessage: `Replication for ${item.vmName} has not progressed within the expected time.`, possibleCauses: 'The Hyper-V host cannot reach Azure, or the replication is paused.', recommendedAction: 'Check the Hyper-V host connectivity and resume replication.', errorLevel: health === 'Critical' ? 'Error' : 'Warning' }],
+      healthErrors:
+        health === 'Normal'
+          ? []
+          : [
+              {
+                errorCode: '78052',
+                summaryMessage: 'Replication is in a critical state',
+                errorMessage: `Replication for ${item.vmName} has not progressed within the expected time.`,
+                possibleCauses: 'The Hyper-V host cannot reach Azure, or the replication is paused.',
+                recommendedAction: 'Check the Hyper-V host connectivity and resume replication.',
+                errorLevel: health === 'Critical' ? 'Error' : 'Warning',
+              },
+            ],
       policyId: ids.policy(s, item.policyName),
       policyFriendlyName: item.policyName,
-      ...(item.lastSuccessfulFailoverTime !== undefined ? { lastSuccessfulFailoverTime: iso(item.lastSuccessfulFailoverTime) } : {}),
-      ...(item.lastSuccessfulTestFailoverTime !== undefined ? { lastSuccessfulTestFailoverTime: iso(item.lastSuccessfulTestFailoverTime) } : {}),
+      ...(item.lastSuccessfulFailoverTime !== undefined
+        ? { lastSuccessfulFailoverTime: iso(item.lastSuccessfulFailoverTime) }
+        : {}),
+      ...(item.lastSuccessfulTestFailoverTime !== undefined
+        ? { lastSuccessfulTestFailoverTime: iso(item.lastSuccessfulTestFailoverTime) }
+        : {}),
       currentScenario: job
         ? { scenarioName: job.scenarioName, jobId: ids.job(s, job.jobName), startTime: iso(job.startTime) }
         : { scenarioName: 'None', jobId: `${s.v}/replicationJobs/None`, startTime: '1753-01-01T01:01:01Z' },
-      ...(item.failoverRecoveryPointName ? { failoverRecoveryPointId: `${itemId}/recoveryPoints/${item.failoverRecoveryPointName}` } : latest ? { failoverRecoveryPointId: rpId(latest.time) } : {}),
+      ...(item.failoverRecoveryPointName
+        ? { failoverRecoveryPointId: `${itemId}/recoveryPoints/${item.failoverRecoveryPointName}` }
+        : latest
+          ? { failoverRecoveryPointId: rpId(latest.time) }
+          : {}),
       providerSpecificDetails: details,
       recoveryContainerId: AZURE,
     },
@@ -411,7 +583,14 @@ export function recoveryPointName(item: ProtectedItemRec, time: number): string 
   return uuidFromName('recovery-point', item.vmId, String(time));
 }
 
-export function recoveryPointViews(core: EmulatorCore, s: AsrScope, f: FabricRec, c: ContainerRec, item: ProtectedItemRec, now: number): Array<Record<string, unknown>> {
+export function recoveryPointViews(
+  core: EmulatorCore,
+  s: AsrScope,
+  f: FabricRec,
+  c: ContainerRec,
+  item: ProtectedItemRec,
+  now: number,
+): Array<Record<string, unknown>> {
   const policy = s.vault.asr.policies[lower(item.policyName)];
   let pts = recoveryPoints(item, policy, now);
   // After a commit, Site Recovery discards every point but the one failed over to.
@@ -445,9 +624,23 @@ function stateDescription(state: string): string {
 
 export function jobView(s: AsrScope, j: JobRec): Record<string, unknown> {
   const errors = j.errors.map((e) => ({
-    serviceErrorDetails: { code: e.error.code, message: e.error.message, possibleCauses: e.error.possibleCauses, recommendedAction: e.error.recommendedAction, activityId: j.activityId },
+    serviceErrorDetails: {
+      code: e.error.code,
+      message: e.error.message,
+      possibleCauses: e.error.possibleCauses,
+      recommendedAction: e.error.recommendedAction,
+      activityId: j.activityId,
+    },
     ...(e.error.providerErrorCode !== undefined
-      ? { providerErrorDetails: { errorCode: e.error.providerErrorCode, errorMessage: e.error.providerErrorMessage ?? e.error.message, errorId: e.taskId, possibleCauses: e.error.possibleCauses, recommendedAction: e.error.recommendedAction } }
+      ? {
+          providerErrorDetails: {
+            errorCode: e.error.providerErrorCode,
+            errorMessage: e.error.providerErrorMessage ?? e.error.message,
+            errorId: e.taskId,
+            possibleCauses: e.error.possibleCauses,
+            recommendedAction: e.error.recommendedAction,
+          },
+        }
       : {}),
     errorLevel: 'Error',
     creationTime: iso(e.at),

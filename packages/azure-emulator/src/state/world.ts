@@ -169,7 +169,13 @@ export interface ProtectedItemRec {
   lastSuccessfulTestFailoverTime?: number;
   failoverRecoveryPointName?: string;
   /** Replication from primary to Azure: initial copy then deltas every policy interval. */
-  replication?: { startedAt: number; bytes: number; bytesPerSecond: number; type: 'InitialReplication' | 'Resynchronization'; stoppedAt?: number };
+  replication?: {
+    startedAt: number;
+    bytes: number;
+    bytesPerSecond: number;
+    type: 'InitialReplication' | 'Resynchronization';
+    stoppedAt?: number;
+  };
   target: {
     storageAccountId?: string;
     logStorageAccountId?: string;
