@@ -104,7 +104,7 @@ export async function startFailover(
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `${KIND_TITLES[input.kind]} of ${input.vm} (${input.tenant})`,
-      staticDetails: `Vault ${input.vault.vault}; options: ${JSON.stringify(input.options)}`,
+      staticDetails: failoverDetails(input),
       memo: { failoverKind: input.kind },
       typedSearchAttributes: [
         { key: AsrKind, value: 'failover' },
@@ -248,5 +248,22 @@ export function renderDrillReport(records: DrillRecord[], generatedAt = new Date
         lines.push('', ...table(['job', 'error code', 'message', 'possible causes', 'recommended action'], errors));
     }
   }
+  return lines.join('\n');
+}
+
+/** What a failover was asked to do, as the Temporal UI shows it under "Details" (Markdown, no JSON). */
+export function failoverDetails(input: FailoverInput): string {
+  const o = input.options;
+  const lines = [
+    `- **Tenant** ${input.tenant}: cloud ${input.scope.cloud} on ${input.scope.vmmServer}, subscription ${input.scope.subscriptionId}`,
+    `- **Vault** ${input.vault.vault} in ${input.vault.resourceGroup}`,
+    ...(o.testNetworkId ? [`- **Test network** ${o.testNetworkId}`] : []),
+    ...(o.recoveryPointId ? [`- **Recovery point** ${o.recoveryPointId}`] : []),
+    ...(o.cleanupAfter ? [`- **Cleanup** by itself after ${o.cleanupAfter}`] : []),
+    ...(o.dataSyncOption ? [`- **Data synchronization** ${o.dataSyncOption}`] : []),
+    ...(o.sourceSiteOperations ? ['- **Source site** shut down first'] : []),
+    ...(o.confirmed ? ['- **Confirmed** by the operator (--yes)'] : []),
+    ...(o.force ? ['- **Forced** past a Critical replication health (--force)'] : []),
+  ];
   return lines.join('\n');
 }

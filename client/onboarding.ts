@@ -1,7 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { canonicalJson, type ReplanResult } from '../domain/onboarding';
 import { replanUpdate, tenantPlanQuery } from '../domain/progress';
-import type { SharedVaultInput } from '../workflows/shared-vault';
+// Started by reference: arguments are typed against the workflow functions themselves.
+import { sharedVaultWorkflow, type SharedVaultInput } from '../workflows/shared-vault';
+import { tenantOnboardingWorkflow } from '../workflows/tenant-onboarding';
 import type { Plan, TenantPlan } from '../domain/plan/types';
 import type { TenantOnboardingInput, VaultTarget } from '../domain/onboarding';
 import { AsrKind, AsrScenario, AsrTenant } from '../domain/search-attributes';
@@ -20,16 +22,16 @@ export interface StartedWorkflow {
   refusal?: string;
 }
 
-export interface OnboardingStart {
+export type OnboardingStart = {
   workflowId: string;
-  workflowType: 'sharedVaultWorkflow' | 'tenantOnboardingWorkflow';
-  kind: StartedWorkflow['kind'];
   tenant?: string;
-  args: [SharedVaultInput] | [TenantOnboardingInput];
   summary: string;
   /** What the plan asked for, as the Temporal UI shows under "Details" (Markdown). */
   details: string;
-}
+} & (
+  | { kind: 'shared-vault'; workflow: typeof sharedVaultWorkflow; args: [SharedVaultInput] }
+  | { kind: 'tenant-onboarding'; workflow: typeof tenantOnboardingWorkflow; args: [TenantOnboardingInput] }
+);
 
 /** The workflows a plan asks for, with deterministic ids. Pure, so it is easy to test. */
 export function plannedWorkflows(plan: Plan): OnboardingStart[] {
@@ -47,7 +49,7 @@ export function plannedWorkflows(plan: Plan): OnboardingStart[] {
     };
     starts.push({
       workflowId: workflowIds.sharedVault(p.subscriptionId, p.vault),
-      workflowType: 'sharedVaultWorkflow',
+      workflow: sharedVaultWorkflow,
       kind: 'shared-vault',
       args: [{ target: shared, vmmServer: p.vmmServer }],
       summary: `Shared vault ${p.vault} and VMM ${p.vmmServer}`,
@@ -61,7 +63,7 @@ export function plannedWorkflows(plan: Plan): OnboardingStart[] {
   for (const tenant of plan.tenants) {
     starts.push({
       workflowId: workflowIds.tenantOnboarding(tenant.name),
-      workflowType: 'tenantOnboardingWorkflow',
+      workflow: tenantOnboardingWorkflow,
       kind: 'tenant-onboarding',
       tenant: tenant.name,
       args: [{ scenario: plan.scenario, tenant, ...(shared ? { sharedVault: shared } : {}) }],
@@ -99,10 +101,7 @@ export async function startOnboarding(client: Client, plan: Plan, taskQueue: str
     if (previous === 'RUNNING' && start.kind === 'tenant-onboarding') {
       results.push({
         ...base,
-        ...(await replanIfChanged(
-          client.workflow.getHandle(start.workflowId),
-          (start.args[0] as TenantOnboardingInput).tenant,
-        )),
+        ...(await replanIfChanged(client.workflow.getHandle(start.workflowId), start.args[0].tenant)),
       });
       continue;
     }
@@ -110,13 +109,12 @@ export async function startOnboarding(client: Client, plan: Plan, taskQueue: str
       results.push({ ...base, outcome: previous === 'RUNNING' ? 'running' : 'completed' });
       continue;
     }
-    const handle = await client.workflow.start(start.workflowType, {
+    const options = {
       taskQueue,
       workflowId: start.workflowId,
-      args: start.args,
       // A race with another `onboard` joins instead of failing; a completed run is not redone.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' as const,
       staticSummary: start.summary,
       staticDetails: start.details,
       typedSearchAttributes: [
@@ -124,7 +122,11 @@ export async function startOnboarding(client: Client, plan: Plan, taskQueue: str
         { key: AsrScenario, value: plan.scenario },
         ...(start.tenant ? [{ key: AsrTenant, value: start.tenant }] : []),
       ],
-    });
+    };
+    const handle =
+      start.kind === 'shared-vault'
+        ? await client.workflow.start(start.workflow, { ...options, args: start.args })
+        : await client.workflow.start(start.workflow, { ...options, args: start.args });
     results.push({ ...base, outcome: previous ? 'restarted' : 'started', runId: handle.firstExecutionRunId });
   }
   return results;
