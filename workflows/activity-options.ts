@@ -18,13 +18,35 @@ const retry: ActivityOptions['retry'] = {
  * seconds on the failover path, where they count against the RTO — and the start-to-close only
  * bounds one attempt on a live worker.
  */
-export const quick = proxyActivities<QuickActivities>({ startToCloseTimeout: '5m', heartbeatTimeout: '10s', retry });
+const QUICK: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout: '10s', retry };
+export const quick = proxyActivities<QuickActivities>(QUICK);
 
 /**
  * Begin-style calls that heartbeat their serialized poller (on every poll and every 5 s) and
  * wait for it; a worker that dies mid-wait is noticed within the heartbeat timeout.
  */
-export const longRunning = proxyActivities<Activities>({ startToCloseTimeout: '4h', heartbeatTimeout: '20s', retry });
+const LONG_RUNNING: ActivityOptions = { startToCloseTimeout: '4h', heartbeatTimeout: '20s', retry };
+export const longRunning = proxyActivities<Activities>(LONG_RUNNING);
 
 /** Waits that poll Azure inside the activity (registration, replication): cheap on history. */
-export const waiting = proxyActivities<Activities>({ startToCloseTimeout: '6h', heartbeatTimeout: '45s', retry });
+const WAITING: ActivityOptions = { startToCloseTimeout: '6h', heartbeatTimeout: '45s', retry };
+export const waiting = proxyActivities<Activities>(WAITING);
+
+/** The three kinds of activities, each call labelled with a summary the Temporal UI shows. */
+export interface StepActivities {
+  quick: typeof quick;
+  longRunning: typeof longRunning;
+  waiting: typeof waiting;
+}
+
+/**
+ * The activities a step calls, labelled with the step's title: the workflow's timeline in the
+ * Temporal UI then reads as the runbook, step by step, instead of bare activity names.
+ */
+export function activitiesFor(summary: string): StepActivities {
+  return {
+    quick: proxyActivities<QuickActivities>({ ...QUICK, summary }),
+    longRunning: proxyActivities<Activities>({ ...LONG_RUNNING, summary }),
+    waiting: proxyActivities<Activities>({ ...WAITING, summary }),
+  };
+}

@@ -280,13 +280,15 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
 
   let item: ItemRef | undefined;
   try {
-    const resolved = await steps.run('resolve', plan[0]?.title ?? 'resolve', () =>
+    const resolved = await steps.run('resolve', plan[0]?.title ?? 'resolve', ({ quick }) =>
       quick.resolveProtectedItem({ target, vm, scope }),
     );
     item = resolved.item;
     const ref = item;
     const facts = ref
-      ? await steps.run('preflight', plan[1]?.title ?? 'preflight', () => quick.inspectItem({ target, item: ref }))
+      ? await steps.run('preflight', plan[1]?.title ?? 'preflight', ({ quick }) =>
+          quick.inspectItem({ target, item: ref }),
+        )
       : undefined;
     const extraRefusals =
       kind === 'change-recovery-point' && !options.recoveryPointId

@@ -3,7 +3,6 @@ import { FailureType } from '../domain/failure-types';
 import { compareVersions, MIN_PROVIDER_VERSION, type RegistrationResult, type VaultTarget } from '../domain/onboarding';
 import { inlineCode } from '../domain/operator-commands';
 import { workflowIds } from '../domain/workflow-ids';
-import { longRunning, waiting } from './activity-options';
 import type { StepRunner } from './steps';
 
 /**
@@ -30,10 +29,10 @@ export async function registerVmmServer(
   target: VaultTarget,
   vmmServer: string,
 ): Promise<RegistrationResult> {
-  await steps.run('vault', `Create vault ${target.vault}`, () => longRunning.ensureVault(target));
+  await steps.run('vault', `Create vault ${target.vault}`, ({ longRunning }) => longRunning.ensureVault(target));
   // Kept across operator retries: a file that is still valid is not issued again.
   let issued: { file: string; validFrom?: string; validTo: string } | undefined;
-  let result = await steps.run('registration', `Register VMM server ${vmmServer}`, async () => {
+  let result = await steps.run('registration', `Register VMM server ${vmmServer}`, async ({ longRunning, waiting }) => {
     for (;;) {
       if (!issued || Date.now() >= reissueAt(issued)) issued = await longRunning.issueVaultCredentials(target);
       const fileName = issued.file.split(/[\\/]/).pop() ?? issued.file;
@@ -57,7 +56,7 @@ export async function registerVmmServer(
     }
   });
   let checks = 0;
-  await steps.run('provider-version', `Check the Provider version on ${vmmServer}`, async () => {
+  await steps.run('provider-version', `Check the Provider version on ${vmmServer}`, async ({ waiting }) => {
     // After an operator's retry, look again: they have upgraded the Provider in between.
     if (checks++ > 0)
       result =
@@ -89,7 +88,7 @@ export async function awaitSharedRegistration(
   const result = await steps.run(
     'shared-registration',
     `Wait for ${vmmServer} in the shared vault ${target.vault}`,
-    async () => {
+    async ({ waiting }) => {
       for (;;) {
         steps.hint(
           'shared-registration',

@@ -2,7 +2,6 @@ import { condition, allHandlersFinished, setHandler, workflowInfo } from '@tempo
 import { operatorCommands } from '../domain/operator-commands';
 import type { RegistrationResult, VaultTarget } from '../domain/onboarding';
 import { HANDLER_DESCRIPTIONS, progressQuery, type Progress } from '../domain/progress';
-import { quick } from './activity-options';
 import { registerVmmServer } from './registration';
 import { publishDetails, renderDetails, StepRunner } from './steps';
 
@@ -47,7 +46,7 @@ export async function sharedVaultWorkflow(input: SharedVaultInput): Promise<Regi
     { name: 'registration', title: `Register VMM server ${vmmServer}` },
     { name: 'provider-version', title: `Check the Provider version on ${vmmServer}` },
   ]);
-  await steps.run('resource-group', `Resource group ${target.resourceGroup}`, () =>
+  await steps.run('resource-group', `Resource group ${target.resourceGroup}`, ({ quick }) =>
     quick.ensureResourceGroup({
       principal: target.principal,
       subscriptionId: target.subscriptionId,

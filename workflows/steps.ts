@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../domain/failure-types';
+import { activitiesFor, type StepActivities } from './activity-options';
 import { inlineCode, operatorCommands, type OperatorCommands } from '../domain/operator-commands';
 import { AsrStage } from '../domain/search-attributes';
 import {
@@ -148,7 +149,12 @@ export class StepRunner {
    * Runs a required step: it returns the step's result, or keeps waiting for the operator; it
    * can never be skipped (the `skip` update is refused for it), so later steps may use its result.
    */
-  async run<T>(name: string, title: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T> {
+  async run<T>(
+    name: string,
+    title: string,
+    fn: (activities: StepActivities) => Promise<T>,
+    options: StepOptions = {},
+  ): Promise<T> {
     const outcome = await this.runStep(name, title, fn, options, false);
     if ('skipped' in outcome)
       throw ApplicationFailure.nonRetryable(`required step '${name}' was skipped`, FailureType.Fatal);
@@ -162,7 +168,7 @@ export class StepRunner {
   async runSkippable<T>(
     name: string,
     title: string,
-    fn: () => Promise<T>,
+    fn: (activities: StepActivities) => Promise<T>,
     options: StepOptions = {},
   ): Promise<T | undefined> {
     const outcome = await this.runStep(name, title, fn, options, true);
@@ -172,7 +178,7 @@ export class StepRunner {
   private async runStep<T>(
     name: string,
     title: string,
-    fn: () => Promise<T>,
+    fn: (activities: StepActivities) => Promise<T>,
     options: StepOptions,
     skippable: boolean,
   ): Promise<{ value: T } | { skipped: true }> {
@@ -185,7 +191,7 @@ export class StepRunner {
       step.operatorHint = undefined;
       this.changed();
       try {
-        const value = await fn();
+        const value = await fn(activitiesFor(title));
         step.state = 'done';
         step.endedAt = new Date().toISOString();
         this.changed();

@@ -32,7 +32,6 @@ import {
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
 import type { TenantPlan } from '../domain/plan/types';
-import { longRunning, quick, waiting } from './activity-options';
 import { awaitSharedRegistration, registerVmmServer } from './registration';
 import { publishDetails, renderDetails, StepRunner } from './steps';
 import { vmProtectionWorkflow } from './vm-protection';
@@ -130,16 +129,16 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     { name: 'protect', title: 'Protect VMs and replicate' },
   ]);
 
-  const group = await steps.run('resource-group', `Resource group ${tenant.resourceGroup}`, () =>
+  const group = await steps.run('resource-group', `Resource group ${tenant.resourceGroup}`, ({ quick }) =>
     quick.ensureResourceGroup(scope),
   );
   const storage = await steps.run(
     'storage-account',
     `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`,
-    () =>
+    ({ longRunning }) =>
       longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
   );
-  const vnet = await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, async () => {
+  const vnet = await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, async ({ longRunning }) => {
     const result = await longRunning.ensureVirtualNetwork({
       ...scope,
       name: tenant.network.vnet,
@@ -150,7 +149,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     return result;
   });
   const testNet = tenant.network.testFailoverVnet;
-  await steps.runSkippable('test-network', `Test failover network ${testNet.name}`, async () => {
+  await steps.runSkippable('test-network', `Test failover network ${testNet.name}`, async ({ longRunning }) => {
     const result = await longRunning.ensureVirtualNetwork({
       ...scope,
       name: testNet.name,
@@ -165,13 +164,13 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     ? await awaitSharedRegistration(steps, vault, vmmServer)
     : await registerVmmServer(steps, vault, vmmServer);
   const fabricName = registration.fabricName;
-  const { containerName } = await steps.run('cloud', `Find cloud ${tenant.vmm.cloud}`, () =>
+  const { containerName } = await steps.run('cloud', `Find cloud ${tenant.vmm.cloud}`, ({ quick }) =>
     quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }),
   );
   const { policyId } = await steps.run(
     'policy',
     'Replication policy',
-    () =>
+    ({ longRunning }) =>
       longRunning.ensurePolicy({
         target: vault,
         policyName: policyName(tenant.name),
@@ -187,7 +186,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
           : undefined,
     },
   );
-  await steps.run('container-mapping', `Pair ${tenant.vmm.cloud} with the policy`, () =>
+  await steps.run('container-mapping', `Pair ${tenant.vmm.cloud} with the policy`, ({ longRunning }) =>
     longRunning.ensureContainerMapping({
       target: vault,
       fabricName,
@@ -196,7 +195,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       policyId,
     }),
   );
-  await steps.run('network-mapping', `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}`, () =>
+  await steps.run('network-mapping', `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}`, ({ longRunning }) =>
     longRunning.ensureNetworkMapping({
       target: vault,
       fabricName,
@@ -206,11 +205,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     }),
   );
 
-  const selected = await steps.run('preflight', 'Preflight of the selected VMs', async () =>
+  const selected = await steps.run('preflight', 'Preflight of the selected VMs', async ({ quick }) =>
     selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms),
   );
 
-  await steps.run('protect', 'Protect VMs and replicate', async () => {
+  await steps.run('protect', 'Protect VMs and replicate', async ({ waiting }) => {
     const children = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();
     // Started together: one workflow task issues every start command, not one task per VM.
     await Promise.all(

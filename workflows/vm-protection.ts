@@ -9,7 +9,7 @@ import {
   type Progress,
   type ReplicationObservation,
 } from '../domain/progress';
-import { longRunning, quick } from './activity-options';
+import type { StepActivities } from './activity-options';
 import { publishDetails, renderDetails, StepRunner } from './steps';
 
 export interface VmProtectionResult {
@@ -83,16 +83,17 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   ]);
   // The VM's EnableDr jobs are recorded (in history) before the request goes out, so any retried
   // attempt can tell a job its own lost request started from older ones.
-  const enable = async () => longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
+  const enable = async ({ quick, longRunning }: StepActivities) =>
+    longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
   let enabled = await steps.run('enable-protection', `Enable protection of ${input.vm.friendlyName}`, enable);
   // A failure seen while enabling was about the item enabling replaced.
   if (latest?.failed) latest = undefined;
   let enableAgain = false;
-  await steps.run('initial-replication', 'Initial replication', async () => {
+  await steps.run('initial-replication', 'Initial replication', async (activities) => {
     if (enableAgain) {
       // The operator fixed what failed the item: enable it again (a no-op if it is still there).
       latest = undefined;
-      enabled = await enable();
+      enabled = await enable(activities);
       enableAgain = false;
     }
     await condition(() => latest?.protectedNow === true || latest?.failed !== undefined);

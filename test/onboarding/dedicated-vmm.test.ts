@@ -69,6 +69,18 @@ describe('onboarding a dedicated-VMM tenant', () => {
         ['files01', 'protected', 100],
       ]),
     );
+    // The timeline in the Temporal UI reads as the runbook: every activity carries its step's title.
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => [
+        e.activityTaskScheduledEventAttributes?.activityType?.name,
+        JSON.parse(Buffer.from(e.userMetadata?.summary?.data ?? []).toString('utf8') || 'null') as unknown,
+      ]);
+    expect(summaries.length).toBeGreaterThan(10);
+    expect(summaries.filter(([, summary]) => typeof summary !== 'string' || summary === '')).toEqual([]);
+    expect(summaries).toContainEqual(['ensureResourceGroup', 'Resource group litware-dr-rg']);
+    expect(summaries).toContainEqual(['ensurePolicy', 'Replication policy']);
     await maybeRecordHistories(stack.client, 'dedicated-vmm', [
       workflowId,
       workflowIds.vmProtection('litware', 'erp01'),
