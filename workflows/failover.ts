@@ -153,7 +153,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
     params: ActionParams,
   ): Promise<JobSnapshot & { recoveryPointId?: string }> => {
     const stepTitle = ACTIONS[action].title;
-    const job = await steps.run(name, stepTitle, async () => {
+    const job = await steps.run(name, async () => {
       const { jobName, recoveryPoint } = await jobs(`${stepTitle}: ${vm}`).startFailoverAction({
         target,
         item,
@@ -280,15 +280,11 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
 
   let item: ItemRef | undefined;
   try {
-    const resolved = await steps.run('resolve', plan[0]?.title ?? 'resolve', ({ quick }) =>
-      quick.resolveProtectedItem({ target, vm, scope }),
-    );
+    const resolved = await steps.run('resolve', ({ quick }) => quick.resolveProtectedItem({ target, vm, scope }));
     item = resolved.item;
     const ref = item;
     const facts = ref
-      ? await steps.run('preflight', plan[1]?.title ?? 'preflight', ({ quick }) =>
-          quick.inspectItem({ target, item: ref }),
-        )
+      ? await steps.run('preflight', ({ quick }) => quick.inspectItem({ target, item: ref }))
       : undefined;
     const extraRefusals =
       kind === 'change-recovery-point' && !options.recoveryPointId
@@ -317,7 +313,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
           });
           await measure(ref, job, point);
           const cleanupAfter = options.cleanupAfter ?? DEFAULT_CLEANUP_AFTER;
-          await steps.run('await-cleanup', main.test[1]?.title ?? 'await-cleanup', async () => {
+          await steps.run('await-cleanup', async () => {
             waitingForCleanup = true;
             steps.hint(
               'await-cleanup',

@@ -29,10 +29,10 @@ export async function registerVmmServer(
   target: VaultTarget,
   vmmServer: string,
 ): Promise<RegistrationResult> {
-  await steps.run('vault', `Create vault ${target.vault}`, ({ longRunning }) => longRunning.ensureVault(target));
+  await steps.run('vault', ({ longRunning }) => longRunning.ensureVault(target));
   // Kept across operator retries: a file that is still valid is not issued again.
   let issued: { file: string; validFrom?: string; validTo: string } | undefined;
-  let result = await steps.run('registration', `Register VMM server ${vmmServer}`, async ({ longRunning, waiting }) => {
+  let result = await steps.run('registration', async ({ longRunning, waiting }) => {
     for (;;) {
       if (!issued || Date.now() >= reissueAt(issued)) issued = await longRunning.issueVaultCredentials(target);
       const fileName = issued.file.split(/[\\/]/).pop() ?? issued.file;
@@ -56,7 +56,7 @@ export async function registerVmmServer(
     }
   });
   let checks = 0;
-  await steps.run('provider-version', `Check the Provider version on ${vmmServer}`, async ({ waiting }) => {
+  await steps.run('provider-version', async ({ waiting }) => {
     // After an operator's retry, look again: they have upgraded the Provider in between.
     if (checks++ > 0)
       result =
@@ -85,28 +85,24 @@ export async function awaitSharedRegistration(
   target: VaultTarget,
   vmmServer: string,
 ): Promise<RegistrationResult> {
-  const result = await steps.run(
-    'shared-registration',
-    `Wait for ${vmmServer} in the shared vault ${target.vault}`,
-    async ({ waiting }) => {
-      for (;;) {
-        steps.hint(
-          'shared-registration',
-          `waiting for the provider's onboarding of the shared vault ${target.vault} (workflow ${workflowIds.sharedVault(target.subscriptionId, target.vault)}) and the registration of ${vmmServer}; ${inlineCode('asrflow status')} shows what it waits for`,
-        );
-        const until = new Date(Date.now() + 24 * 3_600_000).toISOString();
-        const registered = await waiting.awaitVmmRegistration({
-          target,
-          vmmServer,
-          since: new Date(workflowInfo().startTime).toISOString(),
-          until,
-        });
-        if (registered) {
-          steps.hint('shared-registration', undefined);
-          return registered;
-        }
+  const result = await steps.run('shared-registration', async ({ waiting }) => {
+    for (;;) {
+      steps.hint(
+        'shared-registration',
+        `waiting for the provider's onboarding of the shared vault ${target.vault} (workflow ${workflowIds.sharedVault(target.subscriptionId, target.vault)}) and the registration of ${vmmServer}; ${inlineCode('asrflow status')} shows what it waits for`,
+      );
+      const until = new Date(Date.now() + 24 * 3_600_000).toISOString();
+      const registered = await waiting.awaitVmmRegistration({
+        target,
+        vmmServer,
+        since: new Date(workflowInfo().startTime).toISOString(),
+        until,
+      });
+      if (registered) {
+        steps.hint('shared-registration', undefined);
+        return registered;
       }
-    },
-  );
+    }
+  });
   return result;
 }

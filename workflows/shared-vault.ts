@@ -46,7 +46,7 @@ export async function sharedVaultWorkflow(input: SharedVaultInput): Promise<Regi
     { name: 'registration', title: `Register VMM server ${vmmServer}` },
     { name: 'provider-version', title: `Check the Provider version on ${vmmServer}` },
   ]);
-  await steps.run('resource-group', `Resource group ${target.resourceGroup}`, ({ quick }) =>
+  await steps.run('resource-group', ({ quick }) =>
     quick.ensureResourceGroup({
       principal: target.principal,
       subscriptionId: target.subscriptionId,

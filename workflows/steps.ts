@@ -149,13 +149,8 @@ export class StepRunner {
    * Runs a required step: it returns the step's result, or keeps waiting for the operator; it
    * can never be skipped (the `skip` update is refused for it), so later steps may use its result.
    */
-  async run<T>(
-    name: string,
-    title: string,
-    fn: (activities: StepActivities) => Promise<T>,
-    options: StepOptions = {},
-  ): Promise<T> {
-    const outcome = await this.runStep(name, title, fn, options, false);
+  async run<T>(name: string, fn: (activities: StepActivities) => Promise<T>, options: StepOptions = {}): Promise<T> {
+    const outcome = await this.runStep(name, fn, options, false);
     if ('skipped' in outcome)
       throw ApplicationFailure.nonRetryable(`required step '${name}' was skipped`, FailureType.Fatal);
     return outcome.value;
@@ -167,22 +162,22 @@ export class StepRunner {
    */
   async runSkippable<T>(
     name: string,
-    title: string,
     fn: (activities: StepActivities) => Promise<T>,
     options: StepOptions = {},
   ): Promise<T | undefined> {
-    const outcome = await this.runStep(name, title, fn, options, true);
+    const outcome = await this.runStep(name, fn, options, true);
     return 'skipped' in outcome ? undefined : outcome.value;
   }
 
   private async runStep<T>(
     name: string,
-    title: string,
     fn: (activities: StepActivities) => Promise<T>,
     options: StepOptions,
     skippable: boolean,
   ): Promise<{ value: T } | { skipped: true }> {
-    const step = this.entry(name, title, skippable);
+    // Titles are written once, in plan(): a step run without being planned is a programming error.
+    const step = this.steps.find((s) => s.name === name);
+    if (!step) throw ApplicationFailure.nonRetryable(`step '${name}' was not planned`, FailureType.Fatal);
     step.skippable = skippable;
     for (;;) {
       step.state = 'running';
@@ -191,7 +186,7 @@ export class StepRunner {
       step.operatorHint = undefined;
       this.changed();
       try {
-        const value = await fn(activitiesFor(title));
+        const value = await fn(activitiesFor(step.title));
         step.state = 'done';
         step.endedAt = new Date().toISOString();
         this.changed();

@@ -129,16 +129,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     { name: 'protect', title: 'Protect VMs and replicate' },
   ]);
 
-  const group = await steps.run('resource-group', `Resource group ${tenant.resourceGroup}`, ({ quick }) =>
-    quick.ensureResourceGroup(scope),
+  const group = await steps.run('resource-group', ({ quick }) => quick.ensureResourceGroup(scope));
+  const storage = await steps.run('storage-account', ({ longRunning }) =>
+    longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
   );
-  const storage = await steps.run(
-    'storage-account',
-    `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`,
-    ({ longRunning }) =>
-      longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
-  );
-  const vnet = await steps.run('virtual-network', `Virtual network ${tenant.network.vnet}`, async ({ longRunning }) => {
+  const vnet = await steps.run('virtual-network', async ({ longRunning }) => {
     const result = await longRunning.ensureVirtualNetwork({
       ...scope,
       name: tenant.network.vnet,
@@ -149,7 +144,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     return result;
   });
   const testNet = tenant.network.testFailoverVnet;
-  await steps.runSkippable('test-network', `Test failover network ${testNet.name}`, async ({ longRunning }) => {
+  await steps.runSkippable('test-network', async ({ longRunning }) => {
     const result = await longRunning.ensureVirtualNetwork({
       ...scope,
       name: testNet.name,
@@ -164,12 +159,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     ? await awaitSharedRegistration(steps, vault, vmmServer)
     : await registerVmmServer(steps, vault, vmmServer);
   const fabricName = registration.fabricName;
-  const { containerName } = await steps.run('cloud', `Find cloud ${tenant.vmm.cloud}`, ({ quick }) =>
+  const { containerName } = await steps.run('cloud', ({ quick }) =>
     quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }),
   );
   const { policyId } = await steps.run(
     'policy',
-    'Replication policy',
     ({ longRunning }) =>
       longRunning.ensurePolicy({
         target: vault,
@@ -186,7 +180,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
           : undefined,
     },
   );
-  await steps.run('container-mapping', `Pair ${tenant.vmm.cloud} with the policy`, ({ longRunning }) =>
+  await steps.run('container-mapping', ({ longRunning }) =>
     longRunning.ensureContainerMapping({
       target: vault,
       fabricName,
@@ -195,7 +189,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       policyId,
     }),
   );
-  await steps.run('network-mapping', `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}`, ({ longRunning }) =>
+  await steps.run('network-mapping', ({ longRunning }) =>
     longRunning.ensureNetworkMapping({
       target: vault,
       fabricName,
@@ -205,11 +199,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     }),
   );
 
-  const selected = await steps.run('preflight', 'Preflight of the selected VMs', async ({ quick }) =>
+  const selected = await steps.run('preflight', async ({ quick }) =>
     selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms),
   );
 
-  await steps.run('protect', 'Protect VMs and replicate', async ({ waiting }) => {
+  await steps.run('protect', async ({ waiting }) => {
     const children = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();
     // Started together: one workflow task issues every start command, not one task per VM.
     await Promise.all(

@@ -85,11 +85,11 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   // attempt can tell a job its own lost request started from older ones.
   const enable = async ({ quick, longRunning }: StepActivities) =>
     longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
-  let enabled = await steps.run('enable-protection', `Enable protection of ${input.vm.friendlyName}`, enable);
+  let enabled = await steps.run('enable-protection', enable);
   // A failure seen while enabling was about the item enabling replaced.
   if (latest?.failed) latest = undefined;
   let enableAgain = false;
-  await steps.run('initial-replication', 'Initial replication', async (activities) => {
+  await steps.run('initial-replication', async (activities) => {
     if (enableAgain) {
       // The operator fixed what failed the item: enable it again (a no-op if it is still there).
       latest = undefined;
