@@ -16,14 +16,7 @@ COPY packages/azure-emulator/package.json ./packages/azure-emulator/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY packages/azure-emulator ./packages/azure-emulator
-COPY workflows ./workflows
-COPY activities ./activities
-COPY azure ./azure
-COPY temporal ./temporal
-COPY worker ./worker
-COPY client ./client
-COPY domain ./domain
-COPY devstack ./devstack
+COPY src ./src
 RUN npm run build
 # Mount points of the named volumes. An empty named volume takes the content and ownership of
 # the image directory it is mounted on, so the non-root user can write the credentials files.

@@ -12,56 +12,93 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 // The emulator is a workspace package of its own (packages/azure-emulator, docs/ARCHITECTURE.md).
 // Its code imports nothing outside its folder; the product reaches it by its package name, and
-// only from devstack/ (the local stack and the `asrflow emulator` commands), tests and benches.
+// only from src/devstack/ (the local stack and the `asrflow emulator` commands), tests and benches.
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 const EMULATOR_DIR = path.join(ROOT, 'packages', 'azure-emulator');
 const EMULATOR_PACKAGE = '@asrflow/azure-emulator';
-const MAY_IMPORT_EMULATOR = ['devstack', 'test', 'bench'];
+const MAY_IMPORT_EMULATOR = ['test', 'bench'];
 const inside = (dir, file) => {
   const rel = path.relative(dir, file);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 };
-// The product's layers, bottom up (docs/ARCHITECTURE.md): each top-level folder names the folders
-// it may import from. Anything not listed is an upward import, and since the table is a DAG there
-// is no cycle between folders. Tests, benches and scripts may import anything.
+// The product's units, bottom up (docs/ARCHITECTURE.md): each unit is a folder (or file, without
+// its extension) under src/, and names the units it may import from; a unit also covers what lies
+// below it (`temporal` includes `temporal/workflow`), and a file belongs to the longest unit that
+// holds it. Anything not listed is an upward or sideways import, and since the table is a DAG there
+// is no cycle between units. Tests, benches and scripts may import anything.
+const SRC = path.join(ROOT, 'src');
+/** Capability slices: each has a contract, workflows, activities and a client-side starter. */
+export const SLICES = ['onboarding', 'failover', 'doctor'];
+const sliceUnits = Object.fromEntries(
+  SLICES.flatMap((s) => [
+    [`${s}/contract`, [`${s}/contract`, 'temporal/workflow', 'domain']],
+    // Activities only as types (import type), enforced by the workflow-code block below.
+    [`${s}/workflows`, [`${s}/workflows`, `${s}/activities`, `${s}/contract`, 'temporal/workflow', 'domain']],
+    [`${s}/activities`, [`${s}/activities`, `${s}/contract`, 'azure', 'temporal', 'domain']],
+    [`${s}/start`, [`${s}/start`, `${s}/contract`, `${s}/workflows`, 'temporal', 'domain']],
+  ]),
+);
+const eachSlice = (part) => SLICES.map((s) => `${s}/${part}`);
 export const LAYERS = {
   domain: ['domain'],
-  azure: ['azure', 'temporal', 'domain'],
+  'temporal/workflow': ['temporal/workflow', 'domain'],
   temporal: ['temporal', 'domain'],
-  activities: ['activities', 'azure', 'temporal', 'domain'],
-  // Activities only as types (import type), enforced by the workflows/ block below.
-  workflows: ['workflows', 'activities', 'domain'],
-  worker: ['worker', 'activities', 'azure', 'temporal', 'domain'],
+  azure: ['azure', 'temporal', 'domain'],
+  ...sliceUnits,
+  worker: [
+    'worker',
+    ...eachSlice('activities'),
+    ...eachSlice('workflows'),
+    ...eachSlice('contract'),
+    'azure',
+    'temporal',
+    'domain',
+  ],
   devstack: ['devstack', 'temporal', 'domain'],
-  client: ['client', 'worker', 'devstack', 'workflows', 'azure', 'temporal', 'domain'],
+  cli: ['cli', ...eachSlice('start'), ...eachSlice('contract'), 'worker', 'devstack', 'azure', 'temporal', 'domain'],
 };
-// The Azure gateway (azure/) is the only product code that names @azure/* packages.
+const unitOf = (file) => {
+  if (!inside(SRC, file)) return undefined;
+  const rel = path
+    .relative(SRC, file)
+    .split(path.sep)
+    .join('/')
+    .replace(/\.(ts|mts|js)$/, '');
+  let best;
+  for (const unit of Object.keys(LAYERS))
+    if ((rel === unit || rel.startsWith(`${unit}/`)) && (!best || unit.length > best.length)) best = unit;
+  return best;
+};
+const covers = (allowed, unit) => allowed.some((a) => unit === a || unit.startsWith(`${a}/`));
+// The Azure gateway (src/azure/) is the only product code that names @azure/* packages.
 const AZURE_SDK = /^@azure\//;
-const MAY_IMPORT_AZURE_SDK = ['azure'];
 const importBoundaries = {
   meta: { type: 'problem', schema: [], docs: { description: 'layer, gateway and emulator package boundaries' } },
   create(context) {
     const file = context.filename;
     const inPackage = inside(EMULATOR_DIR, file);
     const top = path.relative(ROOT, file).split(path.sep)[0];
-    const allowed = LAYERS[top];
+    const unit = unitOf(file);
+    const allowed = unit ? LAYERS[unit] : undefined;
     const check = (node) => {
       if (!node || node.type !== 'Literal' || typeof node.value !== 'string') return;
       const spec = node.value;
       const relative = spec.startsWith('./') || spec.startsWith('../');
       const target = relative ? path.resolve(path.dirname(file), spec) : undefined;
-      if (!inPackage && AZURE_SDK.test(spec) && !MAY_IMPORT_AZURE_SDK.includes(top)) {
+      if (!inPackage && AZURE_SDK.test(spec) && inside(SRC, file) && unit !== 'azure') {
         context.report({
           node,
-          message: `Only the Azure gateway (azure/) imports ${spec}: take what you need from azure/sdk.ts or a gateway module.`,
+          message: `Only the Azure gateway (src/azure/) imports ${spec}: take what you need from a gateway module.`,
         });
       }
-      if (allowed && target && inside(ROOT, target)) {
-        const targetTop = path.relative(ROOT, target).split(path.sep)[0];
-        if (LAYERS[targetTop] && !allowed.includes(targetTop)) {
+      if (allowed && target) {
+        const targetUnit = unitOf(target);
+        if (inside(SRC, target) && !targetUnit) {
+          context.report({ node, message: `'${spec}' reaches a folder of src/ that is not in the LAYERS table.` });
+        } else if (targetUnit && !covers(allowed, targetUnit)) {
           context.report({
             node,
-            message: `${top}/ may import ${allowed.map((d) => `${d}/`).join(', ')} only: '${spec}' reaches ${targetTop}/ (an upward import; see the layers in docs/ARCHITECTURE.md).`,
+            message: `src/${unit}/ may import ${allowed.map((d) => `${d}/`).join(', ')} only: '${spec}' reaches ${targetUnit}/ (see the layers in docs/ARCHITECTURE.md).`,
           });
         }
       }
@@ -81,11 +118,11 @@ const importBoundaries = {
         });
       } else if (
         (spec === EMULATOR_PACKAGE || spec.startsWith(`${EMULATOR_PACKAGE}/`)) &&
-        !MAY_IMPORT_EMULATOR.includes(top)
+        !(MAY_IMPORT_EMULATOR.includes(top) || unit === 'devstack')
       ) {
         context.report({
           node,
-          message: `Only ${MAY_IMPORT_EMULATOR.map((d) => `${d}/`).join(', ')} import ${EMULATOR_PACKAGE}; the product reaches it through devstack/.`,
+          message: `Only src/devstack/, test/ and bench/ import ${EMULATOR_PACKAGE}; the product reaches it through src/devstack/.`,
         });
       }
     };
@@ -165,7 +202,9 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['workflows/**/*.ts'],
+    // Workflow code, and what it imports at run time: slices' workflows and contracts, the shared
+    // workflow plumbing, and the worker's bundle entry.
+    files: ['src/*/workflows/**/*.ts', 'src/*/contract.ts', 'src/temporal/workflow/**/*.ts', 'src/worker/workflows.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

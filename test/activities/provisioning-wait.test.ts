@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AzureClientFactory } from '../../azure/clients';
-import { loadAzureTarget } from '../../azure/target';
-import { createTenantResourceActivities } from '../../activities/onboarding/tenant-resources';
+import { AzureClientFactory } from '../../src/azure/clients';
+import { loadAzureTarget } from '../../src/azure/target';
+import { createTenantResourceActivities } from '../../src/onboarding/activities/tenant-resources';
 import { startTestEmulator, TENANTS, type TestEmulator } from '../emulator/helpers';
 
 // A read-first step that finds its storage account still being created (an earlier attempt

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AzureClientFactory } from '../../azure/clients';
-import { budgetFromEnv, budgetScope, RequestBudget, requestClass, type Clock } from '../../azure/request-budget';
-import { loadAzureTarget } from '../../azure/target';
+import { AzureClientFactory } from '../../src/azure/clients';
+import { budgetFromEnv, budgetScope, RequestBudget, requestClass, type Clock } from '../../src/azure/request-budget';
+import { loadAzureTarget } from '../../src/azure/target';
 import { startTestEmulator, TENANTS, type TestEmulator } from '../emulator/helpers';
 
 /** A clock that only moves when someone sleeps, so waits are exact and instant. */

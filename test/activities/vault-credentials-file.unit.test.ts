@@ -8,7 +8,7 @@ import {
   renderVaultCredentials,
   vaultCredentialsFileName,
   writeSecretFile,
-} from '../../activities/onboarding/vault-credentials-file';
+} from '../../src/onboarding/activities/vault-credentials-file';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-vaultcreds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { narrowedNotice, writeEnvFile } from '../../devstack/local-stack';
+import { narrowedNotice, writeEnvFile } from '../../src/devstack/local-stack';
 
 // The env file `dev up` and the demo write holds the emulator's app secrets: 0600 on every
 // write, also when an earlier file (or a person) left it readable by others — and saying so.

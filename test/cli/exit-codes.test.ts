@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AsrKind, AsrScenario, AsrTenant } from '../../domain/search-attributes';
+import { AsrKind, AsrScenario, AsrTenant } from '../../src/temporal/workflow/search-attributes';
 import { startEmulator, type EmulatorHandle } from '@asrflow/azure-emulator';
 import { cliEntry, eventually, repoRoot, runCli } from '../support/cli';
 import { createTestNamespace, demoSecrets } from '../support/stack';
 
-// One convention for every command (client/exit-codes.ts): 0 done, 1 refused or failed at run
+// One convention for every command (src/cli/exit-codes.ts): 0 done, 1 refused or failed at run
 // time, 2 bad usage or a bad plan, 130 interrupted by Ctrl-C before the work was done. Each row
 // runs the built CLI as a script would and checks the code and that a person got a message,
 // never a stack trace.

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../../client/cli';
+import { buildProgram } from '../../src/cli/main';
 import { cliEntry, runCli } from '../support/cli';
 
 /** Every runnable command of the program, with its full name and help text. */

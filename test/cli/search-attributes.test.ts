@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checkSearchAttributes } from '../../temporal/search-attributes';
-import { spawnWorker } from '../../devstack/worker-process';
-import { AsrTenant } from '../../domain/search-attributes';
-import { workflowIds } from '../../domain/workflow-ids';
+import { checkSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { spawnWorker } from '../../src/devstack/worker-process';
+import { AsrTenant } from '../../src/temporal/workflow/search-attributes';
+import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { createTestNamespace } from '../support/stack';
 

@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
-import { workflowIds } from '../../domain/workflow-ids';
-import type { WorkflowStatus } from '../../client/status';
+import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
+import type { WorkflowStatus } from '../../src/cli/status';
 import { cliEntry, eventually, readEnvFile, repoRoot, runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
 

@@ -7,11 +7,11 @@ import { SearchAttributeType } from '@temporalio/common';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checkSearchAttributes } from '../../temporal/search-attributes';
-import { demoSecrets } from '../../devstack/demo-secrets';
-import { locateTemporalBinary } from '../../devstack/temporal-binary';
-import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { SHUTDOWN_GRACE_TIME } from '../../worker/create-worker';
+import { checkSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { demoSecrets } from '../../src/devstack/demo-secrets';
+import { locateTemporalBinary } from '../../src/devstack/temporal-binary';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/workflow/search-attributes';
+import { SHUTDOWN_GRACE_TIME } from '../../src/worker/create-worker';
 import { repoRoot } from '../support/cli';
 import {
   argv,
@@ -226,7 +226,7 @@ describe('docker-compose.yml semantics', () => {
     }
   });
 
-  it('registers exactly the search attributes of domain/search-attributes.ts, as Keyword', () => {
+  it('registers exactly the search attributes of src/temporal/workflow/search-attributes.ts, as Keyword', () => {
     const env = environmentOf(service(base(), 'temporal-setup'));
     const registered = (env['ASRFLOW_SEARCH_ATTRIBUTES'] ?? '').split(/\s+/).filter(Boolean);
     expect([...registered].sort()).toEqual(ALL_SEARCH_ATTRIBUTES.map((k) => k.name).sort());
@@ -240,7 +240,7 @@ describe('docker-compose.yml semantics', () => {
   });
 
   it('sets on the worker only variables the worker reads, and keeps secrets out of the compose file', () => {
-    const reads = environmentNamesReadFrom('worker/main.ts');
+    const reads = environmentNamesReadFrom('src/worker/main.ts');
     const worker = service(base(), 'worker');
     const env = environmentOf(worker);
     for (const key of Object.keys(env)) expect(reads.has(key), `the worker never reads ${key}`).toBe(true);

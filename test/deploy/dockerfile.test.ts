@@ -85,7 +85,7 @@ describe('Dockerfile (static)', () => {
       'asrflow.env',
       '.env',
       'node_modules/x',
-      'dist/client/cli.js',
+      'dist/src/cli/main.js',
       '.git/HEAD',
       '.asrflow/credentials/v.VaultCredentials',
       'x.VaultCredentials',
@@ -93,7 +93,7 @@ describe('Dockerfile (static)', () => {
       expect(ignored(p), p).toBe(true);
     for (const p of ['packages/azure-emulator/dist/index.js', 'packages/azure-emulator/node_modules/x'])
       expect(ignored(p), p).toBe(true);
-    for (const p of ['package.json', 'workflows/index.ts', 'examples/multitenant-vmm.yaml', 'bin/asrflow.js'])
+    for (const p of ['package.json', 'src/worker/workflows.ts', 'examples/multitenant-vmm.yaml', 'bin/asrflow.js'])
       expect(ignored(p), p).toBe(false);
     for (const p of ['package.json', 'src/index.ts', 'examples/estate.yaml', 'tsconfig.build.json'])
       expect(ignored(`packages/azure-emulator/${p}`), p).toBe(false);
@@ -150,8 +150,8 @@ describe('the Dockerfile replayed outside Docker', () => {
     expect(path.relative(image.root, app)).toBe('app');
     for (const p of [
       'bin/asrflow.js',
-      'dist/client/cli.js',
-      'dist/workflows/index.js',
+      'dist/src/cli/main.js',
+      'dist/src/worker/workflows.js',
       'examples/multitenant-vmm.yaml',
       'package.json',
     ])

@@ -1,6 +1,6 @@
 import { get } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientSecretCredential } from '../../azure/sdk';
+import { ClientSecretCredential } from '../../src/azure/sdk';
 import { decodeJwt } from 'jose';
 import { createHttpsAgent } from '../support/azure-endpoint';
 import { clientsFor, rawRequest, startTestEmulator, TENANTS, tokenFor, type TestEmulator } from './helpers';

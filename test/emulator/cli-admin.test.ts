@@ -9,7 +9,7 @@ import { cliEntry, repoRoot as ROOT } from '../support/cli';
 import { clientsFor, rawRequest, startTestEmulator, TENANTS, type TestEmulator } from './helpers';
 
 // The built asrflow CLI, whose `emulator` commands come from the emulator package through
-// devstack/emulator-commands.ts.
+// src/devstack/emulator-commands.ts.
 function startCli(args: string[]) {
   const child = spawn(process.execPath, [cliEntry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

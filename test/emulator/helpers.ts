@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
-import { NetworkManagementClient } from '../../azure/sdk';
-import { RecoveryServicesClient } from '../../azure/sdk';
-import { SiteRecoveryManagementClient } from '../../azure/sdk';
-import { ResourceManagementClient } from '../../azure/sdk';
-import { StorageManagementClient } from '../../azure/sdk';
+import { NetworkManagementClient } from '../../src/azure/sdk';
+import { RecoveryServicesClient } from '../../src/azure/sdk';
+import { SiteRecoveryManagementClient } from '../../src/azure/sdk';
+import { ResourceManagementClient } from '../../src/azure/sdk';
+import { StorageManagementClient } from '../../src/azure/sdk';
 import { armClientOptions, createCredential, createHttpsAgent, type AzureEndpoint } from '../support/azure-endpoint';
 import { EmulatorAdminClient, startEmulator, type EmulatorHandle, type StartOptions } from '@asrflow/azure-emulator';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReplicationProtectedItem } from '../../azure/sdk';
+import type { ReplicationProtectedItem } from '../../src/azure/sdk';
 import { defaultEstatePath, EstateError, loadEstateFile, parseEstate } from '@asrflow/azure-emulator';
 import type { WorldState } from '@asrflow/azure-emulator';
 import {

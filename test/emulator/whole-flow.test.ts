@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReplicationProtectedItem } from '../../azure/sdk';
+import type { ReplicationProtectedItem } from '../../src/azure/sdk';
 import { registerEmulatorCommands } from '@asrflow/azure-emulator/cli';
 import { loadSpecIndex } from '../support/spec-validator';
 import {

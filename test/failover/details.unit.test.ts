@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { failoverDetails, failoverInputFromPlan } from '../../client/failover';
-import { loadPlan } from '../../domain/plan/load';
+import { failoverDetails, failoverInputFromPlan } from '../../src/failover/start';
+import { loadPlan } from '../../src/domain/plan/load';
 import { repoRoot } from '../support/cli';
 
 // The "Details" a failover workflow shows in the Temporal UI are read by a person: Markdown

@@ -2,8 +2,8 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Activities } from '../../activities';
-import type { StartActionInput } from '../../activities/failover';
+import type { Activities } from '../../src/worker/activities';
+import type { StartActionInput } from '../../src/failover/activities';
 import {
   cleanupUpdate,
   failoverRecordQuery,
@@ -16,13 +16,13 @@ import {
   type ItemRef,
   type JobSnapshot,
   type ResolvedItem,
-} from '../../domain/failover';
-import { operatorDecisionUpdate, progressQuery, type Progress } from '../../domain/progress';
-import type { failoverWorkflow } from '../../workflows/failover';
+} from '../../src/failover/contract';
+import { operatorDecisionUpdate, progressQuery, type Progress } from '../../src/temporal/workflow/progress';
+import type { failoverWorkflow } from '../../src/failover/workflows/failover';
 import { eventually } from '../support/cli';
 import { asrflowWorkflows, timeSkippingEnvironment } from '../support/time-skipping';
 
-// The failover workflow (workflows/failover.ts) against stub activities on the time-skipping
+// The failover workflow (src/failover/workflows/failover.ts) against stub activities on the time-skipping
 // test server: what it decides (preflight refusals, waiting for an operator, the automatic
 // cleanup after a day) with no Azure and no emulator. The end-to-end behaviour against the
 // emulator is in failover.test.ts. Hints and Markdown are not asserted: their wording changes.

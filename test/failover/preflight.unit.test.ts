@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkPreflight, measuredRto, type DrillRecord, type ItemFacts, type JobSnapshot } from '../../domain/failover';
-import { renderDrillReport } from '../../client/failover';
+import {
+  checkPreflight,
+  measuredRto,
+  type DrillRecord,
+  type ItemFacts,
+  type JobSnapshot,
+} from '../../src/failover/contract';
+import { renderDrillReport } from '../../src/failover/start';
 
 // The preflight rules and the RTO arithmetic are pure; the integration suite runs them against
 // the emulator, which always reports replication health Normal, so the Critical cases are here.

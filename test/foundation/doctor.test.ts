@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '@asrflow/azure-emulator';
-import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
-import type { CheckResult } from '../../client/doctor';
+import { spawnWorker, type WorkerProcess } from '../../src/devstack/worker-process';
+import type { CheckResult } from '../../src/cli/doctor';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { demoSecrets } from '../support/stack';
 

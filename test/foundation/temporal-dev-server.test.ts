@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDevServer } from '../../devstack/temporal-server';
-import { locateTemporalBinary } from '../../devstack/temporal-binary';
-import { loadTemporalSettings } from '../../temporal/config';
-import { checkSearchAttributes } from '../../temporal/search-attributes';
+import { startDevServer } from '../../src/devstack/temporal-server';
+import { locateTemporalBinary } from '../../src/devstack/temporal-binary';
+import { loadTemporalSettings } from '../../src/temporal/config';
+import { checkSearchAttributes } from '../../src/temporal/register-search-attributes';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'asrflow-devserver-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -10,19 +10,21 @@ import { repoRoot } from '../support/cli';
 // (Lint-speed: type-aware, so it lives in the integration tier.)
 const FIXTURE = '__lint_fixture__';
 const files: Record<string, string> = {
-  [`domain/${FIXTURE}/upward.ts`]: "import { EXIT } from '../../client/exit-codes';\nexport const code = EXIT.ok;\n",
-  [`worker/${FIXTURE}/upward.ts`]:
-    "import { connectionOptions } from '../../client/connect';\nexport const options = connectionOptions;\n",
-  [`activities/${FIXTURE}/sdk.ts`]:
+  [`src/domain/${FIXTURE}/upward.ts`]: "import { EXIT } from '../../cli/exit-codes';\nexport const code = EXIT.ok;\n",
+  [`src/worker/${FIXTURE}/upward.ts`]:
+    "import { connectionOptions } from '../../cli/connect';\nexport const options = connectionOptions;\n",
+  [`src/failover/activities/${FIXTURE}/sideways.ts`]:
+    "import { replanUpdate } from '../../../onboarding/contract';\nexport const update = replanUpdate;\n",
+  [`src/onboarding/activities/${FIXTURE}/sdk.ts`]:
     "import { NetworkManagementClient } from '@azure/arm-network';\nexport const Client = NetworkManagementClient;\n",
-  [`azure/${FIXTURE}/sdk.ts`]:
+  [`src/azure/${FIXTURE}/sdk.ts`]:
     "import { NetworkManagementClient } from '@azure/arm-network';\nexport const Client = NetworkManagementClient;\n",
-  [`client/${FIXTURE}/downward.ts`]:
-    "import { vmNameProblem } from '../../domain/failover';\nexport const check = vmNameProblem;\n",
-  [`domain/${FIXTURE}/cycle-a.ts`]: "import { b } from './cycle-b';\nexport const a = (): number => b() + 1;\n",
-  [`domain/${FIXTURE}/cycle-b.ts`]: "import { a } from './cycle-a';\nexport const b = (): number => a() - 1;\n",
+  [`src/cli/${FIXTURE}/downward.ts`]:
+    "import { vmNameProblem } from '../../failover/contract';\nexport const check = vmNameProblem;\n",
+  [`src/domain/${FIXTURE}/cycle-a.ts`]: "import { b } from './cycle-b';\nexport const a = (): number => b() + 1;\n",
+  [`src/domain/${FIXTURE}/cycle-b.ts`]: "import { a } from './cycle-a';\nexport const b = (): number => a() - 1;\n",
   [`packages/azure-emulator/src/${FIXTURE}/escape.ts`]:
-    "import { vmNameProblem } from '../../../../domain/failover';\nexport const check = vmNameProblem;\n",
+    "import { vmNameProblem } from '../../../../src/failover/contract';\nexport const check = vmNameProblem;\n",
 };
 
 describe('lint enforces the layout', () => {
@@ -46,25 +48,31 @@ describe('lint enforces the layout', () => {
       rmSync(path.join(repoRoot, path.dirname(file)), { recursive: true, force: true });
   });
 
-  it('refuses an upward import between layers', () => {
-    expect(results.get(`domain/${FIXTURE}/upward.ts`)).toEqual([
+  it('refuses an upward or sideways import between units', () => {
+    expect(results.get(`src/domain/${FIXTURE}/upward.ts`)).toEqual([
       expect.stringMatching(
-        /^asrflow\/import-boundaries: domain\/ may import domain\/ only: '\.\.\/\.\.\/client\/exit-codes' reaches client\//,
+        /^asrflow\/import-boundaries: src\/domain\/ may import domain\/ only: '\.\.\/\.\.\/cli\/exit-codes' reaches cli\//,
       ),
     ]);
-    expect(results.get(`worker/${FIXTURE}/upward.ts`)).toEqual([
-      expect.stringMatching(/^asrflow\/import-boundaries: worker\/ may import .* reaches client\//),
+    expect(results.get(`src/worker/${FIXTURE}/upward.ts`)).toEqual([
+      expect.stringMatching(/^asrflow\/import-boundaries: src\/worker\/ may import .* reaches cli\//),
     ]);
-    expect(results.get(`client/${FIXTURE}/downward.ts`)).toEqual([]);
+    // One capability slice does not reach into another: shared parts belong below them.
+    expect(results.get(`src/failover/activities/${FIXTURE}/sideways.ts`)).toEqual([
+      expect.stringMatching(
+        /^asrflow\/import-boundaries: src\/failover\/activities\/ may import .* reaches onboarding\/contract\//,
+      ),
+    ]);
+    expect(results.get(`src/cli/${FIXTURE}/downward.ts`)).toEqual([]);
   });
 
   it('keeps the Azure SDK inside the gateway', () => {
-    expect(results.get(`activities/${FIXTURE}/sdk.ts`)).toEqual([
+    expect(results.get(`src/onboarding/activities/${FIXTURE}/sdk.ts`)).toEqual([
       expect.stringMatching(
-        /^asrflow\/import-boundaries: Only the Azure gateway \(azure\/\) imports @azure\/arm-network/,
+        /^asrflow\/import-boundaries: Only the Azure gateway \(src\/azure\/\) imports @azure\/arm-network/,
       ),
     ]);
-    expect(results.get(`azure/${FIXTURE}/sdk.ts`)).toEqual([]);
+    expect(results.get(`src/azure/${FIXTURE}/sdk.ts`)).toEqual([]);
   });
 
   it('keeps the emulator package to itself', () => {
@@ -74,8 +82,8 @@ describe('lint enforces the layout', () => {
   });
 
   it('refuses an import cycle', () => {
-    expect(results.get(`domain/${FIXTURE}/cycle-a.ts`)).toEqual(['import-x/no-cycle: Dependency cycle detected']);
-    expect(results.get(`domain/${FIXTURE}/cycle-b.ts`)).toEqual(['import-x/no-cycle: Dependency cycle detected']);
+    expect(results.get(`src/domain/${FIXTURE}/cycle-a.ts`)).toEqual(['import-x/no-cycle: Dependency cycle detected']);
+    expect(results.get(`src/domain/${FIXTURE}/cycle-b.ts`)).toEqual(['import-x/no-cycle: Dependency cycle detected']);
   });
 
   it('has layers without a cycle between folders', async () => {

@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOnboarding } from '../../client/onboarding';
+import { startOnboarding } from '../../src/onboarding/start';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
-import { loadPlan } from '../../domain/plan/load';
-import { progressQuery } from '../../domain/progress';
-import { workflowIds } from '../../domain/workflow-ids';
+import { loadPlan } from '../../src/domain/plan/load';
+import { progressQuery } from '../../src/temporal/workflow/progress';
+import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { eventually, repoRoot } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
 

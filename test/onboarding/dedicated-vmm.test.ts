@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { progressQuery, type Progress } from '../../domain/progress';
-import { workflowIds } from '../../domain/workflow-ids';
-import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';
+import { progressQuery, type Progress } from '../../src/temporal/workflow/progress';
+import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
+import type { TenantOnboardingResult } from '../../src/onboarding/workflows/tenant-onboarding';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
 import { maybeRecordHistories } from '../support/histories';

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
-import { loadPlan } from '../../domain/plan/load';
-import type { MultitenantVmmPlan } from '../../domain/plan/types';
-import { progressQuery } from '../../domain/progress';
-import { workflowIds } from '../../domain/workflow-ids';
-import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';
+import { loadPlan } from '../../src/domain/plan/load';
+import type { MultitenantVmmPlan } from '../../src/domain/plan/types';
+import { progressQuery } from '../../src/temporal/workflow/progress';
+import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
+import type { TenantOnboardingResult } from '../../src/onboarding/workflows/tenant-onboarding';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
 import { maybeRecordHistories } from '../support/histories';

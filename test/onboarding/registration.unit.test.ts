@@ -3,17 +3,17 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Activities } from '../../activities';
-import { MIN_PROVIDER_VERSION, type RegistrationResult, type VaultTarget } from '../../domain/onboarding';
+import type { Activities } from '../../src/worker/activities';
+import { MIN_PROVIDER_VERSION, type RegistrationResult, type VaultTarget } from '../../src/onboarding/contract';
 import { asrflowWorkflows, timeSkippingEnvironment } from '../support/time-skipping';
 
-// The registration wait (workflows/registration.ts) through the shared vault workflow, with
+// The registration wait (src/onboarding/workflows/registration.ts) through the shared vault workflow, with
 // stub activities on the time-skipping test server: a VMM server that is registered only 250
 // hours after the vault credentials file was first issued. ASR's files are valid for 120 hours;
 // the wait must always hand out a new one before the one in hand runs out.
 
 const HOUR = 3_600_000;
-const MARGIN = 6 * HOUR; // workflows/registration.ts REISSUE_MARGIN_MS
+const MARGIN = 6 * HOUR; // src/onboarding/workflows/registration.ts REISSUE_MARGIN_MS
 
 const target: VaultTarget = {
   principal: { tenantId: '00000000-0000-0000-0000-0000000000aa', credential: { type: 'default' } },

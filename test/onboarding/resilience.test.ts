@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
-import { progressQuery } from '../../domain/progress';
-import { workflowIds } from '../../domain/workflow-ids';
-import type { TenantOnboardingResult } from '../../workflows/tenant-onboarding';
+import { progressQuery } from '../../src/temporal/workflow/progress';
+import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
+import type { TenantOnboardingResult } from '../../src/onboarding/workflows/tenant-onboarding';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { failedEnableFault, registerWhenAsked } from '../support/litware';
 import { startTestStack, type TestStack } from '../support/stack';

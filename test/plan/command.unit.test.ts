@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExitCode } from '../../client/exit-codes';
-import { registerPlanCommands } from '../../client/plan-commands';
+import { ExitCode } from '../../src/cli/exit-codes';
+import { registerPlanCommands } from '../../src/cli/plan-commands';
 import { DEDICATED, FAKE_ENV, MANY_ERRORS, MULTI, ROOT, edit, lineOf, read } from './helpers';
 
 async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkCredentialReferences } from '../../domain/plan/credentials';
-import { loadPlan, PlanError, validatePlanFile } from '../../domain/plan/load';
+import { checkCredentialReferences } from '../../src/domain/plan/credentials';
+import { loadPlan, PlanError, validatePlanFile } from '../../src/domain/plan/load';
 import { DEDICATED, FAKE_ENV, edit, lineOf, read, validate } from './helpers';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-plan-'));

@@ -2,9 +2,9 @@
 // become is what workflows need: defaults applied, overrides merged, vaults resolved, plain JSON.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPlan, PlanError } from '../../domain/plan/load';
-import { normalizePlan } from '../../domain/plan/normalize';
-import type { PlanDocument } from '../../domain/plan/types';
+import { loadPlan, PlanError } from '../../src/domain/plan/load';
+import { normalizePlan } from '../../src/domain/plan/normalize';
+import type { PlanDocument } from '../../src/domain/plan/types';
 import { DEDICATED, FAKE_ENV, MANY_ERRORS, MULTI, ROOT, edit, read, validate } from './helpers';
 
 const load = (file: string) => loadPlan(path.join(ROOT, file), { env: FAKE_ENV });

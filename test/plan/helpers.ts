@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { checkCredentialReferences, type CredentialFs } from '../../domain/plan/credentials';
-import { parsePlan, type ParseResult } from '../../domain/plan/parse';
+import { checkCredentialReferences, type CredentialFs } from '../../src/domain/plan/credentials';
+import { parsePlan, type ParseResult } from '../../src/domain/plan/parse';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const MULTI = 'examples/multitenant-vmm.yaml';

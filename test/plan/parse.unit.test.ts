@@ -1,8 +1,8 @@
 // Parsing as a whole: every error at once, YAML-level problems with positions, sorting, and the
 // human rendering.
 import { describe, expect, it } from 'vitest';
-import { formatPlanErrors, parsePlan } from '../../domain/plan/parse';
-import type { PlanIssue } from '../../domain/plan/types';
+import { formatPlanErrors, parsePlan } from '../../src/domain/plan/parse';
+import type { PlanIssue } from '../../src/domain/plan/types';
 import { MANY_ERRORS, MULTI, edit, lineOf, read, validate } from './helpers';
 
 describe('parsePlan', () => {

@@ -5,7 +5,7 @@
 import Ajv from 'ajv';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { type planSchema, type schemaParts } from '../../domain/plan/schema';
+import { type planSchema, type schemaParts } from '../../src/domain/plan/schema';
 import type {
   ClientCertificateCredentialRef,
   ClientSecretCredentialRef,
@@ -22,8 +22,8 @@ import type {
   VmDocument,
   VmmDocument,
   VmSelectionDocument,
-} from '../../domain/plan/types';
-import { renderSchema, SCHEMA_FILE } from '../../domain/plan/write-schema';
+} from '../../src/domain/plan/types';
+import { renderSchema, SCHEMA_FILE } from '../../src/domain/plan/write-schema';
 import { DEDICATED, MANY_ERRORS, MULTI, edit, read, validate } from './helpers';
 
 const published = JSON.parse(read(SCHEMA_FILE)) as Record<string, unknown>;
@@ -32,7 +32,7 @@ const editorValidate = new Ajv({ strict: false, allErrors: true }).compile(publi
 const schemaAccepts = (text: string): boolean => editorValidate(parseYaml(text));
 
 describe('published JSON Schema', () => {
-  it('is up to date with domain/plan/schema.ts (regenerate: npx tsx domain/plan/write-schema.ts)', () => {
+  it('is up to date with src/domain/plan/schema.ts (regenerate: npx tsx src/domain/plan/write-schema.ts)', () => {
     expect(read(SCHEMA_FILE)).toBe(renderSchema());
   });
 

@@ -33,7 +33,7 @@ describe('replaying recorded histories', () => {
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories(
-      { workflowsPath: path.join(repoRoot, 'workflows') },
+      { workflowsPath: path.join(repoRoot, 'src', 'worker', 'workflows.ts') },
       histories,
     )) {
       replayed++;

@@ -1,7 +1,7 @@
 import type { Agent } from 'node:https';
-import type { TokenCredential } from '../../azure/sdk';
-import { resolveCredential } from '../../azure/credentials';
-import { trustingAgent } from '../../azure/target';
+import type { TokenCredential } from '../../src/azure/sdk';
+import { resolveCredential } from '../../src/azure/credentials';
+import { trustingAgent } from '../../src/azure/target';
 
 // How the emulator's own tests reach it with the real SDK clients. They build clients by hand
 // rather than through AzureClientFactory because some of them check the SDK's own behaviour

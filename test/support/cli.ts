@@ -68,7 +68,7 @@ export async function eventually<T>(
   }
 }
 
-/** Reads the KEY='value' file that `dev up` and the demo write (devstack/local-stack.ts writeEnvFile). */
+/** Reads the KEY='value' file that `dev up` and the demo write (src/devstack/local-stack.ts writeEnvFile). */
 export function readEnvFile(file: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startDevServer } from '../../devstack/temporal-server';
+import { startDevServer } from '../../src/devstack/temporal-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,7 +17,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = path.resolve(__dirname, '..', '..');
-  if (!existsSync(path.join(root, 'dist', 'client', 'cli.js'))) {
+  if (!existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error(
       'dist/ is missing: the tests run the compiled CLI and worker. Run `npm run build` first (`npm test` does).',
     );

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { FaultRule } from '@asrflow/azure-emulator';
-import { progressQuery } from '../../domain/progress';
-import { workflowIds } from '../../domain/workflow-ids';
+import { progressQuery } from '../../src/temporal/workflow/progress';
+import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { eventually, runCli } from './cli';
 import type { TestStack } from './stack';
 

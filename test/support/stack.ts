@@ -6,11 +6,11 @@ import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { inject } from 'vitest';
 import { startEmulator, type EmulatorHandle, type StartOptions } from '@asrflow/azure-emulator';
-import { spawnWorker, type WorkerProcess } from '../../devstack/worker-process';
-import { demoSecrets } from '../../devstack/demo-secrets';
+import { spawnWorker, type WorkerProcess } from '../../src/devstack/worker-process';
+import { demoSecrets } from '../../src/devstack/demo-secrets';
 
 export { demoSecrets };
-import { registerSearchAttributes } from '../../temporal/search-attributes';
+import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
 import { eventually } from './cli';
 
 /** A fresh namespace, with asrflow's search attributes unless told otherwise, ready to take workflows. */

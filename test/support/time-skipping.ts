@@ -4,8 +4,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { inject } from 'vitest';
-import { locatePypiBinary, type PypiBinary } from '../../devstack/temporal-binary';
-import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { locatePypiBinary, type PypiBinary } from '../../src/devstack/temporal-binary';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/workflow/search-attributes';
 
 /**
  * The time-skipping test server (the Java SDK's, as a native binary). `@temporalio/testing`
@@ -61,11 +61,11 @@ function quietRuntime(): void {
   }
 }
 
-/** The worker's own workflow bundle (workflows/index.ts), built once per test file. */
+/** The worker's own workflow bundle (src/worker/workflows.ts), built once per test file. */
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function asrflowWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '..', '..', 'workflows'),
+    workflowsPath: path.resolve(__dirname, '..', '..', 'src', 'worker', 'workflows.ts'),
     logger: new DefaultLogger('WARN'),
   });
   return bundle;

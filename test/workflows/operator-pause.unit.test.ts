@@ -4,9 +4,9 @@ import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { needsOperator } from '../../azure/failures';
-import { operatorDecisionUpdate, progressQuery } from '../../domain/progress';
-import { AsrStage } from '../../domain/search-attributes';
+import { needsOperator } from '../../src/azure/failures';
+import { operatorDecisionUpdate, progressQuery } from '../../src/temporal/workflow/progress';
+import { AsrStage } from '../../src/temporal/workflow/search-attributes';
 import { eventually } from '../support/cli';
 import { timeSkippingEnvironment } from '../support/time-skipping';
 

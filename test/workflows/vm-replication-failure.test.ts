@@ -3,8 +3,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { VmProtectionInput } from '../../domain/onboarding';
-import { operatorDecisionUpdate, progressQuery, replicationObservedSignal } from '../../domain/progress';
+import type { VmProtectionInput } from '../../src/onboarding/contract';
+import { operatorDecisionUpdate, progressQuery } from '../../src/temporal/workflow/progress';
+import { replicationObservedSignal } from '../../src/onboarding/contract';
 import { eventually } from '../support/cli';
 
 // A VM in initial replication whose item fails (or vanishes with its failed job) used to wait
@@ -23,7 +24,7 @@ describe('a VM whose replication fails', () => {
     worker = await Worker.create({
       connection: await NativeConnection.connect({ address }),
       taskQueue,
-      workflowsPath: path.join(__dirname, '..', '..', 'workflows'),
+      workflowsPath: path.join(__dirname, '..', '..', 'src', 'worker', 'workflows.ts'),
       activities: {
         async listEnableJobs() {
           return [`job-${enables}`];

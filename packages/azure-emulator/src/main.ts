@@ -1,5 +1,5 @@
 // Stand-alone entry of the emulator commands, without the asrflow CLI (which registers the same
-// commands through devstack/emulator-commands.ts):
+// commands through src/devstack/emulator-commands.ts):
 //   npm run build -w @asrflow/azure-emulator
 //   node packages/azure-emulator/dist/main.js emulator start --port 8443
 import { Command, CommanderError } from 'commander';

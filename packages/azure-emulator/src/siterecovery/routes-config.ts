@@ -50,7 +50,7 @@ function checkName(name: string, what: string): void {
 
 /**
  * What Site Recovery refuses in a Hyper-V-to-Azure policy. The limits are the ones docs/PLAN.md
- * documents (and domain/plan validates): interval 30, 300 or 900 s; 0–24 h of recovery points;
+ * documents (and the product's plan validation does): interval 30, 300 or 900 s; 0–24 h of recovery points;
  * app-consistent snapshots 0 (off) to 12 h and not rarer than the history; the initial
  * replication's start a time of day (PowerShell sends a TimeSpan, hh:mm[:ss]).
  * test/plan/policy-limits.test.ts holds the plan's rules and these to the same values.

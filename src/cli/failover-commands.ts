@@ -1,0 +1,360 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Option, type Command } from 'commander';
+import {
+  cleanupUpdate,
+  failoverRecordQuery,
+  KIND_TITLES,
+  NEEDS_CONFIRMATION,
+  vmNameProblem,
+  type DrillRecord,
+  type FailoverKind,
+  type FailoverOptions,
+} from '../failover/contract';
+import { loadPlan, PlanError } from '../domain/plan/load';
+import { formatPlanErrors } from '../domain/plan/parse';
+import { progressQuery, type Progress } from '../temporal/workflow/progress';
+import { workflowIds } from '../temporal/workflow/workflow-ids';
+import { EXIT, ExitCode } from './exit-codes';
+import { requireKnownTenant } from './known';
+import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
+import {
+  collectDrills,
+  FailoverConflictError,
+  FailoverInputError,
+  failoverInputFromPlan,
+  renderDrillReport,
+  runningTestFailover,
+  startFailover,
+} from '../failover/start';
+
+interface FailoverFlags extends ConnectionFlags {
+  tenant: string;
+  vm: string;
+  plan?: string;
+  yes?: boolean;
+  force?: boolean;
+  json?: boolean;
+  wait?: boolean;
+  cleanupAfter?: string;
+  testNetwork?: string;
+  recoveryPoint?: string;
+  sourceSiteOperations?: boolean;
+  dataSync?: 'ForDownTime' | 'ForSynchronization';
+}
+
+/** What each kind does, in the words the refusal without --yes uses. */
+const CONSEQUENCES: Partial<Record<FailoverKind, string>> = {
+  planned: 'shut down the source VM, synchronize its latest data and start it in Azure (production moves to Azure)',
+  unplanned: 'start the VM in Azure from its latest recovery point; data written after that point is lost',
+  failback:
+    'synchronize the VM back to the on-premises site, shut down the Azure VM, start the on-premises VM, commit, and replicate to Azure again',
+};
+
+function readPlan(file: string | undefined) {
+  const planFile = file ?? process.env.ASRFLOW_PLAN;
+  if (!planFile) {
+    console.error(
+      "asrflow: no plan: pass --plan FILE or set ASRFLOW_PLAN (the plan names the tenant's vault and credential reference)",
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
+  try {
+    // The CLI never uses the credentials (the worker does): only their shape is checked here.
+    return loadPlan(path.resolve(planFile), { checkCredentials: false }).plan;
+  } catch (error) {
+    if (error instanceof PlanError) {
+      console.error(formatPlanErrors([...error.errors, ...error.warnings]));
+      console.error(`asrflow: ${planFile}: ${error.errors.length} error(s); nothing was started.`);
+      throw new ExitCode(EXIT.badInput);
+    }
+    throw error;
+  }
+}
+
+/** Waits until the workflow is past its preflight (or finished), so a refusal reaches the terminal. */
+async function awaitPreflight(
+  handle: WorkflowHandle,
+  timeoutMs = 60_000,
+): Promise<{ progress?: Progress; record?: DrillRecord }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') {
+      try {
+        return { record: (await handle.result()) as DrillRecord };
+      } catch {
+        return {};
+      }
+    }
+    try {
+      const progress = await handle.query(progressQuery);
+      const preflight = progress.steps.find((s) => s.name === 'preflight');
+      if (preflight?.state === 'done' || progress.steps.some((s) => s.state === 'waiting-for-operator'))
+        return { progress, record: await handle.query(failoverRecordQuery) };
+    } catch {
+      // No worker has answered yet.
+    }
+    if (Date.now() > deadline) return {};
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function printRecord(record: DrillRecord): void {
+  console.log(
+    `${KIND_TITLES[record.kind]} of ${record.vm} (${record.tenant}): ${record.outcome}${record.reason ? ` — ${record.reason}` : ''}`,
+  );
+  if (record.preflight?.recoveryPointAgeSeconds !== undefined)
+    console.log(`  latest recovery point at preflight: ${record.preflight.recoveryPointAgeSeconds} s old`);
+  for (const w of record.preflight?.warnings ?? []) console.log(`  warning: ${w}`);
+  if (record.rto) console.log(`  measured RTO: ${record.rto.seconds} s`);
+  if (record.rpo)
+    console.log(`  recovery point: ${record.rpo.recoveryPointTime} (${record.rpo.ageSeconds} s old at failover)`);
+}
+
+async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void> {
+  if (NEEDS_CONFIRMATION.has(kind) && !opts.yes) {
+    console.error(
+      `asrflow: ${KIND_TITLES[kind].toLowerCase()} of ${opts.vm} (${opts.tenant}) would ${CONSEQUENCES[kind] ?? 'change production'}. Nothing was started; run again with --yes to confirm.`,
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
+  if (kind === 'change-recovery-point' && !opts.recoveryPoint) {
+    console.error("asrflow: change-recovery-point needs --recovery-point ID (an id from the item's recovery points)");
+    throw new ExitCode(EXIT.badInput);
+  }
+  const plan = readPlan(opts.plan);
+  const options: FailoverOptions = {
+    ...(opts.yes ? { confirmed: true } : {}),
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.cleanupAfter ? { cleanupAfter: opts.cleanupAfter } : {}),
+    ...(opts.testNetwork ? { testNetworkId: opts.testNetwork } : {}),
+    ...(opts.recoveryPoint ? { recoveryPointId: opts.recoveryPoint } : {}),
+    ...(opts.sourceSiteOperations ? { sourceSiteOperations: true } : {}),
+    ...(opts.dataSync ? { dataSyncOption: opts.dataSync } : {}),
+  };
+  let input;
+  try {
+    input = failoverInputFromPlan(plan, opts.tenant, opts.vm, kind, options);
+  } catch (error) {
+    if (error instanceof FailoverInputError) {
+      console.error(`asrflow: ${error.message}`);
+      throw new ExitCode(EXIT.badInput);
+    }
+    throw error;
+  }
+  await withClient(
+    opts,
+    async (client, settings) => {
+      let handle: WorkflowHandle;
+      try {
+        handle = await startFailover(client, input, settings.taskQueue);
+      } catch (error) {
+        if (error instanceof FailoverConflictError) {
+          if (opts.json)
+            console.log(
+              JSON.stringify(
+                { refused: true, reason: error.message, workflowId: error.workflowId, runningKind: error.runningKind },
+                null,
+                2,
+              ),
+            );
+          console.error(`asrflow: ${error.message}`);
+          throw new ExitCode(EXIT.failure);
+        }
+        throw error;
+      }
+      const url = uiUrl(settings, handle.workflowId);
+      let record: DrillRecord | undefined;
+      if (opts.wait) {
+        try {
+          record = (await handle.result()) as DrillRecord;
+        } catch (error) {
+          if (error instanceof WorkflowFailedError) {
+            console.error(`asrflow: ${handle.workflowId} failed: ${error.cause?.message ?? error.message}`);
+            throw new ExitCode(EXIT.failure);
+          }
+          throw error;
+        }
+      } else {
+        record = (await awaitPreflight(handle)).record;
+      }
+      if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, uiUrl: url, record }, null, 2));
+      else {
+        console.log(`${handle.workflowId}: started${url ? `\n  ${url}` : ''}`);
+        if (record) printRecord(record);
+        if (kind === 'test' && record?.outcome === 'running')
+          console.log(
+            `Clean up with: asrflow failover cleanup --tenant ${opts.tenant} --vm ${opts.vm} (automatic after ${options.cleanupAfter ?? '24h'})`,
+          );
+      }
+      if (record?.outcome === 'refused') {
+        if (!opts.json) console.error(`asrflow: refused: ${record.reason ?? ''}`);
+        throw new ExitCode(EXIT.failure);
+      }
+      if (record && record.outcome !== 'running' && record.outcome !== 'succeeded') throw new ExitCode(EXIT.failure);
+    },
+    { startsWorkflows: true },
+  );
+}
+
+async function cleanup(opts: FailoverFlags): Promise<void> {
+  checkVmFlag(opts.vm);
+  const handle = await withClient(opts, async (client) => {
+    const running = await runningTestFailover(client, opts.tenant, opts.vm);
+    if (!running) return undefined;
+    try {
+      console.log(
+        await running.executeUpdate(cleanupUpdate, {
+          args: [{ reason: 'cleanup requested with asrflow failover cleanup' }],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        console.error(`asrflow: ${running.workflowId} refused the cleanup: ${error.cause?.message ?? error.message}`);
+        throw new ExitCode(EXIT.failure);
+      }
+      throw error;
+    }
+    if (opts.wait) printRecord(await running.result());
+    return running;
+  });
+  // No test failover workflow runs (e.g. it was abandoned): clean the item up with a workflow of its own.
+  if (!handle) await startKind('cleanup', opts);
+}
+
+/** A VM name VMM could not have given is refused before anything is asked of Temporal (exit 2). */
+function checkVmFlag(vm: string): void {
+  const badName = vmNameProblem(vm);
+  if (badName) {
+    console.error(`asrflow: --vm: ${badName}; give the VM's name as VMM shows it`);
+    throw new ExitCode(EXIT.badInput);
+  }
+}
+
+async function decide(
+  action: 'retry' | 'abandon',
+  opts: FailoverFlags & { step?: string; reason?: string },
+): Promise<void> {
+  checkVmFlag(opts.vm);
+  await withClient(opts, (client) =>
+    sendOperatorDecision(
+      client,
+      { workflowId: workflowIds.failover(opts.tenant, opts.vm), tenant: opts.tenant, vm: opts.vm, vmKind: 'failover' },
+      action,
+      opts,
+    ),
+  );
+}
+
+export function registerFailoverCommands(program: Command): void {
+  const failover = program
+    .command('failover')
+    .description(
+      'Fail one VM over (test, planned, unplanned), commit, clean up, change the recovery point, reprotect, fail back.',
+    );
+  const kinds: Array<[FailoverKind, string]> = [
+    [
+      'test',
+      "Test failover into the tenant's isolated test network; cleaned up on `failover cleanup` or by itself after --cleanup-after.",
+    ],
+    ['planned', 'Planned failover to Azure (source VM shut down, latest data synchronized). Needs --yes.'],
+    ['unplanned', 'Unplanned failover to Azure for a lost site. Needs --yes.'],
+    ['commit', 'Commit a failover (discards the other recovery points).'],
+    ['change-recovery-point', 'Switch a failed-over VM to another recovery point, before commit.'],
+    ['reprotect', 'Replicate to Azure again after a committed failback.'],
+    ['failback', 'Fail back to the on-premises site, commit and reprotect. Needs --yes.'],
+  ];
+  const common = (c: Command) =>
+    connectionOptions(
+      c
+        .requiredOption('--tenant <name>', 'the tenant, as the plan names it')
+        .requiredOption('--vm <name>', 'the VM, as VMM names it')
+        .option('--plan <file>', 'the plan (default: ASRFLOW_PLAN)')
+        .option('--json', 'print the result as JSON')
+        .option('--wait', 'wait for the workflow to end and print its drill record'),
+    );
+  for (const [kind, description] of kinds) {
+    const c = common(failover.command(kind).description(description))
+      .option('--yes', 'confirm a failover that moves production')
+      .option('--force', 'fail over even if replication health is Critical');
+    if (kind === 'test')
+      c.option('--cleanup-after <duration>', 'clean up by itself after this long', '24h').option(
+        '--test-network <armId>',
+        "isolated VNet (default: the plan's test-failover VNet)",
+      );
+    if (kind === 'test' || kind === 'unplanned' || kind === 'change-recovery-point')
+      c.option('--recovery-point <id>', 'recovery point id (default: the latest)');
+    if (kind === 'unplanned') c.option('--source-site-operations', 'try to shut the source VM down first');
+    if (kind === 'failback')
+      c.addOption(
+        new Option('--data-sync <option>', 'ForSynchronization (sync, then complete) or ForDownTime')
+          .choices(['ForSynchronization', 'ForDownTime'])
+          .default('ForSynchronization'),
+      );
+    c.addHelpText(
+      'after',
+      `\nExample:\n  $ asrflow failover ${kind} --tenant contoso --vm web01${NEEDS_CONFIRMATION.has(kind) ? ' --yes' : ''}`,
+    );
+    c.action((opts: FailoverFlags) => startKind(kind, opts));
+  }
+  common(
+    failover
+      .command('cleanup')
+      .description("End a test failover now (the running test failover's cleanup, or a cleanup of its own)."),
+  )
+    .addHelpText('after', '\nExample:\n  $ asrflow failover cleanup --tenant contoso --vm web01')
+    .action((opts: FailoverFlags) => cleanup(opts));
+  for (const action of ['retry', 'abandon'] as const) {
+    connectionOptions(
+      failover
+        .command(action)
+        .description(
+          action === 'retry'
+            ? 'Run a failed failover step again (issues the action again).'
+            : 'Give up on a failed failover step; the drill is recorded as abandoned.',
+        )
+        .requiredOption('--tenant <name>', 'the tenant')
+        .requiredOption('--vm <name>', 'the VM')
+        .option('--step <name>', 'the waiting step (default: the one that waits)')
+        .option('--reason <text>', 'why, for the record'),
+    )
+      .addHelpText(
+        'after',
+        action === 'retry'
+          ? "\nExample:\n  $ asrflow status --tenant litware        # read the job's possible causes and recommended action\n  $ asrflow failover retry --tenant litware --vm erp01"
+          : "\nExample:\n  $ asrflow failover abandon --tenant litware --vm erp01 --reason 'drill postponed: test VNet out of addresses'",
+      )
+      .action((opts: FailoverFlags & { step?: string; reason?: string }) => decide(action, opts));
+  }
+
+  connectionOptions(
+    program
+      .command('report')
+      .description(
+        'Drill evidence: every finished failover per tenant with measured RTO, recovery point and its age (RPO), job tasks and outcome, as Markdown and JSON.',
+      )
+      .option('--tenant <name>', 'only this tenant')
+      .option('--json', 'print JSON instead of Markdown')
+      .option('--out <dir>', 'also write drill-report.md and drill-report.json there'),
+  )
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ asrflow report --tenant contoso\n  $ asrflow report --out evidence/ --json | jq '.[] | {vm, rto: .rto.seconds, rpo: .rpo.ageSeconds}'",
+    )
+    .action(async (opts: ConnectionFlags & { tenant?: string; json?: boolean; out?: string }) => {
+      await withClient(opts, async (client) => {
+        // An empty report for a misspelt tenant would read as "no drills": name the known ones.
+        if (opts.tenant) await requireKnownTenant(client, opts.tenant);
+        const records = await collectDrills(client, opts.tenant);
+        const markdown = renderDrillReport(records);
+        if (opts.out) {
+          mkdirSync(opts.out, { recursive: true });
+          writeFileSync(path.join(opts.out, 'drill-report.md'), `${markdown}\n`);
+          writeFileSync(path.join(opts.out, 'drill-report.json'), `${JSON.stringify(records, null, 2)}\n`);
+        }
+        console.log(opts.json ? JSON.stringify(records, null, 2) : markdown);
+      });
+    });
+}

@@ -1,0 +1,590 @@
+// The plan's JSON Schema (draft-07: the draft editors' YAML support handles best), built from the
+// same constants as the rules. `schemas/plan.schema.json` is this object, written by
+// `npx tsx src/domain/plan/write-schema.ts`; a test fails when the file is stale. The schema carries
+// structure and every single-field constraint (so editors flag them as you type); cross-field
+// rules (regions, duplicates, address spaces) exist only in rules.ts. Pure: no I/O.
+
+import {
+  APP_CONSISTENT_FREQUENCY_MAX_HOURS,
+  AZURE_REGIONS,
+  DEFAULT_POLICY,
+  DEFAULT_PROVIDER_NAME,
+  DEFAULT_STORAGE_SKU,
+  DEFAULT_TARGET,
+  DERIVED_VAULT_SUFFIX,
+  GEO_REDUNDANT_SKUS,
+  PATTERNS,
+  PLAN_VERSION,
+  RECOVERY_POINT_HISTORY_MAX_HOURS,
+  REPLICATION_INTERVALS,
+  SCENARIOS,
+} from './constants';
+
+export const PLAN_SCHEMA_ID = 'urn:asrflow:schema:plan:v1';
+
+/** Ajv annotation keyword: what to say when a oneOf/anyOf matches no branch ({message, fix}). */
+export const HELP_KEYWORD = 'x-help';
+
+const keys = <const T extends readonly string[]>(...k: T): T => k;
+
+const guid = (title: string, description: string, example: string) => ({
+  type: 'string',
+  title,
+  description,
+  pattern: PATTERNS.guid,
+  examples: [example],
+});
+
+const defaultCredential = {
+  title: 'DefaultAzureCredential',
+  description: 'Environment, workload identity, managed identity or Azure CLI login, asked for a token of this tenant.',
+  properties: {
+    type: { const: 'default', description: 'DefaultAzureCredential for this tenant id.' },
+  },
+  additionalProperties: false,
+};
+
+const clientSecretCredential = {
+  title: 'Client secret',
+  description: 'A service principal (app registration) and its client secret, from an environment variable or a file.',
+  properties: {
+    type: { const: 'clientSecret', description: 'A client secret of the app registration.' },
+    clientId: guid(
+      'Client id',
+      'Application (client) id of the app registration in this tenant.',
+      'c2000000-0000-4000-8000-000000000001',
+    ),
+    secretEnv: {
+      type: 'string',
+      title: 'Secret environment variable',
+      description: 'Name of the environment variable (in the worker) that holds the client secret.',
+      pattern: PATTERNS.envVar,
+      examples: ['ASRFLOW_SECRET_CONTOSO'],
+    },
+    secretFile: {
+      type: 'string',
+      title: 'Secret file',
+      description: 'Path of a file holding the client secret; relative paths are relative to the plan file.',
+      minLength: 1,
+      examples: ['/run/secrets/asrflow-contoso'],
+    },
+  },
+  required: keys('type', 'clientId'),
+  additionalProperties: false,
+  oneOf: [{ required: keys('secretEnv') }, { required: keys('secretFile') }],
+  [HELP_KEYWORD]: {
+    message: 'a clientSecret credential needs exactly one of secretEnv or secretFile',
+    fix: 'keep either secretEnv: NAME_OF_VARIABLE or secretFile: PATH',
+  },
+};
+
+const clientCertificateCredential = {
+  title: 'Client certificate',
+  description: 'A service principal and a PEM file holding its certificate and private key.',
+  properties: {
+    type: { const: 'clientCertificate', description: 'A certificate of the app registration.' },
+    clientId: guid(
+      'Client id',
+      'Application (client) id of the app registration in this tenant.',
+      'c2000000-0000-4000-8000-000000000001',
+    ),
+    certificateFile: {
+      type: 'string',
+      title: 'Certificate file',
+      description: 'PEM file with the certificate and its private key; relative paths are relative to the plan file.',
+      minLength: 1,
+      examples: ['/run/secrets/asrflow-contoso.pem'],
+    },
+    certificatePasswordEnv: {
+      type: 'string',
+      title: 'Certificate password variable',
+      description: 'Environment variable holding the password of an encrypted private key.',
+      pattern: PATTERNS.envVar,
+      examples: ['ASRFLOW_CERT_PASSWORD_CONTOSO'],
+    },
+  },
+  required: keys('type', 'clientId', 'certificateFile'),
+  additionalProperties: false,
+};
+
+const credential = {
+  title: 'Credential reference',
+  description:
+    "Where the worker gets a credential for this tenant (or the provider). A reference only: the secret itself never goes into the plan. The Entra tenant id is always the owning entry's `tenantId`.",
+  type: 'object',
+  required: keys('type'),
+  discriminator: { propertyName: 'type' },
+  oneOf: [defaultCredential, clientSecretCredential, clientCertificateCredential],
+  examples: [
+    { type: 'clientSecret', clientId: 'c2000000-0000-4000-8000-000000000001', secretEnv: 'ASRFLOW_SECRET_CONTOSO' },
+  ],
+};
+
+const region = {
+  type: 'string',
+  title: 'Azure region',
+  description:
+    'ARM name of the Azure region (e.g. westeurope, not "West Europe"). Every resource of one recovery path (vault, storage account, VNet, resource group) must be in the same region.',
+  enum: [...AZURE_REGIONS],
+  examples: ['westeurope'],
+};
+
+const resourceGroup = {
+  type: 'string',
+  title: 'Resource group',
+  description: '1–90 letters, digits and _ ( ) - . ; must not end with a period. Created if missing.',
+  pattern: PATTERNS.resourceGroup,
+  examples: ['contoso-dr-rg'],
+};
+
+const vaultName = {
+  type: 'string',
+  title: 'Recovery Services vault',
+  description: '2–50 letters, digits and hyphens, starting with a letter. Created if missing.',
+  pattern: PATTERNS.vault,
+  examples: ['fabrikam-asr-westeurope'],
+};
+
+const hostname = {
+  type: 'string',
+  title: 'VMM server',
+  description: 'Name (FQDN) of the System Center VMM server, as the ASR Provider registers it.',
+  pattern: PATTERNS.hostname,
+  examples: ['vmm01.fabrikam.local'],
+};
+
+const slug = (title: string, description: string, example: string) => ({
+  type: 'string',
+  title,
+  description,
+  pattern: PATTERNS.slug,
+  examples: [example],
+});
+
+const vmSize = {
+  type: 'string',
+  title: 'Azure VM size',
+  description: 'Size of the VM created at failover; when absent, Site Recovery picks one matching the source VM.',
+  pattern: PATTERNS.vmSize,
+  examples: ['Standard_D2s_v3'],
+};
+
+const policy = {
+  type: 'object',
+  title: 'Replication policy',
+  description:
+    'Hyper-V Replica to Azure replication settings. Plan-wide defaults; a tenant may override single fields.',
+  properties: {
+    replicationInterval: {
+      type: 'integer',
+      title: 'Copy frequency (seconds)',
+      description: 'How often delta changes are sent after the initial replication: 30, 300 or 900 seconds.',
+      enum: [...REPLICATION_INTERVALS],
+      default: DEFAULT_POLICY.replicationInterval,
+      examples: [300],
+    },
+    recoveryPointHistoryHours: {
+      type: 'integer',
+      title: 'Recovery point retention (hours)',
+      description: `How far back a failover can go: 0–${RECOVERY_POINT_HISTORY_MAX_HOURS} hours (Site Recovery refuses more). 0 keeps only the latest point.`,
+      minimum: 0,
+      maximum: RECOVERY_POINT_HISTORY_MAX_HOURS,
+      default: DEFAULT_POLICY.recoveryPointHistoryHours,
+      examples: [24],
+    },
+    appConsistentFrequencyHours: {
+      type: 'integer',
+      title: 'App-consistent snapshot frequency (hours)',
+      description: `Hours between application-consistent (VSS) snapshots: 0 (off) to ${APP_CONSISTENT_FREQUENCY_MAX_HOURS}, and not more than the retention.`,
+      minimum: 0,
+      maximum: APP_CONSISTENT_FREQUENCY_MAX_HOURS,
+      default: DEFAULT_POLICY.appConsistentFrequencyHours,
+      examples: [4],
+    },
+    initialReplicationStart: {
+      type: 'string',
+      title: 'Initial replication start',
+      description:
+        '`now`, or a time of day HH:MM (24-hour) at which the initial replication starts, e.g. out of business hours.',
+      pattern: PATTERNS.startTime,
+      default: DEFAULT_POLICY.initialReplicationStart,
+      examples: ['now', '22:00'],
+    },
+  },
+  additionalProperties: false,
+};
+
+const target = {
+  type: 'object',
+  title: 'Failover target options',
+  description: 'How failed-over VMs are created in Azure. Plan-wide defaults; a tenant may override.',
+  properties: {
+    managedDisks: {
+      type: 'boolean',
+      title: 'Managed disks',
+      description: 'Create managed disks for the failed-over VM (recommended).',
+      default: DEFAULT_TARGET.managedDisks,
+      examples: [true],
+    },
+    vmSize,
+  },
+  additionalProperties: false,
+};
+
+const cidr = (example: string) => ({
+  type: 'string',
+  title: 'IPv4 address range (CIDR)',
+  pattern: PATTERNS.ipv4Cidr,
+  examples: [example],
+});
+
+const addressSpace = {
+  type: 'array',
+  title: 'Address space',
+  description: 'IPv4 ranges of the VNet, as a list.',
+  items: cidr('10.10.0.0/16'),
+  minItems: 1,
+  examples: [['10.10.0.0/16']],
+};
+
+const subnet = {
+  type: 'object',
+  title: 'Subnet',
+  properties: {
+    name: {
+      type: 'string',
+      title: 'Subnet name',
+      description: '1–80 letters, digits and _ . - ; starts with a letter or digit, ends with a letter, digit or _.',
+      pattern: PATTERNS.subnet,
+      examples: ['servers'],
+    },
+    prefix: { ...cidr('10.10.0.0/24'), description: 'IPv4 range inside the VNet address space, /29 or larger.' },
+  },
+  required: keys('name', 'prefix'),
+  additionalProperties: false,
+};
+
+const subnets = {
+  type: 'array',
+  title: 'Subnets',
+  description: 'Subnets of the VNet. The first is where VMs land unless a VM names another.',
+  items: subnet,
+  minItems: 1,
+};
+
+const vnetName = (example: string) => ({
+  type: 'string',
+  title: 'VNet name',
+  description: '2–64 letters, digits and _ . - ; starts with a letter or digit, ends with a letter, digit or _.',
+  pattern: PATTERNS.vnet,
+  examples: [example],
+});
+
+const testFailoverVnet = {
+  type: 'object',
+  title: 'Test failover VNet',
+  description:
+    'An isolated VNet for test failovers (drills), never the production VNet. Address space and subnets default to the production ones, so drill VMs keep their IP addresses without clashing with anything.',
+  properties: {
+    name: vnetName('contoso-dr-test-vnet'),
+    addressSpace: { ...addressSpace, description: 'Defaults to the production VNet address space.' },
+    subnets: { ...subnets, description: 'Defaults to the production VNet subnets.' },
+  },
+  required: keys('name'),
+  additionalProperties: false,
+};
+
+const network = {
+  type: 'object',
+  title: 'Azure network',
+  description: 'The VNet failed-over VMs connect to, in the tenant subscription and region. Created if missing.',
+  properties: {
+    vnet: vnetName('contoso-dr-vnet'),
+    addressSpace,
+    subnets,
+    testFailoverVnet,
+  },
+  required: keys('vnet', 'addressSpace', 'subnets', 'testFailoverVnet'),
+  additionalProperties: false,
+};
+
+const storageAccount = {
+  type: 'object',
+  title: 'Replica storage account',
+  description: 'The tenant storage account that receives the replicated data. Created if missing.',
+  properties: {
+    name: {
+      type: 'string',
+      title: 'Storage account name',
+      description: '3–24 lowercase letters and digits, globally unique in Azure.',
+      pattern: PATTERNS.storageAccount,
+      examples: ['contosodr'],
+    },
+    sku: {
+      type: 'string',
+      title: 'Storage SKU',
+      description: 'Must be geo-redundant: Standard_GRS or Standard_RAGRS.',
+      enum: [...GEO_REDUNDANT_SKUS],
+      default: DEFAULT_STORAGE_SKU,
+      examples: [DEFAULT_STORAGE_SKU],
+    },
+  },
+  required: keys('name'),
+  additionalProperties: false,
+};
+
+const vmm = {
+  type: 'object',
+  title: 'VMM placement',
+  description: 'Where the tenant VMs live on premises.',
+  properties: {
+    server: {
+      ...hostname,
+      description:
+        "dedicated-vmm: the tenant's own VMM server (required). multitenant-vmm: leave out (it is the provider's vmmServer).",
+    },
+    cloud: {
+      type: 'string',
+      title: 'VMM cloud',
+      description: 'The VMM cloud holding the tenant VMs; it is associated with the replication policy.',
+      minLength: 1,
+      examples: ['Contoso-Cloud'],
+    },
+    vmNetwork: {
+      type: 'string',
+      title: 'VMM VM network',
+      description: 'The VMM VM network mapped to the tenant Azure VNet.',
+      minLength: 1,
+      examples: ['Contoso-VMNet'],
+    },
+  },
+  required: keys('cloud', 'vmNetwork'),
+  additionalProperties: false,
+};
+
+const vmName = {
+  type: 'string',
+  title: 'VM name',
+  description:
+    '1–63 letters, digits and hyphens, starting and ending with a letter or digit (the Azure VM gets the same name).',
+  pattern: PATTERNS.vm,
+  examples: ['web01'],
+};
+
+const vm = {
+  type: 'object',
+  title: 'VM with options',
+  properties: {
+    name: vmName,
+    subnet: {
+      type: 'string',
+      title: 'Target subnet',
+      description: 'One of the tenant subnets; defaults to the first.',
+      pattern: PATTERNS.subnet,
+      examples: ['servers'],
+    },
+    vmSize,
+  },
+  required: keys('name'),
+  additionalProperties: false,
+};
+
+const vms = {
+  type: 'object',
+  title: 'VM selection',
+  description: 'Which VMs of the tenant cloud to protect.',
+  properties: {
+    include: {
+      title: 'Included VMs',
+      description: '`all` VMs of the cloud, or a list of VM names (each a name or {name, subnet, vmSize}).',
+      oneOf: [
+        { const: 'all' },
+        {
+          type: 'array',
+          items: {
+            anyOf: [vmName, vm],
+            [HELP_KEYWORD]: {
+              message: 'a VM is a name, or a mapping with name (and subnet, vmSize)',
+              fix: 'write e.g. web01, or { name: sql01, vmSize: Standard_D4s_v3 }',
+            },
+          },
+          minItems: 1,
+        },
+      ],
+      [HELP_KEYWORD]: {
+        message: 'include must be all, or a list of VM names',
+        fix: 'write include: all, or include: [web01, web02]',
+      },
+      examples: ['all', ['web01', 'web02']],
+    },
+    exclude: {
+      type: 'array',
+      title: 'Excluded VMs',
+      description: 'VM names to leave out; only with `include: all`.',
+      items: vmName,
+      examples: [['legacy01']],
+    },
+  },
+  required: keys('include'),
+  additionalProperties: false,
+};
+
+const tenant = {
+  type: 'object',
+  title: 'Tenant',
+  description: 'One CSP customer: its Entra tenant, CSP subscription and everything replicated for it.',
+  properties: {
+    name: slug(
+      'Tenant key',
+      'Short key used in workflow IDs, search attributes and the CLI (--tenant): 1–40 lowercase letters, digits and hyphens, starting with a letter.',
+      'contoso',
+    ),
+    tenantId: guid(
+      'Entra tenant id',
+      "The customer's Microsoft Entra tenant (directory) id.",
+      'c0000000-0000-4000-8000-000000000001',
+    ),
+    subscriptionId: guid(
+      'CSP subscription id',
+      "The customer's CSP subscription holding storage, network (and, in dedicated-vmm, the vault).",
+      'c1000000-0000-4000-8000-000000000001',
+    ),
+    credential,
+    region,
+    resourceGroup,
+    vault: {
+      ...vaultName,
+      description: `dedicated-vmm only: the tenant vault, defaults to <name>${DERIVED_VAULT_SUFFIX}.`,
+      examples: ['litware-asr-vault'],
+    },
+    storageAccount,
+    network,
+    vmm,
+    vms,
+    policy: { ...policy, description: 'Overrides of the plan-wide policy for this tenant (any subset of fields).' },
+    target: { ...target, description: 'Overrides of the plan-wide target options for this tenant.' },
+  },
+  required: keys(
+    'name',
+    'tenantId',
+    'subscriptionId',
+    'credential',
+    'region',
+    'resourceGroup',
+    'storageAccount',
+    'network',
+    'vmm',
+    'vms',
+  ),
+  additionalProperties: false,
+};
+
+const provider = {
+  type: 'object',
+  title: 'Provider (hoster)',
+  description:
+    "multitenant-vmm only: the hoster's own (non-CSP) subscription with the shared vault, and the shared VMM server.",
+  properties: {
+    name: {
+      ...slug('Provider key', 'Short key for the provider in workflow IDs.', 'fabrikam-hosting'),
+      default: DEFAULT_PROVIDER_NAME,
+    },
+    tenantId: guid(
+      'Provider Entra tenant id',
+      "The hoster's own Entra tenant.",
+      'a0000000-0000-4000-8000-000000000001',
+    ),
+    subscriptionId: guid(
+      'Provider subscription id',
+      "The hoster's EA/direct subscription (not a CSP one) that holds the shared vault.",
+      'a1000000-0000-4000-8000-000000000001',
+    ),
+    credential: {
+      ...credential,
+      examples: [
+        {
+          type: 'clientSecret',
+          clientId: 'a2000000-0000-4000-8000-000000000001',
+          secretEnv: 'ASRFLOW_SECRET_FABRIKAM_HOSTING',
+        },
+      ],
+    },
+    region,
+    resourceGroup: { ...resourceGroup, examples: ['fabrikam-asr-rg'] },
+    vault: vaultName,
+    vmmServer: { ...hostname, description: 'The shared VMM server, registered once with the shared vault.' },
+  },
+  required: keys('tenantId', 'subscriptionId', 'credential', 'region', 'resourceGroup', 'vault', 'vmmServer'),
+  additionalProperties: false,
+};
+
+const scenarioIs = (scenario: string) => ({ properties: { scenario: { const: scenario } }, required: ['scenario'] });
+
+export const planSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: PLAN_SCHEMA_ID,
+  title: 'asrflow plan',
+  description:
+    'What asrflow onboards into Azure Site Recovery (Hyper-V/VMM to Azure) for CSP tenants. Check a plan with `asrflow plan validate FILE`; reference: docs/PLAN.md.',
+  type: 'object',
+  properties: {
+    version: {
+      const: PLAN_VERSION,
+      title: 'Plan format version',
+      description: 'Always 1 for this format.',
+      examples: [PLAN_VERSION],
+    },
+    scenario: {
+      type: 'string',
+      title: 'Scenario',
+      description:
+        "`multitenant-vmm`: one shared VMM server and one shared vault in the provider's subscription (hosters). `dedicated-vmm`: each tenant has its own VMM server and a vault in its CSP subscription (outsourcers).",
+      enum: [...SCENARIOS],
+      examples: ['multitenant-vmm'],
+    },
+    provider,
+    policy,
+    target,
+    tenants: {
+      type: 'array',
+      title: 'Tenants',
+      description: 'The CSP tenants to onboard, one workflow each.',
+      items: tenant,
+      minItems: 1,
+    },
+  },
+  required: keys('version', 'scenario', 'tenants'),
+  additionalProperties: false,
+  allOf: [
+    {
+      if: scenarioIs('multitenant-vmm'),
+      then: { required: ['provider'], properties: { tenants: { items: { not: { required: ['vault'] } } } } },
+    },
+    {
+      if: scenarioIs('dedicated-vmm'),
+      then: {
+        not: { required: ['provider'] },
+        properties: { tenants: { items: { properties: { vmm: { required: ['server'] } } } } },
+      },
+    },
+  ],
+};
+
+/** The object definitions, exported for the type-level test that keeps them in step with types.ts. */
+export const schemaParts = {
+  credential,
+  defaultCredential,
+  clientSecretCredential,
+  clientCertificateCredential,
+  policy,
+  target,
+  subnet,
+  testFailoverVnet,
+  network,
+  storageAccount,
+  vmm,
+  vm,
+  vms,
+  tenant,
+  provider,
+};

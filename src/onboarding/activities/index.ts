@@ -1,0 +1,45 @@
+import type { AzureClientFactory } from '../../azure/clients';
+import type { ProvisioningWait } from '../../azure/provisioning';
+import { keepAliveEach } from '../../temporal/heartbeat';
+import { createProtectionActivities } from './protection';
+import { createReplicationSetupActivities } from './replication-setup';
+import { createTenantResourceActivities } from './tenant-resources';
+import { createVaultActivities } from './vault';
+
+export interface OnboardingDeps {
+  azure: AzureClientFactory;
+  credentialsDir: string;
+  registrationPollMs: number;
+  replicationPollMs: number;
+  /** How long a read-first step waits for an object still being created (then: operator). */
+  provisioningWait?: ProvisioningWait;
+  /** How long an enable-protection request whose answer was lost is looked for before it is sent again. */
+  enableRecheckMs?: number;
+}
+
+/**
+ * Onboarding's activities made of a few Azure calls, which its workflows run with a heartbeat
+ * timeout of seconds (`quick`, temporal/workflow/activity-options.ts): each is wrapped in
+ * `keepAlive`, so a worker killed inside one costs seconds, not a start-to-close timeout.
+ */
+export const ONBOARDING_QUICK_ACTIVITIES = [
+  'ensureResourceGroup',
+  'findProtectionContainer',
+  'listProtectableVms',
+  'listEnableJobs',
+] as const;
+
+export function createOnboardingActivities(deps: OnboardingDeps) {
+  return keepAliveEach(
+    {
+      ...createTenantResourceActivities(deps.azure, deps.provisioningWait),
+      ...createVaultActivities(deps),
+      ...createReplicationSetupActivities(deps.azure, deps.provisioningWait),
+      ...createProtectionActivities(deps),
+    },
+    ONBOARDING_QUICK_ACTIVITIES,
+  );
+}
+
+export type OnboardingActivities = ReturnType<typeof createOnboardingActivities>;
+export type OnboardingQuickActivity = (typeof ONBOARDING_QUICK_ACTIVITIES)[number];

@@ -1,0 +1,218 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CredentialRef, ReplicationInterval, Scenario, StorageSku } from '../domain/plan/types';
+import type { VaultTarget } from '../domain/targets';
+
+export type { Principal, VaultTarget } from '../domain/targets';
+import type { StepError } from '../temporal/workflow/progress';
+
+// The onboarding capability's contract: the inputs and results of its workflows and activities,
+// and the queries, updates and signals its workflows answer. These types are the durable format
+// in every history, so they are this slice's own, not the plan document's: `start.ts` maps a
+// parsed plan onto them field by field, and a plan change reaches a history only when a field
+// is added here on purpose. Pure data: credentials travel as references, never as secrets.
+
+/**
+ * The version of the onboarding inputs. Bump it on an incompatible change to a workflow input
+ * and keep reading the previous one (running histories carry it) until none is left.
+ */
+export const ONBOARDING_CONTRACT_VERSION = 1;
+
+export interface ReplicationPolicySpec {
+  replicationInterval: ReplicationInterval;
+  recoveryPointHistoryHours: number;
+  appConsistentFrequencyHours: number;
+  initialReplicationStart: string;
+}
+
+export interface SubnetSpec {
+  name: string;
+  prefix: string;
+}
+
+export interface NetworkSpec {
+  vnet: string;
+  addressSpace: string[];
+  subnets: SubnetSpec[];
+  testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };
+}
+
+/** One VM the tenant asked for, and where it lands after failover. */
+export interface VmSpec {
+  name: string;
+  subnet: string;
+  vmSize?: string;
+}
+
+export type VmSelectionSpec =
+  | { include: 'all'; exclude: string[]; /** subnet for every VM */ subnet: string; vmSize?: string }
+  | { include: VmSpec[] };
+
+/** Where the tenant's vault lives and which identity signs in to it. */
+export interface VaultSpec {
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  region: string;
+  tenantId: string;
+  credential: CredentialRef;
+  /** True for the provider's shared vault (multitenant-vmm). */
+  shared: boolean;
+}
+
+/** Everything a tenant's onboarding works with, as its workflow receives it. */
+export interface TenantSpec {
+  name: string;
+  tenantId: string;
+  subscriptionId: string;
+  credential: CredentialRef;
+  region: string;
+  resourceGroup: string;
+  vault: VaultSpec;
+  storageAccount: { name: string; sku: StorageSku };
+  network: NetworkSpec;
+  vmm: { server: string; cloud: string; vmNetwork: string };
+  vms: VmSelectionSpec;
+  policy: ReplicationPolicySpec;
+  target: { managedDisks: boolean; vmSize?: string };
+}
+
+/** Scenario 1 (multitenant VMM): the provider's vault and the shared VMM server it registers. */
+export interface SharedVaultInput {
+  target: VaultTarget;
+  vmmServer: string;
+}
+
+export interface TenantOnboardingInput {
+  /** Absent in histories recorded before the field existed: read as 1. */
+  version?: typeof ONBOARDING_CONTRACT_VERSION;
+  scenario: Scenario;
+  tenant: TenantSpec;
+  /** Scenario 1: the provider's shared vault and VMM server. */
+  sharedVault?: VaultTarget & { vmmServer: string };
+}
+
+export interface RegistrationResult {
+  fabricName: string;
+  providerName: string;
+  providerVersion: string;
+  connectionStatus?: string;
+}
+
+export interface ProtectableVm {
+  /** The protectable item's name (ARM resource name). */
+  itemName: string;
+  friendlyName: string;
+  protectionStatus?: string;
+  readinessErrors: string[];
+  osType?: string;
+  osDiskId?: string;
+  hvHostVmId?: string;
+}
+
+export interface VmProtectionInput {
+  tenant: string;
+  scenario: Scenario;
+  vault: VaultTarget;
+  fabricName: string;
+  containerName: string;
+  policyId: string;
+  vm: ProtectableVm;
+  targets: {
+    subscriptionId: string;
+    resourceGroupId: string;
+    storageAccountId: string;
+    networkId: string;
+    subnetName: string;
+    vmSize?: string;
+    managedDisks: boolean;
+  };
+}
+
+export const MIN_PROVIDER_VERSION = '5.1.1256.0';
+
+/** Dotted numeric comparison of Provider versions ("5.1.2250.0"). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+export function policyName(tenant: string): string {
+  return `asrflow-${tenant}-policy`;
+}
+
+/**
+ * The plan fields a running tenant onboarding can take over, each with the step that first uses
+ * it: a new value is taken while that step has not run yet, or waits for an operator (it is then
+ * retried with the new value). Everything else (tenant, subscription, credential, region,
+ * resource group, vault, VMM) names a different onboarding, or resources already created.
+ */
+export const REPLANNABLE_FIELDS = {
+  storageAccount: 'storage-account',
+  network: 'virtual-network',
+  policy: 'policy',
+  vms: 'preflight',
+  target: 'protect',
+} as const satisfies Partial<Record<keyof TenantSpec, string>>;
+
+export type ReplannableField = keyof typeof REPLANNABLE_FIELDS;
+
+/** JSON with sorted keys: two plans are equal when their canonical texts are. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The top-level fields of a tenant's plan that differ, replannable or not. */
+export function changedTenantFields(current: TenantSpec, next: TenantSpec): Array<keyof TenantSpec> {
+  const keys = new Set([...Object.keys(current), ...Object.keys(next)] as Array<keyof TenantSpec>);
+  return [...keys].filter((k) => canonicalJson(current[k]) !== canonicalJson(next[k])).sort();
+}
+
+/** What `replan` answers: the fields taken over and the waiting steps retried with them. */
+export interface ReplanResult {
+  changed: string[];
+  retried: string[];
+}
+
+/**
+ * A corrected plan for a running tenant onboarding (`asrflow onboard` again): validated, so a
+ * change that cannot apply (another tenant, subscription, a step already done) is refused.
+ */
+export const replanUpdate = defineUpdate<ReplanResult, [TenantSpec]>('replan');
+/** The tenant plan a tenant onboarding works with now (its input, or the last replan). */
+export const tenantPlanQuery = defineQuery<TenantSpec>('tenantPlan');
+
+/** Replication state pushed by the vault watcher to a VM protection workflow. */
+export interface ReplicationObservation {
+  itemName: string;
+  protectionState?: string;
+  replicationHealth?: string;
+  percent?: number;
+  /** The enable-protection job's terminal state, when it failed. */
+  failed?: StepError;
+  protectedNow: boolean;
+}
+export const replicationObservedSignal = defineSignal<[ReplicationObservation]>('replicationObserved');
+
+/**
+ * What counts as a change worth telling a VM workflow about: state, health, or crossing a
+ * 10 % step of initial replication — so a VM costs about ten progress signals, not hundreds.
+ */
+export function fingerprint(o: ReplicationObservation): string {
+  const bucket = o.percent === undefined ? '' : String(Math.floor(o.percent / 10) * 10);
+  // A failure is appended only when there is one, so fingerprints of healthy items (and the
+  // recorded histories built on them) stay as they were.
+  return `${o.protectionState ?? ''}|${o.replicationHealth ?? ''}|${bucket}${o.failed ? '|failed' : ''}`;
+}

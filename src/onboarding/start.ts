@@ -1,0 +1,221 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  canonicalJson,
+  ONBOARDING_CONTRACT_VERSION,
+  replanUpdate,
+  tenantPlanQuery,
+  type ReplanResult,
+  type SharedVaultInput,
+  type TenantOnboardingInput,
+  type TenantSpec,
+  type VaultTarget,
+} from './contract';
+// Started by reference: arguments are typed against the workflow functions themselves.
+import { sharedVaultWorkflow } from './workflows/shared-vault';
+import { tenantOnboardingWorkflow } from './workflows/tenant-onboarding';
+import type { Plan, SubnetSpec, TenantPlan } from '../domain/plan/types';
+import { AsrKind, AsrScenario, AsrTenant } from '../temporal/workflow/search-attributes';
+import { workflowIds } from '../temporal/workflow/workflow-ids';
+
+export type StartOutcome = 'started' | 'restarted' | 'running' | 'replanned' | 'replan-refused' | 'completed';
+
+export interface StartedWorkflow {
+  workflowId: string;
+  kind: 'shared-vault' | 'tenant-onboarding';
+  tenant?: string;
+  outcome: StartOutcome;
+  runId?: string;
+  /** 'replanned': what the running workflow took over; 'replan-refused': why it did not. */
+  replan?: ReplanResult;
+  refusal?: string;
+}
+
+export type OnboardingStart = {
+  workflowId: string;
+  tenant?: string;
+  summary: string;
+  /** What the plan asked for, as the Temporal UI shows under "Details" (Markdown). */
+  details: string;
+} & (
+  | { kind: 'shared-vault'; workflow: typeof sharedVaultWorkflow; args: [SharedVaultInput] }
+  | { kind: 'tenant-onboarding'; workflow: typeof tenantOnboardingWorkflow; args: [TenantOnboardingInput] }
+);
+
+/** The workflows a plan asks for, with deterministic ids. Pure, so it is easy to test. */
+export function plannedWorkflows(plan: Plan): OnboardingStart[] {
+  const starts: OnboardingStart[] = [];
+  let shared: (VaultTarget & { vmmServer: string }) | undefined;
+  if (plan.scenario === 'multitenant-vmm') {
+    const p = plan.provider;
+    shared = {
+      principal: { tenantId: p.tenantId, credential: p.credential },
+      subscriptionId: p.subscriptionId,
+      resourceGroup: p.resourceGroup,
+      vault: p.vault,
+      region: p.region,
+      vmmServer: p.vmmServer,
+    };
+    starts.push({
+      workflowId: workflowIds.sharedVault(p.subscriptionId, p.vault),
+      workflow: sharedVaultWorkflow,
+      kind: 'shared-vault',
+      args: [{ target: shared, vmmServer: p.vmmServer }],
+      summary: `Shared vault ${p.vault} and VMM ${p.vmmServer}`,
+      details: [
+        `- **Vault** ${p.vault} in ${p.resourceGroup}, ${p.region}`,
+        `- **Subscription** ${p.subscriptionId} (tenant ${p.tenantId})`,
+        `- **VMM server** ${p.vmmServer}, shared by ${plan.tenants.map((t) => t.name).join(', ')}`,
+      ].join('\n'),
+    });
+  }
+  for (const tenant of plan.tenants) {
+    starts.push({
+      workflowId: workflowIds.tenantOnboarding(tenant.name),
+      workflow: tenantOnboardingWorkflow,
+      kind: 'tenant-onboarding',
+      tenant: tenant.name,
+      args: [
+        {
+          version: ONBOARDING_CONTRACT_VERSION,
+          scenario: plan.scenario,
+          tenant: tenantSpec(tenant),
+          ...(shared ? { sharedVault: shared } : {}),
+        },
+      ],
+      summary: `Onboard ${tenant.name} (${plan.scenario})`,
+      details: tenantDetails(tenant, plan.scenario),
+    });
+  }
+  return starts;
+}
+
+const subnets = (list: SubnetSpec[]) => list.map(({ name, prefix }) => ({ name, prefix }));
+const withSize = (vmSize: string | undefined) => (vmSize === undefined ? {} : { vmSize });
+
+/**
+ * The plan's tenant, as the onboarding contract carries it: copied field by field, so a field
+ * added to the plan document reaches workflow histories only when the contract adds it too.
+ */
+export function tenantSpec(t: TenantPlan): TenantSpec {
+  const n = t.network;
+  return {
+    name: t.name,
+    tenantId: t.tenantId,
+    subscriptionId: t.subscriptionId,
+    credential: t.credential,
+    region: t.region,
+    resourceGroup: t.resourceGroup,
+    vault: { ...t.vault },
+    storageAccount: { name: t.storageAccount.name, sku: t.storageAccount.sku },
+    network: {
+      vnet: n.vnet,
+      addressSpace: [...n.addressSpace],
+      subnets: subnets(n.subnets),
+      testFailoverVnet: {
+        name: n.testFailoverVnet.name,
+        addressSpace: [...n.testFailoverVnet.addressSpace],
+        subnets: subnets(n.testFailoverVnet.subnets),
+      },
+    },
+    vmm: { server: t.vmm.server, cloud: t.vmm.cloud, vmNetwork: t.vmm.vmNetwork },
+    vms:
+      t.vms.include === 'all'
+        ? { include: 'all', exclude: [...t.vms.exclude], subnet: t.vms.subnet, ...withSize(t.vms.vmSize) }
+        : { include: t.vms.include.map((v) => ({ name: v.name, subnet: v.subnet, ...withSize(v.vmSize) })) },
+    policy: { ...t.policy },
+    target: { managedDisks: t.target.managedDisks, ...withSize(t.target.vmSize) },
+  };
+}
+
+function tenantDetails(tenant: TenantPlan, scenario: Plan['scenario']): string {
+  const vms =
+    tenant.vms.include === 'all'
+      ? `all of cloud ${tenant.vmm.cloud}${tenant.vms.exclude.length ? ` except ${tenant.vms.exclude.join(', ')}` : ''}`
+      : tenant.vms.include.map((v) => v.name).join(', ');
+  const p = tenant.policy;
+  return [
+    `- **Subscription** ${tenant.subscriptionId} (tenant ${tenant.tenantId}), region ${tenant.region}`,
+    `- **Vault** ${tenant.vault.name}${scenario === 'multitenant-vmm' ? ' (shared)' : ''}; storage ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`,
+    `- **VMM** ${tenant.vmm.server}, cloud ${tenant.vmm.cloud}, VM network ${tenant.vmm.vmNetwork}`,
+    `- **VMs** ${vms}`,
+    `- **Policy** every ${p.replicationInterval} s, ${p.recoveryPointHistoryHours} h of recovery points, app-consistent every ${p.appConsistentFrequencyHours} h`,
+  ].join('\n');
+}
+
+/**
+ * Starts what the plan asks for, idempotently: a running workflow is joined, a completed one is
+ * left alone (never redone), a failed or terminated one is started again.
+ */
+export async function startOnboarding(client: Client, plan: Plan, taskQueue: string): Promise<StartedWorkflow[]> {
+  const results: StartedWorkflow[] = [];
+  for (const start of plannedWorkflows(plan)) {
+    const previous = await describeIfExists(client.workflow.getHandle(start.workflowId));
+    const base = { workflowId: start.workflowId, kind: start.kind, ...(start.tenant ? { tenant: start.tenant } : {}) };
+    if (previous === 'RUNNING' && start.kind === 'tenant-onboarding') {
+      results.push({
+        ...base,
+        ...(await replanIfChanged(client.workflow.getHandle(start.workflowId), start.args[0].tenant)),
+      });
+      continue;
+    }
+    if (previous === 'RUNNING' || previous === 'COMPLETED') {
+      results.push({ ...base, outcome: previous === 'RUNNING' ? 'running' : 'completed' });
+      continue;
+    }
+    const options = {
+      taskQueue,
+      workflowId: start.workflowId,
+      // A race with another `onboard` joins instead of failing; a completed run is not redone.
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' as const,
+      staticSummary: start.summary,
+      staticDetails: start.details,
+      typedSearchAttributes: [
+        { key: AsrKind, value: start.kind },
+        { key: AsrScenario, value: plan.scenario },
+        ...(start.tenant ? [{ key: AsrTenant, value: start.tenant }] : []),
+      ],
+    };
+    const handle =
+      start.kind === 'shared-vault'
+        ? await client.workflow.start(start.workflow, { ...options, args: start.args })
+        : await client.workflow.start(start.workflow, { ...options, args: start.args });
+    results.push({ ...base, outcome: previous ? 'restarted' : 'started', runId: handle.firstExecutionRunId });
+  }
+  return results;
+}
+
+/**
+ * A running onboarding whose plan was corrected (e.g. a policy value Azure refused) takes the
+ * new plan through the validated `replan` update; a waiting step that used a changed value is
+ * retried with it. Unchanged: joined as before.
+ */
+async function replanIfChanged(
+  handle: WorkflowHandle,
+  tenant: TenantSpec,
+): Promise<Pick<StartedWorkflow, 'outcome' | 'replan' | 'refusal'>> {
+  // A run started before this query existed cannot take a new plan: it is just joined.
+  const current = await handle.query(tenantPlanQuery).catch(() => undefined);
+  if (!current || canonicalJson(current) === canonicalJson(tenant)) return { outcome: 'running' };
+  try {
+    return { outcome: 'replanned', replan: await handle.executeUpdate(replanUpdate, { args: [tenant] }) };
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError)
+      return { outcome: 'replan-refused', refusal: error.cause?.message ?? error.message };
+    throw error;
+  }
+}
+
+async function describeIfExists(handle: WorkflowHandle): Promise<string | undefined> {
+  try {
+    return (await handle.describe()).status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+export function workflowUiUrl(uiBase: string | undefined, namespace: string, workflowId: string): string | undefined {
+  if (!uiBase) return undefined;
+  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

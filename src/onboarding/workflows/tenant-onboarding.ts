@@ -1,0 +1,382 @@
+import {
+  allHandlersFinished,
+  condition,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import { operatorCommands } from '../../domain/operator-commands';
+import {
+  changedTenantFields,
+  policyName,
+  REPLANNABLE_FIELDS,
+  type ProtectableVm,
+  type ReplannableField,
+  type ReplanResult,
+  type RegistrationResult,
+  type TenantOnboardingInput,
+  type VaultTarget,
+  type VmProtectionInput,
+} from '../contract';
+import { HANDLER_DESCRIPTIONS, progressQuery, type Progress, type VmProgress } from '../../temporal/workflow/progress';
+import { fingerprint, replanUpdate, replicationObservedSignal, tenantPlanQuery, type TenantSpec } from '../contract';
+import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../../temporal/workflow/search-attributes';
+import { workflowIds } from '../../temporal/workflow/workflow-ids';
+import { awaitSharedRegistration, registerVmmServer } from './registration';
+import { publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
+import { vmProtectionWorkflow } from './vm-protection';
+import { onboardingActivities, type OnboardingSteps } from './activities';
+
+export interface TenantOnboardingResult {
+  tenant: string;
+  protectedVms: string[];
+  notEligible: Array<{ vm: string; reasons: string[] }>;
+}
+
+/**
+ * How long one look-at-the-vault activity may wait for a change before reporting back. It
+ * returns at once on a change (every 10 % of a VM), so this only bounds the quiet time: a VM whose
+ * initial replication takes a week, or that stalls, costs about 6 events per hour, not 6 per
+ * poll, and the history stays far below Temporal's limits without continue-as-new.
+ */
+const OBSERVE_SLICE_MS = 60 * 60_000;
+
+/**
+ * One CSP tenant, from nothing to every selected VM protected: the tenant's resource group,
+ * GRS storage and networks; in scenario 2 its own vault and VMM registration, in scenario 1 the
+ * wait for the shared one; then policy, cloud pairing, network mapping, and a child workflow
+ * per VM while this workflow watches the vault's replication for all of them at once.
+ */
+export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Promise<TenantOnboardingResult> {
+  const { scenario } = input;
+  // Replaced by a validated `replan` update; closures read it when their step (re)runs.
+  let tenant = input.tenant;
+  const vms = new Map<string, VmProgress>();
+  const steps = new StepRunner((runner) => publishDetails(details(runner, tenant, vms)), {
+    commands: operatorCommands.tenantOnboarding(tenant.name),
+    activities: onboardingActivities,
+  });
+  setHandler(tenantPlanQuery, () => tenant, { description: HANDLER_DESCRIPTIONS.tenantPlan });
+  setHandler(
+    replanUpdate,
+    (next): ReplanResult => {
+      const changed = changedTenantFields(tenant, next) as ReplannableField[];
+      tenant = next;
+      // A step waiting for the operator because of a value that just changed is retried with it.
+      const retried = [...new Set(changed.map((field) => REPLANNABLE_FIELDS[field]))].filter((step) =>
+        steps.retryWaiting(step),
+      );
+      publishDetails(details(steps, tenant, vms));
+      return { changed, retried };
+    },
+    { description: HANDLER_DESCRIPTIONS.replan, validator: (next: TenantSpec) => validateReplan(tenant, next, steps) },
+  );
+  setHandler(
+    progressQuery,
+    (): Progress => ({
+      kind: 'tenant-onboarding',
+      tenant: tenant.name,
+      scenario,
+      stage: steps.stage,
+      steps: steps.steps,
+      vms: [...vms.values()],
+      operatorAction: steps.operatorAction,
+    }),
+    { description: HANDLER_DESCRIPTIONS.progress },
+  );
+
+  const principal = { tenantId: tenant.tenantId, credential: tenant.credential };
+  const scope = {
+    principal,
+    subscriptionId: tenant.subscriptionId,
+    resourceGroup: tenant.resourceGroup,
+    region: tenant.region,
+  };
+  const vault: VaultTarget = input.sharedVault ?? {
+    principal: { tenantId: tenant.vault.tenantId, credential: tenant.vault.credential },
+    subscriptionId: tenant.vault.subscriptionId,
+    resourceGroup: tenant.vault.resourceGroup,
+    vault: tenant.vault.name,
+    region: tenant.vault.region,
+  };
+  const vmmServer = input.sharedVault?.vmmServer ?? tenant.vmm.server;
+  steps.plan([
+    { name: 'resource-group', title: `Resource group ${tenant.resourceGroup}` },
+    { name: 'storage-account', title: `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})` },
+    { name: 'virtual-network', title: `Virtual network ${tenant.network.vnet}` },
+    // Safe to skip: nothing later uses it; test failovers then name a VNet with --test-network.
+    { name: 'test-network', title: `Test failover network ${tenant.network.testFailoverVnet.name}`, skippable: true },
+    ...(input.sharedVault
+      ? [{ name: 'shared-registration', title: `Wait for ${vmmServer} in the shared vault ${vault.vault}` }]
+      : [
+          { name: 'vault', title: `Create vault ${vault.vault}` },
+          { name: 'registration', title: `Register VMM server ${vmmServer}` },
+          { name: 'provider-version', title: `Check the Provider version on ${vmmServer}` },
+        ]),
+    { name: 'cloud', title: `Find cloud ${tenant.vmm.cloud}` },
+    { name: 'policy', title: 'Replication policy' },
+    { name: 'container-mapping', title: `Pair ${tenant.vmm.cloud} with the policy` },
+    { name: 'network-mapping', title: `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}` },
+    { name: 'preflight', title: 'Preflight of the selected VMs' },
+    { name: 'protect', title: 'Protect VMs and replicate' },
+  ]);
+
+  const group = await steps.run('resource-group', ({ quick }) => quick.ensureResourceGroup(scope));
+  const storage = await steps.run('storage-account', ({ longRunning }) =>
+    longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
+  );
+  const vnet = await steps.run('virtual-network', async ({ longRunning }) => {
+    const result = await longRunning.ensureVirtualNetwork({
+      ...scope,
+      name: tenant.network.vnet,
+      addressSpace: tenant.network.addressSpace,
+      subnets: tenant.network.subnets,
+    });
+    steps.warn('virtual-network', result.warnings);
+    return result;
+  });
+  const testNet = tenant.network.testFailoverVnet;
+  await steps.runSkippable('test-network', async ({ longRunning }) => {
+    const result = await longRunning.ensureVirtualNetwork({
+      ...scope,
+      name: testNet.name,
+      addressSpace: testNet.addressSpace,
+      subnets: testNet.subnets,
+    });
+    steps.warn('test-network', result.warnings);
+    return result;
+  });
+
+  const registration: RegistrationResult = input.sharedVault
+    ? await awaitSharedRegistration(steps, vault, vmmServer)
+    : await registerVmmServer(steps, vault, vmmServer);
+  const fabricName = registration.fabricName;
+  const { containerName } = await steps.run('cloud', ({ quick }) =>
+    quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }),
+  );
+  const { policyId } = await steps.run(
+    'policy',
+    ({ longRunning }) =>
+      longRunning.ensurePolicy({
+        target: vault,
+        policyName: policyName(tenant.name),
+        policy: tenant.policy,
+        storageAccountId: storage.id,
+        tenant: tenant.name,
+      }),
+    {
+      // Azure refused a value of the plan: retrying the same value cannot help, a corrected plan can.
+      operatorHint: (error) =>
+        error.fix?.includes('asrflow onboard')
+          ? `Replication policy failed: ${error.message}. ${error.fix}`
+          : undefined,
+    },
+  );
+  await steps.run('container-mapping', ({ longRunning }) =>
+    longRunning.ensureContainerMapping({
+      target: vault,
+      fabricName,
+      containerName,
+      mappingName: `asrflow-${tenant.name}-cloud-mapping`,
+      policyId,
+    }),
+  );
+  await steps.run('network-mapping', ({ longRunning }) =>
+    longRunning.ensureNetworkMapping({
+      target: vault,
+      fabricName,
+      vmNetwork: tenant.vmm.vmNetwork,
+      mappingName: `asrflow-${tenant.name}-network-mapping`,
+      recoveryNetworkId: vnet.id,
+    }),
+  );
+
+  const selected = await steps.run('preflight', async ({ quick }) =>
+    selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms),
+  );
+
+  await steps.run('protect', async ({ waiting }) => {
+    const children = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();
+    // Started together: one workflow task issues every start command, not one task per VM.
+    await Promise.all(
+      selected.map(async ({ vm, subnet, vmSize }) => {
+        const vmInput: VmProtectionInput = {
+          tenant: tenant.name,
+          scenario,
+          vault,
+          fabricName,
+          containerName,
+          policyId,
+          vm,
+          targets: {
+            subscriptionId: tenant.subscriptionId,
+            resourceGroupId: group.id,
+            storageAccountId: storage.id,
+            networkId: vnet.id,
+            subnetName: subnet,
+            vmSize,
+            managedDisks: tenant.target.managedDisks,
+          },
+        };
+        const workflowId = workflowIds.vmProtection(tenant.name, vm.friendlyName);
+        const handle = await startChild(vmProtectionWorkflow, {
+          workflowId,
+          args: [vmInput],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          staticSummary: `Protect ${vm.friendlyName} (${tenant.name})`,
+          typedSearchAttributes: [
+            { key: AsrTenant, value: tenant.name },
+            { key: AsrScenario, value: scenario },
+            { key: AsrKind, value: 'vm-protection' },
+            { key: AsrVm, value: vm.friendlyName },
+          ],
+        });
+        children.set(vm.itemName, { vm, handle });
+        vms.set(vm.friendlyName, { name: vm.friendlyName, state: 'enabling', workflowId });
+      }),
+    );
+    steps.hint('protect', undefined);
+
+    // Watch the whole vault with one list call per look, for every VM still replicating.
+    const known: Record<string, string> = {};
+    const watching = new Set(children.keys());
+    let lookNow = true;
+    while (watching.size > 0) {
+      const names = Object.fromEntries(
+        [...watching].map((item) => [item, children.get(item)?.vm.friendlyName ?? item]),
+      );
+      const observed = await waiting.observeReplication({
+        target: vault,
+        items: [...watching],
+        known,
+        maxWaitMs: OBSERVE_SLICE_MS,
+        lookNow,
+        names,
+      });
+      lookNow = false;
+      const signals: Array<Promise<void>> = [];
+      for (const o of observed) {
+        const fp = fingerprint(o);
+        if (known[o.itemName] === fp) continue;
+        known[o.itemName] = fp;
+        const child = children.get(o.itemName);
+        if (!child) continue;
+        const entry = vms.get(child.vm.friendlyName);
+        if (entry) {
+          // A failed item stays watched: after the operator's retry the VM enables it again.
+          entry.state = o.failed ? 'waiting-for-operator' : o.protectedNow ? 'protected' : 'replicating';
+          if (o.failed) entry.reason = o.failed.message;
+          else delete entry.reason;
+          if (o.percent !== undefined) entry.replicationPercent = o.percent;
+        }
+        // Sent together, so a look that changed many VMs costs one workflow task.
+        signals.push(child.handle.signal(replicationObservedSignal, o));
+        if (o.protectedNow) watching.delete(o.itemName);
+      }
+      await Promise.all(signals);
+      publishDetails(details(steps, tenant, vms));
+    }
+    for (const { handle } of children.values()) await handle.result();
+  });
+
+  await condition(allHandlersFinished);
+  return {
+    tenant: tenant.name,
+    protectedVms: [...vms.values()].filter((v) => v.state === 'protected').map((v) => v.name),
+    notEligible: [...vms.values()]
+      .filter((v) => v.state === 'not-eligible')
+      .map((v) => ({ vm: v.name, reasons: v.reason ? [v.reason] : [] })),
+  };
+}
+
+/**
+ * Refuses a new plan the running onboarding cannot honour, saying why: another tenant, or a
+ * field of an onboarding already past the step that used it.
+ */
+function validateReplan(current: TenantSpec, next: TenantSpec, steps: OnboardingSteps): void {
+  if (next.name !== current.name)
+    throw new Error(`this onboarding is for tenant '${current.name}', not '${next.name}'`);
+  const changed = changedTenantFields(current, next);
+  if (changed.length === 0) throw new Error('the plan is unchanged: nothing to apply');
+  const fixed = changed.filter((f) => !(f in REPLANNABLE_FIELDS));
+  if (fixed.length > 0) {
+    throw new Error(
+      `${fixed.join(', ')} cannot change in a running onboarding of '${current.name}' (they name the tenant, its subscription or resources already in use); finish or terminate this onboarding and start one for the new values`,
+    );
+  }
+  for (const field of changed as ReplannableField[]) {
+    const step = REPLANNABLE_FIELDS[field];
+    const state = steps.stateOf(step);
+    if (state !== undefined && state !== 'pending' && state !== 'waiting-for-operator') {
+      throw new Error(
+        `${field} cannot change any more: step '${step}' already ${state === 'running' ? 'runs' : 'ran'} with the old value; change it in Azure by hand, or keep the old value in the plan`,
+      );
+    }
+  }
+}
+
+/** Matches the plan's selection against what ASR sees; ineligible VMs are reported, not fatal. */
+function selectVms(
+  tenant: TenantSpec,
+  items: ProtectableVm[],
+  vms: Map<string, VmProgress>,
+): Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> {
+  const byName = new Map(items.map((i) => [i.friendlyName.toLowerCase(), i]));
+  const wanted =
+    tenant.vms.include === 'all'
+      ? (() => {
+          const sel = tenant.vms;
+          const excluded = new Set(sel.exclude.map((n) => n.toLowerCase()));
+          return items
+            .filter((i) => !excluded.has(i.friendlyName.toLowerCase()))
+            .map((i) => ({ name: i.friendlyName, subnet: sel.subnet, vmSize: sel.vmSize }));
+        })()
+      : tenant.vms.include;
+  const selected: Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> = [];
+  for (const want of wanted) {
+    const item = byName.get(want.name.toLowerCase());
+    if (!item) {
+      vms.set(want.name, { name: want.name, state: 'not-eligible', reason: `not found in cloud ${tenant.vmm.cloud}` });
+    } else if (item.readinessErrors.length > 0) {
+      vms.set(item.friendlyName, {
+        name: item.friendlyName,
+        state: 'not-eligible',
+        reason: item.readinessErrors.join('; '),
+      });
+    } else {
+      vms.set(item.friendlyName, { name: item.friendlyName, state: 'pending' });
+      selected.push({ vm: item, subnet: want.subnet, ...(want.vmSize ? { vmSize: want.vmSize } : {}) });
+    }
+  }
+  return selected;
+}
+
+function details(steps: OnboardingSteps, tenant: TenantSpec, vms: Map<string, VmProgress>): string {
+  const action = steps.operatorAction ? ['', `**Next for the operator:** ${steps.operatorAction}`] : [];
+  return renderDetails(`Onboarding ${tenant.name}`, steps.steps, [...action, ...vmTable([...vms.values()])]);
+}
+
+/**
+ * The VMs as a fixed-width block with drawn bars: the Temporal UI renders Markdown tables
+ * without cell padding, which runs the columns together.
+ */
+function vmTable(vms: VmProgress[]): string[] {
+  if (vms.length === 0) return [];
+  const bar = (pct: number) =>
+    `${'█'.repeat(Math.round(pct / 5))}${'░'.repeat(20 - Math.round(pct / 5))} ${pct.toFixed(0)} %`;
+  const rows = vms.map((v) => [
+    v.name,
+    v.state,
+    v.replicationPercent !== undefined ? bar(Math.max(0, Math.min(100, v.replicationPercent))) : '',
+    v.reason ?? '',
+  ]);
+  const header = ['VM', 'state', 'replication', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return ['', '```', line(header), ...rows.map(line), '```'];
+}

@@ -1,0 +1,111 @@
+import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { FailureType } from '../../temporal/workflow/failure-types';
+import { operatorCommands } from '../../domain/operator-commands';
+import type { VmProtectionInput } from '../contract';
+import { HANDLER_DESCRIPTIONS, progressQuery, type Progress } from '../../temporal/workflow/progress';
+import { replicationObservedSignal, type ReplicationObservation } from '../contract';
+import { onboardingActivities, type OnboardingActivityKinds } from './activities';
+import { publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
+
+export interface VmProtectionResult {
+  vm: string;
+  itemName: string;
+  alreadyEnabled: boolean;
+}
+
+/**
+ * One VM: enable protection exactly once, then wait for initial replication to finish. It does
+ * not poll Azure itself: the tenant workflow watches the whole vault with one list call and
+ * signals each VM workflow what it saw.
+ */
+export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<VmProtectionResult> {
+  let latest: ReplicationObservation | undefined;
+  const title = `Protect ${input.vm.friendlyName} (${input.tenant})`;
+  const steps = new StepRunner(
+    (runner) =>
+      publishDetails(
+        renderDetails(
+          title,
+          runner.steps,
+          latest?.percent !== undefined ? ['', `Initial replication: ${latest.percent.toFixed(0)} %`] : [],
+        ),
+      ),
+    { commands: operatorCommands.vmProtection(input.tenant, input.vm.friendlyName), activities: onboardingActivities },
+  );
+  setHandler(
+    replicationObservedSignal,
+    (observation) => {
+      latest = observation;
+      publishDetails(
+        renderDetails(
+          title,
+          steps.steps,
+          observation.percent !== undefined ? ['', `Initial replication: ${observation.percent.toFixed(0)} %`] : [],
+        ),
+      );
+    },
+    { description: HANDLER_DESCRIPTIONS.replicationObserved },
+  );
+  setHandler(
+    progressQuery,
+    (): Progress => ({
+      kind: 'vm-protection',
+      tenant: input.tenant,
+      vm: input.vm.friendlyName,
+      scenario: input.scenario,
+      stage: steps.stage,
+      steps: steps.steps,
+      vms: [
+        {
+          name: input.vm.friendlyName,
+          state: latest?.protectedNow
+            ? 'protected'
+            : steps.stage.endsWith(':waiting-for-operator')
+              ? 'waiting-for-operator'
+              : steps.stage === 'enable-protection'
+                ? 'enabling'
+                : 'replicating',
+          ...(latest?.percent !== undefined ? { replicationPercent: latest.percent } : {}),
+        },
+      ],
+      operatorAction: steps.operatorAction,
+    }),
+    { description: HANDLER_DESCRIPTIONS.progress },
+  );
+  steps.plan([
+    { name: 'enable-protection', title: `Enable protection of ${input.vm.friendlyName}` },
+    { name: 'initial-replication', title: 'Initial replication' },
+  ]);
+  // The VM's EnableDr jobs are recorded (in history) before the request goes out, so any retried
+  // attempt can tell a job its own lost request started from older ones.
+  const enable = async ({ quick, longRunning }: OnboardingActivityKinds) =>
+    longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
+  let enabled = await steps.run('enable-protection', enable);
+  // A failure seen while enabling was about the item enabling replaced.
+  if (latest?.failed) latest = undefined;
+  let enableAgain = false;
+  await steps.run('initial-replication', async (activities) => {
+    if (enableAgain) {
+      // The operator fixed what failed the item: enable it again (a no-op if it is still there).
+      latest = undefined;
+      enabled = await enable(activities);
+      enableAgain = false;
+    }
+    await condition(() => latest?.protectedNow === true || latest?.failed !== undefined);
+    const failed = latest?.failed;
+    if (failed) {
+      // The tenant workflow saw the item fail (or vanish with its failed job): wait for a person
+      // instead of for replication that will not come.
+      enableAgain = true;
+      latest = undefined;
+      throw ApplicationFailure.create({
+        type: failed.type ?? FailureType.NeedsOperator,
+        nonRetryable: true,
+        message: `replication of ${input.vm.friendlyName} failed: ${failed.message}`,
+        details: [failed],
+      });
+    }
+  });
+  await condition(allHandlersFinished);
+  return { vm: input.vm.friendlyName, itemName: enabled.itemName, alreadyEnabled: enabled.alreadyEnabled };
+}

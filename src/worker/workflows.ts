@@ -1,0 +1,6 @@
+// The workflow bundle's entry point: every workflow the worker serves is exported here.
+export { doctorProbe } from '../doctor/workflows/probe';
+export { sharedVaultWorkflow } from '../onboarding/workflows/shared-vault';
+export { tenantOnboardingWorkflow } from '../onboarding/workflows/tenant-onboarding';
+export { vmProtectionWorkflow } from '../onboarding/workflows/vm-protection';
+export { failoverWorkflow } from '../failover/workflows/failover';
