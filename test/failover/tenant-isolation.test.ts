@@ -255,4 +255,15 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
     expect(slash.code).toBe(2);
     expect(slash.stderr).toContain('"/"');
   });
+
+  it("lists the shared vault's jobs only within a time window, never its whole 30 days", async () => {
+    // By now both tenants were onboarded and failed over in the shared vault: registration waits,
+    // policy creations, enable-protection checks and failover job lookups all listed its jobs.
+    const lists = (await admin.requests(0)).entries.filter((e) => e.operationId === 'ReplicationJobs_List');
+    expect(lists.length).toBeGreaterThan(0);
+    const unfiltered = lists.filter(
+      (e) => !/[?&]?\$filter=startTime eq '[^']+'/.test(decodeURIComponent(e.query.replace(/\+/g, ' '))),
+    );
+    expect(unfiltered.map((e) => `${e.method} ${e.path}?${e.query}`)).toEqual([]);
+  });
 });

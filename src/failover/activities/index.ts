@@ -1,10 +1,25 @@
 import { Context } from '@temporalio/activity';
-import type { SiteRecoveryManagementClient } from '../../azure/sdk';
 import { distance } from 'fastest-levenshtein';
 import type { AzureClientFactory } from '../../azure/clients';
-import { runCheckpointedLro } from '../../azure/checkpoint';
-import { azureCall, classifyAzureError, needsOperator } from '../../azure/failures';
-import { describeJobError, type RawJobError } from '../../azure/jobs';
+import { classifyAzureError, needsOperator } from '../../azure/failures';
+import { lastSegment, sameName } from '../../azure/reads';
+import { findVmmFabric, listProtectionContainers } from '../../azure/site-recovery/fabrics';
+import {
+  getJob,
+  jobActsOn,
+  listRecentJobs,
+  resumeJob as resumeAsrJob,
+  type JobView,
+} from '../../azure/site-recovery/jobs';
+import { listProtectableItems } from '../../azure/site-recovery/protectable-items';
+import {
+  getProtectedItem,
+  issueItemAction,
+  listContainerProtectedItems,
+  type ProtectedItemView,
+} from '../../azure/site-recovery/protected-items';
+import { listRecoveryPoints, readRecoveryPoint } from '../../azure/site-recovery/recovery-points';
+import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
 import { keepAliveEach, keepBeating, type Beat } from '../../temporal/heartbeat';
 import type { VaultTarget } from '../../domain/targets';
 import {
@@ -57,316 +72,42 @@ export interface ActionParams {
   comments?: string;
 }
 
-interface ItemView {
-  id?: string;
-  name?: string;
-  properties?: {
-    friendlyName?: string;
-    protectionState?: string;
-    activeLocation?: string;
-    replicationHealth?: string;
-    testFailoverState?: string;
-    allowedOperations?: string[];
-    currentScenario?: { scenarioName?: string; jobId?: string };
-    failoverRecoveryPointId?: string;
-    providerSpecificDetails?: unknown;
-  };
-}
-
-interface HyperVItemDetails {
-  vmId?: string;
-  recoveryAzureStorageAccount?: string;
-  recoveryAzureLogStorageAccountId?: string;
-  oSDetails?: { osType?: string };
-  azureVmDiskDetails?: Array<{ vhdId?: string; lunId?: string }>;
-  lastRpoCalculatedTime?: string | Date;
-  rpoInSeconds?: number;
-  recoveryAzureVmName?: string;
-  selectedRecoveryAzureNetworkId?: string;
-  recoveryAzureResourceGroupId?: string;
-}
-
 const ITEM_PATH =
   /\/replicationFabrics\/([^/]+)\/replicationProtectionContainers\/([^/]+)\/replicationProtectedItems\/([^/]+)$/i;
 
-function iso(value: Date | string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
-}
-
-function lastSegment(id: string | undefined): string | undefined {
-  return id?.split('/').filter(Boolean).pop();
-}
-
-interface RawJob {
-  id?: string;
-  name?: string;
-  properties?: {
-    scenarioName?: string;
-    state?: string;
-    startTime?: Date;
-    endTime?: Date;
-    targetObjectId?: string;
-    targetObjectName?: string;
-    tasks?: Array<{ name?: string; friendlyName?: string; state?: string; startTime?: Date; endTime?: Date }>;
-    errors?: RawJobError[];
-  };
-}
-
-export function snapshotOf(job: RawJob): JobSnapshot {
-  const p = job.properties ?? {};
-  const startTime = iso(p.startTime);
-  const endTime = iso(p.endTime);
-  return {
-    jobId: job.id ?? '',
-    jobName: job.name ?? '',
-    ...(p.scenarioName ? { scenarioName: p.scenarioName } : {}),
-    state: p.state ?? 'Other',
-    ...(startTime ? { startTime } : {}),
-    ...(endTime ? { endTime } : {}),
-    tasks: (p.tasks ?? []).map((t) => {
-      const s = iso(t.startTime);
-      const e = iso(t.endTime);
-      return {
-        name: t.name ?? '',
-        title: t.friendlyName ?? t.name ?? '',
-        state: t.state ?? '',
-        ...(s ? { startTime: s } : {}),
-        ...(e ? { endTime: e } : {}),
-      };
-    }),
-    errors: (p.errors ?? []).map(describeJobError),
-  };
+/** A job as the failover contract carries it (what the object it acts on is, stays here). */
+export function snapshotOf(job: JobView): JobSnapshot {
+  const { targetObjectId: _id, targetObjectName: _name, ...snapshot } = job;
+  return snapshot;
 }
 
 function failoverActivities(deps: FailoverDeps) {
-  const asr = (t: VaultTarget): SiteRecoveryManagementClient => deps.azure.siteRecovery(t.principal, t.subscriptionId);
+  const asr = (t: VaultTarget): AsrVault => asrVault(deps.azure, t);
+  const getItem = (t: VaultTarget, ref: ItemRef): Promise<ProtectedItemView> => getProtectedItem(asr(t), ref);
+  const jobSnapshot = async (t: VaultTarget, jobName: string): Promise<JobSnapshot> =>
+    snapshotOf(await getJob(asr(t), jobName));
 
-  const getItem = (t: VaultTarget, ref: ItemRef): Promise<ItemView> =>
-    azureCall(`read protected item ${ref.itemName}`, () =>
-      asr(t).replicationProtectedItems.get(t.vault, t.resourceGroup, ref.fabricName, ref.containerName, ref.itemName),
-    );
-
-  const getJob = async (t: VaultTarget, jobName: string): Promise<JobSnapshot> =>
-    snapshotOf(
-      await azureCall(`read job ${jobName}`, () => asr(t).replicationJobs.get(t.vault, t.resourceGroup, jobName)),
-    );
-
-  /** The vault's jobs of one scenario on one item, newest first. */
-  // A shared vault keeps 30 days of every tenant's jobs; the ones that matter here started
-  // within the last day (a retried attempt's own job), so only those are listed. The day is
-  // far wider than any clock skew between the worker and Site Recovery. A job is matched by the
-  // object it acts on (the item's VM id), never by the VM's name: two tenants' clouds may each
-  // have a VM of that name, and the other tenant's job must not be adopted.
-  const jobsOf = (t: VaultTarget, item: ItemView, scenario: string): Promise<JobSnapshot[]> =>
-    azureCall(`list jobs of ${t.vault}`, async () => {
-      const ids = new Set(
-        [item.name, ((item.properties?.providerSpecificDetails ?? {}) as HyperVItemDetails).vmId]
-          .filter((x): x is string => Boolean(x))
-          .map((x) => x.toLowerCase()),
-      );
-      const found: JobSnapshot[] = [];
-      const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
-      for await (const job of asr(t).replicationJobs.list(t.vault, t.resourceGroup, {
-        filter: `startTime eq '${since}'`,
-      })) {
-        if (job.properties?.scenarioName === scenario && ids.has((job.properties.targetObjectId ?? '').toLowerCase()))
-          found.push(snapshotOf(job));
-      }
-      return found.sort((a, b) => Date.parse(b.startTime ?? '0') - Date.parse(a.startTime ?? '0'));
-    });
+  /** The vault's jobs of one scenario on one item, of the last day, newest first. */
+  // The ones that matter here are a retried attempt's own job. A job is matched by the object it
+  // acts on (the item, or its VM's id), never by the VM's name: two tenants' clouds may each have
+  // a VM of that name, and the other tenant's job must not be adopted.
+  const jobsOf = async (t: VaultTarget, item: ProtectedItemView, scenario: string): Promise<JobSnapshot[]> =>
+    (await listRecentJobs(asr(t), { scenario, doing: `list jobs of ${t.vault}` }))
+      .filter((j) => jobActsOn(j, item.name, item.hyperV.vmId))
+      .map(snapshotOf);
 
   /** The tenant's own protection container: its cloud on the VMM server's fabric, or undefined. */
   const tenantContainer = async (
     t: VaultTarget,
     scope: TenantScope,
   ): Promise<{ fabricName: string; containerName: string } | undefined> => {
-    const fabrics = await azureCall(`list fabrics of ${t.vault}`, async () => {
-      const all = [];
-      for await (const fabric of asr(t).replicationFabrics.list(t.vault, t.resourceGroup)) all.push(fabric);
-      return all;
-    });
-    const fabric = fabrics.find(
-      (f) =>
-        f.properties?.customDetails?.instanceType === 'VMM' &&
-        (f.properties.friendlyName ?? '').toLowerCase() === scope.vmmServer.toLowerCase(),
+    const vault = asr(t);
+    const fabricName = await findVmmFabric(vault, scope.vmmServer);
+    if (!fabricName) return undefined;
+    const container = (await listProtectionContainers(vault, fabricName)).find((c) =>
+      sameName(c.friendlyName, scope.cloud),
     );
-    if (!fabric?.name) return undefined;
-    const fabricName = fabric.name;
-    const containers = await azureCall(`list clouds of ${fabricName}`, async () => {
-      const all = [];
-      for await (const c of asr(t).replicationProtectionContainers.listByReplicationFabrics(
-        t.vault,
-        t.resourceGroup,
-        fabricName,
-      ))
-        all.push(c);
-      return all;
-    });
-    const container = containers.find(
-      (c) => (c.properties?.friendlyName ?? '').toLowerCase() === scope.cloud.toLowerCase(),
-    );
-    return container?.name ? { fabricName, containerName: container.name } : undefined;
-  };
-
-  const recoveryPoint = async (t: VaultTarget, ref: ItemRef, id: string): Promise<RecoveryPointInfo | undefined> => {
-    const name = lastSegment(id);
-    if (!name) return undefined;
-    const rp = await azureCall(`read recovery point ${name}`, async () => {
-      try {
-        return await asr(t).recoveryPoints.get(
-          t.vault,
-          t.resourceGroup,
-          ref.fabricName,
-          ref.containerName,
-          ref.itemName,
-          name,
-        );
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-        throw error;
-      }
-    });
-    const time = iso(rp?.properties?.recoveryPointTime);
-    return rp && time
-      ? {
-          id: rp.id ?? id,
-          time,
-          ...(rp.properties?.recoveryPointType ? { type: rp.properties.recoveryPointType } : {}),
-        }
-      : undefined;
-  };
-
-  const recoveryPoints = (t: VaultTarget, ref: ItemRef): Promise<RecoveryPointInfo[]> =>
-    azureCall(`list recovery points of ${ref.itemName}`, async () => {
-      const out: RecoveryPointInfo[] = [];
-      for await (const rp of asr(t).recoveryPoints.listByReplicationProtectedItems(
-        t.vault,
-        t.resourceGroup,
-        ref.fabricName,
-        ref.containerName,
-        ref.itemName,
-      )) {
-        const time = iso(rp.properties?.recoveryPointTime);
-        if (rp.id && time)
-          out.push({
-            id: rp.id,
-            time,
-            ...(rp.properties?.recoveryPointType ? { type: rp.properties.recoveryPointType } : {}),
-          });
-      }
-      return out.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
-    });
-
-  /** Issues one action's POST; resolves when Site Recovery has accepted it (202), not when its job ends. */
-  const issue = (
-    t: VaultTarget,
-    ref: ItemRef,
-    item: ItemView,
-    action: FailoverAction,
-    params: ActionParams,
-    options: { abortSignal: AbortSignal },
-  ) => {
-    const c = asr(t).replicationProtectedItems;
-    const at = [t.vault, t.resourceGroup, ref.fabricName, ref.containerName, ref.itemName] as const;
-    const point = params.recoveryPointId ? { recoveryPointId: params.recoveryPointId } : {};
-    switch (action) {
-      case 'testFailover':
-        return c.beginTestFailover(
-          ...at,
-          {
-            properties: {
-              failoverDirection: 'PrimaryToRecovery',
-              ...(params.testNetworkId
-                ? { networkType: 'VmNetworkAsInput', networkId: params.testNetworkId }
-                : { networkType: 'NoNetworkAttachAsInput' }),
-              providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', ...point },
-            },
-          },
-          options,
-        );
-      case 'testFailoverCleanup':
-        return c.beginTestFailoverCleanup(
-          ...at,
-          { properties: { comments: params.comments ?? 'asrflow test failover cleanup' } },
-          options,
-        );
-      case 'plannedFailover':
-        return c.beginPlannedFailover(
-          ...at,
-          {
-            properties: {
-              failoverDirection: 'PrimaryToRecovery',
-              providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' },
-            },
-          },
-          options,
-        );
-      case 'unplannedFailover':
-        return c.beginUnplannedFailover(
-          ...at,
-          {
-            properties: {
-              failoverDirection: 'PrimaryToRecovery',
-              sourceSiteOperations: params.sourceSiteOperations ? 'Required' : 'NotRequired',
-              providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', ...point },
-            },
-          },
-          options,
-        );
-      case 'failoverCommit':
-        return c.beginFailoverCommit(...at, options);
-      case 'applyRecoveryPoint':
-        return c.beginApplyRecoveryPoint(
-          ...at,
-          {
-            properties: {
-              recoveryPointId: params.recoveryPointId ?? '',
-              providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' },
-            },
-          },
-          options,
-        );
-      case 'failback':
-        return c.beginPlannedFailover(
-          ...at,
-          {
-            properties: {
-              failoverDirection: 'RecoveryToPrimary',
-              providerSpecificDetails: {
-                instanceType: 'HyperVReplicaAzureFailback',
-                dataSyncOption: params.dataSyncOption ?? 'ForDownTime',
-                recoveryVmCreationOption: 'NoAction',
-              },
-            },
-          },
-          options,
-        );
-      case 'reprotect': {
-        const d = (item.properties?.providerSpecificDetails ?? {}) as HyperVItemDetails;
-        const osDisk = d.azureVmDiskDetails?.find((disk) => disk.lunId === '-1') ?? d.azureVmDiskDetails?.[0];
-        return c.beginReprotect(
-          ...at,
-          {
-            properties: {
-              failoverDirection: 'PrimaryToRecovery',
-              providerSpecificDetails: {
-                instanceType: 'HyperVReplicaAzure',
-                ...(d.vmId ? { hvHostVmId: d.vmId } : {}),
-                vmName: item.properties?.friendlyName,
-                ...(d.oSDetails?.osType ? { osType: d.oSDetails.osType } : {}),
-                ...(osDisk?.vhdId ? { vHDId: osDisk.vhdId } : {}),
-                ...(d.recoveryAzureStorageAccount ? { storageAccountId: d.recoveryAzureStorageAccount } : {}),
-                ...(d.recoveryAzureLogStorageAccountId
-                  ? { logStorageAccountId: d.recoveryAzureLogStorageAccountId }
-                  : {}),
-              },
-            },
-          },
-          options,
-        );
-      }
-    }
+    return container ? { fabricName, containerName: container.name } : undefined;
   };
 
   async function startAction(input: StartActionInput, beat: Beat): Promise<StartedAction> {
@@ -382,14 +123,14 @@ function failoverActivities(deps: FailoverDeps) {
       };
     }
 
-    const ours = (item: ItemView): string | undefined => {
-      const scenario = item.properties?.currentScenario;
-      return scenario?.scenarioName === spec.scenario ? lastSegment(scenario.jobId) : undefined;
+    const ours = (item: ProtectedItemView): string | undefined => {
+      const scenario = item.currentScenario;
+      return scenario?.scenarioName === spec.scenario ? scenario.jobName : undefined;
     };
     const before = await getItem(target, ref);
     const running = ours(before);
     if (running && running !== 'None') {
-      const job = await getJob(target, running);
+      const job = await jobSnapshot(target, running);
       if (!TERMINAL_JOB_STATES.has(job.state) || checkpoint?.kind === 'job') {
         const recoveryPoint = checkpoint?.recoveryPoint;
         beat.set({
@@ -401,14 +142,14 @@ function failoverActivities(deps: FailoverDeps) {
         return { jobName: running, adopted: true, ...(recoveryPoint ? { recoveryPoint } : {}) };
       }
     }
-    const allowed = before.properties?.allowedOperations ?? [];
+    const allowed = before.allowedOperations;
     if (!allowed.includes(spec.operation)) {
       if (context.info.attempt > 1) {
         const latest = (await jobsOf(target, before, spec.scenario))[0];
         if (latest?.state === 'Succeeded') return { jobName: latest.jobName, adopted: true };
       }
       throw needsOperator(
-        `${spec.title} of ${vm} is not allowed now (protection state ${before.properties?.protectionState ?? 'unknown'}; allowed: ${allowed.join(', ') || 'none'})`,
+        `${spec.title} of ${vm} is not allowed now (protection state ${before.protectionState ?? 'unknown'}; allowed: ${allowed.join(', ') || 'none'})`,
         {
           code: 'OperationNotAllowed',
           fix: 'check the item in the vault; finish or clean up what runs on it, then retry',
@@ -430,7 +171,7 @@ function failoverActivities(deps: FailoverDeps) {
     for (let tries = 1; tries <= 5; tries++) {
       issueError = undefined;
       if (names && (picks || input.params.recoveryPointId)) {
-        const points = await recoveryPoints(target, ref);
+        const points = await listRecoveryPoints(asr(target), ref);
         const wanted = input.params.recoveryPointId?.toLowerCase();
         recoveryPoint = wanted
           ? points.find((p) => p.id.toLowerCase() === wanted || lastSegment(p.id)?.toLowerCase() === wanted)
@@ -443,11 +184,13 @@ function failoverActivities(deps: FailoverDeps) {
       }
       const params = { ...input.params, ...(recoveryPoint ? { recoveryPointId: recoveryPoint.id } : {}) };
       try {
-        const poller = await issue(target, ref, before, action, params, { abortSignal: context.cancellationSignal });
+        const { checkpoint: poller } = await issueItemAction(asr(target), ref, before, action, params, {
+          abortSignal: context.cancellationSignal,
+        });
         beat.set({
           kind: 'job',
           action,
-          poller: poller.toString(),
+          poller,
           ...(recoveryPoint ? { recoveryPoint } : {}),
         } satisfies JobCheckpoint);
       } catch (error) {
@@ -491,19 +234,9 @@ function failoverActivities(deps: FailoverDeps) {
         );
       }
       const { fabricName, containerName } = where;
-      const items = await azureCall(`list protected items of cloud ${scope.cloud}`, async () => {
-        const all: ItemView[] = [];
-        for await (const item of asr(target).replicationProtectedItems.listByReplicationProtectionContainers(
-          target.vault,
-          target.resourceGroup,
-          fabricName,
-          containerName,
-        ))
-          all.push(item);
-        return all;
-      });
+      const items = await listContainerProtectedItems(asr(target), fabricName, containerName, scope.cloud);
       const wanted = vm.toLowerCase();
-      const found = items.find((i) => i.properties?.friendlyName?.toLowerCase() === wanted);
+      const found = items.find((i) => i.friendlyName?.toLowerCase() === wanted);
       const match = found?.id ? ITEM_PATH.exec(found.id) : null;
       if (found?.id && match?.[1] && match[2] && match[3]) {
         return {
@@ -518,19 +251,10 @@ function failoverActivities(deps: FailoverDeps) {
       }
       // Not protected in this cloud: is it a VM of this cloud at all? Either way the answer
       // draws only on this tenant's own container.
-      const protectable = await azureCall(`list VMs of cloud ${scope.cloud}`, async () => {
-        const all: string[] = [];
-        for await (const p of asr(target).replicationProtectableItems.listByReplicationProtectionContainers(
-          target.vault,
-          target.resourceGroup,
-          fabricName,
-          containerName,
-        )) {
-          if (p.properties?.friendlyName) all.push(p.properties.friendlyName);
-        }
-        return all;
-      });
-      const names = items.map((i) => i.properties?.friendlyName).filter((n): n is string => Boolean(n));
+      const protectable = (
+        await listProtectableItems(asr(target), fabricName, containerName, `cloud ${scope.cloud}`)
+      ).map((p) => p.friendlyName);
+      const names = items.map((i) => i.friendlyName).filter((n): n is string => Boolean(n));
       return {
         closest: nearest(vm, names),
         ...(protectable.some((n) => n.toLowerCase() === wanted) ? { unprotected: true } : {}),
@@ -541,21 +265,20 @@ function failoverActivities(deps: FailoverDeps) {
     async inspectItem(input: { target: VaultTarget; item: ItemRef }): Promise<ItemFacts> {
       const { target, item: ref } = input;
       const item = await getItem(target, ref);
-      const p = item.properties ?? {};
-      const d = (p.providerSpecificDetails ?? {}) as HyperVItemDetails;
+      const p = item;
+      const d = item.hyperV;
       const scenario = p.currentScenario;
-      const jobName =
-        scenario?.scenarioName && scenario.scenarioName !== 'None' ? lastSegment(scenario.jobId) : undefined;
-      const job = jobName && jobName !== 'None' ? await getJob(target, jobName) : undefined;
-      const latest = (await recoveryPoints(target, ref))[0];
+      const jobName = scenario?.scenarioName && scenario.scenarioName !== 'None' ? scenario.jobName : undefined;
+      const job = jobName && jobName !== 'None' ? await jobSnapshot(target, jobName) : undefined;
+      const latest = (await listRecoveryPoints(asr(target), ref))[0];
       return {
-        ...(d.selectedRecoveryAzureNetworkId ? { recoveryNetworkId: d.selectedRecoveryAzureNetworkId } : {}),
-        ...(d.recoveryAzureResourceGroupId ? { recoveryResourceGroupId: d.recoveryAzureResourceGroupId } : {}),
+        ...(d.recoveryNetworkId ? { recoveryNetworkId: d.recoveryNetworkId } : {}),
+        ...(d.recoveryResourceGroupId ? { recoveryResourceGroupId: d.recoveryResourceGroupId } : {}),
         ...(p.protectionState ? { protectionState: p.protectionState } : {}),
         ...(p.activeLocation ? { activeLocation: p.activeLocation } : {}),
         ...(p.replicationHealth ? { replicationHealth: p.replicationHealth } : {}),
         ...(p.testFailoverState ? { testFailoverState: p.testFailoverState } : {}),
-        allowedOperations: p.allowedOperations ?? [],
+        allowedOperations: p.allowedOperations,
         ...(scenario
           ? {
               currentScenario: {
@@ -567,7 +290,7 @@ function failoverActivities(deps: FailoverDeps) {
           : {}),
         ...(latest ? { latestRecoveryPoint: latest } : {}),
         // Ages are measured on Site Recovery's clock, which is what the recovery points use.
-        readAt: iso(d.lastRpoCalculatedTime) ?? new Date().toISOString(),
+        readAt: d.lastRpoCalculatedTime ?? new Date().toISOString(),
         ...(d.rpoInSeconds !== undefined ? { rpoInSeconds: d.rpoInSeconds } : {}),
       };
     },
@@ -605,7 +328,7 @@ function failoverActivities(deps: FailoverDeps) {
       const beat = keepBeating({ kind: 'job-watch', jobName: input.jobName });
       try {
         for (let looks = 1; ; looks++) {
-          const job = await getJob(input.target, input.jobName);
+          const job = await jobSnapshot(input.target, input.jobName);
           beat.set({ kind: 'job-watch', jobName: input.jobName, state: job.state, looks });
           if (
             TERMINAL_JOB_STATES.has(job.state) ||
@@ -624,22 +347,14 @@ function failoverActivities(deps: FailoverDeps) {
     /** Resumes a job that waits for the user (failback with ForSynchronization), once. */
     async resumeJob(input: { target: VaultTarget; jobName: string; comments: string }): Promise<{ resumed: boolean }> {
       const { target, jobName } = input;
-      const job = await getJob(target, jobName);
+      const job = await jobSnapshot(target, jobName);
       const checkpointed = (Context.current().info.heartbeatDetails as { kind?: string } | undefined)?.kind === 'lro';
       if (job.state !== 'Suspended' && !checkpointed) return { resumed: false };
       try {
-        await runCheckpointedLro(`resume job ${jobName}`, (options) =>
-          asr(target).replicationJobs.beginResume(
-            target.vault,
-            target.resourceGroup,
-            jobName,
-            { properties: { comments: input.comments } },
-            options,
-          ),
-        );
+        await resumeAsrJob(asr(target), jobName, input.comments);
       } catch (error) {
         // The resume's operation ends with the job; a failed job is the workflow's to report.
-        if (TERMINAL_JOB_STATES.has((await getJob(target, jobName)).state)) return { resumed: true };
+        if (TERMINAL_JOB_STATES.has((await jobSnapshot(target, jobName)).state)) return { resumed: true };
         throw error;
       }
       return { resumed: true };
@@ -655,8 +370,8 @@ function failoverActivities(deps: FailoverDeps) {
       requested?: string;
     }): Promise<RecoveryPointInfo | undefined> {
       const { target, item: ref } = input;
-      const id = input.requested ?? (await getItem(target, ref)).properties?.failoverRecoveryPointId;
-      return id ? recoveryPoint(target, ref, id) : undefined;
+      const id = input.requested ?? (await getItem(target, ref)).failoverRecoveryPointId;
+      return id ? readRecoveryPoint(asr(target), ref, id) : undefined;
     },
 
     /** The item's state after the workflow, for the drill record. */
@@ -664,7 +379,7 @@ function failoverActivities(deps: FailoverDeps) {
       target: VaultTarget;
       item: ItemRef;
     }): Promise<{ protectionState?: string; activeLocation?: string; testFailoverState?: string }> {
-      const p = (await getItem(input.target, input.item)).properties ?? {};
+      const p = await getItem(input.target, input.item);
       return {
         ...(p.protectionState ? { protectionState: p.protectionState } : {}),
         ...(p.activeLocation ? { activeLocation: p.activeLocation } : {}),

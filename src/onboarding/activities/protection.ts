@@ -2,10 +2,24 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { sleepWithHeartbeats } from '../../temporal/heartbeat';
 import type { AzureClientFactory } from '../../azure/clients';
-import type { Job, ReplicationProtectedItem } from '../../azure/sdk';
-import { lastCheckpoint, runCheckpointedLro } from '../../azure/checkpoint';
-import { azureCall, needsOperator } from '../../azure/failures';
-import { jobFailureDetails, newestJob } from '../../azure/jobs';
+import { lastCheckpoint } from '../../azure/checkpoint';
+import { needsOperator } from '../../azure/failures';
+import {
+  getJob,
+  jobActsOn,
+  jobFailed,
+  jobFailureDetails,
+  listRecentJobs,
+  newestJob,
+  type JobView,
+} from '../../azure/site-recovery/jobs';
+import {
+  enableHyperVProtection,
+  listVaultProtectedItems,
+  readProtectedItem,
+  type ProtectedItemView,
+} from '../../azure/site-recovery/protected-items';
+import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
 import { FailureType } from '../../temporal/workflow/failure-types';
 import type { VaultTarget, VmProtectionInput } from '../contract';
 import { fingerprint, type ReplicationObservation } from '../contract';
@@ -18,56 +32,35 @@ export interface ProtectionDeps {
   enableRecheckMs?: number;
 }
 
-async function* asAsync<T>(items: T[]): AsyncIterable<T> {
-  yield* items;
-}
-
 export interface ObservedItem extends ReplicationObservation {
   friendlyName?: string;
 }
 
-interface HyperVDetails {
-  initialReplicationDetails?: { initialReplicationProgressPercentage?: string };
+function observe(item: ProtectedItemView): ObservedItem {
+  const percent = item.hyperV.initialReplicationPercent;
+  return {
+    itemName: item.name,
+    friendlyName: item.friendlyName,
+    protectionState: item.protectionState,
+    replicationHealth: item.replicationHealth,
+    ...(percent !== undefined ? { percent } : {}),
+    protectedNow: item.protectionState === 'Protected',
+  };
 }
 
-function observe(item: {
-  name?: string;
-  properties?: {
-    friendlyName?: string;
-    protectionState?: string;
-    replicationHealth?: string;
-    providerSpecificDetails?: unknown;
-  };
-}): ObservedItem {
-  const details = (item.properties?.providerSpecificDetails ?? {}) as HyperVDetails;
-  const raw = details.initialReplicationDetails?.initialReplicationProgressPercentage;
-  const percent = raw === undefined ? undefined : Number.parseFloat(raw);
-  const state = item.properties?.protectionState;
-  return {
-    itemName: item.name ?? '',
-    friendlyName: item.properties?.friendlyName,
-    protectionState: state,
-    replicationHealth: item.properties?.replicationHealth,
-    ...(percent !== undefined && Number.isFinite(percent) ? { percent } : {}),
-    protectedNow: state === 'Protected',
-  };
+/** The EnableDr jobs of one VM, of the last day (a shared vault holds every tenant's jobs). */
+async function enableJobsOf(v: AsrVault, vm: { itemName: string; friendlyName: string }): Promise<JobView[]> {
+  const jobs = await listRecentJobs(v, { scenario: 'EnableDr', doing: `list the EnableDr jobs of ${vm.friendlyName}` });
+  return jobs.filter((j) => jobActsOn(j, vm.itemName));
 }
 
 export function createProtectionActivities(deps: ProtectionDeps) {
-  const asr = (t: VaultTarget) => deps.azure.siteRecovery(t.principal, t.subscriptionId);
+  const asr = (t: VaultTarget) => asrVault(deps.azure, t);
 
   return {
     /** The VM's EnableDr jobs as they are now: the workflow records them before enabling. */
     async listEnableJobs(input: VmProtectionInput): Promise<string[]> {
-      const { vault: target, vm } = input;
-      return azureCall(`list the EnableDr jobs of ${vm.friendlyName}`, async () => {
-        const names: string[] = [];
-        for await (const job of asr(target).replicationJobs.list(target.vault, target.resourceGroup)) {
-          if (job.name && job.properties?.scenarioName === 'EnableDr' && isJobOf(job, vm.itemName))
-            names.push(job.name);
-        }
-        return names;
-      });
+      return (await enableJobsOf(asr(input.vault), input.vm)).map((j) => j.jobName).filter(Boolean);
     },
 
     /**
@@ -85,39 +78,18 @@ export function createProtectionActivities(deps: ProtectionDeps) {
     async enableProtection(
       input: VmProtectionInput & { jobsBefore?: string[] },
     ): Promise<{ itemName: string; alreadyEnabled: boolean }> {
-      const { vault: target, vm } = input;
-      const client = asr(target);
+      const { vm } = input;
+      const vault = asr(input.vault);
       const itemName = vm.itemName;
+      const ref = { fabricName: input.fabricName, containerName: input.containerName, itemName };
       const operation = `enable protection of ${vm.friendlyName}`;
       const context = Context.current();
-      const readItem = () =>
-        azureCall(`read protected item ${vm.friendlyName}`, async () => {
-          try {
-            return await client.replicationProtectedItems.get(
-              target.vault,
-              target.resourceGroup,
-              input.fabricName,
-              input.containerName,
-              itemName,
-            );
-          } catch (error) {
-            if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-            throw error;
-          }
-        });
-      const enableJobs = () =>
-        azureCall(`list the EnableDr jobs of ${vm.friendlyName}`, async () => {
-          const found: Job[] = [];
-          for await (const job of client.replicationJobs.list(target.vault, target.resourceGroup)) {
-            if (job.properties?.scenarioName === 'EnableDr' && isJobOf(job, vm.itemName)) found.push(job);
-          }
-          return found;
-        });
-      const newest = (jobs: Job[]) => newestJob(asAsync(jobs), () => true);
-      const failedJob = (job: Job) => {
+      const readItem = () => readProtectedItem(vault, ref, vm.friendlyName);
+      const newestEnableJob = async () => newestJob(await enableJobsOf(vault, vm));
+      const failedJob = (job: JobView) => {
         const details = jobFailureDetails(job);
         return needsOperator(
-          `enabling protection of ${vm.friendlyName} failed (job ${job.name}, ${job.properties?.state}): ${details.message ?? 'see the job in the vault'}`,
+          `enabling protection of ${vm.friendlyName} failed (job ${job.jobName}, ${job.state}): ${details.message ?? 'see the job in the vault'}`,
           {
             ...details,
             fix: 'look at the EnableDr job in the vault, fix the cause, then retry (protection is enabled again)',
@@ -126,14 +98,13 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       };
 
       /** An item already there: done, still enabling (follow its job), or failed (operator). */
-      const settle = async (item: ReplicationProtectedItem): Promise<{ itemName: string; alreadyEnabled: boolean }> => {
+      const settle = async (item: ProtectedItemView): Promise<{ itemName: string; alreadyEnabled: boolean }> => {
         for (let looks = 1; ; looks++) {
-          const state = item.properties?.protectionState ?? '';
-          const scenario = item.properties?.currentScenario;
+          const state = item.protectionState ?? '';
+          const scenario = item.currentScenario;
           if (/fail/i.test(state)) {
-            const job = await newest(await enableJobs());
-            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled'))
-              throw failedJob(job);
+            const job = await newestEnableJob();
+            if (jobFailed(job)) throw failedJob(job);
             throw needsOperator(`protection of ${vm.friendlyName} is in state ${state}`, {
               code: state,
               fix: 'look at the item and its jobs in the vault, fix the cause (or disable protection of the VM), then retry',
@@ -141,24 +112,17 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           }
           const enabling = state === 'EnablingProtection' || scenario?.scenarioName === 'EnableDr';
           if (!enabling) return { itemName, alreadyEnabled: true };
-          const jobName =
-            scenario?.scenarioName === 'EnableDr'
-              ? scenario.jobId?.split('/').pop()
-              : (await newest(await enableJobs()))?.name;
+          const jobName = scenario?.scenarioName === 'EnableDr' ? scenario.jobName : (await newestEnableJob())?.jobName;
           if (jobName) {
-            const job = await azureCall(`read job ${jobName}`, () =>
-              client.replicationJobs.get(target.vault, target.resourceGroup, jobName),
-            );
-            const jobState = job.properties?.state;
-            if (jobState === 'Failed' || jobState === 'Cancelled') throw failedJob(job);
+            const job = await getJob(vault, jobName);
+            if (jobFailed(job)) throw failedJob(job);
           }
           await sleepWithHeartbeats(deps.replicationPollMs, { kind: 'enable-follow', operation, looks });
           const again = await readItem();
           if (!again) {
             // The job failed and took the item with it (Hyper-V to Azure removes it).
-            const job = await newest(await enableJobs());
-            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled'))
-              throw failedJob(job);
+            const job = await newestEnableJob();
+            if (jobFailed(job)) throw failedJob(job);
             throw needsOperator(
               `the protected item of ${vm.friendlyName} disappeared while protection was being enabled`,
               { fix: 'look at the EnableDr job in the vault, then retry (protection is enabled again)' },
@@ -176,10 +140,10 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           // An earlier attempt may have sent the PUT and never heard back: Azure may have taken it.
           const deadline = Date.now() + (deps.enableRecheckMs ?? 60_000);
           for (let looks = 1; ; looks++) {
-            let seen: { fresh: Job[]; item: ReplicationProtectedItem | undefined };
+            let seen: { fresh: JobView[]; item: ProtectedItemView | undefined };
             try {
               seen = {
-                fresh: (await enableJobs()).filter((j) => j.name && !before.includes(j.name)),
+                fresh: (await enableJobsOf(vault, vm)).filter((j) => j.jobName && !before.includes(j.jobName)),
                 item: await readItem(),
               };
             } catch (error) {
@@ -194,14 +158,13 @@ export function createProtectionActivities(deps: ProtectionDeps) {
             }
             const { fresh, item } = seen;
             if (item) return settle(item);
-            const job = await newest(fresh);
-            if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled'))
-              throw failedJob(job);
+            const job = newestJob(fresh);
+            if (jobFailed(job)) throw failedJob(job);
             if (Date.now() >= deadline) {
               if (!job) break;
               throw needsOperator(
-                `enabling protection of ${vm.friendlyName}: job ${job.name} is ${job.properties?.state ?? 'unknown'} but the protected item is missing`,
-                { jobId: job.name, fix: 'look at the EnableDr job in the vault, then retry' },
+                `enabling protection of ${vm.friendlyName}: job ${job.jobName} is ${job.state} but the protected item is missing`,
+                { jobId: job.jobName, fix: 'look at the EnableDr job in the vault, then retry' },
               );
             }
             await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
@@ -213,46 +176,31 @@ export function createProtectionActivities(deps: ProtectionDeps) {
         }
       }
       const t = input.targets;
-      const { result } = await runCheckpointedLro(
+      const result = await enableHyperVProtection(
+        vault,
+        ref,
+        {
+          policyId: input.policyId,
+          ...(vm.hvHostVmId ? { hvHostVmId: vm.hvHostVmId } : {}),
+          vmName: vm.friendlyName,
+          ...(vm.osType ? { osType: vm.osType } : {}),
+          ...(vm.osDiskId ? { osVhdId: vm.osDiskId } : {}),
+          targetStorageAccountId: t.storageAccountId,
+          targetResourceGroupId: t.resourceGroupId,
+          targetNetworkId: t.networkId,
+          targetSubnetName: t.subnetName,
+          useManagedDisks: t.managedDisks,
+          ...(t.vmSize ? { targetVmSize: t.vmSize } : {}),
+        },
         operation,
-        (options) =>
-          client.replicationProtectedItems.beginCreate(
-            target.vault,
-            target.resourceGroup,
-            input.fabricName,
-            input.containerName,
-            itemName,
-            {
-              properties: {
-                policyId: input.policyId,
-                protectableItemId: `${containerId(target, input.fabricName, input.containerName)}/replicationProtectableItems/${itemName}`,
-                providerSpecificDetails: {
-                  instanceType: 'HyperVReplicaAzure',
-                  hvHostVmId: vm.hvHostVmId,
-                  vmName: vm.friendlyName,
-                  osType: vm.osType,
-                  vhdId: vm.osDiskId,
-                  targetStorageAccountId: t.storageAccountId,
-                  targetAzureV2ResourceGroupId: t.resourceGroupId,
-                  targetAzureNetworkId: t.networkId,
-                  targetAzureSubnetId: `${t.networkId}/subnets/${t.subnetName}`,
-                  targetAzureVmName: vm.friendlyName,
-                  enableRdpOnTargetOption: 'Never',
-                  useManagedDisks: String(t.managedDisks),
-                  ...(t.vmSize ? { targetVmSize: t.vmSize } : {}),
-                },
-              },
-            },
-            options,
-          ),
         {
           explainFailure: async () => {
-            const job = await newest(await enableJobs());
+            const job = await newestEnableJob();
             return job ? jobFailureDetails(job) : undefined;
           },
         },
       );
-      const state = result.properties?.protectionState;
+      const state = result.protectionState;
       if (state && /failed/i.test(state)) {
         throw needsOperator(`enabling protection of ${vm.friendlyName} ended in ${state}`, {
           fix: 'look at the EnableDr job in the vault, fix the cause, then retry',
@@ -274,20 +222,14 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       lookNow?: boolean;
       names?: Record<string, string>;
     }): Promise<ObservedItem[]> {
-      const { target } = input;
+      const vault = asr(input.target);
       const wanted = new Set(input.items);
       const deadline = Date.now() + input.maxWaitMs;
       // The workflow calls this in a loop: waiting first keeps the looks one poll interval
-      // apart even when every look finds a change (the read budget is per interval, per vault).
+      // apart even when every look finds a change (reads are paced per interval, whatever changed).
       if (!input.lookNow) await sleepWithHeartbeats(deps.replicationPollMs, { looks: 0 });
       for (let looks = 1; ; looks++) {
-        const observed = await azureCall(`list replicated items of ${target.vault}`, async () => {
-          const found: ObservedItem[] = [];
-          for await (const item of asr(target).replicationProtectedItems.list(target.vault, target.resourceGroup)) {
-            if (item.name && wanted.has(item.name)) found.push(observe(item));
-          }
-          return found;
-        });
+        const observed = (await listVaultProtectedItems(vault)).filter((i) => wanted.has(i.name)).map(observe);
         // An item seen before that is gone was removed by its failed job (a failed enable takes
         // the item with it); an item whose protection state failed is stuck the same way. The
         // VM's workflow waits for replication that will never come unless it is told.
@@ -307,15 +249,15 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           o.failed ??= { message: `protection state ${o.protectionState}` };
           // Only for news: ASR's reason comes from the job list, which costs a read.
           if (input.known[o.itemName] === fingerprint(o)) continue;
-          const job = await azureCall(`read the jobs of ${o.friendlyName ?? o.itemName}`, () =>
-            newestJob(asr(target).replicationJobs.list(target.vault, target.resourceGroup), (j) =>
-              isJobOf(j, o.itemName),
+          const job = newestJob(
+            (await listRecentJobs(vault, { doing: `read the jobs of ${o.friendlyName ?? o.itemName}` })).filter((j) =>
+              jobActsOn(j, o.itemName),
             ),
           );
-          if (job && (job.properties?.state === 'Failed' || job.properties?.state === 'Cancelled')) {
+          if (jobFailed(job)) {
             const d = jobFailureDetails(job);
             o.failed = {
-              message: `${job.properties?.scenarioName ?? 'job'} ${job.name} ${job.properties?.state}: ${d.message ?? o.failed.message}`,
+              message: `${job.scenarioName ?? 'job'} ${job.jobName} ${job.state}: ${d.message ?? o.failed.message}`,
               type: FailureType.NeedsOperator,
               ...(d.code ? { code: d.code } : {}),
               ...(d.possibleCauses ? { possibleCauses: d.possibleCauses } : {}),
@@ -332,17 +274,4 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       }
     },
   };
-}
-
-function containerId(t: VaultTarget, fabric: string, container: string): string {
-  return `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${t.vault}/replicationFabrics/${fabric}/replicationProtectionContainers/${container}`;
-}
-
-/**
- * A job acts on this VM: matched by the VM's id (the protectable / protected item's name, which
- * Site Recovery puts in the job's targetObjectId), never by its name — in a shared vault two
- * tenants' clouds may each have a VM of that name, and the other one's job is not this one's.
- */
-function isJobOf(job: { properties?: { targetObjectId?: string } }, itemName: string): boolean {
-  return (job.properties?.targetObjectId ?? '').toLowerCase() === itemName.toLowerCase();
 }

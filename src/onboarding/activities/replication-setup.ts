@@ -1,41 +1,28 @@
-import type { ReplicationProviderSpecificContainerMappingInputUnion } from '../../azure/sdk';
 import type { AzureClientFactory } from '../../azure/clients';
-import { runCheckpointedLro } from '../../azure/checkpoint';
-import { azureCall, needsOperator, policyContentFailure } from '../../azure/failures';
-import { jobFailureDetails, newestJob } from '../../azure/jobs';
+import { needsOperator } from '../../azure/failures';
 import {
   DEFAULT_PROVISIONING_WAIT,
   waitUntilProvisioned,
   type ProvisioningLook,
   type ProvisioningWait,
 } from '../../azure/provisioning';
+import { sameName } from '../../azure/reads';
+import { listProtectionContainers, listVmNetworks } from '../../azure/site-recovery/fabrics';
+import { jobFailed, jobFailureDetails, listRecentJobs, newestJob } from '../../azure/site-recovery/jobs';
+import {
+  createContainerMapping,
+  createNetworkMapping,
+  readContainerMapping,
+  readNetworkMapping,
+} from '../../azure/site-recovery/mappings';
+import { createHyperVPolicy, readPolicyId } from '../../azure/site-recovery/policies';
+import { listProtectableItems } from '../../azure/site-recovery/protectable-items';
+import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
 import type { ProtectableVm, ReplicationPolicySpec, VaultTarget } from '../contract';
 
 // Policy, cloud-to-policy pairing and network mapping inside the vault — ASR resources whose
-// PUTs are long-running. Each is read first: an existing one is not re-issued.
-
-// Hyper-V to Azure pairs with the base discriminator value, which the SDK's union (A2A and
-// VMwareCbt only) does not list; the REST API and PowerShell send exactly this.
-const HYPERV_CONTAINER_MAPPING_INPUT = {
-  instanceType: 'ReplicationProviderSpecificContainerMappingInput',
-} as unknown as ReplicationProviderSpecificContainerMappingInputUnion;
-
-async function getOrUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
-    // Site Recovery answers 400 (not 404) for some unknown children.
-    if (status === 404) return undefined;
-    throw error;
-  }
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
+// PUTs are long-running. Each is read first: an existing one is not re-issued, and one still
+// being created is waited for.
 
 /** A pairing (container or network mapping) by its `state`: Pairing → wait, *Failed → operator. */
 function pairingLook(state: string | undefined): ProvisioningLook {
@@ -44,12 +31,41 @@ function pairingLook(state: string | undefined): ProvisioningLook {
   return { state: 'pending', detail: `in state ${state}` };
 }
 
+/** A pairing looked at again while waiting: one that vanished meanwhile failed. */
+function pairingOf(mapping: { state: string } | undefined): ProvisioningLook {
+  return mapping ? pairingLook(mapping.state) : { state: 'failed', detail: 'vanished while being paired' };
+}
+
+/**
+ * A policy shows no provisioning state of its own: its creation job says whether it is usable yet
+ * (pairing a cloud with it before is refused with PolicyNotReady). A creation older than a day
+ * has long finished.
+ */
+async function policyCreation(v: AsrVault, policyName: string): Promise<ProvisioningLook> {
+  const job = newestJob(
+    (
+      await listRecentJobs(v, {
+        scenario: 'AddProtectionProfile',
+        doing: `read the creation job of policy ${policyName}`,
+      })
+    ).filter((j) => sameName(j.targetObjectName, policyName)),
+  );
+  const state = job?.state;
+  if (state === 'InProgress' || state === 'NotStarted' || state === 'Suspended')
+    return { state: 'pending', detail: `being created (job ${job?.jobName} ${state})` };
+  if (jobFailed(job))
+    return {
+      state: 'failed',
+      detail: `creation ended ${job.state} (job ${job.jobName})`,
+      failure: jobFailureDetails(job),
+    };
+  return { state: 'ready' };
+}
+
 export function createReplicationSetupActivities(
   azure: AzureClientFactory,
   wait: ProvisioningWait = DEFAULT_PROVISIONING_WAIT,
 ) {
-  const asr = (t: VaultTarget) => azure.siteRecovery(t.principal, t.subscriptionId);
-
   return {
     async findProtectionContainer(input: {
       target: VaultTarget;
@@ -57,21 +73,11 @@ export function createReplicationSetupActivities(
       cloud: string;
     }): Promise<{ containerName: string }> {
       const { target } = input;
-      const containers = await azureCall(`list clouds of ${input.fabricName}`, () =>
-        collect(
-          asr(target).replicationProtectionContainers.listByReplicationFabrics(
-            target.vault,
-            target.resourceGroup,
-            input.fabricName,
-          ),
-        ),
-      );
-      const container = containers.find(
-        (c) => (c.properties?.friendlyName ?? '').toLowerCase() === input.cloud.toLowerCase(),
-      );
-      if (!container?.name) {
+      const containers = await listProtectionContainers(asrVault(azure, target), input.fabricName);
+      const container = containers.find((c) => sameName(c.friendlyName, input.cloud));
+      if (!container) {
         throw needsOperator(`VMM cloud '${input.cloud}' is not visible in vault ${target.vault}`, {
-          fix: `check the cloud's name in the plan (clouds seen: ${containers.map((c) => c.properties?.friendlyName).join(', ') || 'none'}) and that the VMM server is registered`,
+          fix: `check the cloud's name in the plan (clouds seen: ${containers.map((c) => c.friendlyName).join(', ') || 'none'}) and that the VMM server is registered`,
         });
       }
       return { containerName: container.name };
@@ -84,67 +90,24 @@ export function createReplicationSetupActivities(
       storageAccountId: string;
       tenant?: string;
     }): Promise<{ policyId: string }> {
-      const { target } = input;
-      const client = asr(target);
-      const existing = await azureCall(`read policy ${input.policyName}`, () =>
-        getOrUndefined(() => client.replicationPolicies.get(target.vault, target.resourceGroup, input.policyName)),
-      );
-      if (existing?.id) {
-        // A policy shows no provisioning state of its own: its creation job says whether it is
-        // usable yet (pairing a cloud with it before is refused with PolicyNotReady).
+      const vault = asrVault(azure, input.target);
+      const existing = await readPolicyId(vault, input.policyName);
+      if (existing) {
         await waitUntilProvisioned(
           `replication policy ${input.policyName}`,
-          async () => {
-            const job = await azureCall(`read the creation job of policy ${input.policyName}`, () =>
-              newestJob(
-                client.replicationJobs.list(target.vault, target.resourceGroup),
-                (j) =>
-                  j.properties?.scenarioName === 'AddProtectionProfile' &&
-                  (j.properties.targetObjectName ?? '').toLowerCase() === input.policyName.toLowerCase(),
-              ),
-            );
-            const state = job?.properties?.state;
-            if (state === 'InProgress' || state === 'NotStarted' || state === 'Suspended')
-              return { state: 'pending', detail: `being created (job ${job?.name} ${state})` };
-            if (job && (state === 'Failed' || state === 'Cancelled'))
-              return {
-                state: 'failed',
-                detail: `creation ended ${state} (job ${job.name})`,
-                failure: jobFailureDetails(job),
-              };
-            return { state: 'ready' };
-          },
+          () => policyCreation(vault, input.policyName),
           wait,
         );
-        return { policyId: existing.id };
+        return { policyId: existing };
       }
-      const p = input.policy;
-      const create = runCheckpointedLro(`create policy ${input.policyName}`, (options) =>
-        client.replicationPolicies.beginCreate(
-          target.vault,
-          target.resourceGroup,
-          input.policyName,
-          {
-            properties: {
-              providerSpecificInput: {
-                instanceType: 'HyperVReplicaAzure',
-                recoveryPointHistoryDuration: p.recoveryPointHistoryHours,
-                applicationConsistentSnapshotFrequencyInHours: p.appConsistentFrequencyHours,
-                replicationInterval: p.replicationInterval,
-                ...(p.initialReplicationStart === 'now'
-                  ? {}
-                  : { onlineReplicationStartTime: p.initialReplicationStart }),
-                storageAccounts: [input.storageAccountId],
-              },
-            },
-          },
-          options,
-        ),
+      const { id } = await createHyperVPolicy(
+        vault,
+        input.policyName,
+        input.policy,
+        input.storageAccountId,
+        input.tenant ?? input.policyName,
       );
-      const { result } = await create.catch((error: unknown) => {
-        throw policyContentFailure(error, input.tenant ?? input.policyName);
-      });
-      return { policyId: result.id ?? '' };
+      return { policyId: id };
     },
 
     async ensureContainerMapping(input: {
@@ -154,46 +117,15 @@ export function createReplicationSetupActivities(
       mappingName: string;
       policyId: string;
     }): Promise<{ state?: string }> {
-      const { target } = input;
-      const client = asr(target);
-      const read = () =>
-        client.replicationProtectionContainerMappings.get(
-          target.vault,
-          target.resourceGroup,
-          input.fabricName,
-          input.containerName,
-          input.mappingName,
-        );
-      const existing = await azureCall(`read container mapping ${input.mappingName}`, () => getOrUndefined(read));
-      if (existing) {
-        await waitUntilProvisioned(
-          `pairing of cloud ${input.containerName} with the policy`,
-          async () => {
-            const now = await azureCall(`read container mapping ${input.mappingName}`, read);
-            return pairingLook(now.properties?.state);
-          },
-          wait,
-        );
-        return { state: 'Paired' };
-      }
-      const { result } = await runCheckpointedLro(`pair cloud ${input.containerName} with policy`, (options) =>
-        client.replicationProtectionContainerMappings.beginCreate(
-          target.vault,
-          target.resourceGroup,
-          input.fabricName,
-          input.containerName,
-          input.mappingName,
-          {
-            properties: {
-              targetProtectionContainerId: 'Microsoft Azure',
-              policyId: input.policyId,
-              providerSpecificInput: HYPERV_CONTAINER_MAPPING_INPUT,
-            },
-          },
-          options,
-        ),
+      const vault = asrVault(azure, input.target);
+      const existing = await readContainerMapping(vault, input);
+      if (!existing) return createContainerMapping(vault, input, input.policyId);
+      await waitUntilProvisioned(
+        `pairing of cloud ${input.containerName} with the policy`,
+        async () => pairingOf(await readContainerMapping(vault, input)),
+        wait,
       );
-      return { state: result.properties?.state };
+      return { state: 'Paired' };
     },
 
     async ensureNetworkMapping(input: {
@@ -203,70 +135,26 @@ export function createReplicationSetupActivities(
       mappingName: string;
       recoveryNetworkId: string;
     }): Promise<{ networkName: string }> {
-      const { target } = input;
-      const client = asr(target);
-      const networks = await azureCall(`list VM networks of ${input.fabricName}`, () =>
-        collect(
-          client.replicationNetworks.listByReplicationFabrics(target.vault, target.resourceGroup, input.fabricName),
-        ),
-      );
-      const network = networks.find(
-        (n) => (n.properties?.friendlyName ?? n.name ?? '').toLowerCase() === input.vmNetwork.toLowerCase(),
-      );
-      if (!network?.name) {
+      const vault = asrVault(azure, input.target);
+      const networks = await listVmNetworks(vault, input.fabricName);
+      const network = networks.find((n) => sameName(n.friendlyName, input.vmNetwork));
+      if (!network) {
         throw needsOperator(`VM network '${input.vmNetwork}' is not visible on ${input.fabricName}`, {
-          fix: `check vmm.vmNetwork in the plan (seen: ${networks.map((n) => n.properties?.friendlyName).join(', ') || 'none'})`,
+          fix: `check vmm.vmNetwork in the plan (seen: ${networks.map((n) => n.friendlyName).join(', ') || 'none'})`,
         });
       }
-      const networkName = network.name;
-      const existing = await azureCall(`read network mapping ${input.mappingName}`, () =>
-        getOrUndefined(() =>
-          client.replicationNetworkMappings.get(
-            target.vault,
-            target.resourceGroup,
-            input.fabricName,
-            networkName,
-            input.mappingName,
-          ),
-        ),
-      );
+      const ref = { fabricName: input.fabricName, networkName: network.name, mappingName: input.mappingName };
+      const existing = await readNetworkMapping(vault, ref);
       if (existing) {
         await waitUntilProvisioned(
           `mapping of VM network ${input.vmNetwork}`,
-          async () => {
-            const now = await azureCall(`read network mapping ${input.mappingName}`, () =>
-              client.replicationNetworkMappings.get(
-                target.vault,
-                target.resourceGroup,
-                input.fabricName,
-                networkName,
-                input.mappingName,
-              ),
-            );
-            return pairingLook(now.properties?.state);
-          },
+          async () => pairingOf(await readNetworkMapping(vault, ref)),
           wait,
         );
-        return { networkName };
+      } else {
+        await createNetworkMapping(vault, ref, input.recoveryNetworkId, input.vmNetwork);
       }
-      await runCheckpointedLro(`map VM network ${input.vmNetwork}`, (options) =>
-        client.replicationNetworkMappings.beginCreate(
-          target.vault,
-          target.resourceGroup,
-          input.fabricName,
-          networkName,
-          input.mappingName,
-          {
-            properties: {
-              recoveryFabricName: 'Microsoft Azure',
-              recoveryNetworkId: input.recoveryNetworkId,
-              fabricSpecificDetails: { instanceType: 'VmmToAzure' },
-            },
-          },
-          options,
-        ),
-      );
-      return { networkName };
+      return { networkName: network.name };
     },
 
     /** The cloud's VMs as ASR sees them, with the reasons a VM cannot be protected. */
@@ -275,34 +163,7 @@ export function createReplicationSetupActivities(
       fabricName: string;
       containerName: string;
     }): Promise<ProtectableVm[]> {
-      const { target } = input;
-      const items = await azureCall(`list VMs of ${input.containerName}`, () =>
-        collect(
-          asr(target).replicationProtectableItems.listByReplicationProtectionContainers(
-            target.vault,
-            target.resourceGroup,
-            input.fabricName,
-            input.containerName,
-          ),
-        ),
-      );
-      return items.map((item) => {
-        const details = (item.properties?.customDetails ?? {}) as {
-          instanceType?: string;
-          sourceItemId?: string;
-          osDetails?: { osType?: string };
-          diskDetails?: Array<{ vhdId?: string }>;
-        };
-        return {
-          itemName: item.name ?? '',
-          friendlyName: item.properties?.friendlyName ?? item.name ?? '',
-          protectionStatus: item.properties?.protectionStatus,
-          readinessErrors: item.properties?.protectionReadinessErrors ?? [],
-          osType: details.osDetails?.osType,
-          osDiskId: details.diskDetails?.[0]?.vhdId,
-          hvHostVmId: details.sourceItemId,
-        };
-      });
+      return listProtectableItems(asrVault(azure, input.target), input.fabricName, input.containerName);
     },
   };
 }

@@ -1,31 +1,25 @@
-import type { VirtualNetwork } from '../../azure/sdk';
-import { restorePoller, type StorageAccount } from '../../azure/sdk';
+import { createVirtualNetwork, readVirtualNetwork, type VirtualNetworkView } from '../../azure/network';
 import type { AzureClientFactory } from '../../azure/clients';
-import { runCheckpointedLro } from '../../azure/checkpoint';
-import { azureCall, needsOperator } from '../../azure/failures';
+import { needsOperator } from '../../azure/failures';
 import {
   DEFAULT_PROVISIONING_WAIT,
   waitUntilProvisioned,
   type ProvisioningLook,
   type ProvisioningWait,
 } from '../../azure/provisioning';
-import type { Principal } from '../contract';
+import { sameRegion } from '../../azure/reads';
+import { putResourceGroup } from '../../azure/resource-groups';
+import type { ResourceScope } from '../../azure/scope';
+import { createStorageAccount, readStorageAccount } from '../../azure/storage';
 import type { SubnetSpec } from '../../domain/plan/types';
+
+export type { ResourceScope } from '../../azure/scope';
 
 // The tenant's own Azure resources (resource group, GRS storage account, virtual networks), in
 // the tenant's CSP subscription and with the tenant's credential. ARM PUTs are idempotent;
 // existing resources are read first so a rerun neither rewrites them nor hides a mismatch.
 
-export interface ResourceScope {
-  principal: Principal;
-  subscriptionId: string;
-  resourceGroup: string;
-  region: string;
-}
-
 const GEO_REDUNDANT = new Set(['Standard_GRS', 'Standard_RAGRS', 'Standard_GZRS', 'Standard_RAGZRS']);
-const sameRegion = (a?: string, b?: string) =>
-  (a ?? '').replace(/\s/g, '').toLowerCase() === (b ?? '').replace(/\s/g, '').toLowerCase();
 
 /** An ARM resource by its provisioningState: Succeeded (or none) → ready, Failed → operator, else wait. */
 function provisioningLook(state: string | undefined): ProvisioningLook {
@@ -35,83 +29,65 @@ function provisioningLook(state: string | undefined): ProvisioningLook {
   return { state: 'pending', detail: `in provisioning state ${state}` };
 }
 
+/** Waits for a resource found while still being created (one that vanishes meanwhile failed). */
+async function untilProvisioned(
+  what: string,
+  state: string | undefined,
+  read: () => Promise<{ provisioningState?: string } | undefined>,
+  wait: ProvisioningWait,
+): Promise<void> {
+  if (provisioningLook(state).state === 'ready') return;
+  await waitUntilProvisioned(
+    what,
+    async () => {
+      const now = await read();
+      return now
+        ? provisioningLook(now.provisioningState)
+        : { state: 'failed', detail: 'vanished while being created' };
+    },
+    wait,
+  );
+}
+
 export function createTenantResourceActivities(
   azure: AzureClientFactory,
   wait: ProvisioningWait = DEFAULT_PROVISIONING_WAIT,
 ) {
   return {
     async ensureResourceGroup(scope: ResourceScope): Promise<{ id: string }> {
-      const client = azure.resources(scope.principal, scope.subscriptionId);
-      const group = await azureCall(`create resource group ${scope.resourceGroup}`, () =>
-        client.resourceGroups.createOrUpdate(scope.resourceGroup, {
-          location: scope.region,
-          tags: { 'managed-by': 'asrflow' },
-        }),
-      );
+      const group = await putResourceGroup(azure, scope);
       if (!sameRegion(group.location, scope.region)) {
         throw needsOperator(`resource group ${scope.resourceGroup} exists in ${group.location}, not ${scope.region}`, {
           fix: 'all resources of one recovery path must be in the same region: use another resource group name or region in the plan',
         });
       }
-      return { id: group.id ?? '' };
+      return { id: group.id };
     },
 
     async ensureStorageAccount(input: ResourceScope & { name: string; sku: string }): Promise<{ id: string }> {
-      const client = azure.storage(input.principal, input.subscriptionId);
-      const existing = await azureCall(`read storage account ${input.name}`, async () => {
-        try {
-          return await client.storageAccounts.getProperties(input.resourceGroup, input.name);
-        } catch (error) {
-          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-          throw error;
-        }
-      });
-      if (existing) {
-        // Found while still being created (an earlier attempt, another tool): wait for it.
-        if (provisioningLook(existing.provisioningState).state !== 'ready')
-          await waitUntilProvisioned(
-            `storage account ${input.name}`,
-            async () =>
-              provisioningLook(
-                (
-                  await azureCall(`read storage account ${input.name}`, () =>
-                    client.storageAccounts.getProperties(input.resourceGroup, input.name),
-                  )
-                ).provisioningState,
-              ),
-            wait,
-          );
-        const sku = existing.sku?.name ?? '';
-        if (!GEO_REDUNDANT.has(sku)) {
-          throw needsOperator(`storage account ${input.name} exists with SKU ${sku}, which is not geo-redundant`, {
-            fix: 'change its redundancy to GRS in the portal, or name another account in the plan',
-          });
-        }
-        if (!sameRegion(existing.location, input.region)) {
-          throw needsOperator(`storage account ${input.name} is in ${existing.location}, not ${input.region}`, {
-            fix: "the storage account must be in the vault's region: name another account in the plan",
-          });
-        }
-        return { id: existing.id ?? '' };
-      }
-      const parameters = {
-        location: input.region,
-        kind: 'StorageV2',
-        sku: { name: input.sku },
-        tags: { 'managed-by': 'asrflow' },
-      };
-      const { result } = await runCheckpointedLro<StorageAccount>(
-        `create storage account ${input.name}`,
-        ({ resumeFrom, abortSignal, updateIntervalInMs }) =>
-          // The modular storage SDK resumes through restorePoller rather than a resumeFrom option.
-          resumeFrom
-            ? restorePoller(client, resumeFrom, client.storageAccounts.create, { abortSignal, updateIntervalInMs })
-            : client.storageAccounts.create(input.resourceGroup, input.name, parameters, {
-                abortSignal,
-                updateIntervalInMs,
-              }),
+      const existing = await readStorageAccount(azure, input, input.name);
+      if (!existing) return createStorageAccount(azure, input, input.name, input.sku);
+      // Found while still being created (an earlier attempt, another tool): wait for it.
+      await untilProvisioned(
+        `storage account ${input.name}`,
+        existing.provisioningState,
+        () => readStorageAccount(azure, input, input.name),
+        wait,
       );
-      return { id: result.id ?? '' };
+      if (!GEO_REDUNDANT.has(existing.sku)) {
+        throw needsOperator(
+          `storage account ${input.name} exists with SKU ${existing.sku}, which is not geo-redundant`,
+          {
+            fix: 'change its redundancy to GRS in the portal, or name another account in the plan',
+          },
+        );
+      }
+      if (!sameRegion(existing.location, input.region)) {
+        throw needsOperator(`storage account ${input.name} is in ${existing.location}, not ${input.region}`, {
+          fix: "the storage account must be in the vault's region: name another account in the plan",
+        });
+      }
+      return { id: existing.id };
     },
 
     /**
@@ -122,50 +98,23 @@ export function createTenantResourceActivities(
     async ensureVirtualNetwork(
       input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] },
     ): Promise<{ id: string; existed?: boolean; warnings?: string[] }> {
-      const client = azure.network(input.principal, input.subscriptionId);
-      const existing = await azureCall(`read virtual network ${input.name}`, async () => {
-        try {
-          return await client.virtualNetworks.get(input.resourceGroup, input.name);
-        } catch (error) {
-          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-          throw error;
-        }
-      });
-      if (existing) {
-        if (!sameRegion(existing.location, input.region)) {
-          throw needsOperator(`virtual network ${input.name} is in ${existing.location}, not ${input.region}`, {
-            fix: "the VNet must be in the vault's region: name another VNet in the plan",
-          });
-        }
-        if (provisioningLook(existing.provisioningState).state !== 'ready')
-          await waitUntilProvisioned(
-            `virtual network ${input.name}`,
-            async () =>
-              provisioningLook(
-                (
-                  await azureCall(`read virtual network ${input.name}`, () =>
-                    client.virtualNetworks.get(input.resourceGroup, input.name),
-                  )
-                ).provisioningState,
-              ),
-            wait,
-          );
-        return { id: existing.id ?? '', existed: true, warnings: vnetDifferences(input, existing) };
+      const existing = await readVirtualNetwork(azure, input, input.name);
+      if (!existing) {
+        const { id } = await createVirtualNetwork(azure, input, input);
+        return { id, existed: false };
       }
-      const { result } = await runCheckpointedLro(`create virtual network ${input.name}`, (options) =>
-        client.virtualNetworks.beginCreateOrUpdate(
-          input.resourceGroup,
-          input.name,
-          {
-            location: input.region,
-            addressSpace: { addressPrefixes: input.addressSpace },
-            subnets: input.subnets.map((s) => ({ name: s.name, addressPrefix: s.prefix })),
-            tags: { 'managed-by': 'asrflow' },
-          },
-          options,
-        ),
+      if (!sameRegion(existing.location, input.region)) {
+        throw needsOperator(`virtual network ${input.name} is in ${existing.location}, not ${input.region}`, {
+          fix: "the VNet must be in the vault's region: name another VNet in the plan",
+        });
+      }
+      await untilProvisioned(
+        `virtual network ${input.name}`,
+        existing.provisioningState,
+        () => readVirtualNetwork(azure, input, input.name),
+        wait,
       );
-      return { id: result.id ?? '', existed: false };
+      return { id: existing.id, existed: true, warnings: vnetDifferences(input, existing) };
     },
   };
 }
@@ -173,19 +122,17 @@ export function createTenantResourceActivities(
 /** What the plan asks of a VNet that the existing one does not have (extra subnets are fine). */
 export function vnetDifferences(
   plan: { name: string; addressSpace: string[]; subnets: SubnetSpec[] },
-  existing: VirtualNetwork,
+  existing: VirtualNetworkView,
 ): string[] {
   const warnings: string[] = [];
-  const prefixes = existing.addressSpace?.addressPrefixes ?? [];
+  const prefixes = existing.addressPrefixes;
   for (const p of plan.addressSpace) {
     if (!prefixes.includes(p))
       warnings.push(
         `virtual network ${plan.name} exists without address range ${p} (it has ${prefixes.join(', ') || 'none'}); left unchanged`,
       );
   }
-  const subnets = new Map(
-    (existing.subnets ?? []).map((s) => [(s.name ?? '').toLowerCase(), s.addressPrefix ?? s.addressPrefixes?.[0]]),
-  );
+  const subnets = new Map(existing.subnets.map((s) => [s.name.toLowerCase(), s.prefix]));
   for (const s of plan.subnets) {
     const found = subnets.get(s.name.toLowerCase());
     if (found === undefined)

@@ -1,9 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { sleepWithHeartbeats } from '../../temporal/heartbeat';
 import type { AzureClientFactory } from '../../azure/clients';
-import { runCheckpointedLro } from '../../azure/checkpoint';
-import { azureCall, needsOperator } from '../../azure/failures';
+import { needsOperator } from '../../azure/failures';
+import { sameRegion } from '../../azure/reads';
+import { findVmmFabric, listProviders } from '../../azure/site-recovery/fabrics';
+import { jobFailureDetails, listJobs } from '../../azure/site-recovery/jobs';
+import { asrVault } from '../../azure/site-recovery/vault';
+import { createVault, readVault, uploadVaultCertificate, vaultIntegrityKey } from '../../azure/vaults';
 import type { RegistrationResult, VaultTarget } from '../contract';
 import {
   makeVaultCertificate,
@@ -30,46 +33,21 @@ export interface IssuedCredentials {
   thumbprint?: string;
 }
 
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
 export function createVaultActivities(deps: VaultActivityDeps) {
   const now = deps.now ?? (() => new Date());
 
   return {
     async ensureVault(target: VaultTarget): Promise<{ id: string }> {
-      const client = deps.azure.recoveryServices(target.principal, target.subscriptionId);
-      const existing = await azureCall(`read vault ${target.vault}`, async () => {
-        try {
-          return await client.vaults.get(target.resourceGroup, target.vault);
-        } catch (error) {
-          if (statusOf(error) === 404) return undefined;
-          throw error;
-        }
-      });
-      if (existing?.id && existing.properties?.provisioningState === 'Succeeded') {
-        if (existing.location && existing.location.replace(/\s/g, '').toLowerCase() !== target.region.toLowerCase()) {
+      const existing = await readVault(deps.azure, target);
+      if (existing?.id && existing.provisioningState === 'Succeeded') {
+        if (existing.location && !sameRegion(existing.location, target.region)) {
           throw needsOperator(`vault ${target.vault} exists in ${existing.location}, not ${target.region}`, {
             fix: 'all resources of one recovery path must be in one region: name another vault in the plan',
           });
         }
         return { id: existing.id };
       }
-      const { result } = await runCheckpointedLro(`create vault ${target.vault}`, (options) =>
-        client.vaults.beginCreateOrUpdate(
-          target.resourceGroup,
-          target.vault,
-          {
-            location: target.region,
-            sku: { name: 'Standard' },
-            properties: { publicNetworkAccess: 'Enabled' },
-            tags: { 'managed-by': 'asrflow' },
-          },
-          options,
-        ),
-      );
-      return { id: result.id ?? '' };
+      return createVault(deps.azure, target);
     },
 
     /**
@@ -78,34 +56,11 @@ export function createVaultActivities(deps: VaultActivityDeps) {
      * installer reads. Returns where the file is, never its content.
      */
     async issueVaultCredentials(target: VaultTarget): Promise<IssuedCredentials> {
-      const client = deps.azure.recoveryServices(target.principal, target.subscriptionId);
-      const info = await azureCall(`read extended info of vault ${target.vault}`, async () => {
-        try {
-          return await client.vaultExtendedInfo.get(target.resourceGroup, target.vault);
-        } catch (error) {
-          if (statusOf(error) !== 404) throw error;
-          return client.vaultExtendedInfo.createOrUpdate(target.resourceGroup, target.vault, {
-            integrityKey: randomBytes(16).toString('base64'),
-            algorithm: 'None',
-          });
-        }
-      });
+      const integrityKey = await vaultIntegrityKey(deps.azure, target);
       const at = now();
       const certName = `${target.vault}${target.subscriptionId}-${at.getUTCMonth() + 1}-${at.getUTCDate()}-${at.getUTCFullYear()}-vaultcredentials`;
       const cert = makeVaultCertificate(certName, at, deps.vaultCredentialsHours);
-      const uploaded = await azureCall(`upload vault certificate to ${target.vault}`, () =>
-        client.vaultCertificates.create(target.resourceGroup, target.vault, certName, {
-          properties: { authType: 'AAD', certificate: Buffer.from(cert.certificateBase64, 'base64') },
-        }),
-      );
-      const props = (uploaded.properties ?? {}) as {
-        aadAuthority?: string;
-        aadTenantId?: string;
-        servicePrincipalClientId?: string;
-        resourceId?: number;
-        azureManagementEndpointAudience?: string;
-        thumbprint?: string;
-      };
+      const props = await uploadVaultCertificate(deps.azure, target, certName, cert.certificateBase64);
       const content = renderVaultCredentials({
         subscriptionId: target.subscriptionId,
         resourceGroup: target.resourceGroup,
@@ -119,7 +74,7 @@ export function createVaultActivities(deps: VaultActivityDeps) {
           props.azureManagementEndpointAudience ??
           `https://RecoveryServiceVault/${target.region}/${target.vault}/${props.resourceId ?? 0}`,
         armManagementEndpoint: deps.azure.target.armEndpoint,
-        integrityKey: info.integrityKey ?? '',
+        integrityKey,
         pfxBase64: cert.pfxBase64,
       });
       const file = writeSecretFile(deps.credentialsDir, vaultCredentialsFileName(target.vault, at), content);
@@ -144,64 +99,37 @@ export function createVaultActivities(deps: VaultActivityDeps) {
       until: string;
     }): Promise<RegistrationResult | undefined> {
       const { target } = input;
-      const client = deps.azure.siteRecovery(target.principal, target.subscriptionId);
-      const since = Date.parse(input.since);
+      const vault = asrVault(deps.azure, target);
+      const server = input.vmmServer.toLowerCase();
       for (let polls = 1; ; polls++) {
-        const fabrics = await azureCall(`list fabrics of ${target.vault}`, async () => {
-          const all = [];
-          for await (const fabric of client.replicationFabrics.list(target.vault, target.resourceGroup))
-            all.push(fabric);
-          return all;
-        });
-        const fabric = fabrics.find(
-          (f) =>
-            f.properties?.customDetails?.instanceType === 'VMM' &&
-            (f.properties.friendlyName ?? '').toLowerCase() === input.vmmServer.toLowerCase(),
-        );
-        if (fabric?.name) {
-          const providers = await azureCall(`list providers of ${fabric.name}`, async () => {
-            const all = [];
-            for await (const p of client.replicationRecoveryServicesProviders.listByReplicationFabrics(
-              target.vault,
-              target.resourceGroup,
-              fabric.name as string,
-            ))
-              all.push(p);
-            return all;
-          });
-          const provider =
-            providers.find(
-              (p) =>
-                (p.properties?.fabricFriendlyName ?? p.properties?.machineName ?? '').toLowerCase() ===
-                input.vmmServer.toLowerCase(),
-            ) ?? providers[0];
-          if (provider?.name) {
+        const fabricName = await findVmmFabric(vault, input.vmmServer);
+        if (fabricName) {
+          const providers = await listProviders(vault, fabricName);
+          const provider = providers.find((p) => p.machine.toLowerCase() === server) ?? providers[0];
+          if (provider) {
             return {
-              fabricName: fabric.name,
+              fabricName,
               providerName: provider.name,
-              providerVersion: provider.properties?.providerVersion ?? '0',
-              connectionStatus: provider.properties?.connectionStatus,
+              providerVersion: provider.version,
+              connectionStatus: provider.connectionStatus,
             };
           }
         }
-        const failed = await azureCall(`list registration jobs of ${target.vault}`, async () => {
-          for await (const job of client.replicationJobs.list(target.vault, target.resourceGroup)) {
-            const p = job.properties;
-            if (p?.scenarioName !== 'RegisterDra' || p.state !== 'Failed') continue;
-            if (p.startTime && new Date(p.startTime).getTime() < since) continue;
-            return job;
-          }
-          return undefined;
-        });
+        // Only the registrations since these credentials were issued: an older failure was
+        // someone else's attempt (or this one's, already reported and fixed).
+        const failed = (
+          await listJobs(vault, {
+            since: input.since,
+            scenario: 'RegisterDra',
+            doing: `list registration jobs of ${target.vault}`,
+          })
+        ).find((j) => j.state === 'Failed');
         if (failed) {
-          const err = failed.properties?.errors?.[0]?.serviceErrorDetails;
+          const details = jobFailureDetails(failed);
           throw needsOperator(
-            `registering ${input.vmmServer} with vault ${target.vault} failed: ${err?.message ?? 'RegisterDra job failed'}`,
+            `registering ${input.vmmServer} with vault ${target.vault} failed: ${failed.errors[0]?.message ?? 'RegisterDra job failed'}`,
             {
-              code: err?.code,
-              possibleCauses: err?.possibleCauses,
-              recommendedAction: err?.recommendedAction,
-              jobId: failed.name,
+              ...details,
               fix: 'fix the Provider installation on the VMM server (the seed: Provider 5.1.1256.0 or later), register it again with the vault credentials file',
             },
           );

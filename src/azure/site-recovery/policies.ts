@@ -1,0 +1,59 @@
+import { runCheckpointedLro } from '../checkpoint';
+import { azureCall, policyContentFailure } from '../failures';
+import { orAbsent } from '../reads';
+import type { AsrVault } from './vault';
+
+/** A Hyper-V to Azure replication policy's settings, as the plan gives them. */
+export interface HyperVPolicySettings {
+  recoveryPointHistoryHours: number;
+  appConsistentFrequencyHours: number;
+  replicationInterval: number;
+  /** 'now', or an HH:MM:SS start time for initial replication. */
+  initialReplicationStart: string;
+}
+
+/** The policy's id, or undefined when it does not exist. */
+export async function readPolicyId(v: AsrVault, name: string): Promise<string | undefined> {
+  const policy = await azureCall(`read policy ${name}`, () =>
+    orAbsent(() => v.client.replicationPolicies.get(...v.at, name)),
+  );
+  return policy?.id;
+}
+
+/**
+ * Creates a Hyper-V to Azure policy (resuming a checkpointed creation). A value Site Recovery
+ * refuses comes back as a plan problem naming `planOwner` (the tenant whose plan set it).
+ */
+export async function createHyperVPolicy(
+  v: AsrVault,
+  name: string,
+  settings: HyperVPolicySettings,
+  storageAccountId: string,
+  planOwner: string,
+): Promise<{ id: string }> {
+  const create = runCheckpointedLro(`create policy ${name}`, (options) =>
+    v.client.replicationPolicies.beginCreate(
+      ...v.at,
+      name,
+      {
+        properties: {
+          providerSpecificInput: {
+            instanceType: 'HyperVReplicaAzure',
+            recoveryPointHistoryDuration: settings.recoveryPointHistoryHours,
+            applicationConsistentSnapshotFrequencyInHours: settings.appConsistentFrequencyHours,
+            replicationInterval: settings.replicationInterval,
+            ...(settings.initialReplicationStart === 'now'
+              ? {}
+              : { onlineReplicationStartTime: settings.initialReplicationStart }),
+            storageAccounts: [storageAccountId],
+          },
+        },
+      },
+      options,
+    ),
+  );
+  const { result } = await create.catch((error: unknown) => {
+    throw policyContentFailure(error, planOwner);
+  });
+  return { id: result.id ?? '' };
+}
