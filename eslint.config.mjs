@@ -28,7 +28,7 @@ const inside = (dir, file) => {
 // is no cycle between units. Tests, benches and scripts may import anything.
 const SRC = path.join(ROOT, 'src');
 /** Capability slices: each has a contract, workflows, activities and a client-side starter. */
-export const SLICES = ['onboarding', 'failover', 'doctor'];
+export const SLICES = ['onboarding', 'failover', 'offboarding', 'doctor'];
 const sliceUnits = Object.fromEntries(
   SLICES.flatMap((s) => [
     [`${s}/contract`, [`${s}/contract`, 'temporal/workflow', 'domain']],

@@ -12,8 +12,7 @@ import {
   type FailoverKind,
   type FailoverOptions,
 } from '../failover/contract';
-import { loadPlan, PlanError } from '../domain/plan/load';
-import { formatPlanErrors } from '../domain/plan/parse';
+import { readPlan } from './plan-file';
 import { progressQuery, type Progress } from '../temporal/workflow/progress';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
@@ -51,27 +50,6 @@ const CONSEQUENCES: Partial<Record<FailoverKind, string>> = {
   failback:
     'synchronize the VM back to the on-premises site, shut down the Azure VM, start the on-premises VM, commit, and replicate to Azure again',
 };
-
-function readPlan(file: string | undefined) {
-  const planFile = file ?? process.env.ASRFLOW_PLAN;
-  if (!planFile) {
-    console.error(
-      "asrflow: no plan: pass --plan FILE or set ASRFLOW_PLAN (the plan names the tenant's vault and credential reference)",
-    );
-    throw new ExitCode(EXIT.badInput);
-  }
-  try {
-    // The CLI never uses the credentials (the worker does): only their shape is checked here.
-    return loadPlan(path.resolve(planFile), { checkCredentials: false }).plan;
-  } catch (error) {
-    if (error instanceof PlanError) {
-      console.error(formatPlanErrors([...error.errors, ...error.warnings]));
-      console.error(`asrflow: ${planFile}: ${error.errors.length} error(s); nothing was started.`);
-      throw new ExitCode(EXIT.badInput);
-    }
-    throw error;
-  }
-}
 
 /** Waits until the workflow is past its preflight (or finished), so a refusal reaches the terminal. */
 async function awaitPreflight(

@@ -8,6 +8,7 @@ import { registerDevCommands } from './dev-commands';
 import { registerTemporalCommands } from './temporal-commands';
 import { registerOnboardingCommands } from './onboarding-commands';
 import { registerFailoverCommands } from './failover-commands';
+import { registerOffboardCommands } from './offboard-commands';
 import { registerPlanCommands } from './plan-commands';
 import { registerEmulatorCommands } from '../devstack/emulator-commands';
 import { EXIT, EXIT_CODES_HELP, ExitCode } from './exit-codes';
@@ -94,6 +95,7 @@ ${EXIT_CODES_HELP}`,
   registerPlanCommands(program);
   registerOnboardingCommands(program);
   registerFailoverCommands(program);
+  registerOffboardCommands(program);
   registerTemporalCommands(program);
   registerEmulatorCommands(program);
   registerDevCommands(program);

@@ -21,12 +21,12 @@ export interface StatusOptions {
   uiUrl?: (id: string) => string | undefined;
 }
 
-/** Finds asrflow's onboarding and failover workflows through visibility and asks each for its progress. */
+/** Finds asrflow's onboarding, failover and offboarding workflows through visibility and asks each for its progress. */
 export async function collectStatus(client: Client, options: StatusOptions = {}): Promise<WorkflowStatus[]> {
   // A VM's protection workflow is shown only while a step of it waits for the operator: its
   // tenant's onboarding shows the VM otherwise, but not the hint that reaches the VM's step.
   const filters = [
-    `(AsrKind IN ('shared-vault', 'tenant-onboarding', 'failover') OR (AsrKind = 'vm-protection' AND AsrStage IN ('enable-protection:waiting-for-operator', 'initial-replication:waiting-for-operator')))`,
+    `(AsrKind IN ('shared-vault', 'tenant-onboarding', 'failover', 'offboarding') OR (AsrKind = 'vm-protection' AND AsrStage IN ('enable-protection:waiting-for-operator', 'initial-replication:waiting-for-operator')))`,
   ];
   if (options.tenant) filters.push(`AsrTenant = '${options.tenant.replace(/'/g, "''")}'`);
   const out: WorkflowStatus[] = [];
@@ -174,9 +174,11 @@ export function renderStatus(statuses: WorkflowStatus[], options: RenderOptions 
         ? `shared vault (${s.workflowId})`
         : s.kind === 'failover'
           ? `failover of ${s.progress?.vm ?? '?'} (${s.workflowId})`
-          : s.kind === 'vm-protection'
-            ? `protection of ${s.progress?.vm ?? '?'} (${s.workflowId})`
-            : `tenant ${s.tenant ?? '?'} (${s.workflowId})`;
+          : s.kind === 'offboarding'
+            ? `offboarding of ${s.progress?.vm ?? '?'} (${s.workflowId})`
+            : s.kind === 'vm-protection'
+              ? `protection of ${s.progress?.vm ?? '?'} (${s.workflowId})`
+              : `tenant ${s.tenant ?? '?'} (${s.workflowId})`;
     lines.push(
       `${paint('bold', title)}: ${paint(STATUS_STYLE[s.status] ?? 'reset', s.status)}${s.progress ? `, stage ${s.progress.stage}` : ''}`,
     );

@@ -1,4 +1,4 @@
-import type { CredentialRef } from './plan/types';
+import type { CredentialRef, VaultRef } from './plan/types';
 
 // Who calls Azure and which vault: what every capability hands the Azure gateway. Pure data:
 // credentials travel as references (an environment variable's name, a file's path), never as
@@ -17,4 +17,15 @@ export interface VaultTarget {
   resourceGroup: string;
   vault: string;
   region: string;
+}
+
+/** The vault a tenant's plan names, with the principal that signs in to its subscription. */
+export function vaultTargetOf(v: VaultRef): VaultTarget {
+  return {
+    principal: { tenantId: v.tenantId, credential: v.credential },
+    subscriptionId: v.subscriptionId,
+    resourceGroup: v.resourceGroup,
+    vault: v.name,
+    region: v.region,
+  };
 }

@@ -15,6 +15,7 @@ import {
   type TenantScope,
 } from './contract';
 import type { Plan } from '../domain/plan/types';
+import { vaultTargetOf } from '../domain/targets';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 // Started by reference: the arguments and the result (the drill record) are typed end to end.
@@ -74,13 +75,7 @@ export function failoverInputFromPlan(
     scenario: plan.scenario,
     vm,
     kind,
-    vault: {
-      principal: { tenantId: v.tenantId, credential: v.credential },
-      subscriptionId: v.subscriptionId,
-      resourceGroup: v.resourceGroup,
-      vault: v.name,
-      region: v.region,
-    },
+    vault: vaultTargetOf(v),
     scope,
     options: { ...options, ...(kind === 'test' ? { testNetworkId } : {}) },
   };

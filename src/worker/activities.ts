@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AzureClientFactory } from '../azure/clients';
 import { createFailoverActivities } from '../failover/activities';
 import type { DoctorActivities } from '../doctor/contract';
+import { createOffboardingActivities } from '../offboarding/activities';
 import { createOnboardingActivities } from '../onboarding/activities';
 
 // Activities are built by a factory from injected dependencies (Azure clients per tenant,
@@ -33,7 +34,12 @@ export function createActivities(deps: ActivityDeps) {
       return { workerVersion: deps.version, identity: deps.identity };
     },
   };
-  return { ...doctor, ...createOnboardingActivities(deps), ...createFailoverActivities(deps) };
+  return {
+    ...doctor,
+    ...createOnboardingActivities(deps),
+    ...createFailoverActivities(deps),
+    ...createOffboardingActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

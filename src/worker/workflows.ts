@@ -4,3 +4,4 @@ export { sharedVaultWorkflow } from '../onboarding/workflows/shared-vault';
 export { tenantOnboardingWorkflow } from '../onboarding/workflows/tenant-onboarding';
 export { vmProtectionWorkflow } from '../onboarding/workflows/vm-protection';
 export { failoverWorkflow } from '../failover/workflows/failover';
+export { offboardVmWorkflow } from '../offboarding/workflows/offboard-vm';

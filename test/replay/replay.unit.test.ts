@@ -24,6 +24,7 @@ describe('replaying recorded histories', () => {
       'asrflow_protect_',
       'failover-test--asrflow_failover_',
       'failover-failback--asrflow_failover_',
+      'offboard--asrflow_offboard_',
     ])
       expect(text).toContain(kind);
   });

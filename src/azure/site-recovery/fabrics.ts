@@ -67,3 +67,19 @@ export async function listVmNetworks(v: AsrVault, fabricName: string): Promise<V
     .filter((n) => n.name)
     .map((n) => ({ name: n.name ?? '', friendlyName: n.properties?.friendlyName ?? n.name ?? '' }));
 }
+
+/**
+ * A tenant's own protection container: its cloud on its VMM server's fabric, or undefined. Every
+ * lookup of a tenant's VM starts here, never across the vault: in a shared vault another tenant's
+ * VM of the same name is not this tenant's.
+ */
+export async function findTenantContainer(
+  v: AsrVault,
+  vmmServer: string,
+  cloud: string,
+): Promise<{ fabricName: string; containerName: string } | undefined> {
+  const fabricName = await findVmmFabric(v, vmmServer);
+  if (!fabricName) return undefined;
+  const container = (await listProtectionContainers(v, fabricName)).find((c) => sameName(c.friendlyName, cloud));
+  return container ? { fabricName, containerName: container.name } : undefined;
+}

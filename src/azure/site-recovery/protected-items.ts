@@ -340,3 +340,29 @@ export async function issueItemAction(
   const poller = await begin();
   return { checkpoint: poller.toString() };
 }
+
+/**
+ * Disables protection of an item (Site Recovery's "remove": replication stops, the replica disks in
+ * Azure are deleted, the VM on premises is untouched), resuming a checkpointed request rather than
+ * sending it twice. Resolves when the item is gone.
+ */
+export async function disableProtection(
+  v: AsrVault,
+  ref: ItemRef,
+  operation: string,
+  options: Pick<LroOptions, 'explainFailure'> = {},
+): Promise<void> {
+  await runCheckpointedLro(
+    operation,
+    (lro) =>
+      v.client.replicationProtectedItems.beginDelete(
+        ...v.at,
+        ref.fabricName,
+        ref.containerName,
+        ref.itemName,
+        { properties: { disableProtectionReason: 'NotSpecified' } },
+        lro,
+      ),
+    options,
+  );
+}

@@ -2,8 +2,8 @@ import { Context } from '@temporalio/activity';
 import { distance } from 'fastest-levenshtein';
 import type { AzureClientFactory } from '../../azure/clients';
 import { classifyAzureError, needsOperator } from '../../azure/failures';
-import { lastSegment, sameName } from '../../azure/reads';
-import { findVmmFabric, listProtectionContainers } from '../../azure/site-recovery/fabrics';
+import { lastSegment } from '../../azure/reads';
+import { findTenantContainer } from '../../azure/site-recovery/fabrics';
 import {
   getJob,
   jobActsOn,
@@ -95,20 +95,6 @@ function failoverActivities(deps: FailoverDeps) {
     (await listRecentJobs(asr(t), { scenario, doing: `list jobs of ${t.vault}` }))
       .filter((j) => jobActsOn(j, item.name, item.hyperV.vmId))
       .map(snapshotOf);
-
-  /** The tenant's own protection container: its cloud on the VMM server's fabric, or undefined. */
-  const tenantContainer = async (
-    t: VaultTarget,
-    scope: TenantScope,
-  ): Promise<{ fabricName: string; containerName: string } | undefined> => {
-    const vault = asr(t);
-    const fabricName = await findVmmFabric(vault, scope.vmmServer);
-    if (!fabricName) return undefined;
-    const container = (await listProtectionContainers(vault, fabricName)).find((c) =>
-      sameName(c.friendlyName, scope.cloud),
-    );
-    return container ? { fabricName, containerName: container.name } : undefined;
-  };
 
   async function startAction(input: StartActionInput, beat: Beat): Promise<StartedAction> {
     const { target, item: ref, vm, action } = input;
@@ -223,7 +209,7 @@ function failoverActivities(deps: FailoverDeps) {
      */
     async resolveProtectedItem(input: { target: VaultTarget; vm: string; scope: TenantScope }): Promise<ResolvedItem> {
       const { target, vm, scope } = input;
-      const where = await tenantContainer(target, scope);
+      const where = await findTenantContainer(asr(target), scope.vmmServer, scope.cloud);
       if (!where) {
         throw needsOperator(
           `the cloud ${scope.cloud} of VMM server ${scope.vmmServer} is not in vault ${target.vault}`,

@@ -51,7 +51,7 @@ export interface VmProgress {
 }
 
 export interface Progress {
-  kind: 'shared-vault' | 'tenant-onboarding' | 'vm-protection' | 'failover';
+  kind: 'shared-vault' | 'tenant-onboarding' | 'vm-protection' | 'failover' | 'offboarding';
   tenant?: string;
   vm?: string;
   scenario: string;

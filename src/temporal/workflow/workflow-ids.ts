@@ -6,4 +6,5 @@ export const workflowIds = {
   vmProtection: (tenant: string, vm: string) => `asrflow:protect:${tenant}:${vm}`,
   replicationWatch: (subscriptionId: string, vault: string) => `asrflow:watch:${subscriptionId}:${vault}`,
   failover: (tenant: string, vm: string) => `asrflow:failover:${tenant}:${vm}`,
+  offboardVm: (tenant: string, vm: string) => `asrflow:offboard:${tenant}:${vm}`,
 };

@@ -1,0 +1,105 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { OFFBOARDING_CONTRACT_VERSION, type OffboardRecord, type OffboardVmInput } from './contract';
+import type { Plan } from '../domain/plan/types';
+import { vaultTargetOf } from '../domain/targets';
+import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../temporal/workflow/search-attributes';
+import { workflowIds } from '../temporal/workflow/workflow-ids';
+// Started by reference: the arguments and the result are typed end to end.
+import { offboardVmWorkflow } from './workflows/offboard-vm';
+
+/** The plan does not know the tenant: exit code 2. */
+export class OffboardInputError extends Error {
+  override name = 'OffboardInputError';
+}
+
+/** Something else runs on the VM (its failover, its protection, another offboarding): refused, exit 1. */
+export class OffboardBlockedError extends Error {
+  override name = 'OffboardBlockedError';
+  constructor(
+    message: string,
+    readonly workflowId: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the secret-free workflow input from the plan: tenant, vault, principal reference, cloud. */
+export function offboardInputFromPlan(plan: Plan, tenantName: string, vm: string): OffboardVmInput {
+  const tenant = plan.tenants.find((t) => t.name === tenantName);
+  if (!tenant)
+    throw new OffboardInputError(
+      `tenant '${tenantName}' is not in the plan; tenants: ${plan.tenants.map((t) => t.name).join(', ')}`,
+    );
+  return {
+    version: OFFBOARDING_CONTRACT_VERSION,
+    tenant: tenant.name,
+    scenario: plan.scenario,
+    vm,
+    vault: vaultTargetOf(tenant.vault),
+    scope: { subscriptionId: tenant.subscriptionId, vmmServer: tenant.vmm.server, cloud: tenant.vmm.cloud },
+  };
+}
+
+async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Starts the offboarding of one VM, unless a workflow still works on it: its failover (a VM
+ * being failed over must be finished first) or its protection (the tenant's onboarding would
+ * see the item vanish and report a failure). A finished offboarding may run again: it then finds
+ * nothing to do and says so.
+ */
+export async function startVmOffboarding(
+  client: Client,
+  input: OffboardVmInput,
+  taskQueue: string,
+): Promise<WorkflowHandle<typeof offboardVmWorkflow>> {
+  const blockers: Array<[string, string]> = [
+    [workflowIds.failover(input.tenant, input.vm), `a failover of ${input.vm} runs`],
+    [workflowIds.vmProtection(input.tenant, input.vm), `the protection of ${input.vm} is still being set up`],
+  ];
+  for (const [workflowId, what] of blockers) {
+    if (await isRunning(client, workflowId))
+      throw new OffboardBlockedError(
+        `refused: ${what} (workflow ${workflowId}); let it finish first, then offboard ${input.vm}.`,
+        workflowId,
+      );
+  }
+  const workflowId = workflowIds.offboardVm(input.tenant, input.vm);
+  try {
+    return await client.workflow.start(offboardVmWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `Offboard ${input.vm} (${input.tenant})`,
+      staticDetails: `Disable protection of ${input.vm} of tenant ${input.tenant} in vault ${input.vault.vault} (cloud ${input.scope.cloud} on ${input.scope.vmmServer}).`,
+      typedSearchAttributes: [
+        { key: AsrKind, value: 'offboarding' },
+        { key: AsrTenant, value: input.tenant },
+        { key: AsrVm, value: input.vm },
+        { key: AsrScenario, value: input.scenario },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    throw new OffboardBlockedError(
+      `refused: an offboarding of ${input.vm} (${input.tenant}) is already running as workflow ${workflowId}.`,
+      workflowId,
+    );
+  }
+}
+
+export type { OffboardRecord };

@@ -1,0 +1,81 @@
+import { allHandlersFinished, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { disableRefusal, type OffboardRecord, type OffboardVmInput } from '../contract';
+import { HANDLER_DESCRIPTIONS, progressQuery, type Progress } from '../../temporal/workflow/progress';
+import { AsrStage } from '../../temporal/workflow/search-attributes';
+import { isAbandoned, publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
+import { offboardingActivities } from './activities';
+
+/**
+ * Disables protection of one VM on purpose: finds it in the tenant's own cloud, refuses while
+ * Site Recovery would not allow it (a failover in progress, a failed-over VM not yet committed or
+ * failed back), then disables it once and waits until its item is gone. A VM that is not protected
+ * (any more) ends as `not-protected`: running the same command again is a no-op that says so.
+ */
+export async function offboardVmWorkflow(input: OffboardVmInput): Promise<OffboardRecord> {
+  const { tenant, vm, vault: target, scope } = input;
+  const record: OffboardRecord = {
+    tenant,
+    vm,
+    vault: target.vault,
+    outcome: 'running',
+    startedAt: new Date().toISOString(),
+  };
+  const title = `Offboard ${vm} (${tenant})`;
+  const steps = new StepRunner(() => publishDetails(details()), {
+    abandonable: true,
+    activities: offboardingActivities,
+  });
+  setHandler(
+    progressQuery,
+    (): Progress => ({
+      kind: 'offboarding',
+      tenant,
+      vm,
+      scenario: input.scenario,
+      stage: record.outcome === 'running' ? steps.stage : record.outcome,
+      steps: steps.steps,
+      operatorAction: steps.operatorAction,
+    }),
+    { description: HANDLER_DESCRIPTIONS.progress },
+  );
+
+  function details(): string {
+    const extra: string[] = [];
+    if (steps.operatorAction) extra.push('', `**Next for the operator:** ${steps.operatorAction}`);
+    if (record.outcome !== 'running')
+      extra.push('', `**Outcome:** ${record.outcome}${record.reason ? ` — ${record.reason}` : ''}`);
+    return renderDetails(title, steps.steps, extra);
+  }
+
+  steps.plan([
+    { name: 'resolve', title: `Find ${vm} in cloud ${scope.cloud} (vault ${target.vault})` },
+    { name: 'disable', title: `Disable protection of ${vm} (its replica disks in Azure are deleted)` },
+  ]);
+  try {
+    const item = await steps.run('resolve', ({ quick }) => quick.findVmItem({ target, vm, scope }));
+    const refusal = item ? disableRefusal(vm, item) : undefined;
+    if (!item || refusal) {
+      record.outcome = item ? 'refused' : 'not-protected';
+      record.reason =
+        refusal ??
+        `${vm} is not a protected VM of tenant ${tenant}'s cloud ${scope.cloud}: nothing to do (already offboarded, or never protected)`;
+      steps.track('disable', 'disable', '', { state: 'skipped' });
+    } else {
+      const done = await steps.run('disable', ({ longRunning }) =>
+        longRunning.disableVmProtection({ target, item, vm }),
+      );
+      record.outcome = done.alreadyGone ? 'not-protected' : 'offboarded';
+      if (done.alreadyGone) record.reason = `protection of ${vm} was removed meanwhile by someone else`;
+      if (done.jobName) record.jobName = done.jobName;
+    }
+  } catch (error) {
+    if (!isAbandoned(error)) throw error;
+    record.outcome = 'abandoned';
+    record.reason = error.message;
+  }
+  record.endedAt = new Date().toISOString();
+  upsertSearchAttributes([{ key: AsrStage, value: record.outcome }]);
+  publishDetails(details());
+  await condition(allHandlersFinished);
+  return record;
+}
