@@ -11,6 +11,7 @@ export interface VirtualNetworkView {
   provisioningState?: string;
   addressPrefixes: string[];
   subnets: Array<{ name: string; prefix?: string }>;
+  tags: Record<string, string>;
 }
 
 /** The VNet, or undefined when it does not exist. */
@@ -33,6 +34,7 @@ export async function readVirtualNetwork(
       const prefix = s.addressPrefix ?? s.addressPrefixes?.[0];
       return { name: s.name ?? '', ...(prefix ? { prefix } : {}) };
     }),
+    tags: vnet.tags ?? {},
   };
 }
 
@@ -60,4 +62,18 @@ export async function createVirtualNetwork(
     ),
   );
   return { id: result.id ?? '' };
+}
+
+/** Deletes the VNet (resuming a checkpointed request); a missing one is done. */
+export async function deleteVirtualNetwork(
+  azure: AzureClientFactory,
+  scope: Omit<ResourceScope, 'region'>,
+  name: string,
+): Promise<void> {
+  const client = azure.network(scope.principal, scope.subscriptionId);
+  await orAbsent(() =>
+    runCheckpointedLro(`delete virtual network ${name}`, (options) =>
+      client.virtualNetworks.beginDelete(scope.resourceGroup, name, options),
+    ),
+  );
 }

@@ -1,14 +1,26 @@
 // How the gateway reads: a resource that does not exist is an answer, not a failure, and a paged
 // list is read to its end. Written once here so every family treats "absent" the same way.
 
-/** Azure's "no such resource" (HTTP 404) read as absence; every other failure stays a failure. */
-export async function orAbsent<T>(read: () => Promise<T>): Promise<T | undefined> {
+/**
+ * Azure's "no such resource" (HTTP 404) read as absence — on a read, "not there"; on a delete,
+ * "already gone" — whether it comes raw from the SDK or already classified (a checkpointed
+ * operation classifies its failures); every other failure stays a failure.
+ */
+export async function orAbsent<T>(call: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await read();
+    return await call();
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    if (statusOf(error) === 404) return undefined;
     throw error;
   }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const raw = (error as { statusCode?: number }).statusCode;
+  if (raw !== undefined) return raw;
+  const details = (error as { details?: unknown }).details;
+  const first: unknown = Array.isArray(details) ? details[0] : undefined;
+  return typeof first === 'object' && first !== null ? (first as { statusCode?: number }).statusCode : undefined;
 }
 
 /** Every item of a paged list. */

@@ -11,6 +11,7 @@ export interface StorageAccountView {
   location?: string;
   sku: string;
   provisioningState?: string;
+  tags: Record<string, string>;
 }
 
 /** The account, or undefined when it does not exist. */
@@ -29,6 +30,7 @@ export async function readStorageAccount(
     ...(account.location ? { location: account.location } : {}),
     sku: account.sku?.name ?? '',
     ...(account.provisioningState ? { provisioningState: account.provisioningState } : {}),
+    tags: account.tags ?? {},
   };
 }
 
@@ -50,4 +52,16 @@ export async function createStorageAccount(
         : client.storageAccounts.create(scope.resourceGroup, name, parameters, { abortSignal, updateIntervalInMs }),
   );
   return { id: result.id ?? '' };
+}
+
+/** Deletes the account (and its data); a missing one is done. */
+export async function deleteStorageAccount(
+  azure: AzureClientFactory,
+  scope: Omit<ResourceScope, 'region'>,
+  name: string,
+): Promise<void> {
+  const client = azure.storage(scope.principal, scope.subscriptionId);
+  await azureCall(`delete storage account ${name}`, () =>
+    orAbsent(() => client.storageAccounts.delete(scope.resourceGroup, name)),
+  );
 }

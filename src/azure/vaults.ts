@@ -98,3 +98,13 @@ export async function uploadVaultCertificate(
     ...(p.thumbprint ? { thumbprint: p.thumbprint } : {}),
   };
 }
+
+/** Deletes the vault (Azure refuses while it holds registered servers or policies); a missing one is done. */
+export async function deleteVault(azure: AzureClientFactory, target: VaultTarget): Promise<void> {
+  const client = azure.recoveryServices(target.principal, target.subscriptionId);
+  await orAbsent(() =>
+    runCheckpointedLro(`delete vault ${target.vault}`, (options) =>
+      client.vaults.beginDelete(target.resourceGroup, target.vault, options),
+    ),
+  );
+}

@@ -1,11 +1,13 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { vmNameProblem } from '../failover/contract';
-import type { OffboardRecord } from '../offboarding/contract';
+import type { OffboardRecord, OffboardTenantRecord } from '../offboarding/contract';
 import {
   OffboardBlockedError,
   OffboardInputError,
   offboardInputFromPlan,
+  offboardTenantInputFromPlan,
+  startTenantOffboarding,
   startVmOffboarding,
 } from '../offboarding/start';
 import { EXIT, ExitCode } from './exit-codes';
@@ -14,7 +16,8 @@ import { readPlan } from './plan-file';
 
 interface OffboardFlags extends ConnectionFlags {
   tenant: string;
-  vm: string;
+  vm?: string;
+  deleteResources?: boolean;
   plan?: string;
   yes?: boolean;
   json?: boolean;
@@ -29,7 +32,13 @@ const OUTCOME_LINES: Record<OffboardRecord['outcome'], string> = {
   abandoned: 'abandoned',
 };
 
-async function offboardVm(opts: OffboardFlags): Promise<void> {
+async function offboardVm(opts: OffboardFlags & { vm: string }): Promise<void> {
+  if (opts.deleteResources) {
+    console.error(
+      "asrflow: --delete-resources removes a tenant's resources: use it with --tenant alone (a VM's offboarding leaves them)",
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
   const badName = vmNameProblem(opts.vm);
   if (badName) {
     console.error(`asrflow: --vm: ${badName}`);
@@ -95,20 +104,103 @@ async function offboardVm(opts: OffboardFlags): Promise<void> {
   );
 }
 
+/** Prints what the offboarding removed and kept, and whether there was anything to do. */
+function printTenantRecord(record: OffboardTenantRecord): void {
+  const line = record.outcome === 'offboarded' && record.reason ? 'nothing to do' : record.outcome;
+  console.log(`Offboard tenant ${record.tenant}: ${line}${record.reason ? ` — ${record.reason}` : ''}`);
+  if (record.vms.length) console.log(`  protection disabled: ${record.vms.join(', ')}`);
+  for (const r of record.removed) console.log(`  removed: ${r}`);
+  for (const k of record.kept) console.log(`  kept: ${k}`);
+}
+
+async function offboardTenant(opts: OffboardFlags): Promise<void> {
+  const plan = readPlan(opts.plan);
+  let input;
+  try {
+    input = offboardTenantInputFromPlan(plan, opts.tenant, { deleteResources: opts.deleteResources ?? false });
+  } catch (error) {
+    if (error instanceof OffboardInputError) {
+      console.error(`asrflow: ${error.message}`);
+      throw new ExitCode(EXIT.badInput);
+    }
+    throw error;
+  }
+  if (!opts.yes) {
+    const what = [
+      `disable protection of every VM of cloud ${input.scope.cloud} (their replicas in Azure are deleted)`,
+      `remove its network mapping, cloud-policy association and policy ${input.names.policy} from vault ${input.vault.vault}`,
+      ...(input.dedicatedVault ? [`unregister ${input.scope.vmmServer} and delete vault ${input.vault.vault}`] : []),
+      ...(input.resources
+        ? [
+            `delete what asrflow created in ${input.resources.resourceGroup}: VNets ${input.resources.virtualNetworks.join(', ')}, storage account ${input.resources.storageAccount}, then the group once empty`,
+          ]
+        : []),
+    ];
+    console.error(
+      `asrflow: offboarding tenant ${opts.tenant} would ${what.join('; ')}. VMs on premises are untouched. Nothing was started; run again with --yes to confirm.`,
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
+  await withClient(
+    opts,
+    async (client, settings) => {
+      let handle;
+      try {
+        handle = await startTenantOffboarding(client, input, settings.taskQueue);
+      } catch (error) {
+        if (error instanceof OffboardBlockedError) {
+          if (opts.json)
+            console.log(JSON.stringify({ refused: true, reason: error.message, workflowId: error.workflowId }));
+          console.error(`asrflow: ${error.message}`);
+          throw new ExitCode(EXIT.failure);
+        }
+        throw error;
+      }
+      const url = uiUrl(settings, handle.workflowId);
+      let record: OffboardTenantRecord | undefined;
+      if (opts.wait) {
+        try {
+          record = await handle.result();
+        } catch (error) {
+          if (error instanceof WorkflowFailedError) {
+            console.error(`asrflow: ${handle.workflowId} failed: ${error.cause?.message ?? error.message}`);
+            throw new ExitCode(EXIT.failure);
+          }
+          throw error;
+        }
+      }
+      if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, uiUrl: url, record }, null, 2));
+      else {
+        console.log(`${handle.workflowId}: started${url ? `\n  ${url}` : ''}`);
+        if (record) printTenantRecord(record);
+        else console.log(`Follow it with: asrflow status --tenant ${opts.tenant}`);
+      }
+      if (record?.outcome === 'refused' || record?.outcome === 'abandoned') throw new ExitCode(EXIT.failure);
+    },
+    { startsWorkflows: true },
+  );
+}
+
 export function registerOffboardCommands(program: Command): void {
   connectionOptions(
     program
       .command('offboard')
       .description(
-        "Disable protection of one VM on purpose (Site Recovery removes its replica in Azure; the VM on premises is untouched). Refused while the VM's failover or protection workflow runs, or while Site Recovery does not allow it. Needs --yes; running it again is a no-op that says so.",
+        "Disable protection of one VM (--vm), or remove a whole tenant's protection: its VMs, network mapping, cloud-policy association and policy, in scenario 2 its VMM server's registration and vault, and with --delete-resources the VNets, storage account and resource group asrflow created (never a resource it did not create). VMs on premises are untouched. Refused while a workflow still works on the VM or tenant, or while Site Recovery does not allow it. Needs --yes; running it again is a no-op that says so.",
       )
       .requiredOption('--tenant <name>', 'the tenant, as the plan names it')
-      .requiredOption('--vm <name>', 'the VM, as VMM names it')
+      .option('--vm <name>', 'only this VM, as VMM names it')
+      .option('--delete-resources', "with --tenant alone: also delete the tenant's resources asrflow created")
       .option('--plan <file>', 'the plan (default: ASRFLOW_PLAN)')
       .option('--yes', 'confirm: protection of the VM is disabled and its replica deleted')
       .option('--json', 'print the result as JSON')
       .option('--no-wait', 'return once the workflow has started'),
   )
-    .addHelpText('after', '\nExample:\n  $ asrflow offboard --tenant litware --vm files01 --yes')
-    .action((opts: OffboardFlags) => offboardVm(opts));
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ asrflow offboard --tenant litware --vm files01 --yes\n  $ asrflow offboard --tenant litware --delete-resources --yes',
+    )
+    .action((opts: OffboardFlags) =>
+      opts.vm !== undefined ? offboardVm({ ...opts, vm: opts.vm }) : offboardTenant(opts),
+    );
 }

@@ -1,4 +1,4 @@
-import type { VaultTarget } from '../domain/targets';
+import type { Principal, VaultTarget } from '../domain/targets';
 
 // Offboarding: what crosses the client/workflow/activity boundaries when protection of a VM is
 // disabled on purpose. Its own versioned types, not the plan's. Pure: workflows import it.
@@ -60,4 +60,58 @@ export function disableRefusal(vm: string, item: OffboardItem): string | undefin
   if (!item.allowedOperations.includes('DisableProtection'))
     return `Site Recovery does not allow disabling protection of ${vm} now (protection state ${item.protectionState ?? 'unknown'}; allowed: ${item.allowedOperations.join(', ') || 'none'}): finish what runs on it first, e.g. commit or fail back a failover`;
   return undefined;
+}
+
+/** The names onboarding gave a tenant's objects in the vault (see the onboarding contract). */
+export interface TenantVaultNames {
+  policy: string;
+  containerMapping: string;
+  networkMapping: string;
+}
+
+/** The tenant's own Azure resources, for `--delete-resources`: only those tagged by asrflow go. */
+export interface TenantResources {
+  principal: Principal;
+  subscriptionId: string;
+  resourceGroup: string;
+  storageAccount: string;
+  virtualNetworks: string[];
+}
+
+export interface OffboardTenantInput {
+  version: typeof OFFBOARDING_CONTRACT_VERSION;
+  tenant: string;
+  scenario: string;
+  vault: VaultTarget;
+  scope: OffboardingScope & { vmNetwork: string };
+  names: TenantVaultNames;
+  /** Scenario 2: the tenant's own vault, deleted once empty (its VMM server unregistered first). */
+  dedicatedVault: boolean;
+  resources?: TenantResources;
+}
+
+export type OffboardTenantOutcome = 'running' | 'offboarded' | 'refused' | 'abandoned';
+
+/** What a tenant's offboarding did: the workflow's result. */
+export interface OffboardTenantRecord {
+  tenant: string;
+  vault: string;
+  outcome: OffboardTenantOutcome;
+  reason?: string;
+  /** The VMs whose protection this run disabled. */
+  vms: string[];
+  /** What this run removed, in order ("policy asrflow-contoso-policy", …). */
+  removed: string[];
+  /** What it found but left in place, with why (not created by asrflow, still holds other resources). */
+  kept: string[];
+  startedAt: string;
+  endedAt?: string;
+}
+
+/** The VMs of a tenant whose state forbids disabling now, each with why; empty when all may go. */
+export function tenantRefusals(items: Array<OffboardItem & { vm: string }>): string[] {
+  return items.flatMap((i) => {
+    const refusal = disableRefusal(i.vm, i);
+    return refusal ? [refusal] : [];
+  });
 }

@@ -4,12 +4,20 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { OFFBOARDING_CONTRACT_VERSION, type OffboardRecord, type OffboardVmInput } from './contract';
+import {
+  OFFBOARDING_CONTRACT_VERSION,
+  type OffboardRecord,
+  type OffboardTenantInput,
+  type OffboardTenantRecord,
+  type OffboardVmInput,
+} from './contract';
 import type { Plan } from '../domain/plan/types';
 import { vaultTargetOf } from '../domain/targets';
+import { containerMappingName, networkMappingName, policyName } from '../domain/vault-names';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 // Started by reference: the arguments and the result are typed end to end.
+import { offboardTenantWorkflow } from './workflows/offboard-tenant';
 import { offboardVmWorkflow } from './workflows/offboard-vm';
 
 /** The plan does not know the tenant: exit code 2. */
@@ -28,13 +36,18 @@ export class OffboardBlockedError extends Error {
   }
 }
 
-/** Builds the secret-free workflow input from the plan: tenant, vault, principal reference, cloud. */
-export function offboardInputFromPlan(plan: Plan, tenantName: string, vm: string): OffboardVmInput {
+function tenantOf(plan: Plan, tenantName: string) {
   const tenant = plan.tenants.find((t) => t.name === tenantName);
   if (!tenant)
     throw new OffboardInputError(
       `tenant '${tenantName}' is not in the plan; tenants: ${plan.tenants.map((t) => t.name).join(', ')}`,
     );
+  return tenant;
+}
+
+/** Builds the secret-free workflow input from the plan: tenant, vault, principal reference, cloud. */
+export function offboardInputFromPlan(plan: Plan, tenantName: string, vm: string): OffboardVmInput {
+  const tenant = tenantOf(plan, tenantName);
   return {
     version: OFFBOARDING_CONTRACT_VERSION,
     tenant: tenant.name,
@@ -42,6 +55,48 @@ export function offboardInputFromPlan(plan: Plan, tenantName: string, vm: string
     vm,
     vault: vaultTargetOf(tenant.vault),
     scope: { subscriptionId: tenant.subscriptionId, vmmServer: tenant.vmm.server, cloud: tenant.vmm.cloud },
+  };
+}
+
+/**
+ * The input of a whole tenant's offboarding: the names onboarding gave its objects in the vault,
+ * whether the vault is its own (scenario 2), and with `deleteResources` the resources asrflow
+ * created for it.
+ */
+export function offboardTenantInputFromPlan(
+  plan: Plan,
+  tenantName: string,
+  options: { deleteResources?: boolean } = {},
+): OffboardTenantInput {
+  const tenant = tenantOf(plan, tenantName);
+  return {
+    version: OFFBOARDING_CONTRACT_VERSION,
+    tenant: tenant.name,
+    scenario: plan.scenario,
+    vault: vaultTargetOf(tenant.vault),
+    scope: {
+      subscriptionId: tenant.subscriptionId,
+      vmmServer: tenant.vmm.server,
+      cloud: tenant.vmm.cloud,
+      vmNetwork: tenant.vmm.vmNetwork,
+    },
+    names: {
+      policy: policyName(tenant.name),
+      containerMapping: containerMappingName(tenant.name),
+      networkMapping: networkMappingName(tenant.name),
+    },
+    dedicatedVault: !tenant.vault.shared,
+    ...(options.deleteResources
+      ? {
+          resources: {
+            principal: { tenantId: tenant.tenantId, credential: tenant.credential },
+            subscriptionId: tenant.subscriptionId,
+            resourceGroup: tenant.resourceGroup,
+            storageAccount: tenant.storageAccount.name,
+            virtualNetworks: [tenant.network.testFailoverVnet.name, tenant.network.vnet],
+          },
+        }
+      : {}),
   };
 }
 
@@ -102,4 +157,53 @@ export async function startVmOffboarding(
   }
 }
 
-export type { OffboardRecord };
+/**
+ * Starts the offboarding of a whole tenant, unless a workflow still works on it: its onboarding,
+ * a failover or a VM's offboarding. A finished one may run again: it then finds nothing left.
+ */
+export async function startTenantOffboarding(
+  client: Client,
+  input: OffboardTenantInput,
+  taskQueue: string,
+): Promise<WorkflowHandle<typeof offboardTenantWorkflow>> {
+  const onboarding = workflowIds.tenantOnboarding(input.tenant);
+  if (await isRunning(client, onboarding))
+    throw new OffboardBlockedError(
+      `refused: the onboarding of ${input.tenant} still runs (workflow ${onboarding}); let it finish first, then offboard the tenant.`,
+      onboarding,
+    );
+  const tenant = input.tenant.replace(/'/g, "''");
+  for await (const busy of client.workflow.list({
+    query: `AsrKind IN ('failover', 'offboarding') AND AsrTenant = '${tenant}' AND ExecutionStatus = 'Running'`,
+  })) {
+    throw new OffboardBlockedError(
+      `refused: workflow ${busy.workflowId} still works on a VM of ${input.tenant}; let it finish first, then offboard the tenant.`,
+      busy.workflowId,
+    );
+  }
+  const workflowId = workflowIds.offboardTenant(input.tenant);
+  try {
+    return await client.workflow.start(offboardTenantWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `Offboard tenant ${input.tenant}`,
+      staticDetails: `Remove the protection of tenant ${input.tenant} from vault ${input.vault.vault}${input.resources ? `, and the resources asrflow created in ${input.resources.resourceGroup}` : ''}.`,
+      typedSearchAttributes: [
+        { key: AsrKind, value: 'offboarding' },
+        { key: AsrTenant, value: input.tenant },
+        { key: AsrScenario, value: input.scenario },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    throw new OffboardBlockedError(
+      `refused: an offboarding of tenant ${input.tenant} is already running as workflow ${workflowId}.`,
+      workflowId,
+    );
+  }
+}
+
+export type { OffboardRecord, OffboardTenantRecord };

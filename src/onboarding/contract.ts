@@ -141,9 +141,7 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-export function policyName(tenant: string): string {
-  return `asrflow-${tenant}-policy`;
-}
+export { containerMappingName, networkMappingName, policyName } from '../domain/vault-names';
 
 /**
  * The plan fields a running tenant onboarding can take over, each with the step that first uses

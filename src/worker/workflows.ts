@@ -5,3 +5,4 @@ export { tenantOnboardingWorkflow } from '../onboarding/workflows/tenant-onboard
 export { vmProtectionWorkflow } from '../onboarding/workflows/vm-protection';
 export { failoverWorkflow } from '../failover/workflows/failover';
 export { offboardVmWorkflow } from '../offboarding/workflows/offboard-vm';
+export { offboardTenantWorkflow } from '../offboarding/workflows/offboard-tenant';

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { orAbsent } from '../../src/azure/reads';
 import { jobActsOn, jobFailed, jobFailureDetails, jobView, newestJob } from '../../src/azure/site-recovery/jobs';
@@ -12,6 +13,19 @@ describe('the Azure gateway', () => {
     await expect(orAbsent(() => Promise.resolve({ id: 'x' }))).resolves.toEqual({ id: 'x' });
     await expect(orAbsent(() => Promise.reject(new RestError('no', { statusCode: 403 })))).rejects.toThrow('no');
     await expect(orAbsent(() => Promise.reject(new Error('socket hang up')))).rejects.toThrow('socket hang up');
+    // A checkpointed operation classifies its failure first; a 404 there still means "already gone".
+    const classified = ApplicationFailure.create({
+      message: 'gone',
+      type: 'NeedsOperator',
+      details: [{ statusCode: 404 }],
+    });
+    await expect(orAbsent(() => Promise.reject(classified))).resolves.toBeUndefined();
+    const refused = ApplicationFailure.create({
+      message: 'in use',
+      type: 'NeedsOperator',
+      details: [{ statusCode: 400 }],
+    });
+    await expect(orAbsent(() => Promise.reject(refused))).rejects.toThrow('in use');
   });
 
   it("reads a job's error: the service's details first, the Provider's otherwise", () => {

@@ -172,4 +172,25 @@ describe('offboarding a VM', () => {
     expect(await items()).toEqual([]);
     expect(await disables(erp01.id)).toBe(1);
   });
+
+  it('then offboards the tenant: its VMM server unregistered, its own vault and the resources asrflow created deleted', async () => {
+    const done = await cli('offboard', '--tenant', 'litware', '--delete-resources', '--yes');
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain('Offboard tenant litware: offboarded');
+    for (const removed of [
+      'replication policy asrflow-litware-policy',
+      `registration of ${vmm}`,
+      'vault litware-asr-vault',
+      'resource group litware-dr-rg',
+    ])
+      expect(done.stdout).toContain(`removed: ${removed}`);
+    const world = (await admin.state()).world as {
+      vaults: Record<string, { name: string }>;
+      resourceGroups: Record<string, { name: string }>;
+    };
+    expect(Object.values(world.vaults).map((v) => v.name)).not.toContain('litware-asr-vault');
+    expect(Object.values(world.resourceGroups).map((g) => g.name)).not.toContain('litware-dr-rg');
+    const estate = (await admin.estate()) as { vmmServers: Array<{ name: string; registeredWith: string | null }> };
+    expect(estate.vmmServers.find((v) => v.name === vmm)?.registeredWith).toBeNull();
+  });
 });

@@ -24,7 +24,8 @@ describe('replaying recorded histories', () => {
       'asrflow_protect_',
       'failover-test--asrflow_failover_',
       'failover-failback--asrflow_failover_',
-      'offboard--asrflow_offboard_',
+      'offboard--asrflow_offboard_litware_',
+      'offboard--asrflow_offboard-tenant_',
     ])
       expect(text).toContain(kind);
   });

@@ -1,5 +1,6 @@
+import { runCheckpointedLro } from '../checkpoint';
 import { azureCall } from '../failures';
-import { collect, sameName } from '../reads';
+import { collect, orAbsent, sameName } from '../reads';
 import type { AsrVault } from './vault';
 
 // A vault's fabrics (a registered VMM server is one), their Providers, their protection
@@ -82,4 +83,16 @@ export async function findTenantContainer(
   if (!fabricName) return undefined;
   const container = (await listProtectionContainers(v, fabricName)).find((c) => sameName(c.friendlyName, cloud));
   return container ? { fabricName, containerName: container.name } : undefined;
+}
+
+/**
+ * Unregisters a server (removes its fabric; Site Recovery refuses while it has protected items,
+ * cloud associations or network mappings); a missing one is done.
+ */
+export async function removeFabric(v: AsrVault, fabricName: string, server: string): Promise<void> {
+  await orAbsent(() =>
+    runCheckpointedLro(`unregister ${server}`, (options) =>
+      v.client.replicationFabrics.beginDelete(...v.at, fabricName, options),
+    ),
+  );
 }

@@ -96,3 +96,34 @@ export async function createNetworkMapping(
     ),
   );
 }
+
+/** Dissociates a cloud from its policy (resuming a checkpointed request); a missing pairing is done. */
+export async function removeContainerMapping(v: AsrVault, ref: ContainerMappingRef): Promise<void> {
+  await orAbsent(() =>
+    runCheckpointedLro(`dissociate cloud ${ref.containerName} from its policy`, (options) =>
+      v.client.replicationProtectionContainerMappings.beginDelete(
+        ...v.at,
+        ref.fabricName,
+        ref.containerName,
+        ref.mappingName,
+        { properties: {} },
+        options,
+      ),
+    ),
+  );
+}
+
+/** Removes a network mapping (resuming a checkpointed request); a missing one is done. */
+export async function removeNetworkMapping(v: AsrVault, ref: NetworkMappingRef, vmNetwork: string): Promise<void> {
+  await orAbsent(() =>
+    runCheckpointedLro(`remove the mapping of VM network ${vmNetwork}`, (options) =>
+      v.client.replicationNetworkMappings.beginDelete(
+        ...v.at,
+        ref.fabricName,
+        ref.networkName,
+        ref.mappingName,
+        options,
+      ),
+    ),
+  );
+}

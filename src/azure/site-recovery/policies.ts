@@ -57,3 +57,12 @@ export async function createHyperVPolicy(
   });
   return { id: result.id ?? '' };
 }
+
+/** Deletes a policy (Site Recovery refuses while a cloud uses it); a missing one is done. */
+export async function deletePolicy(v: AsrVault, name: string): Promise<void> {
+  await orAbsent(() =>
+    runCheckpointedLro(`delete policy ${name}`, (options) =>
+      v.client.replicationPolicies.beginDelete(...v.at, name, options),
+    ),
+  );
+}

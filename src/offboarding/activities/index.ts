@@ -1,7 +1,19 @@
 import type { AzureClientFactory } from '../../azure/clients';
 import { lastCheckpoint } from '../../azure/checkpoint';
 import { needsOperator } from '../../azure/failures';
-import { findTenantContainer } from '../../azure/site-recovery/fabrics';
+import { deleteVirtualNetwork, readVirtualNetwork } from '../../azure/network';
+import { deleteResourceGroup, listResourcesInGroup, readResourceGroupTags } from '../../azure/resource-groups';
+import { MANAGED_BY_TAG } from '../../azure/scope';
+import { findTenantContainer, findVmmFabric, listVmNetworks, removeFabric } from '../../azure/site-recovery/fabrics';
+import {
+  readContainerMapping,
+  readNetworkMapping,
+  removeContainerMapping,
+  removeNetworkMapping,
+} from '../../azure/site-recovery/mappings';
+import { deletePolicy, readPolicyId } from '../../azure/site-recovery/policies';
+import { deleteStorageAccount, readStorageAccount } from '../../azure/storage';
+import { deleteVault, readVault } from '../../azure/vaults';
 import { jobActsOn, jobFailed, jobFailureDetails, listRecentJobs, newestJob } from '../../azure/site-recovery/jobs';
 import {
   disableProtection,
@@ -12,7 +24,7 @@ import {
 import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
 import { keepAliveEach, sleepWithHeartbeats } from '../../temporal/heartbeat';
 import type { VaultTarget } from '../../domain/targets';
-import type { OffboardingScope, OffboardItem } from '../contract';
+import type { OffboardingScope, OffboardItem, TenantResources, TenantVaultNames } from '../contract';
 
 export interface OffboardingDeps {
   azure: AzureClientFactory;
@@ -37,8 +49,128 @@ function offboardItem(item: ProtectedItemView, ref: { fabricName: string; contai
   };
 }
 
+/** Tagged at creation by asrflow (resource-groups.ts, storage.ts, network.ts): only those are ever deleted. */
+const createdByAsrflow = (tags: Record<string, string> | undefined) =>
+  Object.entries(MANAGED_BY_TAG).every(([k, v]) => tags?.[k] === v);
+
 function offboardingActivities(deps: OffboardingDeps) {
   return {
+    /** Every protected VM of the tenant's own cloud, and where the cloud is (undefined: not in the vault). */
+    async findTenantItems(input: { target: VaultTarget; scope: OffboardingScope }): Promise<{
+      where?: { fabricName: string; containerName: string };
+      items: Array<OffboardItem & { vm: string }>;
+    }> {
+      const vault = asrVault(deps.azure, input.target);
+      const where = await findTenantContainer(vault, input.scope.vmmServer, input.scope.cloud);
+      if (!where) return { items: [] };
+      const items = await listContainerProtectedItems(vault, where.fabricName, where.containerName, input.scope.cloud);
+      return { where, items: items.map((i) => ({ ...offboardItem(i, where), vm: i.friendlyName ?? i.name })) };
+    },
+
+    /** Removes the tenant's network mapping (VMM VM network → its VNet); returns what it removed. */
+    async removeTenantNetworkMapping(input: {
+      target: VaultTarget;
+      fabricName: string;
+      vmNetwork: string;
+      names: TenantVaultNames;
+    }): Promise<string[]> {
+      const vault = asrVault(deps.azure, input.target);
+      const network = (await listVmNetworks(vault, input.fabricName)).find(
+        (n) => n.friendlyName.toLowerCase() === input.vmNetwork.toLowerCase(),
+      );
+      if (!network) return [];
+      const ref = { fabricName: input.fabricName, networkName: network.name, mappingName: input.names.networkMapping };
+      if (!(await readNetworkMapping(vault, ref))) return [];
+      await removeNetworkMapping(vault, ref, input.vmNetwork);
+      return [`network mapping ${input.names.networkMapping}`];
+    },
+
+    /** Dissociates the tenant's cloud from its policy; returns what it removed. */
+    async removeTenantContainerMapping(input: {
+      target: VaultTarget;
+      fabricName: string;
+      containerName: string;
+      names: TenantVaultNames;
+    }): Promise<string[]> {
+      const vault = asrVault(deps.azure, input.target);
+      const ref = { ...input, mappingName: input.names.containerMapping };
+      if (!(await readContainerMapping(vault, ref))) return [];
+      await removeContainerMapping(vault, ref);
+      return [`cloud-policy association ${input.names.containerMapping}`];
+    },
+
+    /** Deletes the tenant's replication policy; returns what it removed. */
+    async deleteTenantPolicy(input: { target: VaultTarget; names: TenantVaultNames }): Promise<string[]> {
+      const vault = asrVault(deps.azure, input.target);
+      if (!(await readPolicyId(vault, input.names.policy))) return [];
+      await deletePolicy(vault, input.names.policy);
+      return [`replication policy ${input.names.policy}`];
+    },
+
+    /** Scenario 2: unregisters the tenant's VMM server from its own vault, then deletes the vault. */
+    async deleteDedicatedVault(input: { target: VaultTarget; vmmServer: string }): Promise<string[]> {
+      const vault = asrVault(deps.azure, input.target);
+      const removed: string[] = [];
+      if (!(await readVault(deps.azure, input.target))) return removed;
+      const fabricName = await findVmmFabric(vault, input.vmmServer);
+      if (fabricName) {
+        await removeFabric(vault, fabricName, input.vmmServer);
+        removed.push(`registration of ${input.vmmServer}`);
+      }
+      await deleteVault(deps.azure, input.target);
+      removed.push(`vault ${input.target.vault}`);
+      return removed;
+    },
+
+    /**
+     * With --delete-resources: the tenant's VNets and storage account, then its resource group —
+     * each only if asrflow created it (tagged), and the group only once it holds nothing else
+     * (a VM failed over into it, a resource someone added). What stays is returned with why.
+     */
+    async deleteTenantResources(input: TenantResources): Promise<{ removed: string[]; kept: string[] }> {
+      const removed: string[] = [];
+      const kept: string[] = [];
+      const scope = {
+        principal: input.principal,
+        subscriptionId: input.subscriptionId,
+        resourceGroup: input.resourceGroup,
+      };
+      const where = { ...scope, region: '' };
+      for (const name of input.virtualNetworks) {
+        const vnet = await readVirtualNetwork(deps.azure, where, name);
+        if (!vnet) continue;
+        if (!createdByAsrflow(vnet.tags)) kept.push(`virtual network ${name} (not created by asrflow)`);
+        else {
+          await deleteVirtualNetwork(deps.azure, scope, name);
+          removed.push(`virtual network ${name}`);
+        }
+      }
+      const account = await readStorageAccount(deps.azure, where, input.storageAccount);
+      if (account && !createdByAsrflow(account.tags))
+        kept.push(`storage account ${input.storageAccount} (not created by asrflow)`);
+      else if (account) {
+        await deleteStorageAccount(deps.azure, scope, input.storageAccount);
+        removed.push(`storage account ${input.storageAccount}`);
+      }
+      const tags = await readResourceGroupTags(deps.azure, scope);
+      if (tags === undefined) return { removed, kept };
+      if (!createdByAsrflow(tags)) {
+        kept.push(`resource group ${input.resourceGroup} (not created by asrflow)`);
+        return { removed, kept };
+      }
+      const left = await listResourcesInGroup(deps.azure, scope);
+      if (left.length > 0) {
+        const shown = left.slice(0, 5).map((r) => `${r.type.split('/').pop() ?? r.type} ${r.name}`);
+        kept.push(
+          `resource group ${input.resourceGroup} (it still holds ${left.length} resource(s) asrflow did not remove: ${shown.join(', ')}${left.length > 5 ? ', …' : ''})`,
+        );
+        return { removed, kept };
+      }
+      await deleteResourceGroup(deps.azure, scope);
+      removed.push(`resource group ${input.resourceGroup}`);
+      return { removed, kept };
+    },
+
     /**
      * The VM's protected item inside the tenant's own cloud only, or undefined: a VM of another
      * tenant's cloud is answered exactly as a VM that is not protected anywhere.
@@ -103,7 +235,7 @@ function offboardingActivities(deps: OffboardingDeps) {
 }
 
 /** Offboarding's activities made of a few Azure calls, wrapped in `keepAlive` (see activity-options.ts). */
-export const OFFBOARDING_QUICK_ACTIVITIES = ['findVmItem'] as const;
+export const OFFBOARDING_QUICK_ACTIVITIES = ['findVmItem', 'findTenantItems'] as const;
 
 export function createOffboardingActivities(deps: OffboardingDeps) {
   return keepAliveEach(offboardingActivities(deps), OFFBOARDING_QUICK_ACTIVITIES);

@@ -9,6 +9,8 @@ import {
 import { operatorCommands } from '../../domain/operator-commands';
 import {
   changedTenantFields,
+  containerMappingName,
+  networkMappingName,
   policyName,
   REPLANNABLE_FIELDS,
   type ProtectableVm,
@@ -178,7 +180,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       target: vault,
       fabricName,
       containerName,
-      mappingName: `asrflow-${tenant.name}-cloud-mapping`,
+      mappingName: containerMappingName(tenant.name),
       policyId,
     }),
   );
@@ -187,7 +189,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       target: vault,
       fabricName,
       vmNetwork: tenant.vmm.vmNetwork,
-      mappingName: `asrflow-${tenant.name}-network-mapping`,
+      mappingName: networkMappingName(tenant.name),
       recoveryNetworkId: vnet.id,
     }),
   );

@@ -7,4 +7,5 @@ export const workflowIds = {
   replicationWatch: (subscriptionId: string, vault: string) => `asrflow:watch:${subscriptionId}:${vault}`,
   failover: (tenant: string, vm: string) => `asrflow:failover:${tenant}:${vm}`,
   offboardVm: (tenant: string, vm: string) => `asrflow:offboard:${tenant}:${vm}`,
+  offboardTenant: (tenant: string) => `asrflow:offboard-tenant:${tenant}`,
 };

@@ -101,6 +101,49 @@ export function registerResourceGroups(router: ArmRouter): void {
           .map(view),
       ),
   });
+  // What a group holds, of every type the emulator knows: what a careful deleter looks at first.
+  router.add({
+    method: 'GET',
+    path: `${one}/resources`,
+    operationId: 'Resources_ListByResourceGroup',
+    apiVersions: API.resources,
+    handler: (ctx) => {
+      const name = ctx.params['resourceGroupName'] ?? '';
+      const key = rgKey(ctx.subscriptionId, name);
+      const w = ctx.core.world;
+      if (!w.resourceGroups[key]) throw resourceGroupNotFound(name);
+      const prefix = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${w.resourceGroups[key].name}/providers`;
+      const inGroup = (r: { subscriptionId: string; resourceGroup: string }) =>
+        rgKey(r.subscriptionId, r.resourceGroup) === key;
+      const entry = (type: string, r: { name: string; location: string; tags?: Record<string, string> }) => ({
+        id: `${prefix}/${type}/${r.name}`,
+        name: r.name,
+        type,
+        location: r.location,
+        ...(r.tags ? { tags: r.tags } : {}),
+      });
+      const vmPrefix = lower(`/subscriptions/${ctx.subscriptionId}/resourceGroups/${name}/`);
+      return page(ctx, [
+        ...Object.values(w.storageAccounts)
+          .filter(inGroup)
+          .map((r) => entry('Microsoft.Storage/storageAccounts', r)),
+        ...Object.values(w.virtualNetworks)
+          .filter(inGroup)
+          .map((r) => entry('Microsoft.Network/virtualNetworks', r)),
+        ...Object.values(w.vaults)
+          .filter(inGroup)
+          .map((r) => entry('Microsoft.RecoveryServices/vaults', r)),
+        ...Object.values(w.azureVms)
+          .filter((vm) => lower(vm.id).startsWith(vmPrefix))
+          .map((vm) => ({
+            id: vm.id,
+            name: vm.name,
+            type: 'Microsoft.Compute/virtualMachines',
+            location: vm.location,
+          })),
+      ]);
+    },
+  });
   router.add({
     method: 'DELETE',
     path: one,
