@@ -85,7 +85,10 @@ describe('parsePlan', () => {
     const { errors } = validate(text);
     // The document is still checked, with the value YAML keeps (the last).
     expect(errors.map((e) => [e.line, e.message])).toEqual([
-      [lineOf(text, 'name: Contoso-DR'), 'duplicate key: this key appears earlier in the same mapping'],
+      [
+        lineOf(text, 'name: Contoso-DR'),
+        `key 'name' is set twice in the same mapping (first at line ${lineOf(text, 'name: contosodr')}, column 7)`,
+      ],
       [
         lineOf(text, 'name: Contoso-DR'),
         "storage account name must be 3–24 lowercase letters and digits: got 'Contoso-DR'",

@@ -158,3 +158,19 @@ export function matches(pattern: PatternName, value: string): boolean {
 
 /** Azure refuses subnets smaller than /29 (it reserves five addresses in each). */
 export const SMALLEST_SUBNET_PREFIX = 29;
+
+/**
+ * What asrflow reads of a plan file at most (docs/PLAN.md, "Limits"). A plan for thousands of VMs
+ * is a few hundred kilobytes and nests seven levels deep; these bounds are far above that and far
+ * below what would let a file exhaust memory, the stack or the CPU before it is checked.
+ */
+export const PLAN_LIMITS = {
+  /** Size of the file, in bytes (1 MiB). */
+  bytes: 1024 * 1024,
+  /** Mappings and lists nested in one another, aliases expanded (the plan itself needs 7). */
+  depth: 32,
+  /** Aliases (`*name`) in the file. */
+  aliases: 1000,
+  /** Values (mappings, lists, scalars) that expanding all aliases adds to what the file spells out. */
+  aliasExpansion: 10_000,
+} as const;

@@ -8,13 +8,15 @@
 // No Node built-ins and no I/O here; load.ts reads files and the environment.
 
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { CREDENTIAL_TYPES } from './constants';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { CREDENTIAL_TYPES, PLAN_LIMITS } from './constants';
 import { normalizePlan } from './normalize';
 import { checkPlanRules, formatPath } from './rules';
 import { HELP_KEYWORD, planSchema } from './schema';
 import { closest } from './suggest';
+import { decodePlanBytes, positionOfByte } from './text';
 import type { LoosePlanDocument, PathSegment, Plan, PlanDocument, PlanIssue, RuleIssue, Severity } from './types';
+import { readYaml, tooLarge } from './yaml';
 
 export interface ParseOptions {
   /** More checks on the (possibly partial) document, reported with the others (e.g. credential references). */
@@ -58,41 +60,11 @@ interface Located {
 }
 
 export function parsePlan(text: string, file: string, options: ParseOptions = {}): ParseResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const found: Located[] = [];
+  const { doc, lineCounter, findings, data } = readYaml(text);
+  const found: Located[] = [...findings];
 
-  for (const e of doc.errors) {
-    found.push({
-      severity: 'error',
-      path: [],
-      offset: e.pos[0],
-      message:
-        e.code === 'DUPLICATE_KEY'
-          ? 'duplicate key: this key appears earlier in the same mapping'
-          : `YAML syntax error: ${e.message}`,
-      fix:
-        e.code === 'DUPLICATE_KEY'
-          ? 'keep one of the two (YAML would silently use the last)'
-          : 'fix the YAML syntax here (indentation, colons, quotes)',
-    });
-  }
-  for (const w of doc.warnings) {
-    found.push({
-      severity: 'warning',
-      path: [],
-      offset: w.pos[0],
-      message: `YAML: ${w.message}`,
-      fix: 'check the YAML here',
-    });
-  }
-
-  // Duplicate keys leave a usable document; real syntax errors do not.
-  const fatal = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
-  let data: unknown;
-  if (!fatal) {
-    data = doc.toJS({ maxAliasCount: 100 });
-    if (data === null || data === undefined) {
+  if (doc && data !== undefined) {
+    if (data === null) {
       found.push({
         severity: 'error',
         path: [],
@@ -107,11 +79,34 @@ export function parsePlan(text: string, file: string, options: ParseOptions = {}
     }
   }
 
-  const issues = settle(found).map((f) => toIssue(f, doc, lineCounter, file));
+  const issues = dedupe(settle(found).map((f) => toIssue(f, doc, lineCounter, file)));
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = issues.filter((i) => i.severity === 'warning');
   return { plan: errors.length === 0 ? normalizePlan(data as PlanDocument) : undefined, errors, warnings };
+}
+
+/**
+ * Plan bytes as read from a file: at most PLAN_LIMITS.bytes (the loader stops reading one byte
+ * after), strictly UTF-8, then parsePlan.
+ */
+export function parsePlanBytes(bytes: Uint8Array, file: string, options: ParseOptions = {}): ParseResult {
+  const fail = (issue: Omit<PlanIssue, 'file' | 'severity'>): ParseResult => ({
+    plan: undefined,
+    errors: [{ severity: 'error', file, ...issue }],
+    warnings: [],
+  });
+  if (bytes.length > PLAN_LIMITS.bytes) {
+    const { message, fix } = tooLarge(0);
+    const { line, column } = positionOfByte(bytes, PLAN_LIMITS.bytes);
+    return fail({ line, column, field: 'plan', message, fix });
+  }
+  const decoded = decodePlanBytes(bytes);
+  if (!decoded.ok) {
+    const { line, column, message, fix } = decoded;
+    return fail({ line, column, field: 'plan', message, fix });
+  }
+  return parsePlan(decoded.text, file, options);
 }
 
 // ---- Schema findings ----------------------------------------------------------------------------
@@ -214,6 +209,14 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
           fix: 'put the secret in an environment variable (secretEnv: NAME) or a file (secretFile: PATH) that only the worker can read, and delete it from this file',
         };
       }
+      if (underCredential(path) && !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(key)) {
+        // Not the shape of a field name: perhaps a secret pasted as a key. Not echoed, not even in the field.
+        return {
+          path,
+          message: 'unknown field (its name is not shown: under a credential it may be a secret)',
+          fix: `remove it; allowed here: ${allowed.join(', ')}`,
+        };
+      }
       const meant = closest(key, allowed);
       return {
         path: [...path, key],
@@ -313,18 +316,26 @@ function settle(found: Located[]): Located[] {
   });
 }
 
-function toIssue(f: Located, doc: Document, lineCounter: LineCounter, file: string): PlanIssue {
-  const offset = f.offset ?? locate(doc, f.path);
-  const { line, col } = lineCounter.linePos(offset);
-  return {
-    severity: f.severity,
-    file,
-    line,
-    column: col,
-    field: formatPath(f.path) || 'plan',
-    message: f.message,
-    fix: f.fix,
-  };
+function toIssue(f: Located, doc: Document | undefined, lineCounter: LineCounter, file: string): PlanIssue {
+  const field = formatPath(f.path) || 'plan';
+  const base = { severity: f.severity, file, field, message: f.message, fix: f.fix };
+  const { line, col } = lineCounter.linePos(f.offset ?? (doc ? locate(doc, f.path) : 0));
+  return { ...base, line, column: col };
+}
+
+/**
+ * One message per place: a value written once under an anchor (&name) and used through aliases
+ * is one defect, though the rules meet it at every alias. Positions follow aliases to the anchor,
+ * so such findings coincide here; the first (in document order, the anchor's own) is kept.
+ */
+function dedupe(issues: PlanIssue[]): PlanIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.severity}|${i.line}|${i.column}|${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**
@@ -335,6 +346,8 @@ function locate(doc: Document, path: PathSegment[]): number {
   let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (const seg of path) {
+    // Through an alias to the anchored value: that is where the text to fix is.
+    if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
       // The last of duplicate keys, as that is the value YAML keeps.
       const pair = [...node.items]
