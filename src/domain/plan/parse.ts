@@ -51,6 +51,8 @@ interface Located {
   fix: string;
   /** Set for findings of the schema layer, which give way to a rule's finding on the same field. */
   fromSchema?: boolean;
+  /** A schema finding about the value's JSON type: other schema findings on the same field follow from it. */
+  wrongType?: boolean;
   /** For "missing field X" findings: a did-you-mean on a sibling key explains them already. */
   missing?: string;
   /** For "unknown field" findings: the key it probably meant. */
@@ -120,7 +122,12 @@ function structuralFindings(data: unknown): Located[] {
   const prune: PathSegment[][] = [];
   for (const e of errors) {
     const path = toPath(data, e.instancePath);
-    findings.push({ ...describe(e, path, valueAt(data, path)), severity: 'error', fromSchema: true });
+    findings.push({
+      ...describe(e, path, valueAt(data, path)),
+      severity: 'error',
+      fromSchema: true,
+      ...(e.keyword === 'type' ? { wrongType: true } : {}),
+    });
     if (e.keyword === 'type' || shapeless.has(e)) prune.push(path);
   }
   // Deepest first, so that pruning a parent never hides a child path still to prune.
@@ -243,6 +250,12 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
           fix: `write it as a mapping: { name: ${String(value)} }`,
         };
       }
+      if ((expected === 'integer' || expected === 'number') && typeof value === 'string' && /^\d+$/.test(value))
+        return {
+          path,
+          message: `'${name}' must be ${article(expected)}${got}`,
+          fix: `write ${name}: ${value} without quotes`,
+        };
       return { path, message: `'${name}' must be ${article(expected)}${got}`, fix: eg };
     }
     case 'const':
@@ -301,6 +314,8 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
 
 function settle(found: Located[]): Located[] {
   const ruled = new Set(found.filter((f) => !f.fromSchema && f.severity === 'error').map((f) => formatPath(f.path)));
+  // A value of the wrong type fails its enum, pattern or range too: one mistake, one message.
+  const wrongType = new Set(found.filter((f) => f.wrongType).map((f) => formatPath(f.path)));
   const meant = new Set(
     found.filter((f) => f.meant).map((f) => formatPath([...f.path.slice(0, -1), f.meant as string])),
   );
@@ -308,6 +323,7 @@ function settle(found: Located[]): Located[] {
   return found.filter((f) => {
     const at = formatPath(f.path);
     if (f.fromSchema && ruled.has(at)) return false;
+    if (f.fromSchema && !f.wrongType && wrongType.has(at)) return false;
     if (f.missing && meant.has(at)) return false;
     const key = `${f.severity}|${at}|${f.offset ?? ''}|${f.message}`;
     if (seen.has(key)) return false;
