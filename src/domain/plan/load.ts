@@ -2,11 +2,12 @@
 // rules, credential references against this machine's environment) and returns the Plan that
 // `onboard` starts workflows from.
 
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { checkCredentialReferences, type CredentialFs, type FileState } from './credentials';
 import { PLAN_LIMITS } from './constants';
 import { parsePlanBytes, type ParseResult } from './parse';
+import { inspectSecretFile } from './secret-files';
 import type { CredentialRef, Plan, PlanIssue } from './types';
 
 export interface LoadPlanOptions {
@@ -31,22 +32,18 @@ export class PlanError extends Error {
   }
 }
 
-/** Real file system, resolving relative paths against `baseDir`. Looks at metadata only. */
-export function nodeCredentialFs(baseDir: string): CredentialFs {
+/**
+ * Real file system, resolving relative paths against `baseDir`, under the credential-file rule
+ * (secret-files.ts) with the allowed directories taken from `env`. Looks at metadata only.
+ */
+export function nodeCredentialFs(
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CredentialFs {
   return {
-    fileState(p: string): FileState {
-      const full = path.resolve(baseDir, p);
-      try {
-        if (!statSync(full).isFile()) return 'not-a-file';
-      } catch {
-        return 'missing';
-      }
-      try {
-        accessSync(full, constants.R_OK);
-        return 'readable';
-      } catch {
-        return 'unreadable';
-      }
+    inspect(p: string): FileState {
+      const { realPath: _, ...state } = inspectSecretFile(p, env, baseDir);
+      return state;
     },
   };
 }
@@ -61,7 +58,7 @@ export function validatePlanFile(file: string, options: LoadPlanOptions = {}): P
   }
   const baseDir = path.dirname(path.resolve(file));
   const env = options.env ?? process.env;
-  const fs = options.fs ?? nodeCredentialFs(baseDir);
+  const fs = options.fs ?? nodeCredentialFs(baseDir, env);
   const result = parsePlanBytes(bytes, file, {
     ...(options.checkCredentials === false ? {} : { extraChecks: (doc) => checkCredentialReferences(doc, env, fs) }),
   });
