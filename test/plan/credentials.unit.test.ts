@@ -189,6 +189,17 @@ describe('credential references, continued', () => {
     ]);
   });
 
+  it('both secretEnv and secretFile is one mistake: the file and variable are not checked besides', () => {
+    const text = edit(read(DEDICATED), [
+      'secretEnv: ASRFLOW_SECRET_LITWARE',
+      'secretEnv: ASRFLOW_SECRET_UNSET\n      secretFile: /nonexistent/litware.secret',
+    ]);
+    const missing = { inspect: () => ({ ok: false as const, problem: 'missing' as const, allowed: ['/run/secrets'] }) };
+    expect(validate(text, 'p.yaml', {}, missing).errors.map((e) => `${e.field}: ${e.message}`)).toEqual([
+      'tenants[0].credential: a clientSecret credential needs exactly one of secretEnv or secretFile',
+    ]);
+  });
+
   it('needs nothing for DefaultAzureCredential', () => {
     const text = edit(read(DEDICATED), [
       'type: clientSecret\n      clientId: e2000000-0000-4000-8000-000000000001\n      secretEnv: ASRFLOW_SECRET_LITWARE',

@@ -434,6 +434,27 @@ const cases: Case[] = [
     fix: 'write replicationInterval: 300 without quotes',
   },
   {
+    rule: 'credential without a type: one message, not also "missing field type"',
+    base: multi,
+    edits: [['type: clientSecret\n      clientId: d2000000', 'clientId: d2000000']],
+    field: 'tenants[1].credential',
+    at: 'unused',
+    message: "credential needs a 'type': default, clientSecret, clientCertificate",
+  },
+  {
+    rule: 'both secretEnv and secretFile: one message, the file is not checked besides',
+    base: multi,
+    edits: [
+      [
+        'secretEnv: ASRFLOW_SECRET_NORTHWIND',
+        'secretEnv: ASRFLOW_SECRET_NORTHWIND\n      secretFile: /nonexistent/northwind.secret',
+      ],
+    ],
+    field: 'tenants[1].credential',
+    at: 'unused',
+    message: 'a clientSecret credential needs exactly one of secretEnv or secretFile',
+  },
+  {
     rule: 'plan version: the number, not the text',
     base: multi,
     edits: [['version: 1', "version: '1'"]],
@@ -542,6 +563,14 @@ describe('plan rules: one failing case per rule', () => {
 });
 
 describe('plan rules across the scenarios', () => {
+  it('an invalid VM name listed twice: invalid where it first appears, a repetition where it repeats', () => {
+    const text = edit(multi, ['include: [app01, app02]', 'include: [app_01, app_01]']);
+    expect(validate(text).errors.map((e) => `${e.field}: ${e.message}`)).toEqual([
+      "tenants[1].vms.include[0]: VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_01'",
+      "tenants[1].vms.include[1]: VM 'app_01' is selected twice (also tenants[1].vms.include[0])",
+    ]);
+  });
+
   it('the nil GUID in two tenants is one message for each, not also a duplicate', () => {
     const nil = '00000000-0000-0000-0000-000000000000';
     const text = edit(

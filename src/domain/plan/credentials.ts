@@ -122,6 +122,8 @@ export function checkCredentialReferences(
       issues.push(issue([...path, key], `${what} file '${p}' for ${owner} ${problem}`, fix));
     };
     if (ref.type === 'clientSecret') {
+      // Both given is one mistake, reported by the schema ("exactly one of"): not checked further.
+      if (ref.secretEnv !== undefined && ref.secretFile !== undefined) return;
       variable('secretEnv', 'client secret');
       file('secretFile', 'client secret');
     } else if (ref.type === 'clientCertificate') {

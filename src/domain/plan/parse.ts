@@ -57,6 +57,8 @@ interface Located {
   missing?: string;
   /** For "unknown field" findings: the key it probably meant. */
   meant?: string;
+  /** A field whose "missing field" finding this one already explains (a credential without its type). */
+  explains?: string;
   /** A position from the YAML parser itself. */
   offset?: number;
 }
@@ -303,6 +305,7 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
             ? `credential type must be ${CREDENTIAL_TYPES.join(', ')}`
             : `credential needs a '${tag}': ${CREDENTIAL_TYPES.join(', ')}`,
         fix: near ? `use '${near}'` : `add ${tag}: clientSecret (with clientId and secretEnv) — see docs/PLAN.md`,
+        ...(params.error === 'mapping' ? {} : { explains: formatPath([...path, tag]) }),
       };
     }
     default:
@@ -316,9 +319,10 @@ function settle(found: Located[]): Located[] {
   const ruled = new Set(found.filter((f) => !f.fromSchema && f.severity === 'error').map((f) => formatPath(f.path)));
   // A value of the wrong type fails its enum, pattern or range too: one mistake, one message.
   const wrongType = new Set(found.filter((f) => f.wrongType).map((f) => formatPath(f.path)));
-  const meant = new Set(
-    found.filter((f) => f.meant).map((f) => formatPath([...f.path.slice(0, -1), f.meant as string])),
-  );
+  const meant = new Set([
+    ...found.filter((f) => f.meant).map((f) => formatPath([...f.path.slice(0, -1), f.meant as string])),
+    ...found.flatMap((f) => (f.explains ? [f.explains] : [])),
+  ]);
   const seen = new Set<string>();
   return found.filter((f) => {
     const at = formatPath(f.path);

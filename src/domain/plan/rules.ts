@@ -688,8 +688,9 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
       const name = typeof item === 'string' ? item : item.name;
       const at: PathSegment[] = typeof item === 'string' ? [...path, 'include', i] : [...path, 'include', i, 'name'];
       if (name === undefined) return;
-      f.check(at, name, checkVmName);
       const previous = firstAt.get(name.toLowerCase());
+      // An invalid name is reported where it first appears; a repetition is reported as such only.
+      if (previous === undefined) f.check(at, name, checkVmName);
       if (previous !== undefined) {
         f.add(at, {
           message: `VM ${q(name)} is selected twice (also ${formatPath([...path, 'include', previous])})`,
@@ -721,7 +722,7 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
     const seen = new Set<string>();
     (vms.exclude ?? []).forEach((name, i) => {
       if (name === undefined) return;
-      f.check([...path, 'exclude', i], name, checkVmName);
+      if (!seen.has(name.toLowerCase())) f.check([...path, 'exclude', i], name, checkVmName);
       if (seen.has(name.toLowerCase()))
         f.add([...path, 'exclude', i], { message: `VM ${q(name)} is excluded twice`, fix: 'list each VM once' });
       seen.add(name.toLowerCase());
