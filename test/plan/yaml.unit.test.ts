@@ -121,26 +121,26 @@ describe('YAML limits and hostile YAML', () => {
 });
 
 describe('YAML mistakes', () => {
-  it('reports a byte that is not UTF-8 at its line and column, naming it', () => {
+  it('reports a byte that is not UTF-8 at its line and column, naming it and the field it is in', () => {
     const text = edit(read(MULTI), ['cloud: Contoso-Cloud', 'cloud: Contoso-Cloud-X']);
     const raw = bytes(text);
     const at = text.indexOf('Contoso-Cloud-X') + 'Contoso-Cloud-'.length;
     raw[at] = 0xe9; // é in Latin-1
     expect(single(parsePlanBytes(raw, 'p.yaml'))).toEqual({
-      at: `${lineOf(text, 'Contoso-Cloud-X')}:${columnOf(text, 'Contoso-Cloud-X') + 'Contoso-Cloud-'.length} plan`,
+      at: `${lineOf(text, 'Contoso-Cloud-X')}:${columnOf(text, 'Contoso-Cloud-X') + 'Contoso-Cloud-'.length} tenants[0].vmm.cloud`,
       message: "byte 0xE9 is not valid UTF-8 (in Latin-1 it would be 'é'): a plan file is UTF-8",
       fix: 'save the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8), or retype the character',
     });
     // Columns count characters: a valid é before the bad byte is one column.
     const mixed = new Uint8Array([...bytes('a: é'), 0x80, 0x0a]);
-    expect(single(parsePlanBytes(mixed, 'p.yaml')).at).toBe('1:5 plan');
+    expect(single(parsePlanBytes(mixed, 'p.yaml')).at).toBe('1:5 a');
     // Overlong forms and surrogates are not UTF-8 either.
     for (const bad of [
       [0xc0, 0xaf],
       [0xed, 0xa0, 0x80],
       [0xf4, 0x90, 0x80, 0x80],
     ]) {
-      expect(single(parsePlanBytes(new Uint8Array([0x61, 0x3a, 0x20, ...bad]), 'p.yaml')).at).toBe('1:4 plan');
+      expect(single(parsePlanBytes(new Uint8Array([0x61, 0x3a, 0x20, ...bad]), 'p.yaml')).at).toBe('1:4 a');
     }
   });
 

@@ -16,7 +16,7 @@ import { HELP_KEYWORD, planSchema } from './schema';
 import { closest } from './suggest';
 import { decodePlanBytes, positionOfByte } from './text';
 import type { LoosePlanDocument, PathSegment, Plan, PlanDocument, PlanIssue, RuleIssue, Severity } from './types';
-import { readYaml, tooLarge } from './yaml';
+import { pathAt, readYaml, tooLarge } from './yaml';
 
 export interface ParseOptions {
   /** More checks on the (possibly partial) document, reported with the others (e.g. credential references). */
@@ -107,8 +107,15 @@ export function parsePlanBytes(bytes: Uint8Array, file: string, options: ParseOp
   }
   const decoded = decodePlanBytes(bytes);
   if (!decoded.ok) {
-    const { line, column, message, fix } = decoded;
-    return fail({ line, column, field: 'plan', message, fix });
+    const { line, column, message, fix, byteOffset } = decoded;
+    // The field the byte is in, from the text decoded leniently (the bytes before it are valid).
+    let field = 'plan';
+    if (byteOffset !== undefined) {
+      const { doc } = readYaml(new TextDecoder().decode(bytes));
+      const at = new TextDecoder().decode(bytes.subarray(0, byteOffset)).length;
+      if (doc) field = formatPath(pathAt(doc, at)) || 'plan';
+    }
+    return fail({ line, column, field, message, fix });
   }
   return parsePlan(decoded.text, file, options);
 }

@@ -9,6 +9,8 @@ export type Decoded =
       /** 1-based line and column (in characters) of the offending byte. */
       line: number;
       column: number;
+      /** Offset of the offending byte (absent for a UTF-16 file). */
+      byteOffset?: number;
       message: string;
       fix: string;
     };
@@ -37,6 +39,7 @@ export function decodePlanBytes(bytes: Uint8Array): Decoded {
   const latin1 = byte >= 0xa0 ? ` (in Latin-1 it would be '${String.fromCharCode(byte)}')` : '';
   return {
     ok: false,
+    byteOffset: offset,
     line,
     column,
     message: `byte ${hex} is not valid UTF-8${latin1}: a plan file is UTF-8`,

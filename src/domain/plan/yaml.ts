@@ -369,6 +369,23 @@ function formatCount(n: number): string {
 
 // ---- Nodes ------------------------------------------------------------------------------------------
 
+/** The path of the deepest entry whose key or value holds the text offset `at` ([] for none). */
+export function pathAt(doc: Document.Parsed, at: number): PathSegment[] {
+  let found: PathSegment[] = [];
+  const holds = (node: unknown): boolean => {
+    const r = rangeOf(node);
+    return r !== undefined && r[0] <= at && at < Math.max(r[1], r[0] + 1);
+  };
+  walk(doc.contents, [], (node, path) => {
+    if (isMap(node)) {
+      for (const pair of node.items) if (holds(pair.key)) found = [...path, keyText(pair.key)];
+    } else if (path.length >= found.length && holds(node)) {
+      found = path;
+    }
+  });
+  return found;
+}
+
 /** Document-order walk over mappings, lists and their entries (aliases are not followed). */
 function walk(node: unknown, path: PathSegment[], visit: (node: unknown, path: PathSegment[]) => void): void {
   if (node === null || node === undefined) return;
