@@ -213,8 +213,9 @@ describe('YAML mistakes', () => {
       expect(e.message).toBe('a second YAML document starts here: a plan file holds exactly one');
       expect(e.at).toBe(`${text.slice(0, text.indexOf('---')).split('\n').length}:1 plan`);
     }
-    // A leading '---' (or a trailing one) is one document.
-    expect(parsePlan(`---\n${plan}`, 'p.yaml').errors).toEqual([]);
+    // A leading '---', or a trailing one with nothing (or only comments) after it, is one document.
+    for (const text of [`---\n${plan}`, `${plan}---\n`, `${plan}---\n# end\n---\n`, `${plan}...\n`])
+      expect(parsePlan(text, 'p.yaml').errors).toEqual([]);
   });
 
   it('never throws, whatever the text', () => {

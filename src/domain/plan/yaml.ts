@@ -75,10 +75,12 @@ export function readYaml(text: string): YamlResult {
   const deep = tooDeep(tokens);
   if (deep) return { ...empty, findings: [deep] };
 
-  // As parseDocument does, but keeping the second document to point at it.
+  // As parseDocument does, but keeping the second document to point at it. An empty document
+  // after the plan (a trailing '---', perhaps with comments) holds nothing and is not one.
   const composer = new Composer({ uniqueKeys: true, logLevel: 'error', prettyErrors: false });
   const docs: Document.Parsed[] = [];
   for (const d of composer.compose(tokens, true, text.length)) {
+    if (docs.length > 0 && isEmptyDocument(d)) continue;
     docs.push(d);
     if (docs.length === 2) break;
   }
@@ -129,6 +131,12 @@ export function readYaml(text: string): YamlResult {
     });
   }
   return { doc, lineCounter, findings, data };
+}
+
+/** A document with no content at all (not even an explicit null), and no errors. */
+function isEmptyDocument(d: Document.Parsed): boolean {
+  const c = d.contents;
+  return d.errors.length === 0 && (c === null || (isScalar(c) && c.value === null && c.range?.[0] === c.range?.[1]));
 }
 
 // ---- Nesting, on the token stream ---------------------------------------------------------------
