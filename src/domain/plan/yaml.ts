@@ -24,6 +24,8 @@ import {
   Parser,
   Scalar,
   type YAMLError,
+  type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 import { PLAN_LIMITS } from './constants';
 import { offsetPastBytes } from './text';
@@ -194,12 +196,46 @@ function syntaxFindings(doc: Document.Parsed, text: string, lines: LineCounter):
       fix: `end the value with ${quote} on the same line${quote === "'" ? " (write '' for a ' inside it)" : ' (write \\" for a " inside it)'}`,
     });
   }
+  // An unclosed [ or { is reported by the library where the next line starts, and what is left
+  // of that line gives more errors. Report it once, where it opens; the rest of that line is its
+  // consequence.
+  const consequences: Array<[number, number]> = [];
+  for (const e of doc.errors) {
+    const m = /^Flow (sequence|map) in block collection/.exec(e.message);
+    if (e.code !== 'BAD_INDENT' || !m) continue;
+    const { node, path } = flowCollectionEndingAt(doc, e.pos[0]);
+    if (!node) continue;
+    const start = node.range?.[0] ?? e.pos[0];
+    const lineEnd = text.indexOf('\n', e.pos[0]);
+    consequences.push([start, lineEnd === -1 ? text.length : lineEnd]);
+    const [open, close, what] = m[1] === 'sequence' ? ['[', ']', 'list'] : ['{', '}', 'mapping'];
+    findings.push({
+      severity: 'error',
+      path,
+      offset: start,
+      message: `the ${what} opened with ${open} here is not closed with ${close} before the next line`,
+      fix: `end it with ${close} on the same line (a ${what} continued on more lines must indent them more than its key)`,
+    });
+  }
   for (const e of doc.errors) {
     if (e.pos[0] >= swallowedFrom) continue;
+    if (consequences.some(([from, to]) => e.pos[0] >= from && e.pos[0] <= to)) continue;
     if (e.code === 'DUPLICATE_KEY') findings.push(duplicateKey(doc, e, lines));
-    else findings.push(syntaxError(e, text));
+    else {
+      const path = pathAt(doc, e.pos[0]);
+      // "Contoso: Cloud" as a value reads as a nested mapping: the field is the one holding it.
+      findings.push({ ...syntaxError(e, text), path: e.code === 'BLOCK_AS_IMPLICIT_KEY' ? path.slice(0, -1) : path });
+    }
   }
   return findings;
+}
+
+function flowCollectionEndingAt(doc: Document.Parsed, end: number): { node?: YAMLMap | YAMLSeq; path: PathSegment[] } {
+  let found: { node?: YAMLMap | YAMLSeq; path: PathSegment[] } = { path: [] };
+  walk(doc.contents, [], (node, path) => {
+    if ((isMap(node) || isSeq(node)) && node.flow && node.range?.[1] === end) found = { node, path: shown(path) };
+  });
+  return found;
 }
 
 function syntaxError(e: YAMLError, text: string): YamlFinding {
@@ -209,7 +245,9 @@ function syntaxError(e: YAMLError, text: string): YamlFinding {
       ? 'indent with spaces, not tabs'
       : near === '\t'
         ? 'replace the tab with spaces'
-        : 'fix the YAML syntax here (indentation, colons, quotes, brackets)';
+        : e.code === 'BLOCK_AS_IMPLICIT_KEY'
+          ? "quote a value that contains ': ' (e.g. 'Contoso: Cloud'), or put a nested mapping on its own lines"
+          : 'fix the YAML syntax here (indentation, colons, quotes, brackets)';
   return { severity: 'error', path: [], offset: e.pos[0], message: `YAML syntax error: ${e.message}`, fix: hint };
 }
 
@@ -377,6 +415,26 @@ function formatCount(n: number): string {
 
 // ---- Nodes ------------------------------------------------------------------------------------------
 
+const CREDENTIAL_FIELDS = new Set([
+  'type',
+  'clientId',
+  'secretEnv',
+  'secretFile',
+  'certificateFile',
+  'certificatePasswordEnv',
+]);
+
+/**
+ * A path as it may be printed: under a credential only its known fields are named, as any other
+ * key there may be a secret pasted by mistake.
+ */
+function shown(path: PathSegment[]): PathSegment[] {
+  const at = path.indexOf('credential');
+  if (at === -1 || at === path.length - 1) return path;
+  const next = path[at + 1];
+  return typeof next === 'string' && CREDENTIAL_FIELDS.has(next) ? path.slice(0, at + 2) : path.slice(0, at + 1);
+}
+
 /** The path of the deepest entry whose key or value holds the text offset `at` ([] for none). */
 export function pathAt(doc: Document.Parsed, at: number): PathSegment[] {
   let found: PathSegment[] = [];
@@ -391,7 +449,7 @@ export function pathAt(doc: Document.Parsed, at: number): PathSegment[] {
       found = path;
     }
   });
-  return found;
+  return shown(found);
 }
 
 /** Document-order walk over mappings, lists and their entries (aliases are not followed). */
