@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:https';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { ClientCertificateCredential, ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
+import { fileProblem } from '../domain/plan/credentials';
+import { readSecretFile, SecretFileError } from '../domain/plan/secret-files';
 import type { CredentialRef } from '../domain/plan/types';
 import { isTokenEndpointTrouble } from './failures';
 
@@ -122,14 +123,7 @@ export function credentialVersion(ref: CredentialRef, env: NodeJS.ProcessEnv, te
       hash.update(readSecret(ref, env, tenantId));
       break;
     case 'clientCertificate':
-      try {
-        hash.update(readFileSync(ref.certificateFile));
-      } catch (error) {
-        throw new CredentialReferenceError(
-          `cannot read certificate file ${ref.certificateFile} (app ${ref.clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-          credentialFix(ref, tenantId),
-        );
-      }
+      hash.update(readCertificate(ref, env, tenantId));
       hash.update(ref.certificatePasswordEnv ? (env[ref.certificatePasswordEnv] ?? '') : '');
       break;
     case 'default':
@@ -157,10 +151,12 @@ export function resolveCredential(ref: CredentialRef, tenantId: string, context:
       return new ClientSecretCredential(tenantId, ref.clientId, readSecret(ref, context.env, tenantId), common);
     case 'clientCertificate': {
       const certificatePassword = ref.certificatePasswordEnv ? context.env[ref.certificatePasswordEnv] : undefined;
+      // The PEM read here, under the credential-file rule, rather than a path the SDK would open itself.
+      const certificate = readCertificate(ref, context.env, tenantId).toString('utf8');
       return new ClientCertificateCredential(
         tenantId,
         ref.clientId,
-        { certificatePath: ref.certificateFile, ...(certificatePassword ? { certificatePassword } : {}) },
+        { certificate, ...(certificatePassword ? { certificatePassword } : {}) },
         common,
       );
     }
@@ -184,18 +180,57 @@ function readSecret(
       );
     return value;
   }
-  try {
-    const value = readFileSync(ref.secretFile, 'utf8').trim();
-    if (!value)
-      throw new CredentialReferenceError(
-        `secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}) is empty`,
-        fix,
-      );
-    return value;
-  } catch (error) {
-    if (error instanceof CredentialReferenceError) throw error;
+  const value = readCredentialFile(ref.secretFile, 'secret', ref.clientId, env, tenantId, fix).toString('utf8').trim();
+  if (!value)
     throw new CredentialReferenceError(
-      `cannot read secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      `secret file ${ref.secretFile} (app ${ref.clientId}, tenant ${tenantId}) is empty`,
+      fix,
+    );
+  return value;
+}
+
+function readCertificate(
+  ref: Extract<CredentialRef, { type: 'clientCertificate' }>,
+  env: NodeJS.ProcessEnv,
+  tenantId: string,
+): Buffer {
+  return readCredentialFile(
+    ref.certificateFile,
+    'certificate',
+    ref.clientId,
+    env,
+    tenantId,
+    credentialFix(ref, tenantId),
+  );
+}
+
+/**
+ * A credential file read under the same rule as `plan validate` applies (regular file, inside an
+ * allowed secrets directory of the worker's ASRFLOW_SECRETS_DIR, not under /proc, /sys or /dev):
+ * a plan that names another file is refused here too, before anything is read or sent. The
+ * message names the file and the problem, never the content.
+ */
+function readCredentialFile(
+  file: string,
+  what: 'secret' | 'certificate',
+  clientId: string,
+  env: NodeJS.ProcessEnv,
+  tenantId: string,
+  fix: string,
+): Buffer {
+  try {
+    return readSecretFile(file, env);
+  } catch (error) {
+    const then = "then run 'asrflow retry' for the tenant";
+    if (error instanceof SecretFileError) {
+      const { problem, fix: fileFix } = fileProblem(error.state, file);
+      throw new CredentialReferenceError(
+        `${what} file ${file} (app ${clientId}, tenant ${tenantId}) ${problem}`,
+        error.state.problem === 'missing' || error.state.problem === 'unreadable' ? fix : `${fileFix}, ${then}`,
+      );
+    }
+    throw new CredentialReferenceError(
+      `cannot read ${what} file ${file} (app ${clientId}, tenant ${tenantId}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
       fix,
     );
   }

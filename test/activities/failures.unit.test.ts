@@ -1,4 +1,7 @@
 import { RestError, createHttpHeaders, createPipelineRequest } from '../../src/azure/sdk';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { CredentialReferenceError, ReferencedCredential } from '../../src/azure/credentials';
@@ -9,6 +12,7 @@ import {
   retryAfterSeconds,
   throttledRetryDelayMs,
 } from '../../src/azure/failures';
+import type { CredentialRef } from '../../src/domain/plan/types';
 import { compareVersions, MIN_PROVIDER_VERSION } from '../../src/onboarding/contract';
 import { createLogger, failureSummary, TemporalPinoLogger } from '../../src/worker/logging';
 
@@ -163,6 +167,47 @@ describe('classifying Azure errors', () => {
     );
     expect(network.type).toBe(FailureType.Transient);
     expect(JSON.stringify(network)).not.toContain(secret);
+  });
+
+  it('the worker refuses a credential file outside the rule before reading or sending it, naming the file only', async () => {
+    const tenantId = 'e0000000-0000-4000-8000-000000000001';
+    const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-worker-secrets-'));
+    try {
+      const secrets = path.join(dir, 'secrets');
+      mkdirSync(secrets);
+      const content = 'Zx8Q~worker-side-s3cret';
+      writeFileSync(path.join(dir, 'outside.secret'), content, { mode: 0o600 });
+      writeFileSync(path.join(secrets, 'ok.pem'), content, { mode: 0o600 });
+      symlinkSync(path.join(dir, 'outside.secret'), path.join(secrets, 'link.secret'));
+      const env = { ASRFLOW_SECRETS_DIR: secrets, ASRFLOW_WORKER_ONLY: content };
+      const refusal = async (ref: CredentialRef) =>
+        new ReferencedCredential(ref, tenantId, { authorityHost: 'https://login.invalid', env, maxRetries: 0 })
+          .getToken('https://management.azure.com/.default')
+          .catch((e: unknown) => e);
+      for (const [file, problem] of [
+        ['/proc/self/environ', 'is under /proc, /sys or /dev: never a credential file'],
+        [path.join(dir, 'outside.secret'), `is outside the allowed secrets directories (${realpathSync(secrets)})`],
+        [path.join(secrets, 'link.secret'), `is outside the allowed secrets directories (${realpathSync(secrets)})`],
+        [secrets, 'is a directory, not a file'],
+      ] as const) {
+        const refs: CredentialRef[] = [
+          { type: 'clientSecret', clientId: 'app-1', secretFile: file },
+          { type: 'clientCertificate', clientId: 'app-1', certificateFile: file },
+        ];
+        for (const ref of refs) {
+          const error = await refusal(ref);
+          expect(error).toBeInstanceOf(CredentialReferenceError);
+          const what = ref.type === 'clientSecret' ? 'secret' : 'certificate';
+          expect((error as Error).message).toBe(`${what} file ${file} (app app-1, tenant ${tenantId}) ${problem}`);
+          expect((error as CredentialReferenceError).fix).toMatch(/then run 'asrflow retry' for the tenant$/);
+          const failure = classifyAzureError(error, 'create resource group');
+          expect(failure.type).toBe(FailureType.NeedsOperator);
+          expect(JSON.stringify(failure)).not.toContain(content);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says which plan field to edit when Azure refuses a policy value, and what to run then', () => {

@@ -64,7 +64,7 @@ describe('certificate and default credentials (clientCertificate, default)', () 
       {
         authorityHost: emu.authorityHost,
         agent: trustingAgent(emu.caCertPath),
-        env: {},
+        env: { ASRFLOW_SECRETS_DIR: dir },
         maxRetries: 0,
       },
     );
@@ -85,6 +85,7 @@ describe('certificate and default credentials (clientCertificate, default)', () 
       ASRFLOW_ARM_ENDPOINT: emu.armEndpoint,
       ASRFLOW_AUTHORITY_HOST: emu.authorityHost,
       ASRFLOW_CA_FILE: emu.caCertPath,
+      ASRFLOW_SECRETS_DIR: dir,
     };
     const factory = new AzureClientFactory(loadAzureTarget(env), env);
     const resources = factory.resources(

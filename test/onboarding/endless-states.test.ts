@@ -282,7 +282,7 @@ describe('onboarding states that never ended', () => {
     stack = await startTestStack({ seed: 7 });
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
-    const secretFile = path.join(stack.dir, 'litware.secret');
+    const secretFile = path.join(stack.dir, 'secrets', 'litware.secret');
     const wrongSecret = 'not-the-litware-secret';
     writeFileSync(secretFile, `${wrongSecret}\n`, { mode: 0o600 });
     const plan = writePlan(stack, ['secretEnv: ASRFLOW_SECRET_LITWARE', `secretFile: ${secretFile}`]);

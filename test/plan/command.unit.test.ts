@@ -105,6 +105,36 @@ describe('asrflow plan validate', () => {
     );
   });
 
+  it('exits 2 with a positioned error, not an exception, for hostile or broken YAML', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]']
+      .concat(
+        Array.from(
+          { length: 8 },
+          (_, i) => `${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`,
+        ),
+      )
+      .join('\n');
+    const plans: Record<string, string | Buffer> = {
+      'bomb.yaml': `${bomb}\n`,
+      'undefined-alias.yaml': edit(read(DEDICATED), ['region: westeurope', 'region: *region']),
+      'deep.yaml': `a: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
+      'two-documents.yaml': `${read(DEDICATED)}---\n${read(DEDICATED)}`,
+      'latin1.yaml': Buffer.from(edit(read(DEDICATED), ['region: westeurope', 'region: westeurop\u00e9']), 'latin1'),
+      'huge.yaml': `# ${'x'.repeat(2 * 1024 * 1024)}\n`,
+    };
+    for (const [name, content] of Object.entries(plans)) {
+      const file = path.join(dir, name);
+      writeFileSync(file, content);
+      const { out, err, code } = await run(file);
+      expect(code, name).toBe(2);
+      expect(out, name).toMatch(
+        new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ \\S+: .+\\n {2}fix: .+\\n`),
+      );
+      expect(out.trimEnd().split('\n').at(-1), name).toBe('plan invalid: 1 error');
+      expect(`${out}${err}`, name).not.toMatch(/^\s+at /m);
+    }
+  });
+
   it('fails on unresolvable credentials unless told not to check them', async () => {
     vi.stubEnv('ASRFLOW_SECRET_LITWARE', undefined);
     const checked = await run(at(DEDICATED));

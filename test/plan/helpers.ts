@@ -45,7 +45,7 @@ export function columnOf(text: string, needle: string): number {
   return line.indexOf(needle) + 1;
 }
 
-const allReadable: CredentialFs = { fileState: () => 'readable' };
+const allReadable: CredentialFs = { inspect: () => ({ ok: true }) };
 
 /** Validates plan text the way loadPlan does, with a given environment and file system. */
 export function validate(

@@ -69,14 +69,33 @@ describe('parsePlan', () => {
     );
   });
 
-  it('reports YAML syntax errors with their position', () => {
-    const text = 'version: 1\nscenario: dedicated-vmm\ntenants:\n  - name: a\n    region: [westeurope\n';
+  it('reports YAML syntax errors with their position and field', () => {
+    const text = 'version: 1\nscenario: dedicated-vmm\ntenants:\n  - name: a\n    region: West: Europe\n';
     const { plan, errors } = parsePlan(text, 'p.yaml');
     expect(plan).toBeUndefined();
-    expect(errors.length).toBeGreaterThan(0);
-    expect(errors[0]).toMatchObject({ file: 'p.yaml', field: 'plan' });
-    expect(errors[0]?.message).toMatch(/^YAML syntax error: /);
-    expect(errors[0]?.line).toBeGreaterThanOrEqual(5);
+    expect(errors).toMatchObject([{ file: 'p.yaml', line: 5, column: 13, field: 'tenants[0].region' }]);
+    expect(errors[0]?.message).toBe('YAML syntax error: Nested mappings are not allowed in compact mappings');
+    expect(errors[0]?.fix).toBe(
+      "quote a value that contains ': ' (e.g. 'Contoso: Cloud'), or put a nested mapping on its own lines",
+    );
+  });
+
+  it('reports an unclosed [ or { once, where it opens, naming the field', () => {
+    for (const [open, what, close] of [
+      ['[', 'list', ']'],
+      ['{', 'mapping', '}'],
+    ] as const) {
+      const text = edit(read(MULTI), ['cloud: Contoso-Cloud', `cloud: ${open}Contoso-Cloud`]);
+      const { errors } = parsePlan(text, 'p.yaml');
+      expect(errors.map((e) => [e.line, e.column, e.field, e.message])).toEqual([
+        [
+          lineOf(text, `${open}Contoso-Cloud`),
+          text.split('\n')[lineOf(text, `${open}Contoso-Cloud`) - 1]!.indexOf(open) + 1,
+          'tenants[0].vmm.cloud',
+          `the ${what} opened with ${open} here is not closed with ${close} before the next line`,
+        ],
+      ]);
+    }
   });
 
   it('reports duplicate keys (YAML would silently keep the last) and still checks the rest', () => {
@@ -85,7 +104,10 @@ describe('parsePlan', () => {
     const { errors } = validate(text);
     // The document is still checked, with the value YAML keeps (the last).
     expect(errors.map((e) => [e.line, e.message])).toEqual([
-      [lineOf(text, 'name: Contoso-DR'), 'duplicate key: this key appears earlier in the same mapping'],
+      [
+        lineOf(text, 'name: Contoso-DR'),
+        `key 'name' is set twice in the same mapping (first at line ${lineOf(text, 'name: contosodr')}, column 7)`,
+      ],
       [
         lineOf(text, 'name: Contoso-DR'),
         "storage account name must be 3–24 lowercase letters and digits: got 'Contoso-DR'",

@@ -92,7 +92,7 @@ const cases: Case[] = [
     edits: [['tenantId: d0000000-0000-4000-8000-000000000001', 'tenantId: northwind.onmicrosoft.com']],
     field: 'tenants[1].tenantId',
     at: 'tenantId: northwind.onmicrosoft.com',
-    message: "tenantId must be a GUID like 00000000-0000-0000-0000-000000000000: got 'northwind.onmicrosoft.com'",
+    message: "tenantId must be a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47: got 'northwind.onmicrosoft.com'",
   },
   {
     rule: 'client id: a GUID, not echoed (a secret may have been pasted there)',
@@ -100,7 +100,7 @@ const cases: Case[] = [
     edits: [['clientId: d2000000-0000-4000-8000-000000000001', 'clientId: Zx8Q~not-a-guid']],
     field: 'tenants[1].credential.clientId',
     at: 'clientId: Zx8Q~not-a-guid',
-    message: 'clientId must be a GUID like 00000000-0000-0000-0000-000000000000',
+    message: 'clientId must be a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47',
   },
   {
     rule: 'secretEnv: a variable name, not echoed',
@@ -357,6 +357,126 @@ const cases: Case[] = [
     message: 'exclude only applies with include: all',
   },
   {
+    rule: 'tenant id: not the nil GUID',
+    base: multi,
+    edits: [['tenantId: d0000000-0000-4000-8000-000000000001', 'tenantId: 00000000-0000-0000-0000-000000000000']],
+    field: 'tenants[1].tenantId',
+    at: 'tenantId: 00000000-0000-0000-0000-000000000000',
+    message: 'tenantId is the nil GUID (all zeros): a placeholder, not the id of a real tenant',
+    fix: 'copy the Tenant ID on Microsoft Entra ID > Overview',
+  },
+  {
+    rule: 'subscription id: not the nil GUID',
+    base: multi,
+    edits: [
+      ['subscriptionId: d1000000-0000-4000-8000-000000000001', 'subscriptionId: 00000000-0000-0000-0000-000000000000'],
+    ],
+    field: 'tenants[1].subscriptionId',
+    at: 'subscriptionId: 00000000-0000-0000-0000-000000000000',
+    message: 'subscriptionId is the nil GUID (all zeros): a placeholder, not the id of a real subscription',
+  },
+  {
+    rule: "a customer's tenant is not the provider's own tenant (CSP)",
+    base: multi,
+    edits: [['tenantId: d0000000-0000-4000-8000-000000000001', 'tenantId: A0000000-0000-4000-8000-000000000001']],
+    field: 'tenants[1].tenantId',
+    at: 'tenantId: A0000000-0000-4000-8000-000000000001',
+    message:
+      "tenant id is the provider's own tenant: in the CSP model each customer is an Entra tenant of its own, apart from the provider's",
+  },
+  {
+    rule: 'VNet address space: not a range Azure reserves (link-local)',
+    base: multi,
+    edits: [
+      ['addressSpace: [10.20.0.0/16]', 'addressSpace: [169.254.0.0/16]'],
+      ['prefix: 10.20.0.0/24', 'prefix: 169.254.0.0/24'],
+    ],
+    field: 'tenants[1].network.addressSpace[0]',
+    at: 'addressSpace: [169.254.0.0/16]',
+    message: "address range '169.254.0.0/16' is reserved (link-local): Azure refuses it in a VNet",
+    fix: 'use a private range (RFC 1918: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) that avoids it',
+  },
+  {
+    rule: "VNet address space: not one that includes Azure's platform address 168.63.129.16",
+    base: multi,
+    edits: [['addressSpace: [10.20.0.0/16]', 'addressSpace: [10.20.0.0/16, 168.63.0.0/16]']],
+    field: 'tenants[1].network.addressSpace[1]',
+    at: 'addressSpace: [10.20.0.0/16, 168.63.0.0/16]',
+    message:
+      "address range '168.63.0.0/16' includes 168.63.129.16/32 (Azure's platform address for DNS, DHCP and health probes), which Azure refuses in a VNet",
+  },
+  {
+    rule: 'VNet address space: a range with host bits set is one error, not also "subnet outside"',
+    base: multi,
+    edits: [['addressSpace: [10.20.0.0/16]', 'addressSpace: [10.99.0.0/16, 10.20.0.1/16]']],
+    field: 'tenants[1].network.addressSpace[1]',
+    at: 'addressSpace: [10.99.0.0/16, 10.20.0.1/16]',
+    message: "address range '10.20.0.1/16' has host bits set",
+    fix: "use '10.20.0.0/16'",
+  },
+  {
+    rule: 'test failover VNet: its own address space contains the production subnets it takes',
+    base: multi,
+    edits: [['name: northwind-dr-test-vnet', 'name: northwind-dr-test-vnet\n        addressSpace: [10.99.0.0/16]']],
+    field: 'tenants[1].network.testFailoverVnet.addressSpace',
+    at: 'addressSpace: [10.99.0.0/16]',
+    message:
+      "the test failover VNet's address space (10.99.0.0/16) does not contain subnet 'Northwind-Subnet' (10.20.0.0/24), which it takes from network.subnets",
+    fix: 'add subnets: under testFailoverVnet with ranges inside 10.99.0.0/16, or leave out its addressSpace to reuse the production one',
+  },
+  {
+    rule: 'wrong type: a number written as text is one message, with the fix',
+    base: multi,
+    edits: [['replicationInterval: 300', "replicationInterval: '300'"]],
+    field: 'policy.replicationInterval',
+    at: "replicationInterval: '300'",
+    message: "'replicationInterval' must be a whole number: got '300'",
+    fix: 'write replicationInterval: 300 without quotes',
+  },
+  {
+    rule: 'credential without a type: one message, not also "missing field type"',
+    base: multi,
+    edits: [['type: clientSecret\n      clientId: d2000000', 'clientId: d2000000']],
+    field: 'tenants[1].credential',
+    at: 'unused',
+    message: "credential needs a 'type': default, clientSecret, clientCertificate",
+  },
+  {
+    rule: 'both secretEnv and secretFile: one message, the file is not checked besides',
+    base: multi,
+    edits: [
+      [
+        'secretEnv: ASRFLOW_SECRET_NORTHWIND',
+        'secretEnv: ASRFLOW_SECRET_NORTHWIND\n      secretFile: /nonexistent/northwind.secret',
+      ],
+    ],
+    field: 'tenants[1].credential',
+    at: 'unused',
+    message: 'a clientSecret credential needs exactly one of secretEnv or secretFile',
+  },
+  {
+    rule: 'plan version: the number, not the text',
+    base: multi,
+    edits: [['version: 1', "version: '1'"]],
+    field: 'version',
+    at: "version: '1'",
+    message: "version must be the number 1, not the text '1'",
+    fix: 'write version: 1 without quotes',
+  },
+  {
+    rule: 'wrong type: one message, not also "not one of the allowed values"',
+    base: multi,
+    edits: [
+      [
+        'region: westeurope\n    resourceGroup: northwind-dr-rg',
+        'region: [westeurope]\n    resourceGroup: northwind-dr-rg',
+      ],
+    ],
+    field: 'tenants[1].region',
+    at: 'region: [westeurope]',
+    message: "'region' must be a string: got a list",
+  },
+  {
     rule: 'plan version 1',
     base: multi,
     edits: [['version: 1', 'version: 2']],
@@ -443,6 +563,29 @@ describe('plan rules: one failing case per rule', () => {
 });
 
 describe('plan rules across the scenarios', () => {
+  it('an invalid VM name listed twice: invalid where it first appears, a repetition where it repeats', () => {
+    const text = edit(multi, ['include: [app01, app02]', 'include: [app_01, app_01]']);
+    expect(validate(text).errors.map((e) => `${e.field}: ${e.message}`)).toEqual([
+      "tenants[1].vms.include[0]: VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_01'",
+      "tenants[1].vms.include[1]: VM 'app_01' is selected twice (also tenants[1].vms.include[0])",
+    ]);
+  });
+
+  it('the nil GUID in two tenants is one message for each, not also a duplicate', () => {
+    const nil = '00000000-0000-0000-0000-000000000000';
+    const text = edit(
+      multi,
+      ['tenantId: c0000000-0000-4000-8000-000000000001', `tenantId: ${nil}`],
+      ['tenantId: d0000000-0000-4000-8000-000000000001', `tenantId: ${nil}`],
+    );
+    expect(validate(text).errors.map((e) => `${e.line} ${e.field}: ${e.message}`)).toEqual(
+      [0, 1].map(
+        (i) =>
+          `${lineOfField(text, `tenants[${i}].tenantId`)} tenants[${i}].tenantId: tenantId is the nil GUID (all zeros): a placeholder, not the id of a real tenant`,
+      ),
+    );
+  });
+
   it('multitenant-vmm needs a provider; its tenants use the shared vault', () => {
     const text = edit(dedicated, ['scenario: dedicated-vmm', 'scenario: multitenant-vmm']);
     const { errors } = validate(text);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,6 +66,7 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const { workerEnv: extraEnv, ...emulatorOptions } = options;
   const dir = mkdtempSync(path.join(tmpdir(), 'asrflow-stack-'));
+  mkdirSync(path.join(dir, 'secrets'));
   const emulator = await startEmulator({
     port: 0,
     speed: 3600,
@@ -80,6 +81,8 @@ export async function startTestStack(
   const env: Record<string, string> = {
     ...workerEnv(namespace, taskQueue, emulator),
     ASRFLOW_CREDENTIALS_DIR: path.join(dir, 'credentials'),
+    // Credential files a test's plan names live here (the worker and the CLI allow only these).
+    ASRFLOW_SECRETS_DIR: path.join(dir, 'secrets'),
     ASRFLOW_REGISTRATION_POLL_MS: '250',
     ASRFLOW_REPLICATION_POLL_MS: '250',
     // A retried enable-protection attempt looks this long for what a lost request started.

@@ -158,3 +158,37 @@ export function matches(pattern: PatternName, value: string): boolean {
 
 /** Azure refuses subnets smaller than /29 (it reserves five addresses in each). */
 export const SMALLEST_SUBNET_PREFIX = 29;
+
+/**
+ * IPv4 ranges a VNet's address space must not include. The first five are the ones the Azure
+ * virtual network FAQ lists ("Are there any restrictions on using IP addresses within these
+ * address spaces?"); 0.0.0.0/8 ("this network", RFC 1122) is not routable either, and ARM
+ * refuses it too.
+ */
+export const AZURE_RESERVED_RANGES = [
+  { cidr: '224.0.0.0/4', what: 'multicast' },
+  { cidr: '255.255.255.255/32', what: 'broadcast' },
+  { cidr: '127.0.0.0/8', what: 'loopback' },
+  { cidr: '169.254.0.0/16', what: 'link-local' },
+  { cidr: '168.63.129.16/32', what: "Azure's platform address for DNS, DHCP and health probes" },
+  { cidr: '0.0.0.0/8', what: '"this network", not routable' },
+] as const;
+
+/** The nil GUID: a placeholder, never the id of a tenant, subscription or app. */
+export const NIL_GUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * What asrflow reads of a plan file at most (docs/PLAN.md, "Limits"). A plan for thousands of VMs
+ * is a few hundred kilobytes and nests seven levels deep; these bounds are far above that and far
+ * below what would let a file exhaust memory, the stack or the CPU before it is checked.
+ */
+export const PLAN_LIMITS = {
+  /** Size of the file, in bytes (1 MiB). */
+  bytes: 1024 * 1024,
+  /** Mappings and lists nested in one another, aliases expanded (the plan itself needs 7). */
+  depth: 32,
+  /** Aliases (`*name`) in the file. */
+  aliases: 1000,
+  /** Values (mappings, lists, scalars) that expanding all aliases adds to what the file spells out. */
+  aliasExpansion: 10_000,
+} as const;

@@ -1,16 +1,69 @@
 // Are the plan's credential references resolvable here? A variable that is set, a file that is
-// readable. This needs the environment, so it is kept apart from the pure rules and given its
-// environment explicitly (load.ts passes process.env and the real file system). Secret values are
-// looked at only to see whether they are empty, never copied, kept or printed. No Node imports.
+// allowed and readable (the rule is in secret-files.ts). This needs the environment, so it is
+// kept apart from the pure rules and given its environment explicitly (load.ts passes process.env
+// and the real file system). Secret values are looked at only to see whether they are empty,
+// never copied, kept or printed. No Node imports.
 
 import { matches } from './constants';
 import type { PathSegment, RuleIssue } from './types';
 
-export type FileState = 'readable' | 'missing' | 'not-a-file' | 'unreadable';
+/** What the credential-file rule (secret-files.ts) says of a file, without reading it. */
+export type FileState =
+  | {
+      ok: true;
+      /** The file's mode (e.g. '0644') when group or others may read it. */
+      readableByOthers?: string;
+    }
+  | {
+      ok: false;
+      problem: 'missing' | 'not-a-file' | 'special' | 'system' | 'outside' | 'unreadable' | 'too-large';
+      /** The allowed secrets directories, for the message. */
+      allowed: readonly string[];
+    };
 
 /** The slice of a file system the check needs; it must not read file contents. */
 export interface CredentialFs {
-  fileState(path: string): FileState;
+  inspect(path: string): FileState;
+}
+
+/**
+ * Why a credential file is refused, as the end of a sentence naming it ("secret file 'x' for
+ * tenant y …"), and what to do. Shared with the worker, which refuses the same files.
+ */
+export function fileProblem(state: Extract<FileState, { ok: false }>, file: string): { problem: string; fix: string } {
+  const dirs = state.allowed.join(', ');
+  const moveIt = `put the file in an allowed secrets directory (${dirs}), or set ASRFLOW_SECRETS_DIR for asrflow and the worker to the directory that holds it`;
+  switch (state.problem) {
+    case 'missing':
+      return {
+        problem: 'does not exist',
+        fix: `create '${file}', or correct the path (relative paths start at the plan file's folder)`,
+      };
+    case 'not-a-file':
+      return { problem: 'is a directory, not a file', fix: 'name the file inside it' };
+    case 'special':
+      return {
+        problem: 'is not a regular file (a FIFO, socket or device)',
+        fix: 'write the secret into a regular file and name that file',
+      };
+    case 'system':
+      return {
+        problem: 'is under /proc, /sys or /dev: never a credential file',
+        fix: `write the secret into a regular file in an allowed secrets directory (${dirs})`,
+      };
+    case 'outside':
+      return { problem: `is outside the allowed secrets directories (${dirs})`, fix: moveIt };
+    case 'unreadable':
+      return {
+        problem: 'is not readable by this user',
+        fix: `let the user running asrflow and the worker read '${file}'`,
+      };
+    case 'too-large':
+      return {
+        problem: 'is larger than 1 MiB: not a secret or a certificate',
+        fix: 'name the file that holds only the secret or the PEM',
+      };
+  }
 }
 
 /** What the check needs of a plan: a document (possibly partial) or a parsed Plan both fit. */
@@ -54,24 +107,23 @@ export function checkCredentialReferences(
     const file = (key: 'secretFile' | 'certificateFile', what: string): void => {
       const p = ref[key];
       if (typeof p !== 'string' || p === '') return;
-      const state = fs.fileState(p);
-      if (state === 'readable') return;
-      const problem = {
-        missing: 'does not exist',
-        'not-a-file': 'is not a file',
-        unreadable: 'is not readable by this user',
-      }[state];
-      issues.push(
-        issue(
-          [...path, key],
-          `${what} file '${p}' for ${owner} ${problem}`,
-          state === 'unreadable'
-            ? `let the user running asrflow and the worker read '${p}'`
-            : `create '${p}', or correct the path (relative paths start at the plan file's folder)`,
-        ),
-      );
+      const state = fs.inspect(p);
+      if (state.ok) {
+        if (state.readableByOthers)
+          issues.push({
+            severity: 'warning',
+            path: [...path, key],
+            message: `${what} file '${p}' for ${owner} can be read by other users (mode ${state.readableByOthers})`,
+            fix: `chmod 600 '${p}' (or 640 with a group only the worker is in)`,
+          });
+        return;
+      }
+      const { problem, fix } = fileProblem(state, p);
+      issues.push(issue([...path, key], `${what} file '${p}' for ${owner} ${problem}`, fix));
     };
     if (ref.type === 'clientSecret') {
+      // Both given is one mistake, reported by the schema ("exactly one of"): not checked further.
+      if (ref.secretEnv !== undefined && ref.secretFile !== undefined) return;
       variable('secretEnv', 'client secret');
       file('secretFile', 'client secret');
     } else if (ref.type === 'clientCertificate') {

@@ -2,10 +2,12 @@
 // rules, credential references against this machine's environment) and returns the Plan that
 // `onboard` starts workflows from.
 
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { checkCredentialReferences, type CredentialFs, type FileState } from './credentials';
-import { parsePlan, type ParseResult } from './parse';
+import { PLAN_LIMITS } from './constants';
+import { parsePlanBytes, type ParseResult } from './parse';
+import { inspectSecretFile } from './secret-files';
 import type { CredentialRef, Plan, PlanIssue } from './types';
 
 export interface LoadPlanOptions {
@@ -30,38 +32,34 @@ export class PlanError extends Error {
   }
 }
 
-/** Real file system, resolving relative paths against `baseDir`. Looks at metadata only. */
-export function nodeCredentialFs(baseDir: string): CredentialFs {
+/**
+ * Real file system, resolving relative paths against `baseDir`, under the credential-file rule
+ * (secret-files.ts) with the allowed directories taken from `env`. Looks at metadata only.
+ */
+export function nodeCredentialFs(
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CredentialFs {
   return {
-    fileState(p: string): FileState {
-      const full = path.resolve(baseDir, p);
-      try {
-        if (!statSync(full).isFile()) return 'not-a-file';
-      } catch {
-        return 'missing';
-      }
-      try {
-        accessSync(full, constants.R_OK);
-        return 'readable';
-      } catch {
-        return 'unreadable';
-      }
+    inspect(p: string): FileState {
+      const { realPath: _, ...state } = inspectSecretFile(p, env, baseDir);
+      return state;
     },
   };
 }
 
 /** Validates a plan file and never throws for a bad plan: the result lists every problem. */
 export function validatePlanFile(file: string, options: LoadPlanOptions = {}): ParseResult {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readAtMost(file, PLAN_LIMITS.bytes + 1);
   } catch (error) {
     return { plan: undefined, errors: [unreadable(file, error)], warnings: [] };
   }
   const baseDir = path.dirname(path.resolve(file));
   const env = options.env ?? process.env;
-  const fs = options.fs ?? nodeCredentialFs(baseDir);
-  const result = parsePlan(text, file, {
+  const fs = options.fs ?? nodeCredentialFs(baseDir, env);
+  const result = parsePlanBytes(bytes, file, {
     ...(options.checkCredentials === false ? {} : { extraChecks: (doc) => checkCredentialReferences(doc, env, fs) }),
   });
   return result.plan ? { ...result, plan: withAbsolutePaths(result.plan, baseDir) } : result;
@@ -72,6 +70,23 @@ export function loadPlan(file: string, options: LoadPlanOptions = {}): { plan: P
   const { plan, errors, warnings } = validatePlanFile(file, options);
   if (!plan) throw new PlanError(errors, warnings);
   return { plan, warnings };
+}
+
+/** The file's first `limit` bytes (all of it when smaller): a huge file or a device is not slurped. */
+function readAtMost(file: string, limit: number): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = new Uint8Array(limit);
+    let length = 0;
+    while (length < limit) {
+      const n = readSync(fd, buffer, length, limit - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function unreadable(file: string, error: unknown): PlanIssue {

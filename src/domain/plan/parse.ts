@@ -8,13 +8,15 @@
 // No Node built-ins and no I/O here; load.ts reads files and the environment.
 
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { CREDENTIAL_TYPES } from './constants';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { CREDENTIAL_TYPES, PLAN_LIMITS } from './constants';
 import { normalizePlan } from './normalize';
 import { checkPlanRules, formatPath } from './rules';
 import { HELP_KEYWORD, planSchema } from './schema';
 import { closest } from './suggest';
+import { decodePlanBytes, positionOfByte } from './text';
 import type { LoosePlanDocument, PathSegment, Plan, PlanDocument, PlanIssue, RuleIssue, Severity } from './types';
+import { pathAt, readYaml, tooLarge } from './yaml';
 
 export interface ParseOptions {
   /** More checks on the (possibly partial) document, reported with the others (e.g. credential references). */
@@ -49,50 +51,24 @@ interface Located {
   fix: string;
   /** Set for findings of the schema layer, which give way to a rule's finding on the same field. */
   fromSchema?: boolean;
+  /** A schema finding about the value's JSON type: other schema findings on the same field follow from it. */
+  wrongType?: boolean;
   /** For "missing field X" findings: a did-you-mean on a sibling key explains them already. */
   missing?: string;
   /** For "unknown field" findings: the key it probably meant. */
   meant?: string;
+  /** A field whose "missing field" finding this one already explains (a credential without its type). */
+  explains?: string;
   /** A position from the YAML parser itself. */
   offset?: number;
 }
 
 export function parsePlan(text: string, file: string, options: ParseOptions = {}): ParseResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const found: Located[] = [];
+  const { doc, lineCounter, findings, data } = readYaml(text);
+  const found: Located[] = [...findings];
 
-  for (const e of doc.errors) {
-    found.push({
-      severity: 'error',
-      path: [],
-      offset: e.pos[0],
-      message:
-        e.code === 'DUPLICATE_KEY'
-          ? 'duplicate key: this key appears earlier in the same mapping'
-          : `YAML syntax error: ${e.message}`,
-      fix:
-        e.code === 'DUPLICATE_KEY'
-          ? 'keep one of the two (YAML would silently use the last)'
-          : 'fix the YAML syntax here (indentation, colons, quotes)',
-    });
-  }
-  for (const w of doc.warnings) {
-    found.push({
-      severity: 'warning',
-      path: [],
-      offset: w.pos[0],
-      message: `YAML: ${w.message}`,
-      fix: 'check the YAML here',
-    });
-  }
-
-  // Duplicate keys leave a usable document; real syntax errors do not.
-  const fatal = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
-  let data: unknown;
-  if (!fatal) {
-    data = doc.toJS({ maxAliasCount: 100 });
-    if (data === null || data === undefined) {
+  if (doc && data !== undefined) {
+    if (data === null) {
       found.push({
         severity: 'error',
         path: [],
@@ -107,11 +83,41 @@ export function parsePlan(text: string, file: string, options: ParseOptions = {}
     }
   }
 
-  const issues = settle(found).map((f) => toIssue(f, doc, lineCounter, file));
+  const issues = dedupe(settle(found).map((f) => toIssue(f, doc, lineCounter, file)));
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = issues.filter((i) => i.severity === 'warning');
   return { plan: errors.length === 0 ? normalizePlan(data as PlanDocument) : undefined, errors, warnings };
+}
+
+/**
+ * Plan bytes as read from a file: at most PLAN_LIMITS.bytes (the loader stops reading one byte
+ * after), strictly UTF-8, then parsePlan.
+ */
+export function parsePlanBytes(bytes: Uint8Array, file: string, options: ParseOptions = {}): ParseResult {
+  const fail = (issue: Omit<PlanIssue, 'file' | 'severity'>): ParseResult => ({
+    plan: undefined,
+    errors: [{ severity: 'error', file, ...issue }],
+    warnings: [],
+  });
+  if (bytes.length > PLAN_LIMITS.bytes) {
+    const { message, fix } = tooLarge(0);
+    const { line, column } = positionOfByte(bytes, PLAN_LIMITS.bytes);
+    return fail({ line, column, field: 'plan', message, fix });
+  }
+  const decoded = decodePlanBytes(bytes);
+  if (!decoded.ok) {
+    const { line, column, message, fix, byteOffset } = decoded;
+    // The field the byte is in, from the text decoded leniently (the bytes before it are valid).
+    let field = 'plan';
+    if (byteOffset !== undefined) {
+      const { doc } = readYaml(new TextDecoder().decode(bytes));
+      const at = new TextDecoder().decode(bytes.subarray(0, byteOffset)).length;
+      if (doc) field = formatPath(pathAt(doc, at)) || 'plan';
+    }
+    return fail({ line, column, field, message, fix });
+  }
+  return parsePlan(decoded.text, file, options);
 }
 
 // ---- Schema findings ----------------------------------------------------------------------------
@@ -125,7 +131,12 @@ function structuralFindings(data: unknown): Located[] {
   const prune: PathSegment[][] = [];
   for (const e of errors) {
     const path = toPath(data, e.instancePath);
-    findings.push({ ...describe(e, path, valueAt(data, path)), severity: 'error', fromSchema: true });
+    findings.push({
+      ...describe(e, path, valueAt(data, path)),
+      severity: 'error',
+      fromSchema: true,
+      ...(e.keyword === 'type' ? { wrongType: true } : {}),
+    });
     if (e.keyword === 'type' || shapeless.has(e)) prune.push(path);
   }
   // Deepest first, so that pruning a parent never hides a child path still to prune.
@@ -214,6 +225,14 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
           fix: 'put the secret in an environment variable (secretEnv: NAME) or a file (secretFile: PATH) that only the worker can read, and delete it from this file',
         };
       }
+      if (underCredential(path) && !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(key)) {
+        // Not the shape of a field name: perhaps a secret pasted as a key. Not echoed, not even in the field.
+        return {
+          path,
+          message: 'unknown field (its name is not shown: under a credential it may be a secret)',
+          fix: `remove it; allowed here: ${allowed.join(', ')}`,
+        };
+      }
       const meant = closest(key, allowed);
       return {
         path: [...path, key],
@@ -240,6 +259,12 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
           fix: `write it as a mapping: { name: ${String(value)} }`,
         };
       }
+      if ((expected === 'integer' || expected === 'number') && typeof value === 'string' && /^\d+$/.test(value))
+        return {
+          path,
+          message: `'${name}' must be ${article(expected)}${got}`,
+          fix: `write ${name}: ${value} without quotes`,
+        };
       return { path, message: `'${name}' must be ${article(expected)}${got}`, fix: eg };
     }
     case 'const':
@@ -287,6 +312,7 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
             ? `credential type must be ${CREDENTIAL_TYPES.join(', ')}`
             : `credential needs a '${tag}': ${CREDENTIAL_TYPES.join(', ')}`,
         fix: near ? `use '${near}'` : `add ${tag}: clientSecret (with clientId and secretEnv) — see docs/PLAN.md`,
+        ...(params.error === 'mapping' ? {} : { explains: formatPath([...path, tag]) }),
       };
     }
     default:
@@ -298,13 +324,17 @@ function describe(e: ErrorObject, path: PathSegment[], value: unknown): Omit<Loc
 
 function settle(found: Located[]): Located[] {
   const ruled = new Set(found.filter((f) => !f.fromSchema && f.severity === 'error').map((f) => formatPath(f.path)));
-  const meant = new Set(
-    found.filter((f) => f.meant).map((f) => formatPath([...f.path.slice(0, -1), f.meant as string])),
-  );
+  // A value of the wrong type fails its enum, pattern or range too: one mistake, one message.
+  const wrongType = new Set(found.filter((f) => f.wrongType).map((f) => formatPath(f.path)));
+  const meant = new Set([
+    ...found.filter((f) => f.meant).map((f) => formatPath([...f.path.slice(0, -1), f.meant as string])),
+    ...found.flatMap((f) => (f.explains ? [f.explains] : [])),
+  ]);
   const seen = new Set<string>();
   return found.filter((f) => {
     const at = formatPath(f.path);
     if (f.fromSchema && ruled.has(at)) return false;
+    if (f.fromSchema && !f.wrongType && wrongType.has(at)) return false;
     if (f.missing && meant.has(at)) return false;
     const key = `${f.severity}|${at}|${f.offset ?? ''}|${f.message}`;
     if (seen.has(key)) return false;
@@ -313,18 +343,26 @@ function settle(found: Located[]): Located[] {
   });
 }
 
-function toIssue(f: Located, doc: Document, lineCounter: LineCounter, file: string): PlanIssue {
-  const offset = f.offset ?? locate(doc, f.path);
-  const { line, col } = lineCounter.linePos(offset);
-  return {
-    severity: f.severity,
-    file,
-    line,
-    column: col,
-    field: formatPath(f.path) || 'plan',
-    message: f.message,
-    fix: f.fix,
-  };
+function toIssue(f: Located, doc: Document | undefined, lineCounter: LineCounter, file: string): PlanIssue {
+  const field = formatPath(f.path) || 'plan';
+  const base = { severity: f.severity, file, field, message: f.message, fix: f.fix };
+  const { line, col } = lineCounter.linePos(f.offset ?? (doc ? locate(doc, f.path) : 0));
+  return { ...base, line, column: col };
+}
+
+/**
+ * One message per place: a value written once under an anchor (&name) and used through aliases
+ * is one defect, though the rules meet it at every alias. Positions follow aliases to the anchor,
+ * so such findings coincide here; the first (in document order, the anchor's own) is kept.
+ */
+function dedupe(issues: PlanIssue[]): PlanIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.severity}|${i.line}|${i.column}|${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**
@@ -335,6 +373,8 @@ function locate(doc: Document, path: PathSegment[]): number {
   let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (const seg of path) {
+    // Through an alias to the anchored value: that is where the text to fix is.
+    if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
       // The last of duplicate keys, as that is the value YAML keeps.
       const pair = [...node.items]

@@ -11,9 +11,11 @@ import { contains, formatCidr, isCanonical, overlaps, parseCidr, type Cidr } fro
 import {
   APP_CONSISTENT_FREQUENCY_MAX_HOURS,
   AZURE_REGIONS,
+  AZURE_RESERVED_RANGES,
   DEFAULT_POLICY,
   GEO_REDUNDANT_SKUS,
   KNOWN_STORAGE_SKUS,
+  NIL_GUID,
   PLAN_VERSION,
   RECOVERY_POINT_HISTORY_MAX_HOURS,
   REPLICATION_INTERVALS,
@@ -154,13 +156,22 @@ const GUID_HINTS = {
 /** `echo: false` under credentials: a secret pasted into clientId must not be printed. */
 export const checkGuid =
   (field: keyof typeof GUID_HINTS, { echo = true } = {}): Check =>
-  (value) =>
-    matches('guid', value)
-      ? undefined
-      : {
-          message: `${field} must be a GUID like 00000000-0000-0000-0000-000000000000${echo ? `: got ${q(value)}` : ''}`,
-          fix: `copy ${GUID_HINTS[field]}`,
-        };
+  (value) => {
+    if (!matches('guid', value))
+      return {
+        message: `${field} must be a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47${echo ? `: got ${q(value)}` : ''}`,
+        fix: `copy ${GUID_HINTS[field]}`,
+      };
+    if (value === NIL_GUID)
+      return {
+        message: `${field} is the nil GUID (all zeros): a placeholder, not the id of a real ${field === 'clientId' ? 'app' : field === 'tenantId' ? 'tenant' : 'subscription'}`,
+        fix: `copy ${GUID_HINTS[field]}`,
+      };
+    return undefined;
+  };
+
+/** A GUID that names something (well formed and not the nil GUID): only those are compared. */
+const isRealGuid = (value: string): boolean => matches('guid', value) && value !== NIL_GUID;
 
 export const checkRegion: Check = (region) => {
   if ((AZURE_REGIONS as readonly string[]).includes(region)) return undefined;
@@ -280,10 +291,18 @@ export function checkPlanRules(doc: LoosePlanDocument | undefined): RuleIssue[] 
   if (!doc) return f.issues;
 
   if (doc.version !== undefined && doc.version !== PLAN_VERSION) {
-    f.add(['version'], {
-      message: `unsupported plan version ${doc.version}: this asrflow reads version ${PLAN_VERSION}`,
-      fix: `set version: ${PLAN_VERSION}`,
-    });
+    f.add(
+      ['version'],
+      String(doc.version) === String(PLAN_VERSION)
+        ? {
+            message: `version must be the number ${PLAN_VERSION}, not the text ${q(doc.version)}`,
+            fix: `write version: ${PLAN_VERSION} without quotes`,
+          }
+        : {
+            message: `unsupported plan version ${doc.version}: this asrflow reads version ${PLAN_VERSION}`,
+            fix: `set version: ${PLAN_VERSION}`,
+          },
+    );
   }
 
   const scenario = (SCENARIOS as readonly string[]).includes(doc.scenario ?? '') ? doc.scenario : undefined;
@@ -462,8 +481,21 @@ function checkTenant(
       });
     }
     if (
+      provider?.tenantId &&
+      t.tenantId &&
+      isRealGuid(t.tenantId) &&
+      provider.tenantId.toLowerCase() === t.tenantId.toLowerCase()
+    ) {
+      f.add([...path, 'tenantId'], {
+        message:
+          "tenant id is the provider's own tenant: in the CSP model each customer is an Entra tenant of its own, apart from the provider's",
+        fix: "use the customer's tenant id (the Tenant ID on Microsoft Entra ID > Overview, signed in to the customer's tenant)",
+      });
+    }
+    if (
       provider?.subscriptionId &&
       t.subscriptionId &&
+      isRealGuid(t.subscriptionId) &&
       provider.subscriptionId.toLowerCase() === t.subscriptionId.toLowerCase()
     ) {
       f.add([...path, 'subscriptionId'], {
@@ -531,7 +563,7 @@ function checkNetwork(
     }
     // Defaults to the production addressing; only what the user wrote is checked here.
     if (test.addressSpace !== undefined || test.subnets !== undefined) {
-      checkAddressing(
+      const space = checkAddressing(
         f,
         [...path, 'testFailoverVnet'],
         test.addressSpace ?? network.addressSpace,
@@ -541,29 +573,63 @@ function checkNetwork(
           subnets: test.subnets !== undefined,
         },
       );
+      // Its own address space with the production subnets: they must fit in it. One message
+      // for the VNet, naming every subnet that does not fit.
+      if (test.addressSpace !== undefined && test.subnets === undefined && space) {
+        const outside = (network.subnets ?? []).flatMap((sub) => {
+          const cidr = sub?.prefix !== undefined && !checkCidr(sub.prefix) ? parseCidr(sub.prefix) : undefined;
+          return cidr && !space.some((r) => contains(r, cidr)) ? [`${q(sub?.name ?? '?')} (${sub?.prefix})`] : [];
+        });
+        if (outside.length > 0) {
+          const spaceText = space.map(formatCidr).join(', ');
+          f.add([...path, 'testFailoverVnet', 'addressSpace'], {
+            message: `the test failover VNet's address space (${spaceText}) does not contain subnet${outside.length > 1 ? 's' : ''} ${outside.join(', ')}, which it takes from network.subnets`,
+            fix: `add subnets: under testFailoverVnet with ranges inside ${spaceText}, or leave out its addressSpace to reuse the production one`,
+          });
+        }
+      }
     }
   }
   return network.subnets?.flatMap((s) => (s?.name !== undefined ? [s.name] : []));
 }
 
+/**
+ * Checks a VNet's address space and subnets; returns the address space as ranges, or undefined
+ * when part of it is not a valid range (then nothing is reported as outside it: the one mistake
+ * is the range, reported once).
+ */
 function checkAddressing(
   f: Findings,
   path: PathSegment[],
   space: Array<string | undefined> | undefined,
   subnets: Array<Loose<SubnetSpec> | undefined> | undefined,
   own: { space: boolean; subnets: boolean } = { space: true, subnets: true },
-): void {
+): Cidr[] | undefined {
   const ranges: Array<{ text: string; cidr: Cidr }> = [];
+  let spaceValid = true;
   (space ?? []).forEach((text, i) => {
-    if (text === undefined) return;
+    if (text === undefined) {
+      spaceValid = false;
+      return;
+    }
     const problem = checkCidr(text);
     if (problem) {
+      spaceValid = false;
       if (own.space) f.add([...path, 'addressSpace', i], problem);
       return;
     }
     const cidr = parseCidr(text) as Cidr;
+    const reserved = AZURE_RESERVED_RANGES.find((r) => overlaps(parseCidr(r.cidr) as Cidr, cidr));
     const clash = ranges.find((r) => overlaps(r.cidr, cidr));
-    if (clash && own.space)
+    if (reserved && own.space) {
+      f.add([...path, 'addressSpace', i], {
+        message:
+          text === reserved.cidr
+            ? `address range ${q(text)} is reserved (${reserved.what}): Azure refuses it in a VNet`
+            : `address range ${q(text)} includes ${reserved.cidr} (${reserved.what}), which Azure refuses in a VNet`,
+        fix: 'use a private range (RFC 1918: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) that avoids it',
+      });
+    } else if (clash && own.space)
       f.add([...path, 'addressSpace', i], {
         message: `address range ${q(text)} overlaps ${q(clash.text)} of the same VNet`,
         fix: 'use ranges that do not overlap',
@@ -595,7 +661,7 @@ function checkAddressing(
         message: `${label} ${s.prefix} is too small: Azure subnets are /${SMALLEST_SUBNET_PREFIX} or larger`,
         fix: `use a /${SMALLEST_SUBNET_PREFIX} or a larger range`,
       });
-    } else if (ranges.length > 0 && !ranges.some((r) => contains(r.cidr, cidr))) {
+    } else if (spaceValid && ranges.length > 0 && !ranges.some((r) => contains(r.cidr, cidr))) {
       f.add([...at, 'prefix'], {
         message: `${label} ${s.prefix} is outside the VNet address space (${ranges.map((r) => r.text).join(', ')})`,
         fix: `use a range inside ${ranges[0]?.text ?? 'the address space'}, or add its range to addressSpace`,
@@ -609,6 +675,7 @@ function checkAddressing(
       });
     seen.push({ name: s.name ?? `#${i}`, text: s.prefix, cidr });
   });
+  return spaceValid ? ranges.map((r) => r.cidr) : undefined;
 }
 
 function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], subnetNames: string[] | undefined): void {
@@ -621,8 +688,9 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
       const name = typeof item === 'string' ? item : item.name;
       const at: PathSegment[] = typeof item === 'string' ? [...path, 'include', i] : [...path, 'include', i, 'name'];
       if (name === undefined) return;
-      f.check(at, name, checkVmName);
       const previous = firstAt.get(name.toLowerCase());
+      // An invalid name is reported where it first appears; a repetition is reported as such only.
+      if (previous === undefined) f.check(at, name, checkVmName);
       if (previous !== undefined) {
         f.add(at, {
           message: `VM ${q(name)} is selected twice (also ${formatPath([...path, 'include', previous])})`,
@@ -654,7 +722,7 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
     const seen = new Set<string>();
     (vms.exclude ?? []).forEach((name, i) => {
       if (name === undefined) return;
-      f.check([...path, 'exclude', i], name, checkVmName);
+      if (!seen.has(name.toLowerCase())) f.check([...path, 'exclude', i], name, checkVmName);
       if (seen.has(name.toLowerCase()))
         f.add([...path, 'exclude', i], { message: `VM ${q(name)} is excluded twice`, fix: 'list each VM once' });
       seen.add(name.toLowerCase());
@@ -696,7 +764,7 @@ function checkAcrossTenants(f: Findings, tenants: Array<LooseTenant | undefined>
       message: `tenant id ${v} is already used by ${who(i)}: each CSP customer is its own Entra tenant`,
       fix: 'merge the two entries, or correct the tenant id',
     }),
-    (v) => matches('guid', v),
+    isRealGuid,
   );
   unique(
     (t) => t.subscriptionId,
@@ -705,7 +773,7 @@ function checkAcrossTenants(f: Findings, tenants: Array<LooseTenant | undefined>
       message: `subscription ${v} is already used by ${who(i)}: a CSP subscription belongs to one customer`,
       fix: 'correct the subscription id',
     }),
-    (v) => matches('guid', v),
+    isRealGuid,
   );
   unique(
     (t) => t.storageAccount?.name,
