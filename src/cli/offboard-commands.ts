@@ -1,4 +1,4 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { vmNameProblem } from '../failover/contract';
 import type { OffboardRecord, OffboardTenantRecord } from '../offboarding/contract';
@@ -32,6 +32,55 @@ const OUTCOME_LINES: Record<OffboardRecord['outcome'], string> = {
   abandoned: 'abandoned',
 };
 
+/**
+ * Starts an offboarding workflow and, unless --no-wait, prints its result: a workflow that still
+ * works on the VM or tenant refuses it (exit 1), as does a refused or abandoned outcome.
+ */
+async function runOffboarding<R extends { outcome: string }>(
+  opts: OffboardFlags,
+  start: (client: Client, taskQueue: string) => Promise<{ workflowId: string; result(): Promise<R> }>,
+  print: (record: R) => void,
+): Promise<void> {
+  await withClient(
+    opts,
+    async (client, settings) => {
+      let handle;
+      try {
+        handle = await start(client, settings.taskQueue);
+      } catch (error) {
+        if (error instanceof OffboardBlockedError) {
+          if (opts.json)
+            console.log(JSON.stringify({ refused: true, reason: error.message, workflowId: error.workflowId }));
+          console.error(`asrflow: ${error.message}`);
+          throw new ExitCode(EXIT.failure);
+        }
+        throw error;
+      }
+      const url = uiUrl(settings, handle.workflowId);
+      let record: R | undefined;
+      if (opts.wait) {
+        try {
+          record = await handle.result();
+        } catch (error) {
+          if (error instanceof WorkflowFailedError) {
+            console.error(`asrflow: ${handle.workflowId} failed: ${error.cause?.message ?? error.message}`);
+            throw new ExitCode(EXIT.failure);
+          }
+          throw error;
+        }
+      }
+      if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, uiUrl: url, record }, null, 2));
+      else {
+        console.log(`${handle.workflowId}: started${url ? `\n  ${url}` : ''}`);
+        if (record) print(record);
+        else console.log(`Follow it with: asrflow status --tenant ${opts.tenant}`);
+      }
+      if (record?.outcome === 'refused' || record?.outcome === 'abandoned') throw new ExitCode(EXIT.failure);
+    },
+    { startsWorkflows: true },
+  );
+}
+
 async function offboardVm(opts: OffboardFlags & { vm: string }): Promise<void> {
   if (opts.deleteResources) {
     console.error(
@@ -61,46 +110,13 @@ async function offboardVm(opts: OffboardFlags & { vm: string }): Promise<void> {
     );
     throw new ExitCode(EXIT.badInput);
   }
-  await withClient(
+  await runOffboarding(
     opts,
-    async (client, settings) => {
-      let handle;
-      try {
-        handle = await startVmOffboarding(client, input, settings.taskQueue);
-      } catch (error) {
-        if (error instanceof OffboardBlockedError) {
-          if (opts.json)
-            console.log(JSON.stringify({ refused: true, reason: error.message, workflowId: error.workflowId }));
-          console.error(`asrflow: ${error.message}`);
-          throw new ExitCode(EXIT.failure);
-        }
-        throw error;
-      }
-      const url = uiUrl(settings, handle.workflowId);
-      let record: OffboardRecord | undefined;
-      if (opts.wait) {
-        try {
-          record = await handle.result();
-        } catch (error) {
-          if (error instanceof WorkflowFailedError) {
-            console.error(`asrflow: ${handle.workflowId} failed: ${error.cause?.message ?? error.message}`);
-            throw new ExitCode(EXIT.failure);
-          }
-          throw error;
-        }
-      }
-      if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, uiUrl: url, record }, null, 2));
-      else {
-        console.log(`${handle.workflowId}: started${url ? `\n  ${url}` : ''}`);
-        if (record)
-          console.log(
-            `Offboard ${record.vm} (${record.tenant}): ${OUTCOME_LINES[record.outcome]}${record.reason ? ` — ${record.reason}` : ''}`,
-          );
-        else console.log(`Follow it with: asrflow status --tenant ${opts.tenant}`);
-      }
-      if (record?.outcome === 'refused' || record?.outcome === 'abandoned') throw new ExitCode(EXIT.failure);
-    },
-    { startsWorkflows: true },
+    (client, taskQueue) => startVmOffboarding(client, input, taskQueue),
+    (record) =>
+      console.log(
+        `Offboard ${record.vm} (${record.tenant}): ${OUTCOME_LINES[record.outcome]}${record.reason ? ` — ${record.reason}` : ''}`,
+      ),
   );
 }
 
@@ -141,43 +157,10 @@ async function offboardTenant(opts: OffboardFlags): Promise<void> {
     );
     throw new ExitCode(EXIT.badInput);
   }
-  await withClient(
+  await runOffboarding(
     opts,
-    async (client, settings) => {
-      let handle;
-      try {
-        handle = await startTenantOffboarding(client, input, settings.taskQueue);
-      } catch (error) {
-        if (error instanceof OffboardBlockedError) {
-          if (opts.json)
-            console.log(JSON.stringify({ refused: true, reason: error.message, workflowId: error.workflowId }));
-          console.error(`asrflow: ${error.message}`);
-          throw new ExitCode(EXIT.failure);
-        }
-        throw error;
-      }
-      const url = uiUrl(settings, handle.workflowId);
-      let record: OffboardTenantRecord | undefined;
-      if (opts.wait) {
-        try {
-          record = await handle.result();
-        } catch (error) {
-          if (error instanceof WorkflowFailedError) {
-            console.error(`asrflow: ${handle.workflowId} failed: ${error.cause?.message ?? error.message}`);
-            throw new ExitCode(EXIT.failure);
-          }
-          throw error;
-        }
-      }
-      if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, uiUrl: url, record }, null, 2));
-      else {
-        console.log(`${handle.workflowId}: started${url ? `\n  ${url}` : ''}`);
-        if (record) printTenantRecord(record);
-        else console.log(`Follow it with: asrflow status --tenant ${opts.tenant}`);
-      }
-      if (record?.outcome === 'refused' || record?.outcome === 'abandoned') throw new ExitCode(EXIT.failure);
-    },
-    { startsWorkflows: true },
+    (client, taskQueue) => startTenantOffboarding(client, input, taskQueue),
+    printTenantRecord,
   );
 }
 

@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ItemAction } from '../domain/item-actions';
 import type { VaultTarget } from '../domain/targets';
 
 // Per-VM failover: what crosses the client/workflow/activity boundaries, and the pure rules
@@ -18,15 +19,7 @@ export const FAILOVER_KINDS = [
 export type FailoverKind = (typeof FAILOVER_KINDS)[number];
 
 /** One ASR action on a protected item: the POST, the operation that must be allowed, the job it starts. */
-export type FailoverAction =
-  | 'testFailover'
-  | 'testFailoverCleanup'
-  | 'plannedFailover'
-  | 'unplannedFailover'
-  | 'failoverCommit'
-  | 'applyRecoveryPoint'
-  | 'failback'
-  | 'reprotect';
+export type FailoverAction = ItemAction;
 
 export const ACTIONS: Record<FailoverAction, { operation: string; scenario: string; title: string }> = {
   testFailover: { operation: 'TestFailover', scenario: 'TestFailover', title: 'Test failover' },

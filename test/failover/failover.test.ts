@@ -3,7 +3,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { failoverInputFromPlan, startFailover } from '../../src/failover/start';
-import { startOnboarding } from '../../src/onboarding/start';
 import { failoverRecordQuery, type DrillRecord } from '../../src/failover/contract';
 import { loadPlan } from '../../src/domain/plan/load';
 import type { Plan } from '../../src/domain/plan/types';
@@ -12,6 +11,7 @@ import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { clientsFor, collect, type Clients } from '../emulator/helpers';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { maybeRecordHistories } from '../support/histories';
+import { onboardDedicated } from '../support/onboarded';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // Failover of litware's VMs end to end: the example dedicated-VMM plan is onboarded for real
@@ -24,7 +24,6 @@ describe('per-VM failover', () => {
   let azure: Clients;
   let plan: Plan;
   const planFile = path.join(repoRoot, 'examples', 'dedicated-vmm.yaml');
-  const vmm = 'vmm-litware.litware.local';
   const cli = (...args: string[]) => runCli([...args, '--plan', planFile], stack.env);
   const failoverCli = (kind: string, vm: string, ...more: string[]) =>
     cli('failover', kind, '--tenant', 'litware', '--vm', vm, ...more);
@@ -80,16 +79,7 @@ describe('per-VM failover', () => {
       'litware',
     );
     plan = loadPlan(planFile, { checkCredentials: false }).plan;
-    await startOnboarding(stack.client, plan, stack.taskQueue);
-    const onboarding = stack.client.workflow.getHandle(workflowIds.tenantOnboarding('litware'));
-    const waiting = await eventually(async () => {
-      const p = await onboarding.query(progressQuery);
-      return /vault credentials file (\S+\.VaultCredentials)/.exec(p.operatorAction ?? '')?.[1];
-    }, 'the vault credentials file');
-    await admin.upgradeProvider(vmm);
-    const installed = await admin.installProvider(readFileSync(waiting, 'utf8'), vmm);
-    expect(installed.status).toBe(200);
-    await onboarding.result();
+    await onboardDedicated(stack, admin, plan);
   });
   afterAll(async () => {
     admin?.close();

@@ -5,14 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { failoverInputFromPlan, startFailover } from '../../src/failover/start';
-import { startOnboarding } from '../../src/onboarding/start';
 import type { DrillRecord } from '../../src/failover/contract';
 import { loadPlan } from '../../src/domain/plan/load';
 import type { Plan } from '../../src/domain/plan/types';
-import { progressQuery } from '../../src/temporal/workflow/progress';
 import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { clientsFor, collect, TENANTS } from '../emulator/helpers';
 import { eventually, repoRoot, runCli } from '../support/cli';
+import { onboardMultitenant } from '../support/onboarded';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // Tenants are walls, in the multitenant scenario where they share one vault and one VMM server:
@@ -86,15 +85,7 @@ describe('failover keeps to the tenant: shared vault, shared VM names', () => {
     planFile = path.join(mkdtempSync(path.join(tmpdir(), 'asrflow-isolation-')), 'plan.yaml');
     writeFileSync(planFile, stringify(doc));
     plan = loadPlan(planFile, { checkCredentials: false }).plan;
-    await startOnboarding(stack.client, plan, stack.taskQueue);
-    const vaultId = workflowIds.sharedVault(TENANTS.fabrikam.subscriptionId, vault.name);
-    const asked = await eventually(async () => {
-      const p = await stack.client.workflow.getHandle(vaultId).query(progressQuery);
-      return /vault credentials file (\S+\.VaultCredentials)/.exec(p.operatorAction ?? '')?.[1];
-    }, 'the shared vault to ask for the Provider');
-    expect((await admin.installProvider(readFileSync(asked, 'utf8'), 'vmm01.fabrikam.local')).status).toBe(200);
-    await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result();
-    await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('northwind')).result();
+    await onboardMultitenant(stack, admin, plan);
   });
   afterAll(async () => {
     admin?.close();

@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
-import { startOnboarding } from '../../src/onboarding/start';
 import { loadPlan } from '../../src/domain/plan/load';
 import type { Plan } from '../../src/domain/plan/types';
-import { progressQuery } from '../../src/temporal/workflow/progress';
 import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { TENANTS } from '../emulator/helpers';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { maybeRecordHistories } from '../support/histories';
+import { onboardMultitenant } from '../support/onboarded';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // Offboarding a whole tenant of the shared vault (the multitenant example): contoso's VMs,
@@ -90,15 +88,7 @@ describe('offboarding a tenant of the shared vault', () => {
     stack = await startTestStack({ speed: 600 });
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     plan = loadPlan(planFile, { checkCredentials: false }).plan;
-    await startOnboarding(stack.client, plan, stack.taskQueue);
-    const vaultId = workflowIds.sharedVault(TENANTS.fabrikam.subscriptionId, 'fabrikam-asr-westeurope');
-    const asked = await eventually(async () => {
-      const p = await stack.client.workflow.getHandle(vaultId).query(progressQuery);
-      return /vault credentials file (\S+\.VaultCredentials)/.exec(p.operatorAction ?? '')?.[1];
-    }, 'the shared vault to ask for the Provider');
-    expect((await admin.installProvider(readFileSync(asked, 'utf8'), 'vmm01.fabrikam.local')).status).toBe(200);
-    await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result();
-    await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('northwind')).result();
+    await onboardMultitenant(stack, admin, plan);
   });
   afterAll(async () => {
     admin?.close();

@@ -1,17 +1,15 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
-import { startOnboarding } from '../../src/onboarding/start';
 import { offboardInputFromPlan, startVmOffboarding } from '../../src/offboarding/start';
 import { loadPlan } from '../../src/domain/plan/load';
 import type { Plan } from '../../src/domain/plan/types';
-import { progressQuery } from '../../src/temporal/workflow/progress';
 import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { clientsFor, collect, type Clients } from '../emulator/helpers';
 import { eventually, repoRoot, runCli } from '../support/cli';
 import { maybeRecordHistories } from '../support/histories';
+import { onboardDedicated } from '../support/onboarded';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // Offboarding one VM of litware (the dedicated-VMM example), end to end: the CLI asks for --yes,
@@ -54,15 +52,7 @@ describe('offboarding a VM', () => {
       'litware',
     );
     plan = loadPlan(planFile, { checkCredentials: false }).plan;
-    await startOnboarding(stack.client, plan, stack.taskQueue);
-    const onboarding = stack.client.workflow.getHandle(workflowIds.tenantOnboarding('litware'));
-    const waiting = await eventually(async () => {
-      const p = await onboarding.query(progressQuery);
-      return /vault credentials file (\S+\.VaultCredentials)/.exec(p.operatorAction ?? '')?.[1];
-    }, 'the vault credentials file');
-    await admin.upgradeProvider(vmm);
-    expect((await admin.installProvider(readFileSync(waiting, 'utf8'), vmm)).status).toBe(200);
-    await onboarding.result();
+    await onboardDedicated(stack, admin, plan);
     expect((await items()).map((i) => [i.vm, i.state]).sort()).toEqual([
       ['erp01', 'Protected'],
       ['files01', 'Protected'],

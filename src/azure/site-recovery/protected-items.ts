@@ -2,6 +2,7 @@ import type { ReplicationProtectedItem } from '@azure/arm-recoveryservices-siter
 import { runCheckpointedLro, type LroOptions } from '../checkpoint';
 import { azureCall } from '../failures';
 import { collect, iso, lastSegment, orAbsent } from '../reads';
+import type { ItemAction } from '../../domain/item-actions';
 import { containerId, type AsrVault } from './vault';
 
 // Protected (replicated) items: reading them, enabling protection of a VM, and the failover
@@ -206,16 +207,7 @@ export async function enableHyperVProtection(
   return result.properties?.protectionState ? { protectionState: result.properties.protectionState } : {};
 }
 
-/** The failover actions Site Recovery offers on a Hyper-V to Azure item. */
-export type ItemAction =
-  | 'testFailover'
-  | 'testFailoverCleanup'
-  | 'plannedFailover'
-  | 'unplannedFailover'
-  | 'failoverCommit'
-  | 'applyRecoveryPoint'
-  | 'failback'
-  | 'reprotect';
+export type { ItemAction } from '../../domain/item-actions';
 
 export interface ItemActionParams {
   testNetworkId?: string;

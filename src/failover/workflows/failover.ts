@@ -30,10 +30,10 @@ import {
 } from '../contract';
 import { inlineCode, operatorCommands, shellWord } from '../../domain/operator-commands';
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../../temporal/workflow/failure-types';
-import { HANDLER_DESCRIPTIONS, progressQuery, type Progress, type StepState } from '../../temporal/workflow/progress';
+import { HANDLER_DESCRIPTIONS, type StepState } from '../../temporal/workflow/progress';
 import { AsrStage } from '../../temporal/workflow/search-attributes';
 import { failoverActivities } from './activities';
-import { isAbandoned, publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
+import { answerProgress, isAbandoned, outcomeDetails, publishDetails, StepRunner } from '../../temporal/workflow/steps';
 
 /** Reads outside any step (the drill record's facts): unlabelled in the UI, as the step's own are not. */
 const { quick } = failoverActivities();
@@ -113,23 +113,16 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
     },
   );
   setHandler(failoverRecordQuery, () => record, { description: HANDLER_DESCRIPTIONS.failoverRecord });
-  setHandler(
-    progressQuery,
-    (): Progress => ({
-      kind: 'failover',
-      tenant,
-      vm,
-      scenario: input.scenario,
-      stage: record.outcome === 'running' ? steps.stage : record.outcome,
-      steps: steps.steps,
-      operatorAction: steps.operatorAction,
-    }),
-    { description: HANDLER_DESCRIPTIONS.progress },
-  );
+  answerProgress(steps, () => ({
+    kind: 'failover',
+    tenant,
+    vm,
+    scenario: input.scenario,
+    stage: record.outcome === 'running' ? steps.stage : record.outcome,
+  }));
 
   function details(): string {
     const extra: string[] = [];
-    if (steps.operatorAction) extra.push('', `**Next for the operator:** ${steps.operatorAction}`);
     if (record.preflight?.refusals.length) extra.push('', `**Refused:** ${record.preflight.refusals.join('; ')}`);
     if (record.preflight?.warnings.length) extra.push('', `Warnings: ${record.preflight.warnings.join('; ')}`);
     if (record.preflight?.recoveryPointAgeSeconds !== undefined)
@@ -138,9 +131,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
       extra.push('', `**Measured RTO:** ${record.rto.seconds} s (${record.rto.from} → ${record.rto.until})`);
     if (record.rpo)
       extra.push(`**Recovery point:** ${record.rpo.recoveryPointTime} (${record.rpo.ageSeconds} s old at failover)`);
-    if (record.outcome !== 'running')
-      extra.push('', `**Outcome:** ${record.outcome}${record.reason ? ` — ${record.reason}` : ''}`);
-    return renderDetails(title, steps.steps, extra);
+    return outcomeDetails(title, steps, record, extra);
   }
 
   const keepJob = (action: FailoverAction, job: JobSnapshot) => {

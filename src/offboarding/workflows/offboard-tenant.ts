@@ -1,8 +1,7 @@
-import { allHandlersFinished, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, upsertSearchAttributes } from '@temporalio/workflow';
 import { tenantRefusals, type OffboardTenantInput, type OffboardTenantRecord } from '../contract';
-import { HANDLER_DESCRIPTIONS, progressQuery, type Progress } from '../../temporal/workflow/progress';
 import { AsrStage } from '../../temporal/workflow/search-attributes';
-import { isAbandoned, publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
+import { answerProgress, isAbandoned, outcomeDetails, publishDetails, StepRunner } from '../../temporal/workflow/steps';
 import { offboardingActivities } from './activities';
 
 /**
@@ -28,28 +27,17 @@ export async function offboardTenantWorkflow(input: OffboardTenantInput): Promis
     abandonable: true,
     activities: offboardingActivities,
   });
-  setHandler(
-    progressQuery,
-    (): Progress => ({
-      kind: 'offboarding',
-      tenant,
-      scenario: input.scenario,
-      stage: record.outcome === 'running' ? steps.stage : record.outcome,
-      steps: steps.steps,
-      operatorAction: steps.operatorAction,
-    }),
-    { description: HANDLER_DESCRIPTIONS.progress },
-  );
-
-  function details(): string {
-    const extra: string[] = [];
-    if (steps.operatorAction) extra.push('', `**Next for the operator:** ${steps.operatorAction}`);
-    if (record.removed.length) extra.push('', `Removed: ${record.removed.join('; ')}`);
-    if (record.kept.length) extra.push('', `Kept: ${record.kept.join('; ')}`);
-    if (record.outcome !== 'running')
-      extra.push('', `**Outcome:** ${record.outcome}${record.reason ? ` — ${record.reason}` : ''}`);
-    return renderDetails(title, steps.steps, extra);
-  }
+  answerProgress(steps, () => ({
+    kind: 'offboarding',
+    tenant,
+    scenario: input.scenario,
+    stage: record.outcome === 'running' ? steps.stage : record.outcome,
+  }));
+  const details = () =>
+    outcomeDetails(title, steps, record, [
+      ...(record.removed.length ? ['', `Removed: ${record.removed.join('; ')}`] : []),
+      ...(record.kept.length ? ['', `Kept: ${record.kept.join('; ')}`] : []),
+    ]);
 
   const plan = [
     { name: 'resolve', title: `Find the protected VMs of cloud ${scope.cloud} (vault ${target.vault})` },

@@ -1,8 +1,7 @@
-import { allHandlersFinished, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, upsertSearchAttributes } from '@temporalio/workflow';
 import { disableRefusal, type OffboardRecord, type OffboardVmInput } from '../contract';
-import { HANDLER_DESCRIPTIONS, progressQuery, type Progress } from '../../temporal/workflow/progress';
 import { AsrStage } from '../../temporal/workflow/search-attributes';
-import { isAbandoned, publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
+import { answerProgress, isAbandoned, outcomeDetails, publishDetails, StepRunner } from '../../temporal/workflow/steps';
 import { offboardingActivities } from './activities';
 
 /**
@@ -25,27 +24,14 @@ export async function offboardVmWorkflow(input: OffboardVmInput): Promise<Offboa
     abandonable: true,
     activities: offboardingActivities,
   });
-  setHandler(
-    progressQuery,
-    (): Progress => ({
-      kind: 'offboarding',
-      tenant,
-      vm,
-      scenario: input.scenario,
-      stage: record.outcome === 'running' ? steps.stage : record.outcome,
-      steps: steps.steps,
-      operatorAction: steps.operatorAction,
-    }),
-    { description: HANDLER_DESCRIPTIONS.progress },
-  );
-
-  function details(): string {
-    const extra: string[] = [];
-    if (steps.operatorAction) extra.push('', `**Next for the operator:** ${steps.operatorAction}`);
-    if (record.outcome !== 'running')
-      extra.push('', `**Outcome:** ${record.outcome}${record.reason ? ` — ${record.reason}` : ''}`);
-    return renderDetails(title, steps.steps, extra);
-  }
+  answerProgress(steps, () => ({
+    kind: 'offboarding',
+    tenant,
+    vm,
+    scenario: input.scenario,
+    stage: record.outcome === 'running' ? steps.stage : record.outcome,
+  }));
+  const details = () => outcomeDetails(title, steps, record);
 
   steps.plan([
     { name: 'resolve', title: `Find ${vm} in cloud ${scope.cloud} (vault ${target.vault})` },

@@ -15,6 +15,8 @@ import { AsrStage } from './search-attributes';
 import {
   HANDLER_DESCRIPTIONS,
   operatorDecisionUpdate,
+  progressQuery,
+  type Progress,
   STEP_ABANDONED,
   type OperatorDecision,
   type StepError,
@@ -338,4 +340,34 @@ function failureLines(error: StepError | undefined): string {
 
 export function publishDetails(markdown: string): void {
   setCurrentDetails(markdown);
+}
+
+/** Answers the progress query from the steps, with what `describe` adds (kind, names, stage). */
+export function answerProgress<A>(
+  steps: StepRunner<A>,
+  describe: () => Omit<Progress, 'steps' | 'operatorAction'>,
+): void {
+  setHandler(
+    progressQuery,
+    (): Progress => ({ ...describe(), steps: steps.steps, operatorAction: steps.operatorAction }),
+    { description: HANDLER_DESCRIPTIONS.progress },
+  );
+}
+
+/**
+ * A workflow's current details with a result record: the next action for the operator first,
+ * then what the workflow adds (`middle`), then its outcome once it has one.
+ */
+export function outcomeDetails<A>(
+  title: string,
+  steps: StepRunner<A>,
+  record: { outcome: string; reason?: string },
+  middle: string[] = [],
+): string {
+  const extra: string[] = [];
+  if (steps.operatorAction) extra.push('', `**Next for the operator:** ${steps.operatorAction}`);
+  extra.push(...middle);
+  if (record.outcome !== 'running')
+    extra.push('', `**Outcome:** ${record.outcome}${record.reason ? ` — ${record.reason}` : ''}`);
+  return renderDetails(title, steps.steps, extra);
 }
