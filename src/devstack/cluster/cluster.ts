@@ -12,7 +12,7 @@ import { spawnWorker, type WorkerProcess } from '../worker-process';
 import { ensureClusterBinaries, type ClusterBinaries } from './binaries';
 import { PortAllocator } from './ports';
 import { startPostgres, type Postgres } from './postgres';
-import { runJob, spawnLogged, tailOf, waitFor, type ClusterProcess } from './process';
+import { runJob, spawnLogged, waitFor, type ClusterProcess } from './process';
 
 // The production topology of docker-compose.yml, as native processes on 127.0.0.1: PostgreSQL,
 // the schema job, the Temporal server as one process per service (frontend, matching, the
@@ -225,7 +225,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         LOG_LEVEL: options.serverLogLevel ?? 'info',
         DYNAMIC_CONFIG_FILE_PATH: files.dynamicConfig,
       };
-      const start = (name: string, service: string, historyPorts: ServicePorts) => {
+      const start = (name: string, service: string, own: ServicePorts, historyPorts: ServicePorts) => {
         const proc = spawnLogged(
           name,
           binaries.temporalServer,
@@ -236,34 +236,53 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             cwd: dataDir,
           },
         );
+        proc.address = `${HOST}:${own.grpc}`;
+        proc.membershipPort = own.membership;
         return proc;
       };
-      const first = history[0] as ServicePorts;
-      // History first: the other services find its hosts through the membership ring.
-      const historyProcs = history.map((ports, i) => start(`temporal-history-${i + 1}`, 'history', ports));
-      const started: TemporalServices = {
-        history: historyProcs,
-        matching: start('temporal-matching', 'matching', first),
-        worker: start('temporal-worker', 'worker', first),
-        frontend: start('temporal-frontend', 'frontend', first),
-      };
-      const address = `${HOST}:${frontend.grpc}`;
-      const all = [started.frontend, started.matching, started.worker, ...started.history];
+      const all: ClusterProcess[] = [];
       // Stopped together: each drains on SIGTERM, and one at a time would add up.
       cleanups.push(async () => {
         await Promise.all(all.map((p) => p.stop('SIGTERM', 30_000)));
       });
+      // The time by the database's clock (UTC, as the server records membership) before any start.
+      const since = (await postgres.query("SELECT (now() AT TIME ZONE 'UTC')::text"))[0] ?? '1970-01-01';
+      // On a new database every process would create the cluster metadata record at start, and
+      // all but one lose that race and exit: the first history host starts alone until it exists.
+      const first = history[0] as ServicePorts;
+      const historyProcs = [start('temporal-history-1', 'history', first, first)];
+      all.push(...historyProcs);
+      await waitFor(async () => (await postgres.query('SELECT count(*) FROM cluster_metadata_info'))[0] !== '0', {
+        what: 'the cluster metadata record',
+        timeoutMs: 60_000,
+        processes: all,
+      });
+      historyProcs.push(
+        ...history.slice(1).map((ports, i) => start(`temporal-history-${i + 2}`, 'history', ports, ports)),
+      );
+      const started: TemporalServices = {
+        history: historyProcs,
+        matching: start('temporal-matching', 'matching', matching, first),
+        worker: start('temporal-worker', 'worker', worker, first),
+        frontend: start('temporal-frontend', 'frontend', frontend, first),
+      };
+      all.push(...historyProcs.slice(1), started.matching, started.worker, started.frontend);
+      const address = `${HOST}:${frontend.grpc}`;
+      // Ready: every process has joined the membership ring (its row in cluster_membership, by
+      // its own port, from this start) and the frontend answers.
+      const membershipPorts = all.map((p) => p.membershipPort as number);
       await waitFor(
         async () => {
-          const dead = all.find((p) => !p.running());
-          if (dead) throw new Error(`${dead.name} exited; end of ${dead.logFile}:\n${tailOf(dead.logFile)}`);
-          return frontendAnswers(address);
+          const joined = await postgres.query(
+            `SELECT count(DISTINCT rpc_port) FROM cluster_membership WHERE rpc_port IN (${membershipPorts.join(',')}) ` +
+              `AND session_start >= '${since}'`,
+          );
+          return Number(joined[0]) === all.length && (await frontendAnswers(address));
         },
         {
-          what: `the Temporal frontend on ${address}`,
+          what: `every Temporal service in the membership ring and the frontend on ${address}`,
           timeoutMs: 120_000,
-          child: started.frontend.child,
-          logFile: started.frontend.logFile,
+          processes: all,
         },
       );
       return { services: started, address };

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -48,6 +48,8 @@ export interface Postgres {
   pid: number;
   /** The OS account the server runs as. */
   osUser: string;
+  /** Runs one SQL statement with psql against `database` (default temporal); the rows, `|`-separated. */
+  query(sql: string, database?: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -222,6 +224,18 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     dataDir,
     pid: child.pid ?? -1,
     osUser: account?.name ?? 'the current user',
+    query: (sql, database = 'temporal') =>
+      new Promise((resolve, reject) => {
+        execFile(
+          path.join(bin, 'psql'),
+          ['-h', '127.0.0.1', '-p', String(options.port), '-U', POSTGRES_USER, '-d', database, '-tAX', '-c', sql],
+          { env: { PATH: env.PATH ?? '/usr/bin:/bin', PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' }, timeout: 15_000 },
+          (error, stdout, stderr) => {
+            if (error) reject(new Error(`psql: ${stderr.trim() || error.message}`));
+            else resolve(stdout.split('\n').filter((line) => line !== ''));
+          },
+        );
+      }),
     stop,
   };
 }

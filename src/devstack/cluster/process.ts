@@ -4,6 +4,10 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 /** One long-running process of the cluster, its output appended to a log file. */
 export interface ClusterProcess {
   name: string;
+  /** For a Temporal service: its gRPC address (host:port), which is also its identity in the cluster. */
+  address?: string;
+  /** For a Temporal service: its membership port (recorded in cluster_membership). */
+  membershipPort?: number;
   child: ChildProcess;
   pid: number;
   logFile: string;
@@ -69,11 +73,26 @@ export function tailOf(file: string, lines = 20): string {
  */
 export async function waitFor(
   probe: () => Promise<boolean>,
-  options: { what: string; timeoutMs: number; child?: ChildProcess; logFile?: string; intervalMs?: number },
+  options: {
+    what: string;
+    timeoutMs: number;
+    child?: ChildProcess;
+    logFile?: string;
+    intervalMs?: number;
+    /** Processes that must stay up meanwhile: one that exits fails the wait at once, with its log's end. */
+    processes?: ClusterProcess[];
+  },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   for (;;) {
+    const dead = options.processes?.find((p) => !p.running());
+    if (dead) {
+      throw new Error(
+        `${dead.name} exited (${dead.child.exitCode ?? dead.child.signalCode}) while waiting for ${options.what}; ` +
+          `end of ${dead.logFile}:\n${tailOf(dead.logFile)}`,
+      );
+    }
     if (options.child && (options.child.exitCode !== null || options.child.signalCode !== null)) {
       throw new Error(
         `${options.what} exited (${options.child.exitCode ?? options.child.signalCode}) before it was ready` +
