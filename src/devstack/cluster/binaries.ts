@@ -119,8 +119,8 @@ function goBinary(env: NodeJS.ProcessEnv): string {
   if (probe.error || probe.status !== 0) {
     throw new Error(
       "the Temporal server and UI server are built from their Go modules, and no 'go' was found on PATH " +
-        `(${probe.error?.message ?? probe.stderr.trim()}). Install Go 1.25 or later (Debian: apt-get install golang-go, ` +
-        'or https://go.dev/dl), or put the binaries in the cache yourself.',
+        `(${probe.error?.message ?? probe.stderr.trim()}). Install Go 1.25 or later (Debian 12's golang-go, 1.19, is too ` +
+        'old; with Go 1.21+ GOTOOLCHAIN=auto fetches the toolchain the module needs), or put the binaries in the cache yourself.',
     );
   }
   return 'go';
