@@ -6,8 +6,9 @@ import { cacheDir } from '../temporal-binary';
 // The production topology runs the Temporal server and the UI server as release binaries. Nothing
 // may be downloaded here but packages from registries, so they are built from their Go modules
 // (the Go module proxy) with `go install`, once per user and version, into asrflow's cache
-// (~/.cache/asrflow, as the Temporal CLI). The first build of the server is long (about 13 min
-// and 2.6 GB of memory on two cores); later runs find the binaries at once.
+// (~/.cache/asrflow, as the Temporal CLI). The first build of the server is long (5 min and
+// 2.5 GB of memory on two idle cores, up to 13 min on busy ones; docs/PERFORMANCE.md); later
+// runs find the binaries at once.
 
 export const TEMPORAL_SERVER_VERSION = '1.32.0';
 export const TEMPORAL_UI_SERVER_VERSION = '2.54.1';
@@ -104,7 +105,7 @@ export async function ensureClusterBinaries(options: BinaryOptions = {}): Promis
     if (options.build === false) {
       throw new Error(
         `${spec.what} is not built (${dir} is missing or incomplete). Build it with ` +
-          '`node --import tsx src/devstack/cluster/build.ts` (Go 1.25 or later, ~13 min the first time).',
+          '`node --import tsx src/devstack/cluster/build.ts` (Go 1.25 or later; 5–13 min the first time).',
       );
     }
     await buildInto(spec, dir, env, log, options.nice ?? 19);
@@ -160,7 +161,9 @@ async function buildInto(
   const args = ['install', '-v', '-trimpath', ...packages];
   const started = Date.now();
   log(`asrflow: building ${spec.what} with \`go ${args.join(' ')}\` into ${dir}`);
-  log('asrflow: the first build takes minutes (about 13 min for the server on two cores); later runs reuse it');
+  log(
+    'asrflow: the first build takes minutes (the server: 5 min on two idle cores, 2.5 GB of memory); later runs reuse it',
+  );
   const useNice = nice > 0 && spawnSync('nice', ['true']).status === 0;
   const [command, commandArgs] = useNice ? ['nice', ['-n', String(nice), go, ...args]] : [go, args];
   let compiled = 0;
