@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { startCluster } from '../devstack/cluster/cluster';
 import { narrowedNotice, startLocalStack, writeEnvFile } from '../devstack/local-stack';
 import { PortInUseError } from '../devstack/free-port';
 import { startDevServer } from '../devstack/temporal-server';
@@ -113,6 +114,78 @@ export function registerDevCommands(program: Command): void {
       }
     });
 
+  dev
+    .command('cluster')
+    .description(
+      'Run the production topology natively until Ctrl-C: PostgreSQL, the Temporal server as one process per service (frontend, matching, worker, N history hosts) from deploy/temporal/server.yaml, the Temporal UI, the HTTPS Azure emulator and N asrflow workers, all on 127.0.0.1; writes the environment the CLI needs to a file. The server binaries are built from their Go modules into ~/.cache/asrflow the first time (minutes).',
+    )
+    .option('--workers <n>', 'asrflow worker processes', '3')
+    .option('--history-hosts <n>', 'Temporal history hosts sharing the shards', '2')
+    .option('--speed <x>', 'emulator speed: simulated seconds per real second', '600')
+    .option(
+      '--data-dir <dir>',
+      "state folder (PostgreSQL's data, logs, emulator certificates, vault credentials files, the env file); kept between runs",
+      path.join(DEFAULT_DATA_DIR, 'cluster'),
+    )
+    .option('--no-ui', 'no Temporal UI server (and no UI build)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example:',
+        '  $ asrflow dev cluster --workers 3 --history-hosts 2   # in one terminal',
+        "  $ set -a; . .asrflow/cluster/env; set +a               # in another: the cluster's settings",
+        '  $ asrflow onboard examples/multitenant-vmm.yaml --watch',
+        '',
+        'PostgreSQL refuses to run as root: as root, it runs as the account `postgres` (ASRFLOW_POSTGRES_OS_USER',
+        'names another), which must be able to reach --data-dir. Logs of every process: <data-dir>/logs.',
+      ].join('\n'),
+    )
+    .action(async (opts: { workers: string; historyHosts: string; speed: string; dataDir: string; ui: boolean }) => {
+      const workers = parseCount(opts.workers, '--workers', 0);
+      const historyHosts = parseCount(opts.historyHosts, '--history-hosts', 1);
+      const speed = parseSpeed(opts.speed);
+      const dataDir = path.resolve(opts.dataDir);
+      const started = Date.now();
+      const cluster = await startCluster({
+        dataDir,
+        workers,
+        historyHosts,
+        emulator: { speed },
+        ui: opts.ui,
+        log: (line) => console.error(line),
+      });
+      try {
+        const written = writeEnvFile(cluster.env, dataDir);
+        const notice = narrowedNotice(written);
+        if (notice) console.error(notice);
+        console.log(
+          JSON.stringify({
+            temporalAddress: cluster.address,
+            namespace: cluster.namespace,
+            uiUrl: cluster.uiUrl ?? null,
+            postgres: `${cluster.postgres.host}:${cluster.postgres.port}`,
+            historyHosts: cluster.services.history.map((h) => h.pid),
+            workers: cluster.workers.map((w) => w.child.pid ?? null),
+            armEndpoint: cluster.emulator?.armEndpoint ?? null,
+            logDir: cluster.logDir,
+            envFile: written.file,
+          }),
+        );
+        console.error(
+          [
+            `Cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Temporal ${cluster.address}${cluster.uiUrl ? `, UI ${cluster.uiUrl}` : ''}; ${historyHosts} history host(s); ${workers} worker(s); Azure emulator ${cluster.emulator?.armEndpoint ?? '-'} (×${speed}).`,
+            `In another shell: set -a; . ${written.file}; set +a   — then asrflow doctor / onboard / status / failover work against it.`,
+            'Ctrl-C stops everything.',
+          ].join('\n'),
+        );
+        await waitForInterrupt();
+      } finally {
+        console.error('stopping the cluster …');
+        await cluster.stop();
+      }
+    });
+
   program
     .command('demo')
     .description(
@@ -166,6 +239,15 @@ function parseSpeed(value: string): number {
     throw new ExitCode(EXIT.badInput);
   }
   return speed;
+}
+
+function parseCount(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > 16) {
+    console.error(`asrflow: ${flag} must be a whole number ${min}–16: got '${value}'`);
+    throw new ExitCode(EXIT.badInput);
+  }
+  return n;
 }
 
 function parsePort(value: string, flag: string): number {

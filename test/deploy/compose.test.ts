@@ -211,6 +211,30 @@ describe('docker-compose.yml semantics', () => {
     expect(mount?.type).toBe('bind');
     expect(existsSync(path.join(repoRoot, mount?.source ?? '-'))).toBe(true);
     expect(parseYaml(readFileSync(path.join(repoRoot, mount?.source ?? '-'), 'utf8'))).toEqual({});
+    // The server runs asrflow's config template (the native cluster's too), not the image's.
+    const serverConfig = environmentOf(temporal)['TEMPORAL_SERVER_CONFIG_FILE_PATH'];
+    const configMount = mountsOf(temporal).find((m) => m.target === serverConfig);
+    expect(configMount).toMatchObject({ type: 'bind', source: './deploy/temporal/server.yaml', readOnly: true });
+    const template = readFileSync(path.join(repoRoot, 'deploy', 'temporal', 'server.yaml'), 'utf8');
+    expect(
+      template
+        .split('\n')
+        .slice(0, 5)
+        .some((l) => l.startsWith('#') && l.includes('enable-template')),
+    ).toBe(true);
+    // Every variable the template reads without a default is set by the service.
+    const noDefault = [...template.matchAll(/\{\{ env "([A-Z_]+)" \}\}/g)].map((m) => m[1] as string);
+    expect(noDefault.length).toBeGreaterThan(0);
+    for (const name of noDefault) expect(environmentOf(temporal), `server.yaml reads ${name}`).toHaveProperty(name);
+    // The UI server reads asrflow's template at the path the image's `--env docker` looks at.
+    expect(mountsOf(service(compose, 'temporal-ui'))).toEqual([
+      expect.objectContaining({
+        type: 'bind',
+        source: './deploy/temporal/ui-server.yaml',
+        target: '/home/ui-server/config/docker.yaml',
+        readOnly: true,
+      }),
+    ]);
     // The one-shot jobs run scripts from the bind-mounted deploy folder.
     for (const job of ['temporal-schema', 'temporal-setup']) {
       const s = service(compose, job);
