@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
 import { ensureClusterBinaries } from '../../src/devstack/cluster/binaries';
-import { startCluster, type Cluster } from '../../src/devstack/cluster/cluster';
+import { deployFiles, startCluster, type Cluster } from '../../src/devstack/cluster/cluster';
 import { progressQuery } from '../../src/temporal/workflow/progress';
 import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import type { TenantOnboardingResult } from '../../src/onboarding/workflows/tenant-onboarding';
@@ -187,6 +187,9 @@ describe.skipIf(binaries !== undefined)(
       const [killed, survivor] = [c.services.history[0], c.services.history[1]];
       expect(c.workers).toHaveLength(3);
       expect(c.services.history).toHaveLength(2);
+      // Every service runs the server config Compose mounts (test/deploy/compose.test.ts checks that side).
+      for (const p of [c.services.frontend, c.services.matching, c.services.worker, ...c.services.history])
+        expect(p.child.spawnargs).toContain(deployFiles().serverConfig);
       // The two history hosts share the shards.
       const hosts = [killed?.address, survivor?.address].sort();
       await eventually(

@@ -8,6 +8,7 @@ import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { deployFiles } from '../../src/devstack/cluster/cluster';
 import { demoSecrets } from '../../src/devstack/demo-secrets';
 import { locateTemporalBinary } from '../../src/devstack/temporal-binary';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/workflow/search-attributes';
@@ -248,6 +249,30 @@ describe('docker-compose.yml semantics', () => {
         ),
       ).toBe(true);
     }
+  });
+
+  it('mounts exactly the files the native cluster runs (one source of truth for both)', () => {
+    const compose = base();
+    const relative = (file: string) => `./${path.relative(repoRoot, file).split(path.sep).join('/')}`;
+    const files = deployFiles(repoRoot);
+    const temporal = service(compose, 'temporal');
+    const mountedAt = (s: ReturnType<typeof service>, target: string | undefined) =>
+      mountsOf(s).find((m) => m.target === target)?.source;
+    expect(mountedAt(temporal, environmentOf(temporal)['TEMPORAL_SERVER_CONFIG_FILE_PATH'])).toBe(
+      relative(files.serverConfig),
+    );
+    expect(mountedAt(temporal, environmentOf(temporal)['DYNAMIC_CONFIG_FILE_PATH'])).toBe(
+      relative(files.dynamicConfig),
+    );
+    expect(mountsOf(service(compose, 'temporal-ui'))[0]?.source).toBe(relative(files.uiConfig));
+    const scriptOf = (job: string) => {
+      const s = service(compose, job);
+      const mount = mountsOf(s).find((m) => m.type === 'bind');
+      const script = argv(s.entrypoint)[1] ?? '';
+      return `${mount?.source ?? '-'}/${script.slice((mount?.target.length ?? 0) + 1)}`;
+    };
+    expect(scriptOf('temporal-schema')).toBe(relative(files.setupSchema));
+    expect(scriptOf('temporal-setup')).toBe(relative(files.setupNamespace));
   });
 
   it('registers exactly the search attributes of src/temporal/workflow/search-attributes.ts, as Keyword', () => {
