@@ -60,6 +60,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ASRFLOW_ARM_ENDPOINT: emulator.armEndpoint,
     ASRFLOW_AUTHORITY_HOST: emulator.authorityHost,
     ASRFLOW_CA_FILE: emulator.caCertPath,
+    // `asrflow emulator …` in a shell that sourced the env file finds this emulator without --data-dir.
+    ASRFLOW_EMULATOR_DATA_DIR: path.resolve(emulator.dataDir),
     ASRFLOW_CREDENTIALS_DIR: path.resolve(options.dataDir, 'credentials'),
     ASRFLOW_REGISTRATION_POLL_MS: poll,
     ASRFLOW_REPLICATION_POLL_MS: poll,

@@ -38,6 +38,11 @@ describe('asrflow demo (staying up)', () => {
       for (const [key, value] of Object.entries(env))
         if (key.startsWith('ASRFLOW_SECRET_')) expect(output).not.toContain(value);
 
+      // The emulator commands find the demo's emulator through the env file, without --data-dir.
+      const state = await runCli(['emulator', 'admin', 'state'], env);
+      expect(state.code, state.stderr).toBe(0);
+      expect(state.stdout).toContain('fabrikam-asr-westeurope');
+
       const status = await runCli(['status', '--json'], env);
       expect(status.code).toBe(0);
       const shown = JSON.parse(status.stdout) as Array<{ workflowId: string; status: string }>;

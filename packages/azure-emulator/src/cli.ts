@@ -8,6 +8,13 @@ import { loadFaultFile } from './faults/rules';
 import { ADMIN_TOKEN_FILE, DEFAULT_HOST, startEmulator, type StartOptions } from './index';
 
 export const DEFAULT_DATA_DIR = path.join('.asrflow', 'emulator');
+/**
+ * The data directory when --data-dir is not given: ASRFLOW_EMULATOR_DATA_DIR (which `asrflow dev up`
+ * and the demo write into their env files, so the commands find the emulator they started), else
+ * DEFAULT_DATA_DIR.
+ */
+export const EMULATOR_DATA_DIR_ENV = 'ASRFLOW_EMULATOR_DATA_DIR';
+const defaultDataDir = (): string => process.env[EMULATOR_DATA_DIR_ENV] || DEFAULT_DATA_DIR;
 
 export interface CliIo {
   out(line: string): void;
@@ -57,7 +64,7 @@ function adminClient(cmd: Command, o: ConnectionOpts): EmulatorAdminClient {
   const tokenFromFile = o.adminTokenFile ? readFileSync(o.adminTokenFile, 'utf8').trim() : undefined;
   if (o.emulator) {
     const token = tokenFromFile ?? process.env['ASRFLOW_EMULATOR_ADMIN_TOKEN'];
-    const dir = o.dataDir ?? DEFAULT_DATA_DIR;
+    const dir = o.dataDir ?? defaultDataDir();
     const ca = o.ca ?? path.join(dir, 'ca.pem');
     const fallbackToken = existsSync(path.join(dir, ADMIN_TOKEN_FILE))
       ? readFileSync(path.join(dir, ADMIN_TOKEN_FILE), 'utf8').trim()
@@ -77,7 +84,7 @@ function adminClient(cmd: Command, o: ConnectionOpts): EmulatorAdminClient {
       ca,
     );
   }
-  const dir = o.dataDir ?? DEFAULT_DATA_DIR;
+  const dir = o.dataDir ?? defaultDataDir();
   if (!existsSync(path.join(dir, 'emulator.json'))) {
     return fail(
       `no running emulator found in '${dir}' (emulator.json missing): start one with 'asrflow emulator start --data-dir ${dir}', or pass --emulator URL --ca FILE`,
@@ -91,8 +98,8 @@ function connectionOptions(c: Command): Command {
   return c
     .option(
       '--data-dir <dir>',
-      `data directory of the running emulator (emulator.json, admin-token, ca.pem)`,
-      DEFAULT_DATA_DIR,
+      `data directory of the running emulator (emulator.json, admin-token, ca.pem); ${EMULATOR_DATA_DIR_ENV} sets the default`,
+      defaultDataDir(),
     )
     .option(
       '--emulator <url>',
@@ -128,7 +135,11 @@ export function registerEmulatorCommands(program: Command, io: CliIo = defaultIo
       'estate YAML (default: the demo estate, examples/estate.yaml of @asrflow/azure-emulator)',
     )
     .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 60)
-    .option('--data-dir <dir>', 'certificates, signing key, admin token, state', DEFAULT_DATA_DIR)
+    .option(
+      '--data-dir <dir>',
+      `certificates, signing key, admin token, state; ${EMULATOR_DATA_DIR_ENV} sets the default`,
+      defaultDataDir(),
+    )
     .option('--faults <file>', 'fault rules (YAML or JSON)')
     .option('--seed <n>', 'seed of the fault generator', positiveNumber)
     .option('--no-throttling', 'turn off ARM request throttling')
