@@ -136,11 +136,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `Test failover ${record.outcome}: RTO ${record.rto?.seconds ?? '?'} s, RPO (recovery point age) ${record.rpo?.ageSeconds ?? '?'} s, in Site Recovery time.`,
     );
     print(`\n== Drill report\n${renderDrillReport(await collectDrills(client))}`);
-    if (stack.temporal.uiUrl)
+    // With --exit the stack stops right after this line: a UI link would be dead when it is read.
+    if (stack.temporal.uiUrl && !options.exit)
       print(
         `Temporal UI: ${stack.temporal.uiUrl}/namespaces/${settings.namespace}/workflows?query=${encodeURIComponent("AsrKind = 'tenant-onboarding'")}`,
       );
-    if (!options.exit) {
+    if (options.exit)
+      print('The stack stops now (--exit). Run `npm run demo` without it to keep it up and explore the Temporal UI.');
+    else {
       const written = writeEnvFile(stack.env, options.dataDir);
       const envFile = written.file;
       const notice = narrowedNotice(written);

@@ -29,6 +29,8 @@ describe('asrflow demo (staying up)', () => {
         async () => output.slice(-3000),
       );
       expect(output).toContain('== Drill report');
+      // Staying up, the UI link is live; with --exit (CI) the demo prints none.
+      expect(output).toMatch(/^Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\//m);
       const envFile = path.join(dir, 'env');
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
       expect(output).toContain(

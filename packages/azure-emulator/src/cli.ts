@@ -425,7 +425,8 @@ const EXAMPLES: Record<string, string[]> = {
     'asrflow emulator start --faults faults.yaml --seed 7 --port 8443',
   ],
   'install-provider': [
-    'asrflow emulator install-provider --vmm vmm01.fabrikam.local --credentials .asrflow/credentials/fabrikam-asr-westeurope.VaultCredentials',
+    // Files are named <vault>_<issued at>.VaultCredentials: the newest one is the one to use.
+    'asrflow emulator install-provider --vmm vmm01.fabrikam.local --credentials "$(ls -t .asrflow/credentials/fabrikam-asr-westeurope_*.VaultCredentials | head -1)"',
   ],
   'upgrade-provider': [
     'asrflow emulator upgrade-provider --vmm vmm-litware.litware.local --provider-version 5.1.2250.0',
