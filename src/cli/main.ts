@@ -99,7 +99,29 @@ ${EXIT_CODES_HELP}`,
   registerTemporalCommands(program);
   registerEmulatorCommands(program);
   registerDevCommands(program);
+  addOutputOption(program);
   return program;
+}
+
+/**
+ * `--output json|table` on every command that can print JSON, as az users type it; `--json` stays
+ * as its alias. Added once here, after every command is registered, so none is forgotten.
+ */
+function addOutputOption(command: Command): void {
+  for (const sub of command.commands) {
+    if (sub.options.some((o) => o.long === '--json'))
+      sub
+        .addOption(
+          new Option('--output <format>', 'json, or table (the default); --json is --output json').choices([
+            'json',
+            'table',
+          ]),
+        )
+        .hook('preAction', (self) => {
+          if (self.opts<{ output?: string }>().output === 'json') self.setOptionValue('json', true);
+        });
+    addOutputOption(sub);
+  }
 }
 
 /** Runs the CLI and resolves to the process exit code (exit-codes.ts has the convention). */

@@ -31,6 +31,23 @@ describe('asrflow --help', () => {
     expect(without).toEqual([]);
   });
 
+  it('offers --output json|table wherever --json is, and --output json prints what --json does', async () => {
+    const withJson = leafCommands().filter((c) => /--json\b/.test(c.help));
+    expect(withJson.length).toBeGreaterThan(10);
+    expect(withJson.filter((c) => !/--output <format>/.test(c.help)).map((c) => c.name)).toEqual([]);
+    const plan = 'examples/multitenant-vmm.yaml';
+    const json = await runCli(['plan', 'validate', plan, '--no-check-credentials', '--json']);
+    const output = await runCli(['plan', 'validate', plan, '--no-check-credentials', '--output', 'json']);
+    expect(json.code).toBe(0);
+    expect(output.stdout).toBe(json.stdout);
+    expect(() => JSON.parse(output.stdout) as unknown).not.toThrow();
+    const table = await runCli(['plan', 'validate', plan, '--no-check-credentials', '--output', 'table']);
+    expect(table.stdout).not.toBe(json.stdout);
+    const bad = await runCli(['plan', 'validate', plan, '--output', 'xml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("argument 'xml' is invalid. Allowed choices are json, table.");
+  });
+
   it('answers --help and --version from the built CLI with exit 0, and an unknown command with exit 2', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
