@@ -5,7 +5,7 @@ import { formatPlanErrors } from '../domain/plan/parse';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
 import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
-import { startOnboarding, type StartOutcome } from '../onboarding/start';
+import { batchingFromEnv, startOnboarding, type StartOutcome } from '../onboarding/start';
 import { interruptSignal } from './interrupt';
 import { requireKnownTenant, type Addressed } from './known';
 import { collectStatus, renderStatus, statusOfWorkflows, type WorkflowStatus } from './status';
@@ -79,10 +79,17 @@ export function registerOnboardingCommands(program: Command): void {
           }
           throw error;
         }
+        let batching;
+        try {
+          batching = batchingFromEnv(process.env);
+        } catch (error) {
+          console.error(`asrflow: ${(error as Error).message}; nothing was started.`);
+          throw new ExitCode(EXIT.badInput);
+        }
         await withClient(
           opts,
           async (client, settings) => {
-            const started = await startOnboarding(client, plan, settings.taskQueue);
+            const started = await startOnboarding(client, plan, settings.taskQueue, batching ? { batching } : {});
             const withUi = started.map((s) => ({ ...s, uiUrl: uiUrl(settings, s.workflowId) }));
             if (opts.json) {
               console.log(opts.watch ? JSON.stringify({ started: withUi }) : JSON.stringify(withUi, null, 2));

@@ -3,7 +3,7 @@ import type { CredentialRef, ReplicationInterval, Scenario, StorageSku } from '.
 import type { VaultTarget } from '../domain/targets';
 
 export type { Principal, VaultTarget } from '../domain/targets';
-import type { StepError } from '../temporal/workflow/progress';
+import type { StepError, StepProgress, VmProgress } from '../temporal/workflow/progress';
 
 // The onboarding capability's contract: the inputs and results of its workflows and activities,
 // and the queries, updates and signals its workflows answer. These types are the durable format
@@ -89,6 +89,54 @@ export interface TenantOnboardingInput {
   tenant: TenantSpec;
   /** Scenario 1: the provider's shared vault and VMM server. */
   sharedVault?: VaultTarget & { vmmServer: string };
+  /** How many VMs are protected at once, and per run; DEFAULT_BATCHING when absent. */
+  batching?: ProtectBatching;
+  /** Set when a run continued as new in the protect step: what the runs before it did. */
+  continued?: ProtectCarry;
+}
+
+/**
+ * VM protection in bounded batches: at most `window` VM workflows in flight, and at most
+ * `perRun` VMs started by one run of the tenant's workflow, which then continues as new with
+ * the rest — so no history grows with the tenant's size.
+ */
+export interface ProtectBatching {
+  window: number;
+  perRun: number;
+}
+
+/**
+ * About 6 events per VM in the tenant's history (child start, completion, one state signal):
+ * 1,000 VMs a run stay well under Temporal's 10,240-event warning and its 2,000 pending
+ * children; 500 in flight keep ARM's write budget, not Temporal, the pace-setter.
+ */
+export const DEFAULT_BATCHING: ProtectBatching = { window: 500, perRun: 1_000 };
+
+/** What the tenant's setup produced: everything protecting a VM needs. */
+export interface ProtectSetup {
+  resourceGroupId: string;
+  storageAccountId: string;
+  networkId: string;
+  fabricName: string;
+  containerName: string;
+  policyId: string;
+}
+
+/** A selected VM, with where it lands after failover. */
+export interface SelectedVm {
+  vm: ProtectableVm;
+  subnet: string;
+  vmSize?: string;
+}
+
+export interface ProtectCarry {
+  setup: ProtectSetup;
+  /** The steps' progress so far (setup done, protect running). */
+  steps: StepProgress[];
+  /** Every VM's state so far, protected and not eligible ones included. */
+  vms: VmProgress[];
+  /** Selected VMs no run has started yet. */
+  remaining: SelectedVm[];
 }
 
 export interface RegistrationResult {
@@ -213,4 +261,49 @@ export function fingerprint(o: ReplicationObservation): string {
   // A failure is appended only when there is one, so fingerprints of healthy items (and the
   // recorded histories built on them) stay as they were.
   return `${o.protectionState ?? ''}|${o.replicationHealth ?? ''}|${bucket}${o.failed ? '|failed' : ''}`;
+}
+
+// The vault watcher: one workflow per vault lists its replicated items once per interval for
+// every tenant and VM waiting on it, and tells each waiting workflow what changed for its items.
+
+/** The VMs a workflow waits on in one vault: its item names, with the VM names for messages. */
+export interface WatchRequest {
+  /** The workflow id to signal (`replicationBatch`); a later run of it gets the signals too. */
+  subscriber: string;
+  /** The vault as the subscriber reaches it: a watcher serves only requests for its own. */
+  target: VaultTarget;
+  items: Array<{ itemName: string; friendlyName: string }>;
+}
+
+/** What a watcher carries into its next run: who waits on which item, and what each last saw. */
+export interface VaultWatchState {
+  /** itemName → subscriber workflow id and VM name. */
+  items: Record<string, { subscriber: string; friendlyName: string }>;
+  /** itemName → fingerprint of what its subscriber was last told, and of its state part. */
+  known: Record<string, string>;
+  states?: Record<string, string>;
+}
+
+export interface VaultWatchInput {
+  version?: typeof ONBOARDING_CONTRACT_VERSION;
+  target: VaultTarget;
+  state?: VaultWatchState;
+}
+
+export const watchItemsSignal = defineSignal<[WatchRequest]>('watchItems');
+/** A watcher's news for one subscriber: the items that changed since it last said. */
+export const replicationBatchSignal = defineSignal<[ReplicationObservation[]]>('replicationBatch');
+
+/** The items a watcher serves, and a version that moves whenever they change. */
+export interface WatchedItems {
+  version: number;
+  /** Absent when the asker's version is current: nothing to send again. */
+  items?: VaultWatchState['items'];
+}
+/** Asked by the watcher's own session before each look: cheap (no history), current. */
+export const watchedItemsQuery = defineQuery<WatchedItems, [number]>('watchedItems');
+
+/** A VM workflow's part of a fingerprint: what it waits on (protected, failed), not progress. */
+export function stateFingerprint(o: ReplicationObservation): string {
+  return `${o.protectionState ?? ''}|${o.replicationHealth ?? ''}${o.failed ? '|failed' : ''}`;
 }

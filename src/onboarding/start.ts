@@ -1,7 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import {
   canonicalJson,
+  DEFAULT_BATCHING,
   ONBOARDING_CONTRACT_VERSION,
+  type ProtectBatching,
   replanUpdate,
   tenantPlanQuery,
   type ReplanResult,
@@ -41,8 +43,37 @@ export type OnboardingStart = {
   | { kind: 'tenant-onboarding'; workflow: typeof tenantOnboardingWorkflow; args: [TenantOnboardingInput] }
 );
 
+export interface StartOptions {
+  /** VM protection batches of new tenant onboardings; the workflow's defaults when absent. */
+  batching?: ProtectBatching;
+}
+
+/**
+ * ASRFLOW_PROTECT_WINDOW (VMs protected at once per tenant) and ASRFLOW_PROTECT_PER_RUN (VMs per
+ * run of a tenant's workflow before it continues as new), for hosters who tune them; unset, the
+ * workflow's defaults (DEFAULT_BATCHING) apply.
+ */
+export function batchingFromEnv(env: NodeJS.ProcessEnv): ProtectBatching | undefined {
+  const read = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PER_RUN)
+      throw new Error(
+        `${name} must be a whole number from 1 to ${MAX_PER_RUN}: got '${raw}'; unset it for the default`,
+      );
+    return n;
+  };
+  if (!env.ASRFLOW_PROTECT_WINDOW && !env.ASRFLOW_PROTECT_PER_RUN) return undefined;
+  const perRun = read('ASRFLOW_PROTECT_PER_RUN', DEFAULT_BATCHING.perRun);
+  return { window: Math.min(read('ASRFLOW_PROTECT_WINDOW', DEFAULT_BATCHING.window), perRun), perRun };
+}
+
+/** Above this, one run's history and pending VM workflows near Temporal's limits. */
+const MAX_PER_RUN = 1_500;
+
 /** The workflows a plan asks for, with deterministic ids. Pure, so it is easy to test. */
-export function plannedWorkflows(plan: Plan): OnboardingStart[] {
+export function plannedWorkflows(plan: Plan, options: StartOptions = {}): OnboardingStart[] {
   const starts: OnboardingStart[] = [];
   let shared: (VaultTarget & { vmmServer: string }) | undefined;
   if (plan.scenario === 'multitenant-vmm') {
@@ -80,6 +111,7 @@ export function plannedWorkflows(plan: Plan): OnboardingStart[] {
           scenario: plan.scenario,
           tenant: tenantSpec(tenant),
           ...(shared ? { sharedVault: shared } : {}),
+          ...(options.batching ? { batching: options.batching } : {}),
         },
       ],
       summary: `Onboard ${tenant.name} (${plan.scenario})`,
@@ -146,9 +178,14 @@ function tenantDetails(tenant: TenantPlan, scenario: Plan['scenario']): string {
  * Starts what the plan asks for, idempotently: a running workflow is joined, a completed one is
  * left alone (never redone), a failed or terminated one is started again.
  */
-export async function startOnboarding(client: Client, plan: Plan, taskQueue: string): Promise<StartedWorkflow[]> {
+export async function startOnboarding(
+  client: Client,
+  plan: Plan,
+  taskQueue: string,
+  options: StartOptions = {},
+): Promise<StartedWorkflow[]> {
   const results: StartedWorkflow[] = [];
-  for (const start of plannedWorkflows(plan)) {
+  for (const start of plannedWorkflows(plan, options)) {
     const previous = await describeIfExists(client.workflow.getHandle(start.workflowId));
     const base = { workflowId: start.workflowId, kind: start.kind, ...(start.tenant ? { tenant: start.tenant } : {}) };
     if (previous === 'RUNNING' && start.kind === 'tenant-onboarding') {

@@ -4,6 +4,7 @@ import { createFailoverActivities } from '../failover/activities';
 import type { DoctorActivities } from '../doctor/contract';
 import { createOffboardingActivities } from '../offboarding/activities';
 import { createOnboardingActivities } from '../onboarding/activities';
+import type { TemporalAccess } from '../onboarding/activities/vault-watch';
 
 // Activities are built by a factory from injected dependencies (Azure clients per tenant,
 // logger, settings) so the worker wires real ones and tests can wire their own.
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   enableRecheckMs?: number;
   /** Validity of the vault credentials files the worker issues (ASR's own: 120 h). */
   vaultCredentialsHours?: number;
+  /** The worker's own Temporal connection as a client, for activities that signal workflows. */
+  temporal?: TemporalAccess;
 }
 
 /** Every activity the worker serves: each capability's, and the doctor probe's. */

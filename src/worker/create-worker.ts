@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
@@ -55,6 +56,11 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
     ...options.deps,
   };
   const connection = await NativeConnection.connect(settings.connectionOptions);
+  // The vault watcher's activities start and signal workflows over the worker's own connection.
+  deps.temporal ??= {
+    client: new Client({ connection, namespace: settings.namespace }),
+    taskQueue: settings.taskQueue,
+  };
   try {
     const worker = await Worker.create({
       connection,

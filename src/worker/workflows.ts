@@ -3,6 +3,7 @@ export { doctorProbe } from '../doctor/workflows/probe';
 export { sharedVaultWorkflow } from '../onboarding/workflows/shared-vault';
 export { tenantOnboardingWorkflow } from '../onboarding/workflows/tenant-onboarding';
 export { vmProtectionWorkflow } from '../onboarding/workflows/vm-protection';
+export { vaultWatcherWorkflow } from '../onboarding/workflows/vault-watcher';
 export { failoverWorkflow } from '../failover/workflows/failover';
 export { offboardVmWorkflow } from '../offboarding/workflows/offboard-vm';
 export { offboardTenantWorkflow } from '../offboarding/workflows/offboard-tenant';

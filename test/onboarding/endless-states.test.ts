@@ -215,8 +215,11 @@ describe('onboarding states that never ended', () => {
     const erp01 = workflowIds.vmProtection('litware', 'erp01');
     await eventually(
       async () => {
+        // The VM's workflow waits in initial replication; its progress is the tenant's to show.
         const p = await progress(s, erp01);
-        return p?.steps[1]?.state === 'running' && (p.vms?.[0]?.replicationPercent ?? 0) > 0 ? true : undefined;
+        const tenant = await progress(s);
+        const percent = tenant?.vms?.find((v) => v.name === 'erp01')?.replicationPercent ?? 0;
+        return p?.steps[1]?.state === 'running' && percent > 0 ? true : undefined;
       },
       'erp01 in initial replication',
       90_000,

@@ -93,6 +93,7 @@ describe('onboarding tenants onto a shared VMM (multitenant)', () => {
       workflowIds.tenantOnboarding('contoso'),
       workflowIds.tenantOnboarding('northwind'),
       workflowIds.vmProtection('contoso', 'web01'),
+      workflowIds.vaultWatch(plan.provider.subscriptionId, plan.provider.resourceGroup, plan.provider.vault),
     ]);
 
     // Tenant isolation as Azure saw it: every authenticated request to a subscription carried a

@@ -26,6 +26,8 @@ describe('replaying recorded histories', () => {
       'failover-failback--asrflow_failover_',
       'offboard--asrflow_offboard_litware_',
       'offboard--asrflow_offboard-tenant_',
+      'multitenant-vmm--asrflow_watch_',
+      'batches--asrflow_onboard_litware--run2',
     ])
       expect(text).toContain(kind);
   });

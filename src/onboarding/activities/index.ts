@@ -5,6 +5,7 @@ import { createProtectionActivities } from './protection';
 import { createReplicationSetupActivities } from './replication-setup';
 import { createTenantResourceActivities } from './tenant-resources';
 import { createVaultActivities } from './vault';
+import { createVaultWatchActivities, type TemporalAccess } from './vault-watch';
 
 export interface OnboardingDeps {
   azure: AzureClientFactory;
@@ -15,6 +16,8 @@ export interface OnboardingDeps {
   provisioningWait?: ProvisioningWait;
   /** How long an enable-protection request whose answer was lost is looked for before it is sent again. */
   enableRecheckMs?: number;
+  /** Starting and signalling workflows from activities (the vault watcher); set by createWorker. */
+  temporal?: TemporalAccess;
 }
 
 /**
@@ -27,6 +30,7 @@ export const ONBOARDING_QUICK_ACTIVITIES = [
   'findProtectionContainer',
   'listProtectableVms',
   'listEnableJobs',
+  'watchVault',
 ] as const;
 
 export function createOnboardingActivities(deps: OnboardingDeps) {
@@ -36,6 +40,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
       ...createVaultActivities(deps),
       ...createReplicationSetupActivities(deps.azure, deps.provisioningWait),
       ...createProtectionActivities(deps),
+      ...createVaultWatchActivities(deps),
     },
     ONBOARDING_QUICK_ACTIVITIES,
   );

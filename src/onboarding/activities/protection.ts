@@ -54,6 +54,57 @@ async function enableJobsOf(v: AsrVault, vm: { itemName: string; friendlyName: s
   return jobs.filter((j) => jobActsOn(j, vm.itemName));
 }
 
+/**
+ * One look at every replicated item of a vault (a paged list, whatever the number of VMs), for
+ * the items asked about. An item seen before (`known`) that is gone was removed by its failed
+ * job (a failed enable takes the item with it); an item whose protection state failed is stuck
+ * the same way: both are reported `failed`, with ASR's reason from the item's newest job —
+ * read only for news, since the job list costs a read.
+ */
+export async function lookAtVault(
+  vault: AsrVault,
+  wanted: ReadonlySet<string>,
+  known: Readonly<Record<string, string>>,
+  names?: Readonly<Record<string, string>>,
+): Promise<ObservedItem[]> {
+  const observed = (await listVaultProtectedItems(vault)).filter((i) => wanted.has(i.name)).map(observe);
+  const present = new Set(observed.map((o) => o.itemName));
+  for (const name of wanted) {
+    if (!present.has(name) && known[name] !== undefined)
+      observed.push({
+        itemName: name,
+        friendlyName: names?.[name],
+        protectionState: 'NotFound',
+        protectedNow: false,
+        failed: { message: 'the protected item was removed' },
+      });
+  }
+  for (const o of observed) {
+    if (!o.failed && !/fail/i.test(o.protectionState ?? '')) continue;
+    o.failed ??= { message: `protection state ${o.protectionState}` };
+    if (known[o.itemName] === fingerprint(o)) continue;
+    const job = newestJob(
+      (await listRecentJobs(vault, { doing: `read the jobs of ${o.friendlyName ?? o.itemName}` })).filter((j) =>
+        jobActsOn(j, o.itemName),
+      ),
+    );
+    if (jobFailed(job)) {
+      const d = jobFailureDetails(job);
+      o.failed = {
+        message: `${job.scenarioName ?? 'job'} ${job.jobName} ${job.state}: ${d.message ?? o.failed.message}`,
+        type: FailureType.NeedsOperator,
+        ...(d.code ? { code: d.code } : {}),
+        ...(d.possibleCauses ? { possibleCauses: d.possibleCauses } : {}),
+        ...(d.recommendedAction ? { recommendedAction: d.recommendedAction } : {}),
+      };
+    }
+    o.failed.fix ??=
+      'look at the replicated item and its jobs in the vault, fix the cause, then retry (protection is enabled again if the item is gone)';
+    o.failed.type ??= FailureType.NeedsOperator;
+  }
+  return observed;
+}
+
 export function createProtectionActivities(deps: ProtectionDeps) {
   const asr = (t: VaultTarget) => asrVault(deps.azure, t);
 
@@ -210,9 +261,9 @@ export function createProtectionActivities(deps: ProtectionDeps) {
     },
 
     /**
-     * One look at every replicated item of a vault (a paged list, shared by all its VMs), then
-     * more looks at the poll interval until something changed for the items asked about, or
-     * `maxWaitMs` passed. The workflow fans the answer out to the VM workflows.
+     * Looks at a vault at the poll interval until something changed for the items asked about,
+     * or `maxWaitMs` passed. Tenant onboardings started before the vault watcher (vault-watch.ts)
+     * still call it; new ones leave the looking to the watcher.
      */
     async observeReplication(input: {
       target: VaultTarget;
@@ -229,45 +280,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       // apart even when every look finds a change (reads are paced per interval, whatever changed).
       if (!input.lookNow) await sleepWithHeartbeats(deps.replicationPollMs, { looks: 0 });
       for (let looks = 1; ; looks++) {
-        const observed = (await listVaultProtectedItems(vault)).filter((i) => wanted.has(i.name)).map(observe);
-        // An item seen before that is gone was removed by its failed job (a failed enable takes
-        // the item with it); an item whose protection state failed is stuck the same way. The
-        // VM's workflow waits for replication that will never come unless it is told.
-        const present = new Set(observed.map((o) => o.itemName));
-        for (const name of wanted) {
-          if (!present.has(name) && input.known[name] !== undefined)
-            observed.push({
-              itemName: name,
-              friendlyName: input.names?.[name],
-              protectionState: 'NotFound',
-              protectedNow: false,
-              failed: { message: 'the protected item was removed' },
-            });
-        }
-        for (const o of observed) {
-          if (!o.failed && !/fail/i.test(o.protectionState ?? '')) continue;
-          o.failed ??= { message: `protection state ${o.protectionState}` };
-          // Only for news: ASR's reason comes from the job list, which costs a read.
-          if (input.known[o.itemName] === fingerprint(o)) continue;
-          const job = newestJob(
-            (await listRecentJobs(vault, { doing: `read the jobs of ${o.friendlyName ?? o.itemName}` })).filter((j) =>
-              jobActsOn(j, o.itemName),
-            ),
-          );
-          if (jobFailed(job)) {
-            const d = jobFailureDetails(job);
-            o.failed = {
-              message: `${job.scenarioName ?? 'job'} ${job.jobName} ${job.state}: ${d.message ?? o.failed.message}`,
-              type: FailureType.NeedsOperator,
-              ...(d.code ? { code: d.code } : {}),
-              ...(d.possibleCauses ? { possibleCauses: d.possibleCauses } : {}),
-              ...(d.recommendedAction ? { recommendedAction: d.recommendedAction } : {}),
-            };
-          }
-          o.failed.fix ??=
-            'look at the replicated item and its jobs in the vault, fix the cause, then retry (protection is enabled again if the item is gone)';
-          o.failed.type ??= FailureType.NeedsOperator;
-        }
+        const observed = await lookAtVault(vault, wanted, input.known, input.names);
         const changed = observed.some((o) => input.known[o.itemName] !== fingerprint(o));
         if (changed || Date.now() >= deadline) return observed;
         await sleepWithHeartbeats(deps.replicationPollMs, { looks });

@@ -2,8 +2,11 @@ import {
   allHandlersFinished,
   condition,
   ParentClosePolicy,
+  continueAsNew,
+  patched,
   setHandler,
   startChild,
+  workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { operatorCommands } from '../../domain/operator-commands';
@@ -22,7 +25,19 @@ import {
   type VmProtectionInput,
 } from '../contract';
 import { HANDLER_DESCRIPTIONS, progressQuery, type Progress, type VmProgress } from '../../temporal/workflow/progress';
-import { fingerprint, replanUpdate, replicationObservedSignal, tenantPlanQuery, type TenantSpec } from '../contract';
+import {
+  DEFAULT_BATCHING,
+  fingerprint,
+  replanUpdate,
+  stateFingerprint,
+  type ProtectSetup,
+  type SelectedVm,
+  replicationBatchSignal,
+  replicationObservedSignal,
+  tenantPlanQuery,
+  type ReplicationObservation,
+  type TenantSpec,
+} from '../contract';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../../temporal/workflow/search-attributes';
 import { workflowIds } from '../../temporal/workflow/workflow-ids';
 import { awaitSharedRegistration, registerVmmServer } from './registration';
@@ -45,6 +60,15 @@ export interface TenantOnboardingResult {
 const OBSERVE_SLICE_MS = 60 * 60_000;
 
 /**
+ * Marks runs that protect VMs in batches and leave the looking to the vault watcher; runs
+ * recorded before look at the vault themselves and start every VM at once.
+ */
+const PROTECT_IN_BATCHES = 'protect-in-batches';
+
+/** VM workflows started per workflow task: a task's commands stay small at any tenant size. */
+const START_CHUNK = 100;
+
+/**
  * One CSP tenant, from nothing to every selected VM protected: the tenant's resource group,
  * GRS storage and networks; in scenario 2 its own vault and VMM registration, in scenario 1 the
  * wait for the shared one; then policy, cloud pairing, network mapping, and a child workflow
@@ -60,6 +84,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     activities: onboardingActivities,
   });
   setHandler(tenantPlanQuery, () => tenant, { description: HANDLER_DESCRIPTIONS.tenantPlan });
+  // The vault watcher's news, taken in order by the protect step.
+  const news: ReplicationObservation[][] = [];
+  setHandler(replicationBatchSignal, (batch) => void news.push(batch), {
+    description: HANDLER_DESCRIPTIONS.replicationBatch,
+  });
   setHandler(
     replanUpdate,
     (next): ReplanResult => {
@@ -124,162 +153,259 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     { name: 'protect', title: 'Protect VMs and replicate' },
   ]);
 
-  const group = await steps.run('resource-group', ({ quick }) => quick.ensureResourceGroup(scope));
-  const storage = await steps.run('storage-account', ({ longRunning }) =>
-    longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
-  );
-  const vnet = await steps.run('virtual-network', async ({ longRunning }) => {
-    const result = await longRunning.ensureVirtualNetwork({
-      ...scope,
-      name: tenant.network.vnet,
-      addressSpace: tenant.network.addressSpace,
-      subnets: tenant.network.subnets,
+  /** The tenant's side of replication, step by step: what protecting a VM needs. */
+  const setUp = async (): Promise<ProtectSetup> => {
+    const group = await steps.run('resource-group', ({ quick }) => quick.ensureResourceGroup(scope));
+    const storage = await steps.run('storage-account', ({ longRunning }) =>
+      longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
+    );
+    const vnet = await steps.run('virtual-network', async ({ longRunning }) => {
+      const result = await longRunning.ensureVirtualNetwork({
+        ...scope,
+        name: tenant.network.vnet,
+        addressSpace: tenant.network.addressSpace,
+        subnets: tenant.network.subnets,
+      });
+      steps.warn('virtual-network', result.warnings);
+      return result;
     });
-    steps.warn('virtual-network', result.warnings);
-    return result;
-  });
-  const testNet = tenant.network.testFailoverVnet;
-  await steps.runSkippable('test-network', async ({ longRunning }) => {
-    const result = await longRunning.ensureVirtualNetwork({
-      ...scope,
-      name: testNet.name,
-      addressSpace: testNet.addressSpace,
-      subnets: testNet.subnets,
+    const testNet = tenant.network.testFailoverVnet;
+    await steps.runSkippable('test-network', async ({ longRunning }) => {
+      const result = await longRunning.ensureVirtualNetwork({
+        ...scope,
+        name: testNet.name,
+        addressSpace: testNet.addressSpace,
+        subnets: testNet.subnets,
+      });
+      steps.warn('test-network', result.warnings);
+      return result;
     });
-    steps.warn('test-network', result.warnings);
-    return result;
-  });
 
-  const registration: RegistrationResult = input.sharedVault
-    ? await awaitSharedRegistration(steps, vault, vmmServer)
-    : await registerVmmServer(steps, vault, vmmServer);
-  const fabricName = registration.fabricName;
-  const { containerName } = await steps.run('cloud', ({ quick }) =>
-    quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }),
-  );
-  const { policyId } = await steps.run(
-    'policy',
-    ({ longRunning }) =>
-      longRunning.ensurePolicy({
-        target: vault,
-        policyName: policyName(tenant.name),
-        policy: tenant.policy,
-        storageAccountId: storage.id,
-        tenant: tenant.name,
-      }),
-    {
-      // Azure refused a value of the plan: retrying the same value cannot help, a corrected plan can.
-      operatorHint: (error) =>
-        error.fix?.includes('asrflow onboard')
-          ? `Replication policy failed: ${error.message}. ${error.fix}`
-          : undefined,
-    },
-  );
-  await steps.run('container-mapping', ({ longRunning }) =>
-    longRunning.ensureContainerMapping({
-      target: vault,
-      fabricName,
-      containerName,
-      mappingName: containerMappingName(tenant.name),
-      policyId,
-    }),
-  );
-  await steps.run('network-mapping', ({ longRunning }) =>
-    longRunning.ensureNetworkMapping({
-      target: vault,
-      fabricName,
-      vmNetwork: tenant.vmm.vmNetwork,
-      mappingName: networkMappingName(tenant.name),
-      recoveryNetworkId: vnet.id,
-    }),
-  );
-
-  const selected = await steps.run('preflight', async ({ quick }) =>
-    selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms),
-  );
-
-  await steps.run('protect', async ({ waiting }) => {
-    const children = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();
-    // Started together: one workflow task issues every start command, not one task per VM.
-    await Promise.all(
-      selected.map(async ({ vm, subnet, vmSize }) => {
-        const vmInput: VmProtectionInput = {
+    const registration: RegistrationResult = input.sharedVault
+      ? await awaitSharedRegistration(steps, vault, vmmServer)
+      : await registerVmmServer(steps, vault, vmmServer);
+    const fabricName = registration.fabricName;
+    const { containerName } = await steps.run('cloud', ({ quick }) =>
+      quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }),
+    );
+    const { policyId } = await steps.run(
+      'policy',
+      ({ longRunning }) =>
+        longRunning.ensurePolicy({
+          target: vault,
+          policyName: policyName(tenant.name),
+          policy: tenant.policy,
+          storageAccountId: storage.id,
           tenant: tenant.name,
-          scenario,
-          vault,
-          fabricName,
-          containerName,
-          policyId,
-          vm,
-          targets: {
-            subscriptionId: tenant.subscriptionId,
-            resourceGroupId: group.id,
-            storageAccountId: storage.id,
-            networkId: vnet.id,
-            subnetName: subnet,
-            vmSize,
-            managedDisks: tenant.target.managedDisks,
-          },
-        };
-        const workflowId = workflowIds.vmProtection(tenant.name, vm.friendlyName);
-        const handle = await startChild(vmProtectionWorkflow, {
-          workflowId,
-          args: [vmInput],
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: `Protect ${vm.friendlyName} (${tenant.name})`,
-          typedSearchAttributes: [
-            { key: AsrTenant, value: tenant.name },
-            { key: AsrScenario, value: scenario },
-            { key: AsrKind, value: 'vm-protection' },
-            { key: AsrVm, value: vm.friendlyName },
-          ],
-        });
-        children.set(vm.itemName, { vm, handle });
-        vms.set(vm.friendlyName, { name: vm.friendlyName, state: 'enabling', workflowId });
+        }),
+      {
+        // Azure refused a value of the plan: retrying the same value cannot help, a corrected plan can.
+        operatorHint: (error) =>
+          error.fix?.includes('asrflow onboard')
+            ? `Replication policy failed: ${error.message}. ${error.fix}`
+            : undefined,
+      },
+    );
+    await steps.run('container-mapping', ({ longRunning }) =>
+      longRunning.ensureContainerMapping({
+        target: vault,
+        fabricName,
+        containerName,
+        mappingName: containerMappingName(tenant.name),
+        policyId,
       }),
     );
-    steps.hint('protect', undefined);
-
-    // Watch the whole vault with one list call per look, for every VM still replicating.
-    const known: Record<string, string> = {};
-    const watching = new Set(children.keys());
-    let lookNow = true;
-    while (watching.size > 0) {
-      const names = Object.fromEntries(
-        [...watching].map((item) => [item, children.get(item)?.vm.friendlyName ?? item]),
-      );
-      const observed = await waiting.observeReplication({
+    await steps.run('network-mapping', ({ longRunning }) =>
+      longRunning.ensureNetworkMapping({
         target: vault,
-        items: [...watching],
-        known,
-        maxWaitMs: OBSERVE_SLICE_MS,
-        lookNow,
-        names,
+        fabricName,
+        vmNetwork: tenant.vmm.vmNetwork,
+        mappingName: networkMappingName(tenant.name),
+        recoveryNetworkId: vnet.id,
+      }),
+    );
+    return {
+      resourceGroupId: group.id,
+      storageAccountId: storage.id,
+      networkId: vnet.id,
+      fabricName,
+      containerName,
+      policyId,
+    };
+  };
+
+  const carried = input.continued;
+  if (carried) {
+    // A run continued as new in the protect step: the setup and earlier VMs are done.
+    steps.restore(carried.steps);
+    for (const v of carried.vms) vms.set(v.name, v);
+  }
+  const setup = carried?.setup ?? (await setUp());
+  const { fabricName, containerName, policyId } = setup;
+  const selected =
+    carried?.remaining ??
+    (await steps.run('preflight', async ({ quick }) =>
+      selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms),
+    ));
+
+  await steps.run('protect', async ({ quick, waiting }) => {
+    const startVm = async ({ vm, subnet, vmSize }: SelectedVm) => {
+      const vmInput: VmProtectionInput = {
+        tenant: tenant.name,
+        scenario,
+        vault,
+        fabricName,
+        containerName,
+        policyId,
+        vm,
+        targets: {
+          subscriptionId: tenant.subscriptionId,
+          resourceGroupId: setup.resourceGroupId,
+          storageAccountId: setup.storageAccountId,
+          networkId: setup.networkId,
+          subnetName: subnet,
+          vmSize,
+          managedDisks: tenant.target.managedDisks,
+        },
+      };
+      const workflowId = workflowIds.vmProtection(tenant.name, vm.friendlyName);
+      const handle = await startChild(vmProtectionWorkflow, {
+        workflowId,
+        args: [vmInput],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `Protect ${vm.friendlyName} (${tenant.name})`,
+        typedSearchAttributes: [
+          { key: AsrTenant, value: tenant.name },
+          { key: AsrScenario, value: scenario },
+          { key: AsrKind, value: 'vm-protection' },
+          { key: AsrVm, value: vm.friendlyName },
+        ],
       });
-      lookNow = false;
-      const signals: Array<Promise<void>> = [];
-      for (const o of observed) {
-        const fp = fingerprint(o);
-        if (known[o.itemName] === fp) continue;
-        known[o.itemName] = fp;
-        const child = children.get(o.itemName);
-        if (!child) continue;
-        const entry = vms.get(child.vm.friendlyName);
-        if (entry) {
-          // A failed item stays watched: after the operator's retry the VM enables it again.
-          entry.state = o.failed ? 'waiting-for-operator' : o.protectedNow ? 'protected' : 'replicating';
-          if (o.failed) entry.reason = o.failed.message;
-          else delete entry.reason;
-          if (o.percent !== undefined) entry.replicationPercent = o.percent;
+      vms.set(vm.friendlyName, { name: vm.friendlyName, state: 'enabling', workflowId });
+      return handle;
+    };
+    /** Shows what the vault said about a VM; true when its state (not just progress) changed. */
+    const record = (o: ReplicationObservation, vm: ProtectableVm): void => {
+      const entry = vms.get(vm.friendlyName);
+      if (!entry) return;
+      // A failed item stays watched: after the operator's retry the VM enables it again.
+      entry.state = o.failed ? 'waiting-for-operator' : o.protectedNow ? 'protected' : 'replicating';
+      if (o.failed) entry.reason = o.failed.message;
+      else delete entry.reason;
+      if (o.percent !== undefined) entry.replicationPercent = o.percent;
+    };
+
+    if (!patched(PROTECT_IN_BATCHES)) {
+      // Onboardings started before batches and the vault watcher: every VM at once, and the
+      // tenant looks at the vault itself.
+      const children = new Map<
+        string,
+        { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }
+      >();
+      // Started together: one workflow task issues every start command, not one task per VM.
+      await Promise.all(
+        selected.map(async (s) => {
+          const handle = await startVm(s);
+          children.set(s.vm.itemName, { vm: s.vm, handle });
+        }),
+      );
+      steps.hint('protect', undefined);
+      const known: Record<string, string> = {};
+      const watching = new Set(children.keys());
+      let lookNow = true;
+      while (watching.size > 0) {
+        const names = Object.fromEntries(
+          [...watching].map((item) => [item, children.get(item)?.vm.friendlyName ?? item]),
+        );
+        const observed = await waiting.observeReplication({
+          target: vault,
+          items: [...watching],
+          known,
+          maxWaitMs: OBSERVE_SLICE_MS,
+          lookNow,
+          names,
+        });
+        lookNow = false;
+        const signals: Array<Promise<void>> = [];
+        for (const o of observed) {
+          const fp = fingerprint(o);
+          if (known[o.itemName] === fp) continue;
+          known[o.itemName] = fp;
+          const child = children.get(o.itemName);
+          if (!child) continue;
+          record(o, child.vm);
+          // Sent together, so a look that changed many VMs costs one workflow task.
+          signals.push(child.handle.signal(replicationObservedSignal, o));
+          if (o.protectedNow) watching.delete(o.itemName);
         }
-        // Sent together, so a look that changed many VMs costs one workflow task.
+        await Promise.all(signals);
+        publishDetails(details(steps, tenant, vms));
+      }
+      for (const { handle } of children.values()) await handle.result();
+      return;
+    }
+
+    const batching = input.batching ?? DEFAULT_BATCHING;
+    const thisRun = selected.slice(0, batching.perRun);
+    const later = selected.slice(batching.perRun);
+    // The vault's watcher looks for every tenant and VM in it at once (vault-watcher.ts).
+    if (thisRun.length > 0)
+      await quick.watchVault({
+        subscriber: workflowInfo().workflowId,
+        target: vault,
+        items: thisRun.map(({ vm }) => ({ itemName: vm.itemName, friendlyName: vm.friendlyName })),
+      });
+    const inFlight = new Map<string, { vm: ProtectableVm; handle: ChildWorkflowHandle<typeof vmProtectionWorkflow> }>();
+    const ended: Array<{ itemName: string; error?: Error }> = [];
+    // What each VM workflow was told: its state, not its progress (that is this workflow's to show).
+    const told: Record<string, string> = {};
+    let next = 0;
+    while (next < thisRun.length || inFlight.size > 0) {
+      // Fill the window a chunk per workflow task, so no task's commands grow with the tenant.
+      while (next < thisRun.length && inFlight.size < batching.window) {
+        const chunk = thisRun.slice(next, next + Math.min(START_CHUNK, batching.window - inFlight.size));
+        next += chunk.length;
+        await Promise.all(
+          chunk.map(async (s) => {
+            const handle = await startVm(s);
+            inFlight.set(s.vm.itemName, { vm: s.vm, handle });
+            handle.result().then(
+              () => void ended.push({ itemName: s.vm.itemName }),
+              (error: Error) => void ended.push({ itemName: s.vm.itemName, error }),
+            );
+          }),
+        );
+        publishDetails(details(steps, tenant, vms));
+      }
+      await condition(() => news.length > 0 || ended.length > 0);
+      const signals: Array<Promise<void>> = [];
+      for (const o of news.splice(0).flat()) {
+        const child = inFlight.get(o.itemName);
+        if (!child) continue;
+        record(o, child.vm);
+        const state = stateFingerprint(o);
+        if (told[o.itemName] === state) continue;
+        told[o.itemName] = state;
+        // Sent together, so news that changed many VMs costs one workflow task.
         signals.push(child.handle.signal(replicationObservedSignal, o));
-        if (o.protectedNow) watching.delete(o.itemName);
       }
       await Promise.all(signals);
+      for (const e of ended.splice(0)) {
+        // A VM workflow that failed fails this step, as awaiting its result did before.
+        if (e.error) throw e.error;
+        inFlight.delete(e.itemName);
+      }
       publishDetails(details(steps, tenant, vms));
     }
-    for (const { handle } of children.values()) await handle.result();
+    if (later.length > 0) {
+      // Every VM of this run is protected: the next run starts with a short history.
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof tenantOnboardingWorkflow>({
+        ...input,
+        tenant,
+        continued: { setup, steps: steps.steps, vms: [...vms.values()], remaining: later },
+      });
+    }
   });
 
   await condition(allHandlersFinished);

@@ -51,7 +51,7 @@ export interface VmProgress {
 }
 
 export interface Progress {
-  kind: 'shared-vault' | 'tenant-onboarding' | 'vm-protection' | 'failover' | 'offboarding';
+  kind: 'shared-vault' | 'tenant-onboarding' | 'vm-protection' | 'vault-watch' | 'failover' | 'offboarding';
   tenant?: string;
   vm?: string;
   scenario: string;
@@ -88,6 +88,11 @@ export const HANDLER_DESCRIPTIONS = {
   tenantPlan: 'The tenant plan this workflow works with now: its input, or the last replan.',
   replicationObserved:
     "The tenant workflow's look at the vault for this VM: protection state, health and initial replication progress.",
+  watchItems:
+    "Adds a workflow's VMs (replicated items) to this vault's watch; sent by tenant onboardings, refused for another identity's vault.",
+  watchedItems: 'The replicated items this watcher looks at, and who waits on each (asked by its own watch session).',
+  replicationBatch:
+    "The vault watcher's news for this workflow's VMs: the items whose protection state, health or progress changed.",
   failoverRecord:
     'The drill record so far: preflight, every Site Recovery job with its tasks, measured RTO and RPO, cleanup and outcome.',
   cleanup: 'Ends a test failover that waits for its cleanup: the test VM is cleaned up now. Refused at any other time.',

@@ -96,6 +96,15 @@ export class StepRunner<A = Record<string, never>> {
     )?.operatorHint;
   }
 
+  /** Takes over the progress of the planned steps from an earlier run (continue-as-new). */
+  restore(progress: StepProgress[]): void {
+    for (const saved of progress) {
+      const step = this.steps.find((s) => s.name === saved.name);
+      if (step) Object.assign(step, saved);
+    }
+    this.changed();
+  }
+
   /** Tells the operator what a running step waits for (e.g. the Provider installation). */
   hint(name: string, text: string | undefined): void {
     const step = this.steps.find((s) => s.name === name);

@@ -4,7 +4,9 @@ export const workflowIds = {
   sharedVault: (subscriptionId: string, vault: string) => `asrflow:vault:${subscriptionId}:${vault}`,
   tenantOnboarding: (tenant: string) => `asrflow:onboard:${tenant}`,
   vmProtection: (tenant: string, vm: string) => `asrflow:protect:${tenant}:${vm}`,
-  replicationWatch: (subscriptionId: string, vault: string) => `asrflow:watch:${subscriptionId}:${vault}`,
+  // A vault's name is unique within its resource group, not its subscription.
+  vaultWatch: (subscriptionId: string, resourceGroup: string, vault: string) =>
+    `asrflow:watch:${subscriptionId}:${resourceGroup}:${vault}`,
   failover: (tenant: string, vm: string) => `asrflow:failover:${tenant}:${vm}`,
   offboardVm: (tenant: string, vm: string) => `asrflow:offboard:${tenant}:${vm}`,
   offboardTenant: (tenant: string) => `asrflow:offboard-tenant:${tenant}`,
