@@ -6,6 +6,8 @@ import { workflowIds } from '../temporal/workflow/workflow-ids';
 import { EXIT, ExitCode } from './exit-codes';
 import { connectionOptions, sendOperatorDecision, uiUrl, withClient, type ConnectionFlags } from './connect';
 import { batchingFromEnv, startOnboarding, type StartOutcome } from '../onboarding/start';
+import type { TenantChange } from '../onboarding/contract';
+import { shellWord } from '../domain/operator-commands';
 import { interruptSignal } from './interrupt';
 import { requireKnownTenant, type Addressed } from './known';
 import { collectStatus, renderStatus, statusOfWorkflows, type WorkflowStatus } from './status';
@@ -101,6 +103,8 @@ export function registerOnboardingCommands(program: Command): void {
                 replanned: 'already running — took the changed plan',
                 'replan-refused': 'already running — the changed plan was refused',
                 completed: 'already completed — not redone',
+                reconciling: 'onboarded with another plan — a new run applies the changes',
+                'reconcile-refused': 'onboarded with another plan — the changes were refused, nothing started',
               };
               for (const s of withUi) {
                 const more =
@@ -108,7 +112,9 @@ export function registerOnboardingCommands(program: Command): void {
                     ? `\n  changed: ${s.replan.changed.join(', ')}${s.replan.retried.length ? `; retried the waiting step${s.replan.retried.length > 1 ? 's' : ''} ${s.replan.retried.join(', ')} with it` : ''}`
                     : s.outcome === 'replan-refused'
                       ? `\n  ${s.refusal ?? ''}`
-                      : '';
+                      : s.changes
+                        ? formatChanges(s.changes, file)
+                        : '';
                 console.log(`${s.workflowId}: ${words[s.outcome]}${more}${s.uiUrl ? `\n  ${s.uiUrl}` : ''}`);
               }
               if (!opts.watch)
@@ -116,12 +122,17 @@ export function registerOnboardingCommands(program: Command): void {
                   `Follow with: asrflow status${plan.tenants.length === 1 ? ` --tenant ${plan.tenants[0]?.name}` : ''} --watch`,
                 );
             }
-            const refused = started.filter((s) => s.outcome === 'replan-refused');
+            const refused = started.filter((s) => s.outcome === 'replan-refused' || s.outcome === 'reconcile-refused');
             if (refused.length > 0) {
               // The plan on disk is not what runs: say so with the input exit code, not success.
               for (const s of refused)
                 console.error(
-                  `asrflow: ${s.workflowId}: the running onboarding cannot take the changed plan: ${s.refusal ?? 'refused'}`,
+                  s.outcome === 'replan-refused'
+                    ? `asrflow: ${s.workflowId}: the running onboarding cannot take the changed plan: ${s.refusal ?? 'refused'}`
+                    : `asrflow: ${s.workflowId}: ${(s.changes ?? [])
+                        .filter((c) => c.action === 'refused')
+                        .map((c) => `${c.field} ${c.change}`)
+                        .join('; ')}`,
                 );
               throw new ExitCode(EXIT.badInput);
             }
@@ -208,4 +219,20 @@ export function registerOnboardingCommands(program: Command): void {
         await withClient(opts, (client) => sendOperatorDecision(client, target, action, opts));
       });
   }
+}
+
+/**
+ * A tenant's plan changes as `onboard` and `plan diff` print them: one line each, what happens
+ * first; a change left to a person names the command, with the plan it was computed from.
+ */
+export function formatChanges(changes: TenantChange[], planFile: string): string {
+  const word = { applied: 'apply ', reported: 'report', refused: 'refuse' } as const;
+  return changes
+    .map((c) => {
+      const command = c.command
+        ? `; ${[...c.command, '--plan', planFile].reduce((line, w) => `${line} ${shellWord(w)}`, 'asrflow')}`
+        : '';
+      return `\n  ${word[c.action]}  ${c.field}: ${c.change}${command}`;
+    })
+    .join('');
 }

@@ -2,7 +2,9 @@
 // Exit code 0 when valid (warnings allowed), 2 on any error, an unreadable file included.
 
 import type { Command } from 'commander';
+import { connectionOptions, type ConnectionFlags } from './connect';
 import { EXIT, ExitCode } from './exit-codes';
+import { runPlanDiff } from './plan-diff';
 import { validatePlanFile } from '../domain/plan/load';
 import { countVms } from '../domain/plan/normalize';
 import { formatPlanErrors } from '../domain/plan/parse';
@@ -65,5 +67,21 @@ export function registerPlanCommands(program: Command): void {
         );
       }
       if (errors.length > 0) throw new ExitCode(EXIT.badInput);
+    });
+  connectionOptions(
+    plan
+      .command('diff')
+      .description(
+        'Show what `asrflow onboard` would change for each tenant of a plan, compared with the plan it was onboarded with. Starts nothing.',
+      )
+      .argument('<file>', 'plan file (YAML)')
+      .option('--json', 'print a machine-readable result'),
+  )
+    .addHelpText(
+      'after',
+      '\nEach change is applied (the next onboard does it), reported (left as it is) or refused (onboard starts nothing for that tenant).\n\nExample:\n  $ asrflow plan diff examples/dedicated-vmm.yaml',
+    )
+    .action(async (file: string, opts: ConnectionFlags & { json?: boolean }) => {
+      await runPlanDiff(file, opts);
     });
 }

@@ -307,3 +307,104 @@ export const watchedItemsQuery = defineQuery<WatchedItems, [number]>('watchedIte
 export function stateFingerprint(o: ReplicationObservation): string {
   return `${o.protectionState ?? ''}|${o.replicationHealth ?? ''}${o.failed ? '|failed' : ''}`;
 }
+
+/** One difference between the plan a tenant was onboarded with and the plan now, and what `onboard` does about it. */
+export interface TenantChange {
+  field: string;
+  change: string;
+  /**
+   * applied: the next `onboard` changes it in Azure; reported: it is shown and left as it is
+   * (unprotecting is `asrflow offboard`, a protected VM keeps its settings); refused: it names
+   * something already created, and nothing is started until the plan keeps the old value.
+   */
+  action: 'applied' | 'reported' | 'refused';
+  /** The asrflow command (its arguments) that does what this change leaves to a person. */
+  command?: string[];
+}
+
+/** Names of what a tenant's onboarding created or joined: they cannot change in place. */
+const FIXED: Array<[string, (t: TenantSpec) => unknown, string]> = [
+  ['tenantId', (t) => t.tenantId, 'a tenant is onboarded under one Entra tenant'],
+  ['subscriptionId', (t) => t.subscriptionId, 'its resources live in this subscription'],
+  ['region', (t) => t.region, 'its replicas are in this region'],
+  ['resourceGroup', (t) => t.resourceGroup, 'failed-over VMs are created in this resource group'],
+  ['vault', (t) => canonicalJson(t.vault), 'its VMs are protected in this vault'],
+  ['vmm', (t) => canonicalJson(t.vmm), 'its cloud is paired and its VM network mapped'],
+  ['storageAccount.name', (t) => t.storageAccount.name, 'its replicas are written to this storage account'],
+  ['network.vnet', (t) => t.network.vnet, 'its VM network is mapped to this virtual network'],
+];
+
+/**
+ * What changed between the plan a tenant was onboarded with and `next`, field by field, and
+ * what the next `asrflow onboard` does with each (`asrflow plan diff` prints this).
+ */
+export function tenantChanges(current: TenantSpec, next: TenantSpec): TenantChange[] {
+  const changes: TenantChange[] = [];
+  for (const [field, read, why] of FIXED) {
+    const [a, b] = [read(current), read(next)];
+    if (a !== b)
+      changes.push({
+        field,
+        change: `${String(a)} → ${String(b)}: cannot change in place (${why}); keep the old value, or offboard the tenant and onboard it anew`,
+        action: 'refused',
+      });
+  }
+  const policyFields = ['replicationInterval', 'recoveryPointHistoryHours', 'appConsistentFrequencyHours'] as const;
+  for (const f of policyFields)
+    if (current.policy[f] !== next.policy[f])
+      changes.push({
+        field: `policy.${f}`,
+        change: `${current.policy[f]} → ${next.policy[f]}: the policy is updated in place, for every VM it protects`,
+        action: 'applied',
+      });
+  if (canonicalJson(current.credential) !== canonicalJson(next.credential))
+    changes.push({ field: 'credential', change: 'a new credential reference is used from now on', action: 'applied' });
+  if (canonicalJson(current.vms) !== canonicalJson(next.vms))
+    changes.push(...vmChanges(current.vms, next.vms, next.name));
+  for (const [field, a, b] of [
+    ['storageAccount.sku', current.storageAccount.sku, next.storageAccount.sku],
+    ['network', canonicalJson({ ...current.network, vnet: '' }), canonicalJson({ ...next.network, vnet: '' })],
+    ['target', canonicalJson(current.target), canonicalJson(next.target)],
+  ] as const)
+    if (a !== b)
+      changes.push({
+        field,
+        change:
+          'what exists in Azure is left as it is and differences are shown as step warnings; new VMs use the new value',
+        action: 'reported',
+      });
+  return changes;
+}
+
+function vmChanges(current: VmSelectionSpec, next: VmSelectionSpec, tenant: string): TenantChange[] {
+  if (current.include === 'all' || next.include === 'all')
+    return [
+      {
+        field: 'vms',
+        change: `the selection changed: VMs it adds are protected; VMs it drops stay protected (asrflow offboard --tenant ${tenant} --vm <VM> --yes unprotects one)`,
+        action: 'applied',
+      },
+    ];
+  const before = new Map(current.include.map((v) => [v.name.toLowerCase(), v]));
+  const after = new Map(next.include.map((v) => [v.name.toLowerCase(), v]));
+  const changes: TenantChange[] = [];
+  for (const [key, vm] of after) {
+    const was = before.get(key);
+    if (!was) changes.push({ field: `vms.${vm.name}`, change: 'added: it is protected', action: 'applied' });
+    else if (canonicalJson(was) !== canonicalJson(vm))
+      changes.push({
+        field: `vms.${vm.name}`,
+        change: `subnet/size ${was.subnet}/${was.vmSize ?? 'default'} → ${vm.subnet}/${vm.vmSize ?? 'default'}: a protected VM keeps the settings it was enabled with`,
+        action: 'reported',
+      });
+  }
+  for (const [key, vm] of before)
+    if (!after.has(key))
+      changes.push({
+        field: `vms.${vm.name}`,
+        change: 'removed from the selection: it stays protected',
+        action: 'reported',
+        command: ['offboard', '--tenant', tenant, '--vm', vm.name, '--yes'],
+      });
+  return changes;
+}

@@ -6,7 +6,9 @@ import {
   type ProtectBatching,
   replanUpdate,
   tenantPlanQuery,
+  tenantChanges,
   type ReplanResult,
+  type TenantChange,
   type SharedVaultInput,
   type TenantOnboardingInput,
   type TenantSpec,
@@ -19,7 +21,15 @@ import type { Plan, SubnetSpec, TenantPlan } from '../domain/plan/types';
 import { AsrKind, AsrScenario, AsrTenant } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 
-export type StartOutcome = 'started' | 'restarted' | 'running' | 'replanned' | 'replan-refused' | 'completed';
+export type StartOutcome =
+  | 'started'
+  | 'restarted'
+  | 'running'
+  | 'replanned'
+  | 'replan-refused'
+  | 'completed'
+  | 'reconciling'
+  | 'reconcile-refused';
 
 export interface StartedWorkflow {
   workflowId: string;
@@ -30,6 +40,8 @@ export interface StartedWorkflow {
   /** 'replanned': what the running workflow took over; 'replan-refused': why it did not. */
   replan?: ReplanResult;
   refusal?: string;
+  /** 'reconciling' / 'reconcile-refused': how the plan differs from the one the tenant was onboarded with. */
+  changes?: TenantChange[];
 }
 
 export type OnboardingStart = {
@@ -195,8 +207,24 @@ export async function startOnboarding(
       });
       continue;
     }
-    if (previous === 'RUNNING' || previous === 'COMPLETED') {
-      results.push({ ...base, outcome: previous === 'RUNNING' ? 'running' : 'completed' });
+    let reuse: 'ALLOW_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY' = 'ALLOW_DUPLICATE_FAILED_ONLY';
+    let changes: TenantChange[] | undefined;
+    if (previous === 'COMPLETED' && start.kind === 'tenant-onboarding') {
+      // A tenant onboarded with another plan: a new run brings Azure to this one.
+      changes = await changesSinceOnboarded(client.workflow.getHandle(start.workflowId), start.args[0].tenant);
+      if (changes.some((c) => c.action === 'refused')) {
+        results.push({ ...base, outcome: 'reconcile-refused', changes });
+        continue;
+      }
+      if (changes.some((c) => c.action === 'applied')) reuse = 'ALLOW_DUPLICATE';
+      else changes = changes.length > 0 ? changes : undefined;
+    }
+    if (previous === 'RUNNING' || (previous === 'COMPLETED' && reuse !== 'ALLOW_DUPLICATE')) {
+      results.push({
+        ...base,
+        outcome: previous === 'RUNNING' ? 'running' : 'completed',
+        ...(changes ? { changes } : {}),
+      });
       continue;
     }
     const options = {
@@ -204,7 +232,7 @@ export async function startOnboarding(
       workflowId: start.workflowId,
       // A race with another `onboard` joins instead of failing; a completed run is not redone.
       workflowIdConflictPolicy: 'USE_EXISTING' as const,
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' as const,
+      workflowIdReusePolicy: reuse,
       staticSummary: start.summary,
       staticDetails: start.details,
       typedSearchAttributes: [
@@ -217,7 +245,8 @@ export async function startOnboarding(
       start.kind === 'shared-vault'
         ? await client.workflow.start(start.workflow, { ...options, args: start.args })
         : await client.workflow.start(start.workflow, { ...options, args: start.args });
-    results.push({ ...base, outcome: previous ? 'restarted' : 'started', runId: handle.firstExecutionRunId });
+    const outcome: StartOutcome = changes ? 'reconciling' : previous ? 'restarted' : 'started';
+    results.push({ ...base, outcome, runId: handle.firstExecutionRunId, ...(changes ? { changes } : {}) });
   }
   return results;
 }
@@ -241,6 +270,23 @@ async function replanIfChanged(
       return { outcome: 'replan-refused', refusal: error.cause?.message ?? error.message };
     throw error;
   }
+}
+
+/**
+ * How `tenant` differs from the plan the tenant's last onboarding ran with (its `tenantPlan`
+ * query; a run from before the query existed is read from its start input).
+ */
+export async function changesSinceOnboarded(handle: WorkflowHandle, tenant: TenantSpec): Promise<TenantChange[]> {
+  const last = (await handle.query(tenantPlanQuery).catch(() => undefined)) ?? (await startInput(handle))?.tenant;
+  return last ? tenantChanges(last, tenant) : [];
+}
+
+async function startInput(handle: WorkflowHandle): Promise<TenantOnboardingInput | undefined> {
+  const history = await handle.fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const data = payload?.data;
+  if (!data) return undefined;
+  return JSON.parse(Buffer.from(data).toString('utf8')) as TenantOnboardingInput;
 }
 
 async function describeIfExists(handle: WorkflowHandle): Promise<string | undefined> {

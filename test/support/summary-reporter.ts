@@ -13,7 +13,8 @@ export default class SummaryReporter implements Reporter {
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        // A test its suite's failed hook (beforeAll) kept from running failed, not skipped.
+        else if (state === 'failed' || test.parent.state() === 'failed') failed++;
         else skipped++;
       }
       // A file that failed to load has no tests but is a failure all the same.

@@ -15,7 +15,13 @@ import {
   readContainerMapping,
   readNetworkMapping,
 } from '../../azure/site-recovery/mappings';
-import { createHyperVPolicy, readPolicyId } from '../../azure/site-recovery/policies';
+import {
+  createHyperVPolicy,
+  policyDifferences,
+  readHyperVPolicy,
+  updateHyperVPolicy,
+} from '../../azure/site-recovery/policies';
+import { lastCheckpoint } from '../../azure/checkpoint';
 import { listProtectableItems } from '../../azure/site-recovery/protectable-items';
 import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
 import type { ProtectableVm, ReplicationPolicySpec, VaultTarget } from '../contract';
@@ -83,30 +89,34 @@ export function createReplicationSetupActivities(
       return { containerName: container.name };
     },
 
+    /**
+     * The tenant's policy as the plan says: created when missing; when it exists with other
+     * settings (the plan changed since), updated in place — Site Recovery applies a policy's
+     * new settings to every VM it protects — and the changes are returned for the step to show.
+     */
     async ensurePolicy(input: {
       target: VaultTarget;
       policyName: string;
       policy: ReplicationPolicySpec;
       storageAccountId: string;
       tenant?: string;
-    }): Promise<{ policyId: string }> {
+    }): Promise<{ policyId: string; updated?: string[] }> {
       const vault = asrVault(azure, input.target);
-      const existing = await readPolicyId(vault, input.policyName);
+      const owner = input.tenant ?? input.policyName;
+      const resumedUpdate = lastCheckpoint(`update policy ${input.policyName}`);
+      const existing = await readHyperVPolicy(vault, input.policyName);
       if (existing) {
         await waitUntilProvisioned(
           `replication policy ${input.policyName}`,
           () => policyCreation(vault, input.policyName),
           wait,
         );
-        return { policyId: existing };
+        const changed = policyDifferences(existing.settings, input.policy);
+        if (changed.length === 0 && !resumedUpdate) return { policyId: existing.id };
+        await updateHyperVPolicy(vault, input.policyName, input.policy, input.storageAccountId, owner);
+        return { policyId: existing.id, updated: changed };
       }
-      const { id } = await createHyperVPolicy(
-        vault,
-        input.policyName,
-        input.policy,
-        input.storageAccountId,
-        input.tenant ?? input.policyName,
-      );
+      const { id } = await createHyperVPolicy(vault, input.policyName, input.policy, input.storageAccountId, owner);
       return { policyId: id };
     },
 

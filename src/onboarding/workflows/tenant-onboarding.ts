@@ -190,14 +190,18 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     );
     const { policyId } = await steps.run(
       'policy',
-      ({ longRunning }) =>
-        longRunning.ensurePolicy({
+      async ({ longRunning }) => {
+        const result = await longRunning.ensurePolicy({
           target: vault,
           policyName: policyName(tenant.name),
           policy: tenant.policy,
           storageAccountId: storage.id,
           tenant: tenant.name,
-        }),
+        });
+        // The plan changed since the policy was made: Site Recovery took the new settings.
+        if (result.updated) steps.warn('policy', [`updated in place: ${result.updated.join(', ')}`]);
+        return result;
+      },
       {
         // Azure refused a value of the plan: retrying the same value cannot help, a corrected plan can.
         operatorHint: (error) =>
