@@ -64,6 +64,8 @@ const realClock: Clock = {
 
 export class RequestBudget {
   private readonly buckets = new Map<string, Bucket>();
+  /** How many workers share ARM's buckets: each spends 1/share of every rate and burst. */
+  private share = 1;
   /** Milliseconds requests waited for the budget, for logs and benchmarks. */
   waitedMs = 0;
   throttledResponses = 0;
@@ -72,6 +74,28 @@ export class RequestBudget {
     readonly limits: RequestBudgetLimits = DEFAULT_BUDGET,
     private readonly clock: Clock = realClock,
   ) {}
+
+  /**
+   * Spends 1/`workers` of the configured budget from now on, so N workers on one subscription
+   * together stay within ARM's buckets (budget-share.ts counts them); tokens above the new
+   * burst are dropped at once.
+   */
+  setShare(workers: number): void {
+    this.share = Math.max(1, Math.floor(workers));
+    for (const [key, b] of this.buckets) {
+      const cls = key.slice(key.lastIndexOf('|') + 1) as RequestClass;
+      b.tokens = Math.min(b.tokens, this.rate(cls).burst);
+    }
+  }
+
+  get workers(): number {
+    return this.share;
+  }
+
+  private rate(cls: RequestClass): Rate {
+    const { perSecond, burst } = this.limits[cls];
+    return { perSecond: perSecond / this.share, burst: Math.max(1, burst / this.share) };
+  }
 
   private bucket(key: string, rate: Rate): Bucket {
     let b = this.buckets.get(key);
@@ -87,9 +111,10 @@ export class RequestBudget {
 
   /** Waits until a request of this class may go to this subscription, then counts it. */
   async acquire(scope: string, cls: RequestClass, signal?: AbortLike): Promise<void> {
-    const rate = this.limits[cls];
     const key = `${scope}|${cls}`;
     for (;;) {
+      // Read each round: the share may change while a request waits.
+      const rate = this.rate(cls);
       const b = this.bucket(key, rate);
       const now = this.clock.now();
       const blocked = b.blockedUntil - now;
@@ -107,7 +132,7 @@ export class RequestBudget {
   /** Azure said 429: hold every request of this class to the subscription back that long. */
   throttled(scope: string, cls: RequestClass, retryAfterMs: number): void {
     this.throttledResponses += 1;
-    const b = this.bucket(`${scope}|${cls}`, this.limits[cls]);
+    const b = this.bucket(`${scope}|${cls}`, this.rate(cls));
     b.blockedUntil = Math.max(b.blockedUntil, this.clock.now() + retryAfterMs);
     b.tokens = Math.min(b.tokens, 0);
   }

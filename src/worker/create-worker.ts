@@ -4,6 +4,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
+import { shareBudgetAcrossWorkers, type BudgetShare } from './budget-share';
 import type { TemporalSettings } from '../temporal/config';
 import { packageVersion } from '../domain/package-root';
 import { AzureClientFactory } from '../azure/clients';
@@ -31,6 +32,8 @@ export const SHUTDOWN_GRACE_TIME = '30s';
 export interface RunningWorker {
   worker: Worker;
   connection: NativeConnection;
+  /** Keeps this worker's share of the ARM budget current until stopped (budget-share.ts). */
+  budgetShare: BudgetShare;
 }
 
 /** Builds a worker for asrflow's workflows and activities; the caller runs and stops it. */
@@ -72,7 +75,15 @@ export async function createWorker(options: WorkerOptions): Promise<RunningWorke
       shutdownGraceTime: options.shutdownGraceTime ?? SHUTDOWN_GRACE_TIME,
       identity,
     });
-    return { worker, connection };
+    const budgetShare = shareBudgetAcrossWorkers({
+      client: deps.temporal.client,
+      namespace: settings.namespace,
+      taskQueue: settings.taskQueue,
+      identity,
+      budget: deps.azure.budget,
+      logger,
+    });
+    return { worker, connection, budgetShare };
   } catch (error) {
     await connection.close();
     throw error;

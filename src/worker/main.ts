@@ -28,7 +28,7 @@ export async function runWorker(options: WorkerCommandOptions = {}): Promise<voi
     },
   });
   const settings = loadTemporalSettings(process.env, options);
-  const { worker, connection } = await createWorker({ settings, logger });
+  const { worker, connection, budgetShare } = await createWorker({ settings, logger });
   // Workflows cannot start without the search attributes; a worker is what every deployment runs.
   const attributes = await ensureSearchAttributes(connection, settings.namespace);
   if (!attributes.ok) logger.warn(attributes.problem);
@@ -38,6 +38,7 @@ export async function runWorker(options: WorkerCommandOptions = {}): Promise<voi
   try {
     await worker.run();
   } finally {
+    budgetShare.stop();
     await connection.close();
     logger.info('worker stopped');
   }

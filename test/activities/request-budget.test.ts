@@ -130,6 +130,26 @@ describe('the request budget against ARM throttling', () => {
     expect(factory.budget.waitedMs).toBeGreaterThan(0);
   });
 
+  it('two workers, each with a full budget, are throttled together; sharing it, they are not', async () => {
+    const rate = { perSecond: 8, burst: 8 };
+    const worker = () =>
+      new AzureClientFactory(loadAzureTarget(env()), env(), {
+        budget: new RequestBudget({ reads: rate, writes: rate, deletes: rate }),
+      });
+    const both = async (share: number) => {
+      const [a, b] = [worker(), worker()];
+      a.budget.setShare(share);
+      b.budget.setShare(share);
+      const [ra, rb] = await Promise.all([crowd(a), crowd(b)]);
+      return [...ra.statuses, ...rb.statuses].filter((s) => s === 429).length;
+    };
+    // 16 a second between them against ARM's 10: throttled.
+    expect(await both(1)).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // 4 each, 8 together: none.
+    expect(await both(2)).toBe(0);
+  });
+
   it('without a budget the same crowd is throttled (the limit is real)', async () => {
     const unlimited = { perSecond: 1e6, burst: 1e6 };
     const factory = new AzureClientFactory(loadAzureTarget(env()), env(), {
