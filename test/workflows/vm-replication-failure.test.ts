@@ -29,9 +29,11 @@ describe('a VM whose replication fails', () => {
         async listEnableJobs() {
           return [`job-${enables}`];
         },
-        async enableProtection(input: VmProtectionInput & { jobsBefore?: string[] }) {
-          // The jobs seen just before this very run travel with it (from the workflow's history).
-          expect(input.jobsBefore).toEqual([`job-${enables}`]);
+        async enableProtection(input: VmProtectionInput & { jobsBefore?: string[]; since?: string }) {
+          // The first enable looks for jobs from the workflow's start, with no list before it;
+          // enabling again, the jobs seen just before this very run travel with it (from history).
+          if (enables === 0) expect([input.jobsBefore, typeof input.since]).toEqual([undefined, 'string']);
+          else expect(input.jobsBefore).toEqual([`job-${enables}`]);
           enables += 1;
           return { itemName: input.vm.itemName, alreadyEnabled: false };
         },

@@ -9,6 +9,7 @@ import {
   jobActsOn,
   jobFailed,
   jobFailureDetails,
+  listJobs,
   listRecentJobs,
   newestJob,
   type JobView,
@@ -48,9 +49,17 @@ function observe(item: ProtectedItemView): ObservedItem {
   };
 }
 
-/** The EnableDr jobs of one VM, of the last day (a shared vault holds every tenant's jobs). */
-async function enableJobsOf(v: AsrVault, vm: { itemName: string; friendlyName: string }): Promise<JobView[]> {
-  const jobs = await listRecentJobs(v, { scenario: 'EnableDr', doing: `list the EnableDr jobs of ${vm.friendlyName}` });
+/**
+ * The EnableDr jobs of one VM since `since` (its protection workflow's start), else of the last
+ * day. A shared vault holds every tenant's jobs: the narrower the window, the fewer pages.
+ */
+async function enableJobsOf(
+  v: AsrVault,
+  vm: { itemName: string; friendlyName: string },
+  since?: string,
+): Promise<JobView[]> {
+  const query = { scenario: 'EnableDr', doing: `list the EnableDr jobs of ${vm.friendlyName}` };
+  const jobs = await (since ? listJobs(v, { ...query, since }) : listRecentJobs(v, query));
   return jobs.filter((j) => jobActsOn(j, vm.itemName));
 }
 
@@ -127,7 +136,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
      *   it is sent again.
      */
     async enableProtection(
-      input: VmProtectionInput & { jobsBefore?: string[] },
+      input: VmProtectionInput & { jobsBefore?: string[]; since?: string },
     ): Promise<{ itemName: string; alreadyEnabled: boolean }> {
       const { vm } = input;
       const vault = asr(input.vault);
@@ -136,7 +145,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       const operation = `enable protection of ${vm.friendlyName}`;
       const context = Context.current();
       const readItem = () => readProtectedItem(vault, ref, vm.friendlyName);
-      const newestEnableJob = async () => newestJob(await enableJobsOf(vault, vm));
+      const newestEnableJob = async () => newestJob(await enableJobsOf(vault, vm, input.since));
       const failedJob = (job: JobView) => {
         const details = jobFailureDetails(job);
         return needsOperator(
@@ -186,7 +195,9 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       if (!lastCheckpoint(operation)) {
         const existing = await readItem();
         if (existing) return settle(existing);
-        const before = input.jobsBefore;
+        // Jobs before the first attempt: listed by the workflow (older runs), or none at all
+        // when the list starts at the workflow's own start (`since`).
+        const before = input.jobsBefore ?? (input.since ? [] : undefined);
         if (before && context.info.attempt > 1) {
           // An earlier attempt may have sent the PUT and never heard back: Azure may have taken it.
           const deadline = Date.now() + (deps.enableRecheckMs ?? 60_000);
@@ -194,7 +205,9 @@ export function createProtectionActivities(deps: ProtectionDeps) {
             let seen: { fresh: JobView[]; item: ProtectedItemView | undefined };
             try {
               seen = {
-                fresh: (await enableJobsOf(vault, vm)).filter((j) => j.jobName && !before.includes(j.jobName)),
+                fresh: (await enableJobsOf(vault, vm, input.since)).filter(
+                  (j) => j.jobName && !before.includes(j.jobName),
+                ),
                 item: await readItem(),
               };
             } catch (error) {

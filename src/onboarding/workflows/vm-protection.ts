@@ -1,4 +1,11 @@
-import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { FailureType } from '../../temporal/workflow/failure-types';
 import { operatorCommands } from '../../domain/operator-commands';
 import type { VmProtectionInput } from '../contract';
@@ -6,6 +13,11 @@ import { HANDLER_DESCRIPTIONS, progressQuery, type Progress } from '../../tempor
 import { replicationObservedSignal, type ReplicationObservation } from '../contract';
 import { onboardingActivities, type OnboardingActivityKinds } from './activities';
 import { publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
+
+/** Marks runs that look for this VM's jobs from their own start instead of listing them first. */
+const ENABLE_SINCE_START = 'enable-since-start';
+/** Clock skew between Temporal and Azure that a job's start time may show. */
+const START_MARGIN_MS = 60_000;
 
 export interface VmProtectionResult {
   vm: string;
@@ -76,10 +88,17 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
     { name: 'enable-protection', title: `Enable protection of ${input.vm.friendlyName}` },
     { name: 'initial-replication', title: 'Initial replication' },
   ]);
-  // The VM's EnableDr jobs are recorded (in history) before the request goes out, so any retried
-  // attempt can tell a job its own lost request started from older ones.
+  // A retried attempt must tell a job its own lost request started from older ones. The first
+  // enable looks for jobs from this workflow's start: nothing of this VM's before it counts, so
+  // no list is needed before the request (a shared vault's job list is every tenant's, and
+  // paged). Enabling again (operator retry, a failed item), and runs recorded before, list the
+  // VM's jobs first.
+  const since = new Date(workflowInfo().startTime.getTime() - START_MARGIN_MS).toISOString();
+  let enables = 0;
   const enable = async ({ quick, longRunning }: OnboardingActivityKinds) =>
-    longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
+    enables++ === 0 && patched(ENABLE_SINCE_START)
+      ? longRunning.enableProtection({ ...input, since })
+      : longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
   let enabled = await steps.run('enable-protection', enable);
   // A failure seen while enabling was about the item enabling replaced.
   if (latest?.failed) latest = undefined;
