@@ -73,7 +73,15 @@ export async function runCheckpointedLro<T>(
       updateIntervalInMs: options.updateIntervalInMs,
     });
     // core-lro 3 pollers are thenables that resolve to the final result: never await those.
-    const poller = 'pollUntilDone' in begun ? begun : await begun;
+    // The first request may wait its turn in the worker's ARM budget for longer than the
+    // heartbeat timeout: beat meanwhile, repeating what the last attempt saved (nothing new yet).
+    const waiting = setInterval(() => context.heartbeat(context.info.heartbeatDetails), HEARTBEAT_EVERY_MS);
+    let poller: Awaited<typeof begun>;
+    try {
+      poller = 'pollUntilDone' in begun ? begun : await begun;
+    } finally {
+      clearInterval(waiting);
+    }
     const serialize = async () => (poller.serialize ? poller.serialize() : poller.toString());
     const save = async () =>
       context.heartbeat({ kind: 'lro', operation, poller: await serialize() } satisfies LroCheckpoint);

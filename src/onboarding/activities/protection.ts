@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { sleepWithHeartbeats } from '../../temporal/heartbeat';
+import { keepBeating, sleepWithHeartbeats } from '../../temporal/heartbeat';
 import type { AzureClientFactory } from '../../azure/clients';
 import { lastCheckpoint } from '../../azure/checkpoint';
 import { needsOperator } from '../../azure/failures';
@@ -192,9 +192,20 @@ export function createProtectionActivities(deps: ProtectionDeps) {
         }
       };
 
+      // Reads before the request wait their turn in the ARM budget like any other, for longer
+      // than the heartbeat timeout when many VMs enable at once: beat meanwhile, repeating what
+      // an earlier attempt saved (nothing new is saved before the request).
+      const beating = async <T>(fn: () => Promise<T>): Promise<T> => {
+        const beat = keepBeating(context.info.heartbeatDetails);
+        try {
+          return await fn();
+        } finally {
+          beat.stop();
+        }
+      };
       if (!lastCheckpoint(operation)) {
-        const existing = await readItem();
-        if (existing) return settle(existing);
+        const existing = await beating(readItem);
+        if (existing) return beating(() => settle(existing));
         // Jobs before the first attempt: listed by the workflow (older runs), or none at all
         // when the list starts at the workflow's own start (`since`).
         const before = input.jobsBefore ?? (input.since ? [] : undefined);
@@ -204,12 +215,12 @@ export function createProtectionActivities(deps: ProtectionDeps) {
           for (let looks = 1; ; looks++) {
             let seen: { fresh: JobView[]; item: ProtectedItemView | undefined };
             try {
-              seen = {
+              seen = await beating(async () => ({
                 fresh: (await enableJobsOf(vault, vm, input.since)).filter(
                   (j) => j.jobName && !before.includes(j.jobName),
                 ),
                 item: await readItem(),
-              };
+              }));
             } catch (error) {
               // A read that failed for a moment is no reason to start the whole wait over.
               if ((error instanceof ApplicationFailure && error.nonRetryable) || Date.now() >= deadline) throw error;
@@ -221,7 +232,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
               continue;
             }
             const { fresh, item } = seen;
-            if (item) return settle(item);
+            if (item) return beating(() => settle(item));
             const job = newestJob(fresh);
             if (jobFailed(job)) throw failedJob(job);
             if (Date.now() >= deadline) {
