@@ -76,7 +76,11 @@ export async function lookAtVault(
   known: Readonly<Record<string, string>>,
   names?: Readonly<Record<string, string>>,
 ): Promise<ObservedItem[]> {
-  const observed = (await listVaultProtectedItems(vault)).filter((i) => wanted.has(i.name)).map(observe);
+  // A list paged while items change can show an item twice (on two pages): the last one counts.
+  const byName = new Map<string, ObservedItem>();
+  for (const item of await listVaultProtectedItems(vault))
+    if (wanted.has(item.name)) byName.set(item.name, observe(item));
+  const observed = [...byName.values()];
   const present = new Set(observed.map((o) => o.itemName));
   for (const name of wanted) {
     if (!present.has(name) && known[name] !== undefined)

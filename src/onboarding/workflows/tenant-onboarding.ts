@@ -388,10 +388,13 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
         if (!child) continue;
         record(o, child.vm);
         const state = stateFingerprint(o);
-        if (told[o.itemName] === state) continue;
+        // Protected is the last thing a VM workflow waits for: it ends then, and hears nothing more.
+        if (told[o.itemName] === state || told[o.itemName]?.startsWith('Protected|')) continue;
         told[o.itemName] = state;
-        // Sent together, so news that changed many VMs costs one workflow task.
-        signals.push(child.handle.signal(replicationObservedSignal, o));
+        // Sent together, so news that changed many VMs costs one workflow task. A VM workflow
+        // that has just ended (its end not yet seen here) cannot be signalled: that is no failure
+        // of this step — its end arrives as its result.
+        signals.push(child.handle.signal(replicationObservedSignal, o).catch(() => undefined));
       }
       await Promise.all(signals);
       for (const e of ended.splice(0)) {
