@@ -59,7 +59,7 @@ export function shareBudgetAcrossWorkers(options: {
     refresh().catch((error: unknown) =>
       logger.warn({ err: error }, 'could not count the workers sharing the ARM budget'),
     );
-  const timer = setInterval(() => void tick(), options.everyMs ?? 15_000);
+  const timer = setInterval(() => void tick(), options.everyMs ?? 5_000);
   timer.unref();
   void tick();
   return { refresh, stop: () => clearInterval(timer) };
