@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { defaultEstatePath, EmulatorAdminClient, loadEstateFile, type Estate } from '@asrflow/azure-emulator';
-import { progressQuery } from '../../src/temporal/workflow/progress';
 import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import type { TenantOnboardingResult } from '../../src/onboarding/workflows/tenant-onboarding';
-import { eventually, repoRoot, runCli } from '../support/cli';
+import { repoRoot, runCli } from '../support/cli';
+import { registerWhenAsked } from '../support/litware';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // Issue #13: in a shared vault, the replication wait costs one list of the vault's replicated
@@ -101,24 +101,7 @@ describe('one vault watcher for every tenant of a shared vault', () => {
     const started = await runCli(['onboard', planFile], stack.env);
     expect(started.code, started.stderr).toBe(0);
     const vaultId = workflowIds.sharedVault('a1000000-0000-4000-8000-000000000001', 'fabrikam-asr-westeurope');
-    const credentials = await eventually(async () => {
-      const p = await stack.client.workflow.getHandle(vaultId).query(progressQuery);
-      return /vault credentials file (\S+\.VaultCredentials)/.exec(p.operatorAction ?? '')?.[1];
-    }, 'the shared vault to ask for the Provider installation');
-    const installed = await runCli(
-      [
-        'emulator',
-        'install-provider',
-        '--credentials',
-        credentials,
-        '--vmm',
-        'vmm01.fabrikam.local',
-        '--data-dir',
-        stack.emulator.dataDir,
-      ],
-      stack.env,
-    );
-    expect(installed.code, installed.stderr).toBe(0);
+    await registerWhenAsked(stack, vaultId, 'vmm01.fabrikam.local');
 
     const results = await Promise.all(
       TENANTS.map(

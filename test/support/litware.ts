@@ -10,10 +10,14 @@ import type { TestStack } from './stack';
 
 export const LITWARE_VMM = 'vmm-litware.litware.local';
 
-/** Waits until litware's onboarding asks for the Provider, then installs it with the file it names. */
+/**
+ * Waits until a workflow (litware's onboarding unless told) asks for the Provider, then installs
+ * it on the VMM server with the file it names.
+ */
 export async function registerWhenAsked(
   stack: TestStack,
   workflowId = workflowIds.tenantOnboarding('litware'),
+  vmm = LITWARE_VMM,
 ): Promise<void> {
   const waiting = await eventually(async () => {
     const p = await stack.client.workflow
@@ -26,16 +30,7 @@ export async function registerWhenAsked(
     waiting.operatorAction ?? '',
   )?.[1] as string;
   const installed = await runCli(
-    [
-      'emulator',
-      'install-provider',
-      '--credentials',
-      credentials,
-      '--vmm',
-      LITWARE_VMM,
-      '--data-dir',
-      stack.emulator.dataDir,
-    ],
+    ['emulator', 'install-provider', '--credentials', credentials, '--vmm', vmm, '--data-dir', stack.emulator.dataDir],
     stack.env,
   );
   expect(installed.code, installed.stderr).toBe(0);
