@@ -1,12 +1,8 @@
-import path from 'node:path';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { canonicalJson, tenantPlanQuery, type TenantChange } from '../onboarding/contract';
-import { changesSinceOnboarded, plannedWorkflows } from '../onboarding/start';
-import { loadPlan, PlanError } from '../domain/plan/load';
-import { formatPlanErrors } from '../domain/plan/parse';
+import { canonicalJson, tenantChanges, tenantPlanQuery, type TenantChange } from '../onboarding/contract';
+import { changesSinceOnboarded, describeIfExists, plannedWorkflows } from '../onboarding/start';
 import { withClient, type ConnectionFlags } from './connect';
-import { EXIT, ExitCode } from './exit-codes';
 import { formatChanges } from './onboarding-commands';
+import { readPlan } from './plan-file';
 
 /** One tenant of the plan against what Temporal knows of its onboarding. */
 export interface TenantDiff {
@@ -25,30 +21,14 @@ export interface TenantDiff {
  * refuses.
  */
 export async function runPlanDiff(file: string, opts: ConnectionFlags & { json?: boolean }): Promise<void> {
-  let plan;
-  try {
-    ({ plan } = loadPlan(path.resolve(file), { checkCredentials: false }));
-  } catch (error) {
-    if (error instanceof PlanError) {
-      console.error(formatPlanErrors([...error.errors, ...error.warnings]));
-      console.error(`asrflow: ${file}: ${error.errors.length} error(s)`);
-      throw new ExitCode(EXIT.badInput);
-    }
-    throw error;
-  }
+  const plan = readPlan(file);
   const diffs = await withClient(opts, async (client) => {
     const out: TenantDiff[] = [];
     for (const start of plannedWorkflows(plan)) {
       if (start.kind !== 'tenant-onboarding') continue;
       const tenant = start.args[0].tenant;
       const handle = client.workflow.getHandle(start.workflowId);
-      const status = await handle.describe().then(
-        (d) => d.status.name,
-        (error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) return undefined;
-          throw error;
-        },
-      );
+      const status = await describeIfExists(handle);
       const base = { tenant: tenant.name, workflowId: start.workflowId };
       if (status === undefined) {
         out.push({ ...base, state: 'new', onboard: 'starts its onboarding', changes: [] });
@@ -61,7 +41,7 @@ export async function runPlanDiff(file: string, opts: ConnectionFlags & { json?:
           onboard: changed
             ? 'sends the changed plan to the running onboarding (it takes what no step has used yet, or refuses)'
             : 'joins the running onboarding',
-          changes: changed && current ? await changesSinceOnboarded(handle, tenant) : [],
+          changes: changed ? tenantChanges(current, tenant) : [],
         });
       } else if (status === 'COMPLETED') {
         const changes = await changesSinceOnboarded(handle, tenant);

@@ -289,7 +289,8 @@ async function startInput(handle: WorkflowHandle): Promise<TenantOnboardingInput
   return JSON.parse(Buffer.from(data).toString('utf8')) as TenantOnboardingInput;
 }
 
-async function describeIfExists(handle: WorkflowHandle): Promise<string | undefined> {
+/** The status of a workflow's latest run, or undefined when none ran under its id. */
+export async function describeIfExists(handle: WorkflowHandle): Promise<string | undefined> {
   try {
     return (await handle.describe()).status.name;
   } catch (error) {

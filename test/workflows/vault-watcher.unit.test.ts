@@ -13,6 +13,7 @@ import {
   type WatchRequest,
 } from '../../src/onboarding/contract';
 import type { WatchSessionResult } from '../../src/onboarding/activities/vault-watch';
+import { needsOperator } from '../../src/azure/failures';
 import { timeSkippingEnvironment } from '../support/time-skipping';
 
 // The vault watcher's bookkeeping on the time-skipping server, with a stand-in watch session:
@@ -32,6 +33,8 @@ describe('the vault watcher', () => {
   const taskQueue = `watch-${randomUUID()}`;
   /** What each watch session was asked to look at: the identity, and the items its watcher served. */
   const sessions: Array<{ tenantId: string; items: string[] }> = [];
+  /** The first session fails as no retry can mend (a refused credential): the watch must go on. */
+  let failures = 0;
   let worker: Worker;
   let running: Promise<void>;
   let client: Client;
@@ -47,6 +50,8 @@ describe('the vault watcher', () => {
       activities: {
         // One look that finds every watched item protected, told to its subscriber.
         async watchVaultItems(input: { target: VaultTarget }): Promise<WatchSessionResult> {
+          if (failures++ === 0)
+            throw needsOperator('the vault credential was refused', { fix: 'renew the provider secret' });
           const run = Context.current().info.workflowExecution;
           const watched = await client.workflow.getHandle(run?.workflowId ?? '').query(watchedItemsQuery, -1);
           const items = watched.items ?? {};
@@ -68,7 +73,7 @@ describe('the vault watcher', () => {
     await env?.teardown();
   });
 
-  it('serves each subscriber its own items, refuses the vault under another identity, and ends when idle', async () => {
+  it('serves each subscriber its own items, refuses the vault under another identity, outlives a failed look, and ends when idle', async () => {
     const watcherId = `asrflow:watch:${randomUUID()}`;
     const subscribe = async (target: VaultTarget, items: string[]) => {
       const handle = await client.workflow.start('subscriber', {
@@ -108,6 +113,8 @@ describe('the vault watcher', () => {
         "the vault watcher of fabrikam-asr-westeurope serves another identity's vault; this workflow's items are not watched",
       ],
     ]);
+    // The failed session was tried again (after a minute, skipped here), not the end of the watch.
+    expect(failures).toBeGreaterThan(1);
     // Every look was made with the provider's identity, and never for the intruder's item.
     expect(sessions.length).toBeGreaterThan(0);
     expect(new Set(sessions.map((s) => s.tenantId))).toEqual(new Set([PROVIDER.principal.tenantId]));

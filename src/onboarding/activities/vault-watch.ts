@@ -115,7 +115,10 @@ export function createVaultWatchActivities(deps: VaultWatchDeps) {
         // The first look is at once: a new subscriber should not wait an interval for news.
         if (looks > 0) await sleepWithHeartbeats(deps.replicationPollMs, state());
         const asked = await watcher.query(watchedItemsQuery, version);
-        if (asked.items) ({ version, items } = { version: asked.version, items: asked.items });
+        if (asked.items) {
+          version = asked.version;
+          items = asked.items;
+        }
         const active = Object.entries(items).filter(([item, w]) => !finished.has(item) && !gone.has(w.subscriber));
         if (active.length === 0 || Date.now() >= deadline)
           return { finished: [...finished], gone: [...gone], known: pick(known, active), states: pick(states, active) };

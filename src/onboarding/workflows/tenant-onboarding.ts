@@ -288,7 +288,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       vms.set(vm.friendlyName, { name: vm.friendlyName, state: 'enabling', workflowId });
       return handle;
     };
-    /** Shows what the vault said about a VM; true when its state (not just progress) changed. */
+    /** Shows what the vault said about a VM in this workflow's progress. */
     const record = (o: ReplicationObservation, vm: ProtectableVm): void => {
       const entry = vms.get(vm.friendlyName);
       if (!entry) return;

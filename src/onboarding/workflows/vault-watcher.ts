@@ -1,9 +1,11 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
@@ -23,6 +25,8 @@ import { onboardingActivities } from './activities';
 const IDLE_MS = 60 * 60_000;
 /** One session's length: its result (what each item's subscriber was told) then enters history. */
 const SESSION_MS = 4 * 3_600_000;
+/** How long a watch session that failed for good waits before the next one. */
+const RETRY_AFTER_FAILURE_MS = 60_000;
 /** Continue as new well before Temporal's suggestion could be missed between two sessions. */
 const MAX_EVENTS = 2_000;
 
@@ -42,6 +46,7 @@ export async function vaultWatcherWorkflow(input: VaultWatchInput): Promise<void
   };
   let version = 0;
   const refused: WatchRequest[] = [];
+  let lastError: string | undefined;
   // Defined before the handlers: a signal that started this run is handled as they are set.
   const count = () => Object.keys(state.items).length;
   const stage = () => (count() > 0 ? 'watching' : 'idle');
@@ -52,6 +57,7 @@ export async function vaultWatcherWorkflow(input: VaultWatchInput): Promise<void
         `# Replication watch of vault ${target.vault}`,
         '',
         `${count()} replicated items of ${subscribers.size} workflows, one look at the vault per interval.`,
+        ...(lastError ? ['', `**Looking at the vault failed, tried again every minute:** ${lastError}`] : []),
       ].join('\n'),
     );
   };
@@ -90,18 +96,29 @@ export async function vaultWatcherWorkflow(input: VaultWatchInput): Promise<void
       await condition(allHandlersFinished);
       await continueAsNew<typeof vaultWatcherWorkflow>({ version: 1, target, state });
     }
-    const session = await waiting.watchVaultItems({
-      target,
-      known: state.known,
-      states: state.states,
-      sessionMs: SESSION_MS,
-    });
+    let session: Awaited<ReturnType<typeof waiting.watchVaultItems>>;
+    try {
+      session = await waiting.watchVaultItems({
+        target,
+        known: state.known,
+        states: state.states,
+        sessionMs: SESSION_MS,
+      });
+    } catch (error) {
+      // A failure no retry mends (the vault's credential refused, the vault gone) must not end
+      // the watch: every workflow waiting on it would wait for news forever. Shown, tried again.
+      if (!(error instanceof ActivityFailure)) throw error;
+      lastError = error.cause?.message ?? error.message;
+      show();
+      await sleep(RETRY_AFTER_FAILURE_MS);
+      continue;
+    }
+    lastError = undefined;
     const gone = new Set(session.gone);
     for (const item of session.finished) delete state.items[item];
     for (const [item, w] of Object.entries(state.items)) if (gone.has(w.subscriber)) delete state.items[item];
     state.known = session.known;
     state.states = session.states;
-    version += 1;
     show();
   }
   await condition(allHandlersFinished);
