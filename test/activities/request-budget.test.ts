@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureClientFactory } from '../../src/azure/clients';
-import { budgetFromEnv, budgetScope, RequestBudget, requestClass, type Clock } from '../../src/azure/request-budget';
+import {
+  asBulkRequests,
+  budgetFromEnv,
+  budgetScope,
+  RequestBudget,
+  requestClass,
+  type Clock,
+} from '../../src/azure/request-budget';
 import { loadAzureTarget } from '../../src/azure/target';
 import { startTestEmulator, TENANTS, type TestEmulator } from '../emulator/helpers';
 
@@ -56,8 +63,48 @@ describe('the worker-side ARM request budget', () => {
     expect(budgetScope('https://management.azure.com/providers/Microsoft.Resources/operations')).toBe('tenant');
   });
 
+  it('lets a request on the critical path go before bulk requests that wait for the same bucket', async () => {
+    // A clock whose sleepers wake in time order, as timers do.
+    let now = 0;
+    const timers: Array<{ at: number; wake: () => void }> = [];
+    const clock: Clock = {
+      now: () => now,
+      sleep: (ms) => new Promise<void>((wake) => timers.push({ at: now + ms, wake })),
+    };
+    const budget = new RequestBudget(
+      { reads: { perSecond: 1, burst: 1 }, writes: { perSecond: 1, burst: 1 }, deletes: { perSecond: 1, burst: 1 } },
+      clock,
+    );
+    const order: string[] = [];
+    const take = (name: string, run: () => Promise<void>) => run().then(() => void order.push(`${name}@${now}`));
+    const all = [
+      ...['bulk1', 'bulk2', 'bulk3', 'bulk4'].map((n) =>
+        take(n, () => asBulkRequests(() => budget.acquire('sub', 'writes'))),
+      ),
+      take('setup', () => budget.acquire('sub', 'writes')),
+    ];
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    for (let round = 0; round < 50 && order.length < 5; round++) {
+      await settle();
+      timers.sort((a, b) => a.at - b.at);
+      const next = timers.shift();
+      if (!next) continue;
+      now = Math.max(now, next.at);
+      next.wake();
+    }
+    await Promise.all(all);
+    // The first bulk request had the burst; the setup request asked last but went next.
+    expect(order.slice(0, 2)).toEqual(['bulk1@0', 'setup@1000']);
+    expect(order).toHaveLength(5);
+  });
+
   it('reads its rates from the environment and rejects nonsense', () => {
     expect(budgetFromEnv({ ASRFLOW_ARM_READS_PER_SECOND: '5' }).reads).toEqual({ perSecond: 5, burst: 50 });
+    expect(budgetFromEnv({ ASRFLOW_ARM_WRITES_PER_SECOND: '10', ASRFLOW_ARM_WRITES_BURST: '200' }).writes).toEqual({
+      perSecond: 10,
+      burst: 200,
+    });
+    expect(budgetFromEnv({ ASRFLOW_ARM_READS_BURST: '100' }).reads).toEqual({ perSecond: 20, burst: 100 });
     expect(() => budgetFromEnv({ ASRFLOW_ARM_WRITES_PER_SECOND: 'fast' })).toThrow(
       /ASRFLOW_ARM_WRITES_PER_SECOND must be a positive number/,
     );

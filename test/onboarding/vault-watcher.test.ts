@@ -119,8 +119,22 @@ describe('one vault watcher for every tenant of a shared vault', () => {
       ['app01', 'app02', 'sql01', 'ts01', 'ts02', 'web01', 'web02'].map((vm) => [vm, 1]),
     );
 
+    // No VM followed its own enable-protection operation: the watcher's looks tell them all.
+    const world = (await admin.state()).world as {
+      operations: Record<string, { id: string; resultPath?: string }>;
+    };
+    const enableOps = Object.values(world.operations)
+      .filter((o) => /\/replicationProtectedItems\/[^/]+$/i.test(o.resultPath ?? ''))
+      .map((o) => o.id.toLowerCase());
+    expect(enableOps.length).toBeGreaterThanOrEqual(7);
+    const requests = (await admin.requests(0)).entries;
+    const polls = requests.filter(
+      (e) => e.method === 'GET' && enableOps.some((id) => e.path.toLowerCase().endsWith(`/${id}`)),
+    );
+    expect(polls).toEqual([]);
+
     // Every list of the shared vault's replicated items, in order: the watcher's looks.
-    const lists = (await admin.requests(0)).entries.filter(
+    const lists = requests.filter(
       (e) => e.method === 'GET' && /\/vaults\/fabrikam-asr-westeurope\/replicationProtectedItems$/i.test(e.path),
     );
     const times = lists.map((e) => Date.parse(e.time));

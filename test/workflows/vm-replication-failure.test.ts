@@ -5,7 +5,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { VmProtectionInput } from '../../src/onboarding/contract';
 import { operatorDecisionUpdate, progressQuery } from '../../src/temporal/workflow/progress';
-import { replicationObservedSignal } from '../../src/onboarding/contract';
+import { replicationObservedSignal, type ReplicationObservation } from '../../src/onboarding/contract';
+import type { ProtectionRequest } from '../../src/onboarding/activities/protection';
 import { eventually } from '../support/cli';
 
 // A VM in initial replication whose item fails (or vanishes with its failed job) used to wait
@@ -14,6 +15,13 @@ import { eventually } from '../support/cli';
 describe('a VM whose replication fails', () => {
   const taskQueue = `vm-failure-${randomUUID()}`;
   let enables = 0;
+  let checks = 0;
+  // What the VM's own look at its item finds when the watcher said nothing.
+  let checkAnswer = (input: VmProtectionInput): ReplicationObservation => ({
+    itemName: input.vm.itemName,
+    protectionState: 'NotFound',
+    protectedNow: false,
+  });
   let worker: Worker;
   let running: Promise<void>;
   let client: Client;
@@ -29,13 +37,19 @@ describe('a VM whose replication fails', () => {
         async listEnableJobs() {
           return [`job-${enables}`];
         },
-        async enableProtection(input: VmProtectionInput & { jobsBefore?: string[]; since?: string }) {
-          // The first enable looks for jobs from the workflow's start, with no list before it;
+        async requestProtection(
+          input: VmProtectionInput & { jobsBefore?: string[]; since?: string; unprotected?: boolean },
+        ): Promise<ProtectionRequest> {
+          // The first request looks for jobs from the workflow's start, with no list before it;
           // enabling again, the jobs seen just before this very run travel with it (from history).
           if (enables === 0) expect([input.jobsBefore, typeof input.since]).toEqual([undefined, 'string']);
           else expect(input.jobsBefore).toEqual([`job-${enables}`]);
           enables += 1;
-          return { itemName: input.vm.itemName, alreadyEnabled: false };
+          return { itemName: input.vm.itemName, alreadyEnabled: false, recheckMs: 500 };
+        },
+        async checkProtection(input: VmProtectionInput): Promise<ReplicationObservation> {
+          checks += 1;
+          return checkAnswer(input);
         },
       },
     });
@@ -50,45 +64,49 @@ describe('a VM whose replication fails', () => {
     await connection.close();
   });
 
+  const input = {
+    tenant: 'litware',
+    scenario: 'dedicated-vmm',
+    vault: {
+      principal: { tenantId: 't', credential: { type: 'default' } },
+      subscriptionId: 's',
+      resourceGroup: 'rg',
+      vault: 'v',
+      region: 'westeurope',
+    },
+    fabricName: 'f',
+    containerName: 'c',
+    policyId: 'p',
+    vm: { itemName: 'item-erp01', friendlyName: 'erp01', readinessErrors: [] },
+    targets: {
+      subscriptionId: 's',
+      resourceGroupId: 'rg',
+      storageAccountId: 'sa',
+      networkId: 'n',
+      subnetName: 'sn',
+      managedDisks: true,
+    },
+  } as VmProtectionInput;
+
   it('pauses initial replication with the job’s error, and re-enables on retry', async () => {
-    const input = {
-      tenant: 'litware',
-      scenario: 'dedicated-vmm',
-      vault: {
-        principal: { tenantId: 't', credential: { type: 'default' } },
-        subscriptionId: 's',
-        resourceGroup: 'rg',
-        vault: 'v',
-        region: 'westeurope',
-      },
-      fabricName: 'f',
-      containerName: 'c',
-      policyId: 'p',
-      vm: { itemName: 'item-erp01', friendlyName: 'erp01', readinessErrors: [] },
-      targets: {
-        subscriptionId: 's',
-        resourceGroupId: 'rg',
-        storageAccountId: 'sa',
-        networkId: 'n',
-        subnetName: 'sn',
-        managedDisks: true,
-      },
-    } as VmProtectionInput;
     const handle = await client.workflow.start('vmProtectionWorkflow', {
       taskQueue,
       workflowId: `vm-failure-${randomUUID()}`,
       args: [input],
     });
-    await eventually(
-      async () => ((await handle.query(progressQuery)).steps[0]?.state === 'done' ? true : undefined),
-      'protection to be enabled',
-    );
+    await eventually(async () => (enables === 1 ? true : undefined), 'protection to be requested');
+    // The request is taken; the step ends when the watcher sees the item past its EnableDr job.
+    expect((await handle.query(progressQuery)).steps[0]?.state).toBe('running');
     await handle.signal(replicationObservedSignal, {
       itemName: 'item-erp01',
       protectionState: 'InitialReplicationInProgress',
       percent: 40,
       protectedNow: false,
     });
+    await eventually(
+      async () => ((await handle.query(progressQuery)).steps[0]?.state === 'done' ? true : undefined),
+      'protection to be enabled',
+    );
     await handle.signal(replicationObservedSignal, {
       itemName: 'item-erp01',
       protectionState: 'NotFound',
@@ -123,6 +141,47 @@ describe('a VM whose replication fails', () => {
     await eventually(async () => (enables === 2 ? true : undefined), 'protection to be enabled again');
     const retried = await handle.query(progressQuery);
     expect(retried.steps[1]).toMatchObject({ state: 'running', runs: 2 });
+    await handle.signal(replicationObservedSignal, {
+      itemName: 'item-erp01',
+      protectionState: 'Protected',
+      percent: 100,
+      protectedNow: true,
+    });
+    expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
+  });
+  it('reads an item the watcher never saw: its failed job pauses enabling with ASR’s error', async () => {
+    enables = 0;
+    checks = 0;
+    checkAnswer = (i) => ({
+      itemName: i.vm.itemName,
+      protectionState: 'NotFound',
+      protectedNow: false,
+      failed: {
+        message: 'EnableDr job j2 Failed: the host lost its agent',
+        type: 'NeedsOperator',
+        code: '70094',
+        recommendedAction: 'Start the agent on the host and retry.',
+      },
+    });
+    const handle = await client.workflow.start('vmProtectionWorkflow', {
+      taskQueue,
+      workflowId: `vm-failure-${randomUUID()}`,
+      args: [input],
+    });
+    // The job failed and took the item before the watcher looked: nothing is ever signalled.
+    const waiting = await eventually(async () => {
+      const p = await handle.query(progressQuery);
+      return p.steps[0]?.state === 'waiting-for-operator' ? p : undefined;
+    }, 'enabling to wait for the operator');
+    expect(checks).toBe(1);
+    expect(waiting.steps[0]?.lastError).toMatchObject({ type: 'NeedsOperator', code: '70094' });
+    expect(waiting.steps[0]?.lastError?.message).toBe(
+      'enabling protection of erp01 failed: EnableDr job j2 Failed: the host lost its agent',
+    );
+
+    checkAnswer = (i) => ({ itemName: i.vm.itemName, protectionState: 'NotFound', protectedNow: false });
+    await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'enable-protection', action: 'retry' }] });
+    await eventually(async () => (enables === 2 ? true : undefined), 'protection to be requested again');
     await handle.signal(replicationObservedSignal, {
       itemName: 'item-erp01',
       protectionState: 'Protected',

@@ -160,6 +160,30 @@ export interface HyperVProtectionSettings {
   targetVmSize?: string;
 }
 
+function enableProtectionInput(v: AsrVault, ref: ItemRef, settings: HyperVProtectionSettings) {
+  return {
+    properties: {
+      policyId: settings.policyId,
+      protectableItemId: `${containerId(v, ref.fabricName, ref.containerName)}/replicationProtectableItems/${ref.itemName}`,
+      providerSpecificDetails: {
+        instanceType: 'HyperVReplicaAzure' as const,
+        hvHostVmId: settings.hvHostVmId,
+        vmName: settings.vmName,
+        osType: settings.osType,
+        vhdId: settings.osVhdId,
+        targetStorageAccountId: settings.targetStorageAccountId,
+        targetAzureV2ResourceGroupId: settings.targetResourceGroupId,
+        targetAzureNetworkId: settings.targetNetworkId,
+        targetAzureSubnetId: `${settings.targetNetworkId}/subnets/${settings.targetSubnetName}`,
+        targetAzureVmName: settings.vmName,
+        enableRdpOnTargetOption: 'Never',
+        useManagedDisks: String(settings.useManagedDisks),
+        ...(settings.targetVmSize ? { targetVmSize: settings.targetVmSize } : {}),
+      },
+    },
+  };
+}
+
 /**
  * Enables protection of a protectable item (a PUT whose job runs for minutes), resuming a
  * checkpointed request rather than sending it twice. `operation` names it in the checkpoint.
@@ -179,32 +203,62 @@ export async function enableHyperVProtection(
         ref.fabricName,
         ref.containerName,
         ref.itemName,
-        {
-          properties: {
-            policyId: settings.policyId,
-            protectableItemId: `${containerId(v, ref.fabricName, ref.containerName)}/replicationProtectableItems/${ref.itemName}`,
-            providerSpecificDetails: {
-              instanceType: 'HyperVReplicaAzure',
-              hvHostVmId: settings.hvHostVmId,
-              vmName: settings.vmName,
-              osType: settings.osType,
-              vhdId: settings.osVhdId,
-              targetStorageAccountId: settings.targetStorageAccountId,
-              targetAzureV2ResourceGroupId: settings.targetResourceGroupId,
-              targetAzureNetworkId: settings.targetNetworkId,
-              targetAzureSubnetId: `${settings.targetNetworkId}/subnets/${settings.targetSubnetName}`,
-              targetAzureVmName: settings.vmName,
-              enableRdpOnTargetOption: 'Never',
-              useManagedDisks: String(settings.useManagedDisks),
-              ...(settings.targetVmSize ? { targetVmSize: settings.targetVmSize } : {}),
-            },
-          },
-        },
+        enableProtectionInput(v, ref, settings),
         lro,
       ),
     options,
   );
   return result.properties?.protectionState ? { protectionState: result.properties.protectionState } : {};
+}
+
+/**
+ * Sends the enable-protection PUT and resolves once Site Recovery has taken it (202, its
+ * EnableDr job started), without following the job: the vault's watcher sees the item's state
+ * for every VM at once. The SDK's poller would read the operation's status once right after
+ * the request; that read is stopped before it is sent. Azure's error is thrown as it came
+ * (classified).
+ */
+export async function requestHyperVProtection(
+  v: AsrVault,
+  ref: ItemRef,
+  settings: HyperVProtectionSettings,
+  operation: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<void> {
+  const stop = new AbortController();
+  const cancelled = () => stop.abort();
+  options.abortSignal?.addEventListener('abort', cancelled, { once: true });
+  let accepted = false;
+  try {
+    await azureCall(operation, async () => {
+      try {
+        await v.client.replicationProtectedItems.beginCreate(
+          ...v.at,
+          ref.fabricName,
+          ref.containerName,
+          ref.itemName,
+          enableProtectionInput(v, ref, settings),
+          {
+            abortSignal: stop.signal,
+            onResponse: (response) => {
+              if (response.request.method !== 'PUT' || response.status >= 300) return;
+              accepted = true;
+              stop.abort();
+            },
+          },
+        );
+      } catch (error) {
+        // The status read after an accepted request was stopped on purpose.
+        if (!(accepted && isAbort(error))) throw error;
+      }
+    });
+  } finally {
+    options.abortSignal?.removeEventListener('abort', cancelled);
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
 }
 
 export type { ItemAction } from '../../domain/item-actions';

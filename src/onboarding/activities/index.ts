@@ -30,6 +30,7 @@ export const ONBOARDING_QUICK_ACTIVITIES = [
   'findProtectionContainer',
   'listProtectableVms',
   'listEnableJobs',
+  'checkProtection',
   'watchVault',
 ] as const;
 

@@ -18,8 +18,11 @@ import {
   enableHyperVProtection,
   listVaultProtectedItems,
   readProtectedItem,
+  requestHyperVProtection,
+  type HyperVProtectionSettings,
   type ProtectedItemView,
 } from '../../azure/site-recovery/protected-items';
+import { asBulkRequests } from '../../azure/request-budget';
 import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
 import { FailureType } from '../../temporal/workflow/failure-types';
 import type { VaultTarget, VmProtectionInput } from '../contract';
@@ -35,6 +38,42 @@ export interface ProtectionDeps {
 
 export interface ObservedItem extends ReplicationObservation {
   friendlyName?: string;
+}
+
+/** What `requestProtection` did, and how long the workflow waits for the watcher before it looks itself. */
+export interface ProtectionRequest {
+  itemName: string;
+  /** The item was there before this request (an earlier run, or an attempt whose answer was lost). */
+  alreadyEnabled: boolean;
+  /** The item as read, when it was read. */
+  observed?: ReplicationObservation;
+  /** No news from the vault's watcher for this long after the request: look at the item itself. */
+  recheckMs: number;
+}
+
+/** How many watcher intervals a VM waits for its item's first sighting before it reads the item itself. */
+const RECHECK_INTERVALS = 5;
+
+function settingsOf(input: VmProtectionInput): HyperVProtectionSettings {
+  const { vm, targets: t } = input;
+  return {
+    policyId: input.policyId,
+    ...(vm.hvHostVmId ? { hvHostVmId: vm.hvHostVmId } : {}),
+    vmName: vm.friendlyName,
+    ...(vm.osType ? { osType: vm.osType } : {}),
+    ...(vm.osDiskId ? { osVhdId: vm.osDiskId } : {}),
+    targetStorageAccountId: t.storageAccountId,
+    targetResourceGroupId: t.resourceGroupId,
+    targetNetworkId: t.networkId,
+    targetSubnetName: t.subnetName,
+    useManagedDisks: t.managedDisks,
+    ...(t.vmSize ? { targetVmSize: t.vmSize } : {}),
+  };
+}
+
+/** An item whose EnableDr job still runs. */
+function isEnabling(item: ProtectedItemView): boolean {
+  return item.protectionState === 'EnablingProtection' || item.currentScenario?.scenarioName === 'EnableDr';
 }
 
 function observe(item: ProtectedItemView): ObservedItem {
@@ -121,6 +160,110 @@ export async function lookAtVault(
 export function createProtectionActivities(deps: ProtectionDeps) {
   const asr = (t: VaultTarget) => asrVault(deps.azure, t);
 
+  /** What enabling one VM's protection needs, shared by the ways of asking for it. */
+  const enabling = (input: VmProtectionInput & { jobsBefore?: string[]; since?: string }) => {
+    const { vm } = input;
+    const vault = asr(input.vault);
+    const itemName = vm.itemName;
+    const ref = { fabricName: input.fabricName, containerName: input.containerName, itemName };
+    const operation = `enable protection of ${vm.friendlyName}`;
+    const context = Context.current();
+    const readItem = () => readProtectedItem(vault, ref, vm.friendlyName);
+    const newestEnableJob = async () => newestJob(await enableJobsOf(vault, vm, input.since));
+    const failedJob = (job: JobView) => {
+      const details = jobFailureDetails(job);
+      return needsOperator(
+        `enabling protection of ${vm.friendlyName} failed (job ${job.jobName}, ${job.state}): ${details.message ?? 'see the job in the vault'}`,
+        {
+          ...details,
+          fix: 'look at the EnableDr job in the vault, fix the cause, then retry (protection is enabled again)',
+        },
+      );
+    };
+    // Reads before the request wait their turn in the ARM budget like any other, for longer
+    // than the heartbeat timeout when many VMs enable at once: beat meanwhile, repeating what
+    // an earlier attempt saved (nothing new is saved before the request).
+    const beating = async <T>(fn: () => Promise<T>): Promise<T> => {
+      const beat = keepBeating(context.info.heartbeatDetails);
+      try {
+        return await fn();
+      } finally {
+        beat.stop();
+      }
+    };
+    /** An item in a failed protection state pauses for the operator, with its job's error. */
+    const refuseFailed = async (item: ProtectedItemView): Promise<void> => {
+      const state = item.protectionState ?? '';
+      if (!/fail/i.test(state)) return;
+      const job = await newestEnableJob();
+      if (jobFailed(job)) throw failedJob(job);
+      throw needsOperator(`protection of ${vm.friendlyName} is in state ${state}`, {
+        code: state,
+        fix: 'look at the item and its jobs in the vault, fix the cause (or disable protection of the VM), then retry',
+      });
+    };
+    /**
+     * On a retried attempt, the request an earlier attempt may have sent without hearing back:
+     * the item, or a job not among `jobsBefore` (recorded by the workflow before the first
+     * attempt; none when the list starts at the workflow's own start, `since`). A failed job
+     * pauses for the operator with ASR's error; nothing at all within `enableRecheckMs` means
+     * Azure never took the request, and it may be sent again (undefined).
+     */
+    const lostRequest = async (): Promise<ProtectedItemView | undefined> => {
+      const before = input.jobsBefore ?? (input.since ? [] : undefined);
+      if (!before || context.info.attempt === 1) return undefined;
+      const deadline = Date.now() + (deps.enableRecheckMs ?? 60_000);
+      for (let looks = 1; ; looks++) {
+        let seen: { fresh: JobView[]; item: ProtectedItemView | undefined };
+        try {
+          seen = await beating(async () => ({
+            fresh: (await enableJobsOf(vault, vm, input.since)).filter((j) => j.jobName && !before.includes(j.jobName)),
+            item: await readItem(),
+          }));
+        } catch (error) {
+          // A read that failed for a moment is no reason to start the whole wait over.
+          if ((error instanceof ApplicationFailure && error.nonRetryable) || Date.now() >= deadline) throw error;
+          await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
+            kind: 'enable-recheck',
+            operation,
+            looks,
+          });
+          continue;
+        }
+        const { fresh, item } = seen;
+        if (item) return item;
+        const job = newestJob(fresh);
+        if (jobFailed(job)) throw failedJob(job);
+        if (Date.now() >= deadline) {
+          if (!job) return undefined;
+          throw needsOperator(
+            `enabling protection of ${vm.friendlyName}: job ${job.jobName} is ${job.state} but the protected item is missing`,
+            { jobId: job.jobName, fix: 'look at the EnableDr job in the vault, then retry' },
+          );
+        }
+        await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
+          kind: 'enable-recheck',
+          operation,
+          looks,
+        });
+      }
+    };
+    return {
+      vm,
+      vault,
+      itemName,
+      ref,
+      operation,
+      context,
+      readItem,
+      newestEnableJob,
+      failedJob,
+      beating,
+      refuseFailed,
+      lostRequest,
+    };
+  };
+
   return {
     /** The VM's EnableDr jobs as they are now: the workflow records them before enabling. */
     async listEnableJobs(input: VmProtectionInput): Promise<string[]> {
@@ -129,64 +272,37 @@ export function createProtectionActivities(deps: ProtectionDeps) {
 
     /**
      * Enables protection of one VM, exactly once, and returns when its EnableDr job has
-     * finished (initial replication goes on after). Exactly once, whatever was lost:
+     * finished (initial replication goes on after). Runs recorded before `requestProtection`
+     * still call it. Exactly once, whatever was lost:
      * - a retried attempt with a checkpointed poller resumes it;
      * - an item that already exists is not enabled again: a running EnableDr job is followed to
      *   its end, a failed one (or a failed protection state) pauses for the operator;
-     * - a retried attempt (an earlier one may have sent the PUT and lost the answer) looks for
-     *   the item or a job that is not among `jobsBefore` (recorded by the workflow before the
-     *   first attempt, so it survives anything). A failed job pauses for the operator with ASR's
-     *   error; nothing at all within `enableRecheckMs` means Azure never took the request, and
-     *   it is sent again.
+     * - a retried attempt looks for the request an earlier one may have sent (`lostRequest`).
      */
     async enableProtection(
       input: VmProtectionInput & { jobsBefore?: string[]; since?: string },
     ): Promise<{ itemName: string; alreadyEnabled: boolean }> {
-      const { vm } = input;
-      const vault = asr(input.vault);
-      const itemName = vm.itemName;
-      const ref = { fabricName: input.fabricName, containerName: input.containerName, itemName };
-      const operation = `enable protection of ${vm.friendlyName}`;
-      const context = Context.current();
-      const readItem = () => readProtectedItem(vault, ref, vm.friendlyName);
-      const newestEnableJob = async () => newestJob(await enableJobsOf(vault, vm, input.since));
-      const failedJob = (job: JobView) => {
-        const details = jobFailureDetails(job);
-        return needsOperator(
-          `enabling protection of ${vm.friendlyName} failed (job ${job.jobName}, ${job.state}): ${details.message ?? 'see the job in the vault'}`,
-          {
-            ...details,
-            fix: 'look at the EnableDr job in the vault, fix the cause, then retry (protection is enabled again)',
-          },
-        );
-      };
+      const e = enabling(input);
+      const { vm, vault, itemName, operation, beating } = e;
 
       /** An item already there: done, still enabling (follow its job), or failed (operator). */
       const settle = async (item: ProtectedItemView): Promise<{ itemName: string; alreadyEnabled: boolean }> => {
         for (let looks = 1; ; looks++) {
-          const state = item.protectionState ?? '';
+          await e.refuseFailed(item);
           const scenario = item.currentScenario;
-          if (/fail/i.test(state)) {
-            const job = await newestEnableJob();
-            if (jobFailed(job)) throw failedJob(job);
-            throw needsOperator(`protection of ${vm.friendlyName} is in state ${state}`, {
-              code: state,
-              fix: 'look at the item and its jobs in the vault, fix the cause (or disable protection of the VM), then retry',
-            });
-          }
-          const enabling = state === 'EnablingProtection' || scenario?.scenarioName === 'EnableDr';
-          if (!enabling) return { itemName, alreadyEnabled: true };
-          const jobName = scenario?.scenarioName === 'EnableDr' ? scenario.jobName : (await newestEnableJob())?.jobName;
+          if (!isEnabling(item)) return { itemName, alreadyEnabled: true };
+          const jobName =
+            scenario?.scenarioName === 'EnableDr' ? scenario.jobName : (await e.newestEnableJob())?.jobName;
           if (jobName) {
             const job = await getJob(vault, jobName);
-            if (jobFailed(job)) throw failedJob(job);
+            if (jobFailed(job)) throw e.failedJob(job);
           }
           await sleepWithHeartbeats(deps.replicationPollMs, { kind: 'enable-follow', operation, looks });
-          const again = await readItem();
+          const again = await e.readItem();
           if (!again) {
             // The job failed and took the item with it (Hyper-V to Azure removes it).
-            const job = await newestEnableJob();
-            if (jobFailed(job)) throw failedJob(job);
+            const job = await e.newestEnableJob();
+            if (jobFailed(job)) throw e.failedJob(job);
             throw needsOperator(
               `the protected item of ${vm.friendlyName} disappeared while protection was being enabled`,
               { fix: 'look at the EnableDr job in the vault, then retry (protection is enabled again)' },
@@ -196,89 +312,16 @@ export function createProtectionActivities(deps: ProtectionDeps) {
         }
       };
 
-      // Reads before the request wait their turn in the ARM budget like any other, for longer
-      // than the heartbeat timeout when many VMs enable at once: beat meanwhile, repeating what
-      // an earlier attempt saved (nothing new is saved before the request).
-      const beating = async <T>(fn: () => Promise<T>): Promise<T> => {
-        const beat = keepBeating(context.info.heartbeatDetails);
-        try {
-          return await fn();
-        } finally {
-          beat.stop();
-        }
-      };
       if (!lastCheckpoint(operation)) {
-        const existing = await beating(readItem);
+        const existing = (await beating(e.readItem)) ?? (await e.lostRequest());
         if (existing) return beating(() => settle(existing));
-        // Jobs before the first attempt: listed by the workflow (older runs), or none at all
-        // when the list starts at the workflow's own start (`since`).
-        const before = input.jobsBefore ?? (input.since ? [] : undefined);
-        if (before && context.info.attempt > 1) {
-          // An earlier attempt may have sent the PUT and never heard back: Azure may have taken it.
-          const deadline = Date.now() + (deps.enableRecheckMs ?? 60_000);
-          for (let looks = 1; ; looks++) {
-            let seen: { fresh: JobView[]; item: ProtectedItemView | undefined };
-            try {
-              seen = await beating(async () => ({
-                fresh: (await enableJobsOf(vault, vm, input.since)).filter(
-                  (j) => j.jobName && !before.includes(j.jobName),
-                ),
-                item: await readItem(),
-              }));
-            } catch (error) {
-              // A read that failed for a moment is no reason to start the whole wait over.
-              if ((error instanceof ApplicationFailure && error.nonRetryable) || Date.now() >= deadline) throw error;
-              await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
-                kind: 'enable-recheck',
-                operation,
-                looks,
-              });
-              continue;
-            }
-            const { fresh, item } = seen;
-            if (item) return beating(() => settle(item));
-            const job = newestJob(fresh);
-            if (jobFailed(job)) throw failedJob(job);
-            if (Date.now() >= deadline) {
-              if (!job) break;
-              throw needsOperator(
-                `enabling protection of ${vm.friendlyName}: job ${job.jobName} is ${job.state} but the protected item is missing`,
-                { jobId: job.jobName, fix: 'look at the EnableDr job in the vault, then retry' },
-              );
-            }
-            await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
-              kind: 'enable-recheck',
-              operation,
-              looks,
-            });
-          }
-        }
       }
-      const t = input.targets;
-      const result = await enableHyperVProtection(
-        vault,
-        ref,
-        {
-          policyId: input.policyId,
-          ...(vm.hvHostVmId ? { hvHostVmId: vm.hvHostVmId } : {}),
-          vmName: vm.friendlyName,
-          ...(vm.osType ? { osType: vm.osType } : {}),
-          ...(vm.osDiskId ? { osVhdId: vm.osDiskId } : {}),
-          targetStorageAccountId: t.storageAccountId,
-          targetResourceGroupId: t.resourceGroupId,
-          targetNetworkId: t.networkId,
-          targetSubnetName: t.subnetName,
-          useManagedDisks: t.managedDisks,
-          ...(t.vmSize ? { targetVmSize: t.vmSize } : {}),
+      const result = await enableHyperVProtection(vault, e.ref, settingsOf(input), operation, {
+        explainFailure: async () => {
+          const job = await e.newestEnableJob();
+          return job ? jobFailureDetails(job) : undefined;
         },
-        operation,
-        {
-          explainFailure: async () => {
-            const job = await newestEnableJob();
-            return job ? jobFailureDetails(job) : undefined;
-          },
-        },
-      );
+      });
       const state = result.protectionState;
       if (state && /failed/i.test(state)) {
         throw needsOperator(`enabling protection of ${vm.friendlyName} ended in ${state}`, {
@@ -286,6 +329,66 @@ export function createProtectionActivities(deps: ProtectionDeps) {
         });
       }
       return { itemName, alreadyEnabled: false };
+    },
+
+    /**
+     * Sends one VM's enable-protection request, exactly once, and returns as soon as Site
+     * Recovery took it: the EnableDr job and initial replication are the vault watcher's to see,
+     * for every VM at once, so no VM polls its own job. The request is bulk in the ARM budget:
+     * tenants' setup requests go first. Exactly once, whatever was lost:
+     * - the item is read first, unless this is the first attempt and the preflight saw the VM
+     *   unprotected (`unprotected`): a thousand VMs then cost no read before their requests;
+     * - an item already there is not enabled again (a failed one pauses for the operator);
+     * - a retried attempt looks for the request an earlier one may have sent (`lostRequest`).
+     */
+    async requestProtection(
+      input: VmProtectionInput & { jobsBefore?: string[]; since?: string; unprotected?: boolean },
+    ): Promise<ProtectionRequest> {
+      const e = enabling(input);
+      const recheckMs = deps.replicationPollMs * RECHECK_INTERVALS;
+      const fresh = input.unprotected === true && input.since !== undefined && e.context.info.attempt === 1;
+      if (!fresh) {
+        const existing = (await e.beating(e.readItem)) ?? (await e.lostRequest());
+        if (existing) {
+          await e.beating(() => e.refuseFailed(existing));
+          return { itemName: e.itemName, alreadyEnabled: true, observed: observe(existing), recheckMs };
+        }
+      }
+      await e.beating(() =>
+        asBulkRequests(() =>
+          requestHyperVProtection(e.vault, e.ref, settingsOf(input), e.operation, {
+            abortSignal: e.context.cancellationSignal,
+          }),
+        ),
+      );
+      return { itemName: e.itemName, alreadyEnabled: false, recheckMs };
+    },
+
+    /**
+     * One VM's item as it is now, when the vault's watcher has said nothing of it for a while
+     * after its request: an item the watcher never saw may have come and gone with a failed job.
+     */
+    async checkProtection(input: VmProtectionInput & { since?: string }): Promise<ReplicationObservation> {
+      const e = enabling(input);
+      const item = await e.readItem();
+      if (item) return observe(item);
+      const job = await e.newestEnableJob();
+      if (jobFailed(job)) {
+        const d = jobFailureDetails(job);
+        return {
+          itemName: e.itemName,
+          protectionState: 'NotFound',
+          protectedNow: false,
+          failed: {
+            ...d,
+            message: `EnableDr job ${job.jobName} ${job.state}: ${d.message ?? 'see the job in the vault'}`,
+            type: FailureType.NeedsOperator,
+            fix: 'look at the EnableDr job in the vault, fix the cause, then retry (protection is enabled again)',
+          },
+        };
+      }
+      // Not there yet and nothing failed: the request is still being taken.
+      return { itemName: e.itemName, protectionState: 'NotFound', protectedNow: false };
     },
 
     /**

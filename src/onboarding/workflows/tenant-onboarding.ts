@@ -400,6 +400,14 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       for (const e of ended.splice(0)) {
         // A VM workflow that failed fails this step, as awaiting its result did before.
         if (e.error) throw e.error;
+        // A VM workflow ends when its item is protected, which it may have read itself (a
+        // retried request finds the item) before the watcher's news of it got here.
+        const vm = inFlight.get(e.itemName)?.vm;
+        const entry = vm ? vms.get(vm.friendlyName) : undefined;
+        if (entry) {
+          entry.state = 'protected';
+          delete entry.reason;
+        }
         inFlight.delete(e.itemName);
       }
       publishDetails(details(steps, tenant, vms));

@@ -16,6 +16,13 @@ import { publishDetails, renderDetails, StepRunner } from '../../temporal/workfl
 
 /** Marks runs that look for this VM's jobs from their own start instead of listing them first. */
 const ENABLE_SINCE_START = 'enable-since-start';
+/**
+ * Marks runs that send the enable request and leave its job to the vault's watcher; runs
+ * recorded before follow their own EnableDr operation (`enableProtection`).
+ */
+const REQUEST_THEN_WATCH = 'request-then-watch';
+/** The longest wait for news of an item between two looks of the VM's own. */
+const MAX_RECHECK_MS = 60 * 60_000;
 /** Clock skew between Temporal and Azure that a job's start time may show. */
 const START_MARGIN_MS = 60_000;
 
@@ -26,9 +33,10 @@ export interface VmProtectionResult {
 }
 
 /**
- * One VM: enable protection exactly once, then wait for initial replication to finish. It does
- * not poll Azure itself: the tenant workflow watches the whole vault with one list call and
- * signals each VM workflow what it saw.
+ * One VM: enable protection exactly once, then wait for its EnableDr job and initial
+ * replication to finish. It does not poll Azure itself: the vault's watcher lists the whole
+ * vault once per interval, and the tenant workflow tells each VM workflow what changed. Only an
+ * item the watcher has not seen for a while after its request is read by the VM itself.
  */
 export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<VmProtectionResult> {
   let latest: ReplicationObservation | undefined;
@@ -94,14 +102,62 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   // paged). Enabling again (operator retry, a failed item), and runs recorded before, list the
   // VM's jobs first.
   const since = new Date(workflowInfo().startTime.getTime() - START_MARGIN_MS).toISOString();
+  const watching = patched(REQUEST_THEN_WATCH);
   let enables = 0;
-  const enable = async ({ quick, longRunning }: OnboardingActivityKinds) =>
-    enables++ === 0 && patched(ENABLE_SINCE_START)
+  const enable = async ({ quick, longRunning, bulk }: OnboardingActivityKinds) => {
+    if (watching) {
+      const request =
+        enables++ === 0
+          ? await bulk.requestProtection({ ...input, since, unprotected: input.vm.protectionStatus === 'Unprotected' })
+          : await bulk.requestProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
+      // What the watcher said meanwhile is newer than the read the request made.
+      if (request.observed && !heardOf()) latest = request.observed;
+      await jobEnded(quick, request.recheckMs);
+      return request;
+    }
+    return enables++ === 0 && patched(ENABLE_SINCE_START)
       ? longRunning.enableProtection({ ...input, since })
       : longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
-  let enabled = await steps.run('enable-protection', enable);
+  };
+  /** The watcher has seen the item (it reports its disappearance from then on). */
+  const heardOf = () => latest !== undefined && latest.protectionState !== 'NotFound';
+  /**
+   * Waits until the item's EnableDr job is over (the item is past EnablingProtection) or it
+   * failed (then the step waits for the operator). An item the watcher has not seen within
+   * `recheckMs` of its request is read here: it may have come and gone with a failed job
+   * between two of the watcher's looks.
+   */
+  const jobEnded = async (quick: OnboardingActivityKinds['quick'], recheckMs: number) => {
+    const past = () =>
+      latest !== undefined &&
+      (latest.failed !== undefined || (heardOf() && latest.protectionState !== 'EnablingProtection'));
+    for (let wait = recheckMs; !past(); wait = Math.min(wait * 2, MAX_RECHECK_MS)) {
+      if (heardOf()) {
+        await condition(past);
+        break;
+      }
+      if (await condition(heardOf, wait)) continue;
+      const looked = await quick.checkProtection({ ...input, since });
+      if (!heardOf()) latest = looked;
+    }
+    const failed = latest?.failed;
+    if (failed) {
+      latest = undefined;
+      throw ApplicationFailure.create({
+        type: failed.type ?? FailureType.NeedsOperator,
+        nonRetryable: true,
+        message: `enabling protection of ${input.vm.friendlyName} failed: ${failed.message}`,
+        details: [failed],
+      });
+    }
+  };
+  let enabled = await steps.run('enable-protection', async (activities) => {
+    // A failure seen before this attempt was about the item this request replaces.
+    if (latest?.failed) latest = undefined;
+    return enable(activities);
+  });
   // A failure seen while enabling was about the item enabling replaced.
-  if (latest?.failed) latest = undefined;
+  if (!watching && latest?.failed) latest = undefined;
   let enableAgain = false;
   await steps.run('initial-replication', async (activities) => {
     if (enableAgain) {

@@ -29,6 +29,13 @@ export const LONG_RUNNING: ActivityOptions = { startToCloseTimeout: '4h', heartb
 export const WAITING: ActivityOptions = { startToCloseTimeout: '6h', heartbeatTimeout: '45s', retry };
 
 /**
+ * Per-VM requests of a large onboarding (a thousand enable-protection PUTs): Temporal dispatches
+ * them after every task of the default priority (3) on the task queue, so a tenant's setup does
+ * not wait behind another tenant's VMs for a worker slot.
+ */
+export const BULK_PRIORITY = { priorityKey: 4 };
+
+/**
  * A capability's activities by kind. `quick` offers only the activities the capability declares
  * quick (and wraps in a heartbeat), so none can run with a seconds-long heartbeat timeout and
  * no heartbeat.
@@ -37,6 +44,8 @@ export interface ActivityKinds<A, Q extends keyof A> {
   quick: ActivityInterfaceFor<Pick<A, Q>>;
   longRunning: ActivityInterfaceFor<A>;
   waiting: ActivityInterfaceFor<A>;
+  /** Long-running settings at bulk priority (`BULK_PRIORITY`). */
+  bulk: ActivityInterfaceFor<A>;
 }
 
 /**
@@ -49,5 +58,6 @@ export function activityKinds<A, Q extends keyof A>(summary?: string): ActivityK
     quick: proxyActivities<Pick<A, Q>>({ ...QUICK, ...label }),
     longRunning: proxyActivities<A>({ ...LONG_RUNNING, ...label }),
     waiting: proxyActivities<A>({ ...WAITING, ...label }),
+    bulk: proxyActivities<A>({ ...LONG_RUNNING, ...label, priority: BULK_PRIORITY }),
   };
 }
