@@ -12,6 +12,7 @@
 //   --workers 1|3|1,3 (1,3: one run per count)  --baseline-vms 200 (0 = skip)  --poll-ms 1000
 //   (the worker's replication/registration/provisioning poll, and the baseline's)  --speed 30
 //   (simulated seconds per real second)  --timeout-min 60 (per run)  --keep-dir (keep logs, plans)
+//   --arm-share 0.95 (the worker budget as a share of ARM's buckets; default: the product's own)
 //
 // Each run (scenario × worker count) gets a fresh Temporal dev server, an in-process emulator and
 // W worker processes. The bench generates the estate and the plan, starts the onboarding the way
@@ -98,12 +99,27 @@ interface Options {
   speed: number;
   timeoutMin: number;
   keepDir: boolean;
+  /** The worker's ARM budget as a share of ARM's buckets; undefined: the product's defaults. */
+  armShare: number | undefined;
 }
 
 class UsageError extends Error {}
+
+/** ARM's buckets per subscription and principal (the emulator's DEFAULT_THROTTLING, and the lower bound's). */
+const ARM_BUCKETS = { reads: { burst: 250, perSecond: 25 }, writes: { burst: 200, perSecond: 10 } };
+
+function armBudgetEnv(share: number): Record<string, string> {
+  return {
+    ASRFLOW_ARM_READS_PER_SECOND: String(ARM_BUCKETS.reads.perSecond * share),
+    ASRFLOW_ARM_READS_BURST: String(Math.floor(ARM_BUCKETS.reads.burst * share)),
+    ASRFLOW_ARM_WRITES_PER_SECOND: String(ARM_BUCKETS.writes.perSecond * share),
+    ASRFLOW_ARM_WRITES_BURST: String(Math.floor(ARM_BUCKETS.writes.burst * share)),
+  };
+}
 const USAGE =
   'usage: npm run bench:scale -- [--vms 1000] [--tenants 20] [--scenario multitenant|dedicated|both] ' +
-  '[--workers 1|3|1,3] [--baseline-vms 200] [--poll-ms 1000] [--speed 30] [--timeout-min 60] [--keep-dir]';
+  '[--workers 1|3|1,3] [--baseline-vms 200] [--poll-ms 1000] [--speed 30] [--timeout-min 60] [--keep-dir] ' +
+  '[--arm-share 0.95|default]';
 
 function parseOptions(argv: string[]): Options {
   const value = (name: string): string | undefined => {
@@ -126,6 +142,7 @@ function parseOptions(argv: string[]): Options {
     'speed',
     'timeout-min',
     'keep-dir',
+    'arm-share',
   ]);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new UsageError(`unknown option ${a}`);
   const scenario = value('scenario') ?? 'both';
@@ -144,7 +161,10 @@ function parseOptions(argv: string[]): Options {
     speed: num('speed', 30, 0.001),
     timeoutMin: num('timeout-min', 60, 0.05),
     keepDir: argv.includes('--keep-dir'),
+    armShare: value('arm-share') === 'default' ? undefined : num('arm-share', 0.95, 0.01),
   };
+  if (options.armShare !== undefined && options.armShare > 1)
+    throw new UsageError('--arm-share must be at most 1 (the whole of ARM’s buckets) or default');
   if (options.tenants > 250) throw new UsageError('--tenants: at most 250 (each tenant gets a 10.<n>.0.0/16)');
   if (options.tenants > options.vms) throw new UsageError('--tenants must not exceed --vms');
   return options;
@@ -160,9 +180,6 @@ const UPLOAD_MBPS = 200;
 /** Small VMs, so that orchestration cost shows: 1 GB to copy, 43 simulated seconds at 200 Mbps. */
 const VM_DISK_GB = { sizeGB: 2, usedGB: 1 };
 const BASELINE_PREFIX = 'ps-vm';
-
-/** ARM's write bucket per subscription and principal (the emulator's DEFAULT_THROTTLING). */
-const WRITE_BUCKET = { burst: 200, perSecond: 10 };
 
 /** Azure-like answer times: every ARM read 100 ms, every write 300 ms (real milliseconds). */
 const AZURE_LATENCY: FaultRule[] = [
@@ -710,7 +727,7 @@ function lowerBound(
     d.storage,
     d.vnet,
   );
-  const { burst: B, perSecond: r } = WRITE_BUCKET;
+  const { burst: B, perSecond: r } = ARM_BUCKETS.writes;
   const lastEnable = Math.max(
     ...buckets.map((b) =>
       Math.max(setupSim / speed + Math.max(0, b.enables - B) / r, Math.max(0, b.setupWrites + b.enables - B) / r),
@@ -760,6 +777,8 @@ interface RunResult {
     readsPerVaultPerMinute: { mean: number; max: number };
     itemListsPerVaultPerEmulatedMinute: { mean: number; max: number };
     readsPerVaultPerEmulatedMinute: { mean: number; max: number };
+    /** The reads of that window by operation, all vaults together (top 5). */
+    readsByOperation: Record<string, number>;
   };
   history: HistoryStats;
   eventsPerVm: number;
@@ -877,6 +896,9 @@ async function runOnce(options: Options, scenario: Scenario, workerCount: number
     ASRFLOW_REGISTRATION_POLL_MS: String(options.pollMs),
     ASRFLOW_REPLICATION_POLL_MS: String(options.pollMs),
     ASRFLOW_PROVISIONING_POLL_MS: String(options.pollMs),
+    // The worker's budget as a share of ARM's buckets (the bound's own): a hoster whose
+    // subscription serves asrflow alone gives it nearly all of them.
+    ...(options.armShare === undefined ? {} : armBudgetEnv(options.armShare)),
     // info: the one line per process that says it is about to poll ("worker started"); the SDK
     // logs activities and workflows at debug, so this adds no line per task.
     ASRFLOW_LOG_LEVEL: process.env.ASRFLOW_LOG_LEVEL ?? 'info',
@@ -1076,6 +1098,7 @@ async function runOnce(options: Options, scenario: Scenario, workerCount: number
   const listRates: number[] = [];
   const readRates: number[] = [];
   const windows: number[] = [];
+  const readsByOperation = new Map<string, number>();
   for (const [vault, ts] of tenantsOfVault) {
     const from = enables.find((r) => vaultOf(r.path) === vault)?.t;
     const until = Math.max(...ts.map((t) => finished.get(t.name)?.at ?? endedAt));
@@ -1085,6 +1108,7 @@ async function runOnce(options: Options, scenario: Scenario, workerCount: number
     const reads = arm.filter((r) => r.method === 'GET' && r.t >= from && r.t <= until && vaultOf(r.path) === vault);
     listRates.push(reads.filter(isItemList).length / minutes);
     readRates.push(reads.length / minutes);
+    for (const r of reads) readsByOperation.set(r.op ?? 'other', (readsByOperation.get(r.op ?? 'other') ?? 0) + 1);
   }
   const workerCpuMs = workerFigures.reduce((n, f, i) => n + Math.max(0, (f?.cpuMs ?? 0) - (cpuBefore[i] ?? 0)), 0);
   const activityTasks = history.activityCompleted + history.activityFailed;
@@ -1126,6 +1150,7 @@ async function runOnce(options: Options, scenario: Scenario, workerCount: number
         readRates.map((x) => x / options.speed),
         2,
       ),
+      readsByOperation: Object.fromEntries([...readsByOperation].sort((a, b) => b[1] - a[1]).slice(0, 5)),
     },
     history,
     eventsPerVm: round(history.events / options.vms),
@@ -1385,6 +1410,11 @@ function renderTable(runs: RunResult[], baseline: BaselineResult | undefined): s
     '… all ARM reads per emulated minute, mean / max',
     (r) => pair(r.replicationWait.readsPerVaultPerEmulatedMinute),
     (b) => b.readsPerVaultPerEmulatedMinute,
+  );
+  row('… reads of that window by operation (all vaults, top 5)', (r) =>
+    Object.entries(r.replicationWait.readsByOperation)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', '),
   );
   row('history events per VM (all executions)', (r) => r.eventsPerVm);
   row('largest history (events)', (r) => `${r.history.largest.events} (${r.history.largest.workflowId})`);

@@ -135,8 +135,13 @@ export interface ProtectCarry {
   steps: StepProgress[];
   /** Every VM's state so far, protected and not eligible ones included. */
   vms: VmProgress[];
-  /** Selected VMs no run has started yet. */
-  remaining: SelectedVm[];
+  /** Selected VMs no run has started yet, as runs recorded before `remainingNames` carried them. */
+  remaining?: SelectedVm[];
+  /**
+   * The names of the selected VMs no run has started yet: the next run lists the cloud's VMs
+   * again for their details, so what a run carries stays small at any tenant size.
+   */
+  remainingNames?: string[];
 }
 
 export interface RegistrationResult {

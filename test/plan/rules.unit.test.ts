@@ -6,6 +6,9 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { DEDICATED, MULTI, columnOf, edit, lineOf, onlyError, read, validate } from './helpers';
 
 const multi = read(MULTI);
+/** VM names prefix00001, prefix00002, … */
+const vmNames = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(5, '0')}`);
 const dedicated = read(DEDICATED);
 
 interface Case {
@@ -275,6 +278,25 @@ const cases: Case[] = [
     at: 'unused',
     message:
       "storage account name 'contosodr' is already used by tenants[0] (contoso): storage account names are globally unique",
+  },
+  {
+    rule: 'at most 5,000 VMs per tenant',
+    base: dedicated,
+    edits: [['include: [erp01, files01]', `include: [${vmNames('vm', 5001).join(', ')}]`]],
+    field: 'tenants[0].vms.include',
+    at: 'include: [vm00001',
+    message: '5001 VMs are selected: asrflow protects at most 5000 VMs per tenant',
+    fix: 'split the VMs over tenant entries of at most 5000 VMs each (each with its own VMM cloud)',
+  },
+  {
+    rule: 'at most 5,000 VMs on one shared vault',
+    base: multi,
+    edits: [['include: [app01, app02]', `include: [${vmNames('nw', 4999).join(', ')}]`]],
+    field: 'tenants[1].vms.include',
+    at: 'include: [nw00001',
+    message:
+      'the tenants up to tenants[1] (northwind) select 5002 VMs on the shared vault: asrflow protects at most 5000 VMs per shared vault',
+    fix: 'move tenants to another plan with their own shared vault (provider.vault), or use scenario dedicated-vmm',
   },
   {
     rule: 'the same VM selected twice',

@@ -16,6 +16,8 @@ describe('a VM whose replication fails', () => {
   const taskQueue = `vm-failure-${randomUUID()}`;
   let enables = 0;
   let checks = 0;
+  // Holds a request open while a test signals the workflow.
+  let gate: Promise<void> = Promise.resolve();
   // What the VM's own look at its item finds when the watcher said nothing.
   let checkAnswer = (input: VmProtectionInput): ReplicationObservation => ({
     itemName: input.vm.itemName,
@@ -45,6 +47,7 @@ describe('a VM whose replication fails', () => {
           if (enables === 0) expect([input.jobsBefore, typeof input.since]).toEqual([undefined, 'string']);
           else expect(input.jobsBefore).toEqual([`job-${enables}`]);
           enables += 1;
+          await gate;
           return { itemName: input.vm.itemName, alreadyEnabled: false, recheckMs: 500 };
         },
         async checkProtection(input: VmProtectionInput): Promise<ReplicationObservation> {
@@ -188,6 +191,43 @@ describe('a VM whose replication fails', () => {
       percent: 100,
       protectedNow: true,
     });
+    expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
+  });
+  it('keeps the newest state when signals arrive out of order', async () => {
+    enables = 0;
+    let open: () => void = () => undefined;
+    gate = new Promise<void>((resolve) => (open = resolve));
+    const handle = await client.workflow.start('vmProtectionWorkflow', {
+      taskQueue,
+      workflowId: `vm-order-${randomUUID()}`,
+      args: [input],
+    });
+    await eventually(async () => (enables === 1 ? true : undefined), 'protection to be requested');
+    // Two signals the tenant sent in one workflow task, delivered newest first, while the
+    // request is still open: the workflow has taken both when the request returns.
+    await handle.signal(replicationObservedSignal, {
+      itemName: 'item-erp01',
+      protectionState: 'Protected',
+      percent: 100,
+      protectedNow: true,
+    });
+    await handle.signal(replicationObservedSignal, {
+      itemName: 'item-erp01',
+      protectionState: 'InitialReplicationInProgress',
+      percent: 77,
+      protectedNow: false,
+    });
+    await eventually(async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const last = (has: (e: (typeof events)[number]) => unknown) =>
+        events.reduce((found, e, i) => (has(e) ? i : found), -1);
+      const lastSignal = last((e) => e.workflowExecutionSignaledEventAttributes);
+      const lastTask = last((e) => e.workflowTaskCompletedEventAttributes);
+      const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+      return signals === 2 && lastTask > lastSignal ? true : undefined;
+    }, 'both signals to be handled');
+    open();
+    gate = Promise.resolve();
     expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
   });
 });

@@ -192,3 +192,11 @@ export const PLAN_LIMITS = {
   /** Values (mappings, lists, scalars) that expanding all aliases adds to what the file spells out. */
   aliasExpansion: 10_000,
 } as const;
+
+/**
+ * The most VMs asrflow protects for one tenant, and on one shared vault (all its tenants
+ * together): what it is measured to onboard (docs/PERFORMANCE.md, "Scale"). A shared vault's
+ * watcher keeps every VM being protected in its state, which must stay well inside one of
+ * Temporal's 2 MB payloads.
+ */
+export const VM_LIMITS = { perTenant: 5_000, perSharedVault: 5_000 } as const;

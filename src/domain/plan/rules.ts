@@ -21,6 +21,7 @@ import {
   REPLICATION_INTERVALS,
   SCENARIOS,
   SMALLEST_SUBNET_PREFIX,
+  VM_LIMITS,
   matches,
 } from './constants';
 import { closest } from './suggest';
@@ -712,6 +713,12 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
         }
       }
     });
+    if (include.length > VM_LIMITS.perTenant) {
+      f.add([...path, 'include'], {
+        message: `${include.length} VMs are selected: asrflow protects at most ${VM_LIMITS.perTenant} VMs per tenant`,
+        fix: `split the VMs over tenant entries of at most ${VM_LIMITS.perTenant} VMs each (each with its own VMM cloud)`,
+      });
+    }
     if (vms.exclude !== undefined) {
       f.add([...path, 'exclude'], {
         message: 'exclude only applies with include: all',
@@ -785,6 +792,19 @@ function checkAcrossTenants(f: Findings, tenants: Array<LooseTenant | undefined>
     (v) => matches('storageAccount', v),
   );
   if (scenario === 'multitenant-vmm') {
+    // Counted from the VMs the plan lists; `include: all` is counted by the preflight.
+    let listed = 0;
+    tenants.forEach((t, i) => {
+      const include = t?.vms?.include;
+      if (!Array.isArray(include)) return;
+      const before = listed;
+      listed += include.length;
+      if (before <= VM_LIMITS.perSharedVault && listed > VM_LIMITS.perSharedVault)
+        f.add(['tenants', i, 'vms', 'include'], {
+          message: `the tenants up to ${who(i)} select ${listed} VMs on the shared vault: asrflow protects at most ${VM_LIMITS.perSharedVault} VMs per shared vault`,
+          fix: 'move tenants to another plan with their own shared vault (provider.vault), or use scenario dedicated-vmm',
+        });
+    });
     unique(
       (t) => t.vmm?.cloud,
       ['vmm', 'cloud'],

@@ -51,8 +51,12 @@ export interface ProtectionRequest {
   recheckMs: number;
 }
 
-/** How many watcher intervals a VM waits for its item's first sighting before it reads the item itself. */
-const RECHECK_INTERVALS = 5;
+/**
+ * How many watcher intervals a VM waits for its item's first sighting before it reads the item
+ * itself: long enough that news relayed by a busy tenant workflow normally comes first, short
+ * enough that a job that failed unseen is noticed within minutes.
+ */
+const RECHECK_INTERVALS = 10;
 
 function settingsOf(input: VmProtectionInput): HyperVProtectionSettings {
   const { vm, targets: t } = input;

@@ -1,5 +1,6 @@
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   ParentClosePolicy,
   continueAsNew,
@@ -10,6 +11,8 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { operatorCommands } from '../../domain/operator-commands';
+import { VM_LIMITS } from '../../domain/plan/constants';
+import { FailureType } from '../../temporal/workflow/failure-types';
 import {
   changedTenantFields,
   containerMappingName,
@@ -238,6 +241,24 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     };
   };
 
+  /**
+   * The VMs an earlier run left for this one, with their details as the cloud lists them now
+   * (one paged list): selected as the preflight selected them, but only these names.
+   */
+  const remainingOf = async (names: string[]): Promise<SelectedVm[]> => {
+    const { quick } = onboardingActivities('Preflight of the remaining VMs');
+    const listed = await quick.listProtectableVms({ target: vault, fabricName, containerName });
+    const wanted = new Set(names.map((n) => n.toLowerCase()));
+    const seen = new Map<string, VmProgress>();
+    const chosen = selectVms(tenant, listed, seen).filter((s) => wanted.has(s.vm.friendlyName.toLowerCase()));
+    // A VM gone from the cloud (or no longer eligible) since the first preflight says so.
+    for (const name of names) {
+      const v = seen.get(name) ?? [...seen.values()].find((p) => p.name.toLowerCase() === name.toLowerCase());
+      if (v && v.state !== 'pending') vms.set(v.name, v);
+    }
+    return chosen;
+  };
+
   const carried = input.continued;
   if (carried) {
     // A run continued as new in the protect step: the setup and earlier VMs are done.
@@ -248,9 +269,18 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
   const { fabricName, containerName, policyId } = setup;
   const selected =
     carried?.remaining ??
-    (await steps.run('preflight', async ({ quick }) =>
-      selectVms(tenant, await quick.listProtectableVms({ target: vault, fabricName, containerName }), vms),
-    ));
+    (carried?.remainingNames
+      ? await remainingOf(carried.remainingNames)
+      : await steps.run('preflight', async ({ quick }) => {
+          const chosen = selectVms(
+            tenant,
+            await quick.listProtectableVms({ target: vault, fabricName, containerName }),
+            vms,
+          );
+          // `include: all` is counted here: plan validate counts only the VMs a plan lists.
+          refuseOversizedSelection(chosen.length, tenant.vmm.cloud);
+          return chosen;
+        }));
 
   await steps.run('protect', async ({ quick, waiting }) => {
     const startVm = async ({ vm, subnet, vmSize }: SelectedVm) => {
@@ -418,7 +448,13 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       await continueAsNew<typeof tenantOnboardingWorkflow>({
         ...input,
         tenant,
-        continued: { setup, steps: steps.steps, vms: [...vms.values()], remaining: later },
+        continued: {
+          setup,
+          steps: steps.steps,
+          // A protected VM's name and state are all a later run shows of it.
+          vms: [...vms.values()].map((v) => (v.state === 'protected' ? { name: v.name, state: v.state } : v)),
+          remainingNames: later.map((s) => s.vm.friendlyName),
+        },
       });
     }
   });
@@ -504,8 +540,45 @@ function details(steps: OnboardingSteps, tenant: TenantSpec, vms: Map<string, Vm
  * The VMs as a fixed-width block with drawn bars: the Temporal UI renders Markdown tables
  * without cell padding, which runs the columns together.
  */
-function vmTable(vms: VmProgress[]): string[] {
-  if (vms.length === 0) return [];
+/** A selection larger than asrflow is measured to run waits for the operator (NeedsOperator). */
+export function refuseOversizedSelection(count: number, cloud: string): void {
+  if (count <= VM_LIMITS.perTenant) return;
+  const message = `${count} VMs of cloud ${cloud} are selected: asrflow protects at most ${VM_LIMITS.perTenant} VMs per tenant`;
+  throw ApplicationFailure.create({
+    type: FailureType.NeedsOperator,
+    nonRetryable: true,
+    message,
+    details: [
+      {
+        message,
+        type: FailureType.NeedsOperator,
+        fix: `exclude VMs (vms.exclude) or split them over tenant entries of at most ${VM_LIMITS.perTenant}, then retry`,
+      },
+    ],
+  });
+}
+
+/** Past this many VMs the details show counts by state and only the VMs not protected yet. */
+const FULL_TABLE_VMS = 50;
+
+function vmTable(all: VmProgress[]): string[] {
+  if (all.length === 0) return [];
+  let vms = all;
+  const summary: string[] = [];
+  if (all.length > FULL_TABLE_VMS) {
+    const counts = new Map<string, number>();
+    for (const v of all) counts.set(v.state, (counts.get(v.state) ?? 0) + 1);
+    const open = all.filter((v) => v.state !== 'protected');
+    // Those waiting for a person first: they are what the operator opens the details for.
+    open.sort((a, b) => Number(b.state === 'waiting-for-operator') - Number(a.state === 'waiting-for-operator'));
+    vms = open.slice(0, FULL_TABLE_VMS);
+    summary.push(
+      '',
+      `${all.length} VMs: ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}.`,
+      ...(open.length > vms.length ? [`The first ${vms.length} of ${open.length} VMs not protected yet:`] : []),
+    );
+    if (vms.length === 0) return summary;
+  }
   const bar = (pct: number) =>
     `${'█'.repeat(Math.round(pct / 5))}${'░'.repeat(20 - Math.round(pct / 5))} ${pct.toFixed(0)} %`;
   const rows = vms.map((v) => [
@@ -521,5 +594,5 @@ function vmTable(vms: VmProgress[]): string[] {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return ['', '```', line(header), ...rows.map(line), '```'];
+  return [...summary, '', '```', line(header), ...rows.map(line), '```'];
 }

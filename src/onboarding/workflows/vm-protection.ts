@@ -26,6 +26,14 @@ const MAX_RECHECK_MS = 60 * 60_000;
 /** Clock skew between Temporal and Azure that a job's start time may show. */
 const START_MARGIN_MS = 60_000;
 
+/** How far an item has come: its states only move forward while it is being protected. */
+function stage(o: ReplicationObservation): number {
+  if (o.protectedNow) return 3;
+  if (o.protectionState === 'EnablingProtection') return 1;
+  if (/InitialReplication|Resynchronization/i.test(o.protectionState ?? '')) return 2;
+  return 0;
+}
+
 export interface VmProtectionResult {
   vm: string;
   itemName: string;
@@ -55,6 +63,9 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   setHandler(
     replicationObservedSignal,
     (observation) => {
+      // Signals sent in one workflow task can arrive in any order: an older state that comes
+      // after a newer one is stale (a failure is never stale).
+      if (!observation.failed && latest && !latest.failed && stage(observation) < stage(latest)) return;
       latest = observation;
       publishDetails(
         renderDetails(
