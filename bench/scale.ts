@@ -13,6 +13,8 @@
 //   (the worker's replication/registration/provisioning poll, and the baseline's)  --speed 30
 //   (simulated seconds per real second)  --timeout-min 60 (per run)  --keep-dir (keep logs, plans)
 //   --arm-share 0.95 (the worker budget as a share of ARM's buckets; default: the product's own)
+//   --cpu-prof DIR (each worker process writes a V8 CPU profile there; summarize it with
+//   node --import tsx bench/cpu-profile-summary.ts DIR/<scenario>-w<N>/*.cpuprofile)
 //
 // Each run (scenario × worker count) gets a fresh Temporal dev server, an in-process emulator and
 // W worker processes. The bench generates the estate and the plan, starts the onboarding the way
@@ -101,6 +103,8 @@ interface Options {
   keepDir: boolean;
   /** The worker's ARM budget as a share of ARM's buckets; undefined: the product's defaults. */
   armShare: number | undefined;
+  /** Where each worker process writes its V8 CPU profile (node --cpu-prof), if anywhere. */
+  cpuProfDir: string | undefined;
 }
 
 class UsageError extends Error {}
@@ -119,7 +123,7 @@ function armBudgetEnv(share: number): Record<string, string> {
 const USAGE =
   'usage: npm run bench:scale -- [--vms 1000] [--tenants 20] [--scenario multitenant|dedicated|both] ' +
   '[--workers 1|3|1,3] [--baseline-vms 200] [--poll-ms 1000] [--speed 30] [--timeout-min 60] [--keep-dir] ' +
-  '[--arm-share 0.95|default]';
+  '[--arm-share 0.95|default] [--cpu-prof DIR]';
 
 function parseOptions(argv: string[]): Options {
   const value = (name: string): string | undefined => {
@@ -143,6 +147,7 @@ function parseOptions(argv: string[]): Options {
     'timeout-min',
     'keep-dir',
     'arm-share',
+    'cpu-prof',
   ]);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new UsageError(`unknown option ${a}`);
   const scenario = value('scenario') ?? 'both';
@@ -162,6 +167,7 @@ function parseOptions(argv: string[]): Options {
     timeoutMin: num('timeout-min', 60, 0.05),
     keepDir: argv.includes('--keep-dir'),
     armShare: value('arm-share') === 'default' ? undefined : num('arm-share', 0.95, 0.01),
+    cpuProfDir: value('cpu-prof') === undefined ? undefined : path.resolve(value('cpu-prof') ?? ''),
   };
   if (options.armShare !== undefined && options.armShare > 1)
     throw new UsageError('--arm-share must be at most 1 (the whole of ARM’s buckets) or default');
@@ -581,6 +587,10 @@ interface HistoryStats {
   retriesByActivity: Record<string, number>;
   /** The last failure before the final attempt of each retried activity, by kind. */
   lastFailureOfRetried: Record<string, number>;
+  /** Activities scheduled, by type. */
+  scheduledByActivity: Record<string, number>;
+  /** Per VM workflow: seconds from its enable request's completion to the first news of its item. */
+  newsAfterRequest: number[];
 }
 
 type Failure = temporal.api.failure.v1.IFailure | null | undefined;
@@ -624,16 +634,36 @@ async function historyStats(client: Client): Promise<HistoryStats> {
     throttledRetriedActivities: 0,
     retriesByActivity: {},
     lastFailureOfRetried: {},
+    scheduledByActivity: {},
+    newsAfterRequest: [],
   };
+  const seconds = (e: temporal.api.history.v1.IHistoryEvent) =>
+    Number(e.eventTime?.seconds ?? 0) + (e.eventTime?.nanos ?? 0) / 1e9;
   for await (const { workflowId, history } of client.workflow.list().intoHistories({ concurrency: 8 })) {
     const events = (history as temporal.api.history.v1.IHistory).events ?? [];
     s.executions += 1;
     s.events += events.length;
     if (events.length > s.largest.events) s.largest = { workflowId, events: events.length };
     const activityTypes = new Map<string, string>();
+    let requested: number | undefined;
+    let heard = false;
     for (const e of events) {
       const scheduled = e.activityTaskScheduledEventAttributes;
-      if (scheduled) activityTypes.set(String(e.eventId), scheduled.activityType?.name ?? '?');
+      if (scheduled) {
+        activityTypes.set(String(e.eventId), scheduled.activityType?.name ?? '?');
+        bump(s.scheduledByActivity, scheduled.activityType?.name ?? '?');
+      }
+      const completed = e.activityTaskCompletedEventAttributes;
+      if (completed && requested === undefined)
+        if (activityTypes.get(String(completed.scheduledEventId)) === 'requestProtection') {
+          requested = seconds(e);
+          // News that came while the request was still out: no wait at all.
+          if (heard) s.newsAfterRequest.push(0);
+        }
+      if (e.workflowExecutionSignaledEventAttributes && !heard) {
+        heard = true;
+        if (requested !== undefined) s.newsAfterRequest.push(seconds(e) - requested);
+      }
       if (e.activityTaskCompletedEventAttributes) s.activityCompleted += 1;
       if (e.activityTaskTimedOutEventAttributes) s.activityTimedOut += 1;
       const failed = e.activityTaskFailedEventAttributes;
@@ -748,6 +778,12 @@ function lowerBound(
 
 interface RunResult {
   scenario: Scenario;
+  /** Seconds from a VM's enable request to the first news of its item (VM workflows that sent one). */
+  newsAfterRequest: { vms: number; median: number; p95: number; max: number };
+  /** CPU the Temporal dev server spent from `onboard` to done. */
+  temporalCpuSeconds: number;
+  /** VMs that looked at their item themselves (`checkProtection`): no news within ten intervals. */
+  ownLooks: number;
   workers: number;
   speed: number;
   /** Dev server, emulator and worker processes up and polling. */
@@ -812,6 +848,10 @@ const median = (xs: number[]) => {
     : s.length % 2
       ? (s[(s.length - 1) / 2] ?? 0)
       : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
+};
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
 };
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -916,16 +956,23 @@ async function runOnce(options: Options, scenario: Scenario, workerCount: number
     workerTails.push(tail);
     let started: () => void = () => undefined;
     ready.push(new Promise<void>((resolve) => (started = resolve)));
-    const w = spawnWorker(stackEnv, {
-      onOutput: (line) => {
-        out.write(`${line}\n`);
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-        // src/worker/main.ts logs this right before worker.run() starts polling. (The task
-        // queue's pollers cannot tell: DescribeTaskQueue lists the root partition's only.)
-        if (line.includes('"msg":"worker started"')) started();
+    // node --cpu-prof writes the profile when the worker exits (it stops on SIGTERM like any worker).
+    const profEnv: Record<string, string> = options.cpuProfDir
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(options.cpuProfDir, `${scenario}-w${workerCount}`)}` }
+      : {};
+    const w = spawnWorker(
+      { ...stackEnv, ...profEnv },
+      {
+        onOutput: (line) => {
+          out.write(`${line}\n`);
+          tail.push(line);
+          if (tail.length > 20) tail.shift();
+          // src/worker/main.ts logs this right before worker.run() starts polling. (The task
+          // queue's pollers cannot tell: DescribeTaskQueue lists the root partition's only.)
+          if (line.includes('"msg":"worker started"')) started();
+        },
       },
-    });
+    );
     workers.push(w);
     if (w.child.pid) childPids.add(w.child.pid);
     const stop = onCleanup(`worker ${i + 1}`, async () => {
@@ -973,6 +1020,7 @@ async function runOnce(options: Options, scenario: Scenario, workerCount: number
   // ---- asrflow: from `onboard` to every VM protected
   const pids = workers.map((w) => w.child.pid ?? -1);
   const cpuBefore = pids.map((pid) => procFigures(pid)?.cpuMs ?? 0);
+  const temporalCpuBefore = procFigures(devServer.pid)?.cpuMs ?? 0;
   const benchCpuBefore = process.cpuUsage();
   const startedAt = Date.now();
   const started = performance.now();
@@ -1152,13 +1200,21 @@ async function runOnce(options: Options, scenario: Scenario, workerCount: number
       ),
       readsByOperation: Object.fromEntries([...readsByOperation].sort((a, b) => b[1] - a[1]).slice(0, 5)),
     },
-    history,
+    history: { ...history, newsAfterRequest: [] },
+    newsAfterRequest: {
+      vms: history.newsAfterRequest.length,
+      median: round(median(history.newsAfterRequest), 2),
+      p95: round(quantile(history.newsAfterRequest, 0.95), 2),
+      max: round(Math.max(0, ...history.newsAfterRequest), 2),
+    },
+    ownLooks: history.scheduledByActivity['checkProtection'] ?? 0,
     eventsPerVm: round(history.events / options.vms),
     workerCpuMsPerActivityTask: round(activityTasks ? workerCpuMs / activityTasks : 0, 2),
     workerCpuMsPerAttempt: round(history.activityAttempts ? workerCpuMs / history.activityAttempts : 0, 2),
     workerCpuSeconds: round(workerCpuMs / 1000),
     workerPeakRssMiB: workerFigures.map((f) => round(f?.peakRssMiB ?? 0, 0)),
     temporalPeakRssMiB: round(temporalFigures?.peakRssMiB ?? 0, 0),
+    temporalCpuSeconds: round(((temporalFigures?.cpuMs ?? 0) - temporalCpuBefore) / 1000),
     benchProcessCpuPercent: round(((benchCpu.user + benchCpu.system) / 1000 / (wallSeconds * 1000)) * 100, 0),
     benchPeakRssMiB: round(procFigures(process.pid)?.peakRssMiB ?? 0, 0),
     providerInstalls: installer.installed.length,
@@ -1416,6 +1472,11 @@ function renderTable(runs: RunResult[], baseline: BaselineResult | undefined): s
       .map(([op, n]) => `${op} ${n}`)
       .join(', '),
   );
+  row(
+    'news of a VM’s item after its enable request, median / p95 / max (s)',
+    (r) => `${r.newsAfterRequest.median} / ${r.newsAfterRequest.p95} / ${r.newsAfterRequest.max}`,
+  );
+  row('VMs that read their item themselves (no news in 10 intervals)', (r) => r.ownLooks);
   row('history events per VM (all executions)', (r) => r.eventsPerVm);
   row('largest history (events)', (r) => `${r.history.largest.events} (${r.history.largest.workflowId})`);
   row('workflow executions', (r) => r.history.executions);
@@ -1427,6 +1488,7 @@ function renderTable(runs: RunResult[], baseline: BaselineResult | undefined): s
     'worker CPU ms per activity task (per attempt)',
     (r) => `${r.workerCpuMsPerActivityTask} (${r.workerCpuMsPerAttempt})`,
   );
+  row('Temporal dev server CPU during the run (s)', (r) => r.temporalCpuSeconds);
   row('worker CPU during the run (s)', (r) => r.workerCpuSeconds);
   row('worker peak RSS (MiB, per process)', (r) => r.workerPeakRssMiB.join(', '));
   row('Temporal dev server peak RSS (MiB)', (r) => r.temporalPeakRssMiB);

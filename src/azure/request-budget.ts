@@ -222,16 +222,16 @@ export function requestBudgetPolicy(budget: RequestBudget): PipelinePolicy {
  * worth, or ASRFLOW_ARM_READS_BURST / ASRFLOW_ARM_WRITES_BURST), else the defaults.
  */
 export function budgetFromEnv(env: NodeJS.ProcessEnv): RequestBudgetLimits {
-  const positive = (name: string): number | undefined => {
+  const positive = (name: string, unit: string): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
     const value = Number(raw);
-    if (!(value > 0)) throw new Error(`${name} must be a positive number of requests per second: got '${raw}'`);
+    if (!(value > 0)) throw new Error(`${name} must be a positive number of ${unit}: got '${raw}'`);
     return value;
   };
   const rate = (cls: 'READS' | 'WRITES', fallback: Rate): Rate => {
-    const perSecond = positive(`ASRFLOW_ARM_${cls}_PER_SECOND`);
-    const burst = positive(`ASRFLOW_ARM_${cls}_BURST`);
+    const perSecond = positive(`ASRFLOW_ARM_${cls}_PER_SECOND`, 'requests per second');
+    const burst = positive(`ASRFLOW_ARM_${cls}_BURST`, 'requests');
     if (perSecond === undefined) return burst === undefined ? fallback : { ...fallback, burst: Math.round(burst) };
     return { perSecond, burst: Math.max(1, Math.round(burst ?? perSecond * 10)) };
   };

@@ -123,7 +123,8 @@ export function plannedWorkflows(plan: Plan, options: StartOptions = {}): Onboar
           scenario: plan.scenario,
           tenant: tenantSpec(tenant),
           ...(shared ? { sharedVault: shared } : {}),
-          ...(options.batching ? { batching: options.batching } : {}),
+          // Written into the input, so a later release's defaults never change a run in flight.
+          batching: options.batching ?? DEFAULT_BATCHING,
         },
       ],
       summary: `Onboard ${tenant.name} (${plan.scenario})`,

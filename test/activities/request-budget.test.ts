@@ -105,6 +105,9 @@ describe('the worker-side ARM request budget', () => {
       burst: 200,
     });
     expect(budgetFromEnv({ ASRFLOW_ARM_READS_BURST: '100' }).reads).toEqual({ perSecond: 20, burst: 100 });
+    expect(() => budgetFromEnv({ ASRFLOW_ARM_WRITES_BURST: '-1' })).toThrow(
+      "ASRFLOW_ARM_WRITES_BURST must be a positive number of requests: got '-1'",
+    );
     expect(() => budgetFromEnv({ ASRFLOW_ARM_WRITES_PER_SECOND: 'fast' })).toThrow(
       /ASRFLOW_ARM_WRITES_PER_SECOND must be a positive number/,
     );

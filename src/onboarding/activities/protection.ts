@@ -218,10 +218,16 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       if (!before || context.info.attempt === 1) return undefined;
       const deadline = Date.now() + (deps.enableRecheckMs ?? 60_000);
       for (let looks = 1; ; looks++) {
+        // The job list is a shared vault's every job, paged: read at the first look and the last
+        // one only; the item (one read) is what answers in between.
+        const last = Date.now() >= deadline;
         let seen: { fresh: JobView[]; item: ProtectedItemView | undefined };
         try {
           seen = await beating(async () => ({
-            fresh: (await enableJobsOf(vault, vm, input.since)).filter((j) => j.jobName && !before.includes(j.jobName)),
+            fresh:
+              looks === 1 || last
+                ? (await enableJobsOf(vault, vm, input.since)).filter((j) => j.jobName && !before.includes(j.jobName))
+                : [],
             item: await readItem(),
           }));
         } catch (error) {
@@ -238,7 +244,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
         if (item) return item;
         const job = newestJob(fresh);
         if (jobFailed(job)) throw failedJob(job);
-        if (Date.now() >= deadline) {
+        if (last) {
           if (!job) return undefined;
           throw needsOperator(
             `enabling protection of ${vm.friendlyName}: job ${job.jobName} is ${job.state} but the protected item is missing`,

@@ -68,6 +68,9 @@ const OBSERVE_SLICE_MS = 60 * 60_000;
  */
 const PROTECT_IN_BATCHES = 'protect-in-batches';
 
+/** Marks runs that pass each VM only the newest of the news a task takes. */
+const NEWEST_NEWS_ONLY = 'newest-news-only';
+
 /** VM workflows started per workflow task: a task's commands stay small at any tenant size. */
 const START_CHUNK = 100;
 
@@ -413,7 +416,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       }
       await condition(() => news.length > 0 || ended.length > 0);
       const signals: Array<Promise<void>> = [];
-      for (const o of news.splice(0).flat()) {
+      const heard = news.splice(0).flat();
+      // Several looks' news can wait for one task: each VM is told only the newest, so one task
+      // sends it one signal (signals sent together arrive in any order).
+      const newest = patched(NEWEST_NEWS_ONLY) ? [...new Map(heard.map((o) => [o.itemName, o])).values()] : heard;
+      for (const o of newest) {
         const child = inFlight.get(o.itemName);
         if (!child) continue;
         record(o, child.vm);
