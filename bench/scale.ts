@@ -957,22 +957,20 @@ async function runOnce(options: Options, scenario: Scenario, workerCount: number
     let started: () => void = () => undefined;
     ready.push(new Promise<void>((resolve) => (started = resolve)));
     // node --cpu-prof writes the profile when the worker exits (it stops on SIGTERM like any worker).
-    const profEnv: Record<string, string> = options.cpuProfDir
-      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(options.cpuProfDir, `${scenario}-w${workerCount}`)}` }
-      : {};
-    const w = spawnWorker(
-      { ...stackEnv, ...profEnv },
-      {
-        onOutput: (line) => {
-          out.write(`${line}\n`);
-          tail.push(line);
-          if (tail.length > 20) tail.shift();
-          // src/worker/main.ts logs this right before worker.run() starts polling. (The task
-          // queue's pollers cannot tell: DescribeTaskQueue lists the root partition's only.)
-          if (line.includes('"msg":"worker started"')) started();
-        },
+    const nodeArgs = options.cpuProfDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfDir, `${scenario}-w${workerCount}`)}`]
+      : [];
+    const w = spawnWorker(stackEnv, {
+      nodeArgs,
+      onOutput: (line) => {
+        out.write(`${line}\n`);
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        // src/worker/main.ts logs this right before worker.run() starts polling. (The task
+        // queue's pollers cannot tell: DescribeTaskQueue lists the root partition's only.)
+        if (line.includes('"msg":"worker started"')) started();
       },
-    );
+    });
     workers.push(w);
     if (w.child.pid) childPids.add(w.child.pid);
     const stop = onCleanup(`worker ${i + 1}`, async () => {

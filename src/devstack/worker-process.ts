@@ -16,10 +16,10 @@ export interface WorkerProcess {
  */
 export function spawnWorker(
   env: Record<string, string>,
-  options: { onOutput?: (line: string) => void; args?: string[] } = {},
+  options: { onOutput?: (line: string) => void; args?: string[]; nodeArgs?: string[] } = {},
 ): WorkerProcess {
   const cli = path.join(packageRoot(), 'bin', 'asrflow.js');
-  const child = spawn(process.execPath, [cli, 'worker', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'worker', ...(options.args ?? [])], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
