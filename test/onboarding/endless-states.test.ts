@@ -147,7 +147,9 @@ describe('onboarding states that never ended', () => {
   }, 180_000);
 
   it('an enable request lost before Azure took it is looked for, then sent again: one protection per VM', async () => {
-    stack = await startTestStack({ seed: 6, workerEnv: { ASRFLOW_ENABLE_RECHECK_MS: '1000' } });
+    // The retry looks for 5 s: the item at each look, the vault's (paged, shared) job list only at
+    // the first and the last.
+    stack = await startTestStack({ seed: 6, workerEnv: { ASRFLOW_ENABLE_RECHECK_MS: '5000' } });
     admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
     await admin.upgradeProvider(vmm);
     await admin.addFaults([
@@ -177,6 +179,9 @@ describe('onboarding states that never ended', () => {
     expect(puts.filter((e) => e.fault?.includes('answer-lost'))).toHaveLength(1);
     // Three PUTs: the lost one was sent again, the one Azure took was not.
     expect(puts).toHaveLength(3);
+    const lost = puts.find((e) => e.fault?.includes('never-arrived'));
+    const jobLists = entries.filter((e) => e.operationId === 'ReplicationJobs_List' && e.seq > (lost?.seq ?? 0));
+    expect(jobLists).toHaveLength(2);
     const counters = await admin.counters();
     expect(
       Object.values(counters['ReplicationProtectedItems_Create'] ?? {})

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { VmProtectionInput } from '../../src/onboarding/contract';
@@ -90,6 +90,16 @@ describe('a VM whose replication fails', () => {
       managedDisks: true,
     },
   } as VmProtectionInput;
+  /** The watcher's news that erp01 is protected, and the VM workflow's result after it. */
+  const protectedThenDone = async (handle: WorkflowHandle) => {
+    await handle.signal(replicationObservedSignal, {
+      itemName: 'item-erp01',
+      protectionState: 'Protected',
+      percent: 100,
+      protectedNow: true,
+    });
+    expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
+  };
 
   it('pauses initial replication with the job’s error, and re-enables on retry', async () => {
     const handle = await client.workflow.start('vmProtectionWorkflow', {
@@ -144,13 +154,7 @@ describe('a VM whose replication fails', () => {
     await eventually(async () => (enables === 2 ? true : undefined), 'protection to be enabled again');
     const retried = await handle.query(progressQuery);
     expect(retried.steps[1]).toMatchObject({ state: 'running', runs: 2 });
-    await handle.signal(replicationObservedSignal, {
-      itemName: 'item-erp01',
-      protectionState: 'Protected',
-      percent: 100,
-      protectedNow: true,
-    });
-    expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
+    await protectedThenDone(handle);
   });
   it('reads an item the watcher never saw: its failed job pauses enabling with ASR’s error', async () => {
     enables = 0;
@@ -185,13 +189,7 @@ describe('a VM whose replication fails', () => {
     checkAnswer = (i) => ({ itemName: i.vm.itemName, protectionState: 'NotFound', protectedNow: false });
     await handle.executeUpdate(operatorDecisionUpdate, { args: [{ step: 'enable-protection', action: 'retry' }] });
     await eventually(async () => (enables === 2 ? true : undefined), 'protection to be requested again');
-    await handle.signal(replicationObservedSignal, {
-      itemName: 'item-erp01',
-      protectionState: 'Protected',
-      percent: 100,
-      protectedNow: true,
-    });
-    expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
+    await protectedThenDone(handle);
   });
   it('keeps the newest state when signals arrive out of order', async () => {
     enables = 0;

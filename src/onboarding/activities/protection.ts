@@ -355,7 +355,10 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       input: VmProtectionInput & { jobsBefore?: string[]; since?: string; unprotected?: boolean },
     ): Promise<ProtectionRequest> {
       const e = enabling(input);
-      const recheckMs = deps.replicationPollMs * RECHECK_INTERVALS;
+      // Never sooner than a lost request is looked for (a minute by default): under load the
+      // watcher's news can take seconds, and a VM that looks itself and ends while that news
+      // arrives has its last workflow task refused and run again.
+      const recheckMs = Math.max(deps.replicationPollMs * RECHECK_INTERVALS, deps.enableRecheckMs ?? 60_000);
       const fresh = input.unprotected === true && input.since !== undefined && e.context.info.attempt === 1;
       if (!fresh) {
         const existing = (await e.beating(e.readItem)) ?? (await e.lostRequest());
