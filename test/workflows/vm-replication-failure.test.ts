@@ -16,6 +16,8 @@ describe('a VM whose replication fails', () => {
   const taskQueue = `vm-failure-${randomUUID()}`;
   let enables = 0;
   let checks = 0;
+  // What a request read of the item before it (a retried attempt reads first).
+  let requestAnswer: Partial<ProtectionRequest> = {};
   // Holds a request open while a test signals the workflow.
   let gate: Promise<void> = Promise.resolve();
   // What the VM's own look at its item finds when the watcher said nothing.
@@ -48,7 +50,7 @@ describe('a VM whose replication fails', () => {
           else expect(input.jobsBefore).toEqual([`job-${enables}`]);
           enables += 1;
           await gate;
-          return { itemName: input.vm.itemName, alreadyEnabled: false, recheckMs: 500 };
+          return { itemName: input.vm.itemName, alreadyEnabled: false, recheckMs: 500, ...requestAnswer };
         },
         async checkProtection(input: VmProtectionInput): Promise<ReplicationObservation> {
           checks += 1;
@@ -227,5 +229,43 @@ describe('a VM whose replication fails', () => {
     open();
     gate = Promise.resolve();
     expect(await handle.result()).toEqual({ vm: 'erp01', itemName: 'item-erp01', alreadyEnabled: false });
+  });
+  it('keeps looking at an item it read itself until the watcher tells of it: a job that fails unseen ends the wait', async () => {
+    enables = 0;
+    checks = 0;
+    // The request read the item still enabling; the watcher never saw it, and its job then
+    // failed and took it: no signal ever comes, so only the VM's own looks can end the wait.
+    requestAnswer = {
+      alreadyEnabled: true,
+      observed: { itemName: 'item-erp01', protectionState: 'EnablingProtection', protectedNow: false },
+    };
+    let looks = 0;
+    checkAnswer = (i) =>
+      ++looks < 2
+        ? { itemName: i.vm.itemName, protectionState: 'EnablingProtection', protectedNow: false }
+        : {
+            itemName: i.vm.itemName,
+            protectionState: 'NotFound',
+            protectedNow: false,
+            failed: { message: 'EnableDr job j3 Failed: the host lost its agent', type: 'NeedsOperator' },
+          };
+    const handle = await client.workflow.start('vmProtectionWorkflow', {
+      taskQueue,
+      workflowId: `vm-unseen-${randomUUID()}`,
+      args: [input],
+    });
+    try {
+      const waiting = await eventually(async () => {
+        const p = await handle.query(progressQuery);
+        return p.steps[0]?.state === 'waiting-for-operator' ? p : undefined;
+      }, 'enabling to wait for the operator');
+      expect(checks).toBe(2);
+      expect(waiting.steps[0]?.lastError?.message).toBe(
+        'enabling protection of erp01 failed: EnableDr job j3 Failed: the host lost its agent',
+      );
+    } finally {
+      requestAnswer = {};
+      await handle.terminate('test over');
+    }
   });
 });

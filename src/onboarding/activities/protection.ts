@@ -163,6 +163,8 @@ export async function lookAtVault(
 
 export function createProtectionActivities(deps: ProtectionDeps) {
   const asr = (t: VaultTarget) => asrVault(deps.azure, t);
+  /** How long a request whose answer was lost is looked for before it is sent again. */
+  const lostRequestMs = deps.enableRecheckMs ?? 60_000;
 
   /** What enabling one VM's protection needs, shared by the ways of asking for it. */
   const enabling = (input: VmProtectionInput & { jobsBefore?: string[]; since?: string }) => {
@@ -216,7 +218,9 @@ export function createProtectionActivities(deps: ProtectionDeps) {
     const lostRequest = async (): Promise<ProtectedItemView | undefined> => {
       const before = input.jobsBefore ?? (input.since ? [] : undefined);
       if (!before || context.info.attempt === 1) return undefined;
-      const deadline = Date.now() + (deps.enableRecheckMs ?? 60_000);
+      const deadline = Date.now() + lostRequestMs;
+      const pause = (looks: number) =>
+        sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), { kind: 'enable-recheck', operation, looks });
       for (let looks = 1; ; looks++) {
         // The job list is a shared vault's every job, paged: read at the first look and the last
         // one only; the item (one read) is what answers in between.
@@ -233,11 +237,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
         } catch (error) {
           // A read that failed for a moment is no reason to start the whole wait over.
           if ((error instanceof ApplicationFailure && error.nonRetryable) || Date.now() >= deadline) throw error;
-          await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
-            kind: 'enable-recheck',
-            operation,
-            looks,
-          });
+          await pause(looks);
           continue;
         }
         const { fresh, item } = seen;
@@ -251,11 +251,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
             { jobId: job.jobName, fix: 'look at the EnableDr job in the vault, then retry' },
           );
         }
-        await sleepWithHeartbeats(Math.min(deps.replicationPollMs, 5_000), {
-          kind: 'enable-recheck',
-          operation,
-          looks,
-        });
+        await pause(looks);
       }
     };
     return {
@@ -358,7 +354,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
       // Never sooner than a lost request is looked for (a minute by default): under load the
       // watcher's news can take seconds, and a VM that looks itself and ends while that news
       // arrives has its last workflow task refused and run again.
-      const recheckMs = Math.max(deps.replicationPollMs * RECHECK_INTERVALS, deps.enableRecheckMs ?? 60_000);
+      const recheckMs = Math.max(deps.replicationPollMs * RECHECK_INTERVALS, lostRequestMs);
       const fresh = input.unprotected === true && input.since !== undefined && e.context.info.attempt === 1;
       if (!fresh) {
         const existing = (await e.beating(e.readItem)) ?? (await e.lostRequest());

@@ -255,10 +255,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     const seen = new Map<string, VmProgress>();
     const chosen = selectVms(tenant, listed, seen).filter((s) => wanted.has(s.vm.friendlyName.toLowerCase()));
     // A VM gone from the cloud (or no longer eligible) since the first preflight says so.
-    for (const name of names) {
-      const v = seen.get(name) ?? [...seen.values()].find((p) => p.name.toLowerCase() === name.toLowerCase());
-      if (v && v.state !== 'pending') vms.set(v.name, v);
-    }
+    for (const v of seen.values()) if (v.state !== 'pending' && wanted.has(v.name.toLowerCase())) vms.set(v.name, v);
     return chosen;
   };
 
@@ -543,10 +540,6 @@ function details(steps: OnboardingSteps, tenant: TenantSpec, vms: Map<string, Vm
   return renderDetails(`Onboarding ${tenant.name}`, steps.steps, [...action, ...vmTable([...vms.values()])]);
 }
 
-/**
- * The VMs as a fixed-width block with drawn bars: the Temporal UI renders Markdown tables
- * without cell padding, which runs the columns together.
- */
 /** A selection larger than asrflow is measured to run waits for the operator (NeedsOperator). */
 export function refuseOversizedSelection(count: number, cloud: string): void {
   if (count <= VM_LIMITS.perTenant) return;
@@ -568,6 +561,10 @@ export function refuseOversizedSelection(count: number, cloud: string): void {
 /** Past this many VMs the details show counts by state and only the VMs not protected yet. */
 const FULL_TABLE_VMS = 50;
 
+/**
+ * The VMs as a fixed-width block with drawn bars: the Temporal UI renders Markdown tables
+ * without cell padding, which runs the columns together.
+ */
 function vmTable(all: VmProgress[]): string[] {
   if (all.length === 0) return [];
   let vms = all;

@@ -48,6 +48,8 @@ export interface VmProtectionResult {
  */
 export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<VmProtectionResult> {
   let latest: ReplicationObservation | undefined;
+  /** The watcher has told of the item: from then on it reports the item's end, whatever it is. */
+  let watcherKnows = false;
   const title = `Protect ${input.vm.friendlyName} (${input.tenant})`;
   const steps = new StepRunner(
     (runner) =>
@@ -63,6 +65,7 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   setHandler(
     replicationObservedSignal,
     (observation) => {
+      watcherKnows = true;
       // Signals sent in one workflow task can arrive in any order: an older state that comes
       // after a newer one is stale (a failure is never stale).
       if (!observation.failed && latest && !latest.failed && stage(observation) < stage(latest)) return;
@@ -122,7 +125,7 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
           ? await bulk.requestProtection({ ...input, since, unprotected: input.vm.protectionStatus === 'Unprotected' })
           : await bulk.requestProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
       // What the watcher said meanwhile is newer than the read the request made.
-      if (request.observed && !heardOf()) latest = request.observed;
+      if (request.observed && !watcherKnows) latest = request.observed;
       await jobEnded(quick, request.recheckMs);
       return request;
     }
@@ -130,26 +133,25 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
       ? longRunning.enableProtection({ ...input, since })
       : longRunning.enableProtection({ ...input, jobsBefore: await quick.listEnableJobs(input) });
   };
-  /** The watcher has seen the item (it reports its disappearance from then on). */
-  const heardOf = () => latest !== undefined && latest.protectionState !== 'NotFound';
   /**
    * Waits until the item's EnableDr job is over (the item is past EnablingProtection) or it
-   * failed (then the step waits for the operator). An item the watcher has not seen within
-   * `recheckMs` of its request is read here: it may have come and gone with a failed job
-   * between two of the watcher's looks.
+   * failed (then the step waits for the operator). Until the watcher has told of the item, the
+   * VM reads it itself every `recheckMs` (doubling): an item may come and go with a failed job
+   * between two of the watcher's looks, and the watcher reports the end only of items it saw.
    */
   const jobEnded = async (quick: OnboardingActivityKinds['quick'], recheckMs: number) => {
+    const seen = () => latest !== undefined && latest.protectionState !== 'NotFound';
     const past = () =>
       latest !== undefined &&
-      (latest.failed !== undefined || (heardOf() && latest.protectionState !== 'EnablingProtection'));
+      (latest.failed !== undefined || (seen() && latest.protectionState !== 'EnablingProtection'));
     for (let wait = recheckMs; !past(); wait = Math.min(wait * 2, MAX_RECHECK_MS)) {
-      if (heardOf()) {
+      if (watcherKnows) {
         await condition(past);
         break;
       }
-      if (await condition(heardOf, wait)) continue;
+      if (await condition(() => watcherKnows || past(), wait)) continue;
       const looked = await quick.checkProtection({ ...input, since });
-      if (!heardOf()) latest = looked;
+      if (!watcherKnows) latest = looked;
     }
     const failed = latest?.failed;
     if (failed) {
