@@ -157,22 +157,8 @@ export interface ResolvedItem {
   unprotected?: boolean;
 }
 
-/**
- * Rule for a VM name as VMM and Hyper-V accept it (Hyper-V Manager's limit of 100 characters;
- * none of the characters Windows forbids in the VM's configuration path). Plans are stricter
- * (Azure names), but a VM selected with `include: all` keeps its VMM name, so a failover takes
- * any name VMM could have given it. Returns why not, or undefined.
- */
-export function vmNameProblem(name: string): string | undefined {
-  if (name.length === 0 || name.trim().length === 0) return 'the VM name is empty';
-  if (name.length > 100) return `the VM name has ${name.length} characters; VMM and Hyper-V allow at most 100`;
-  if (name !== name.trim()) return 'the VM name starts or ends with a space';
-  // eslint-disable-next-line no-control-regex
-  const bad = /[\u0000-\u001f\u007f*?:<>/|\\"]/.exec(name);
-  if (bad)
-    return `the VM name contains ${JSON.stringify(bad[0])}, which VMM does not allow in a VM name (none of * ? : < > / | \\ " or control characters)`;
-  return undefined;
-}
+/** A VM name as VMM could have given it: failovers take any, plans too (with a name in Azure). */
+export { vmmNameProblem as vmNameProblem } from '../domain/vm-names';
 
 const ARM_SUBSCRIPTION = /^\/subscriptions\/([^/]+)\//i;
 

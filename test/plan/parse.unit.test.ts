@@ -147,10 +147,13 @@ describe('parsePlan', () => {
     const text = edit(read(MULTI), ['include: [app01, app02]', 'include: [42, app_02, { name: app03, size: big }]']);
     const { errors } = validate(text);
     expect(errors.map((e) => [e.field, e.message])).toEqual([
-      ['tenants[1].vms.include[0]', 'a VM is a name, or a mapping with name (and subnet, vmSize)'],
+      [
+        'tenants[1].vms.include[0]',
+        'a VM is a name, or a mapping with name and its settings (azureName, subnet, vmSize, nics, …)',
+      ],
       [
         'tenants[1].vms.include[1]',
-        "VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_02'",
+        "VM 'app_02' cannot keep its name in Azure (1–63 letters, digits and hyphens, starting and ending with a letter or digit)",
       ],
       ['tenants[1].vms.include[2].size', "unknown field 'size'"],
     ]);

@@ -70,14 +70,14 @@ const cases: Case[] = [
     fix: "use e.g. 'contoso-dr-vnet'",
   },
   {
-    rule: 'VM name: letters, digits, hyphens',
+    rule: 'VM name: a valid Azure name, or a name in Azure',
     base: multi,
     edits: [['include: [app01, app02]', 'include: [app01, app_02]']],
     field: 'tenants[1].vms.include[1]',
     at: 'include: [app01, app_02]',
     message:
-      "VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_02'",
-    fix: "Site Recovery cannot protect a VM with this name: rename it in VMM (e.g. 'app-02') or leave it out",
+      "VM 'app_02' cannot keep its name in Azure (1–63 letters, digits and hyphens, starting and ending with a letter or digit)",
+    fix: 'write it as { name: "app_02", azureName: app-02 }',
   },
   {
     rule: 'tenant key: lowercase slug',
@@ -588,7 +588,7 @@ describe('plan rules across the scenarios', () => {
   it('an invalid VM name listed twice: invalid where it first appears, a repetition where it repeats', () => {
     const text = edit(multi, ['include: [app01, app02]', 'include: [app_01, app_01]']);
     expect(validate(text).errors.map((e) => `${e.field}: ${e.message}`)).toEqual([
-      "tenants[1].vms.include[0]: VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got 'app_01'",
+      "tenants[1].vms.include[0]: VM 'app_01' cannot keep its name in Azure (1–63 letters, digits and hyphens, starting and ending with a letter or digit)",
       "tenants[1].vms.include[1]: VM 'app_01' is selected twice (also tenants[1].vms.include[0])",
     ]);
   });

@@ -136,6 +136,11 @@ export const PATTERNS = {
   vnet: '^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])$',
   subnet: '^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$',
   vm: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',
+  /** A name VMM could have given (src/domain/vm-names.ts says why one is not). */
+  vmmVm:
+    '^[^\\s*?:<>/|\\\\"\\x00-\\x1f\\x7f](?:[^*?:<>/|\\\\"\\x00-\\x1f\\x7f]{0,98}[^\\s*?:<>/|\\\\"\\x00-\\x1f\\x7f])?$',
+  ipv4: '^(?:\\d{1,3}\\.){3}\\d{1,3}$',
+  availabilitySet: '^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$',
   hostname:
     '^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
   ipv4Cidr: '^(?:\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$',
@@ -199,4 +204,16 @@ export const PLAN_LIMITS = {
  * watcher keeps every VM being protected in its state, which must stay well inside one of
  * Temporal's 2 MB payloads.
  */
+/** Azure Hybrid Benefit for Windows Server (the values Site Recovery takes). */
+export const LICENSE_TYPES = ['NoLicenseType', 'WindowsServer'] as const;
+/** SQL Server licensing of a failed-over VM: none, pay as you go, or Azure Hybrid Benefit. */
+export const SQL_LICENSE_TYPES = ['NoLicenseType', 'PAYG', 'AHUB'] as const;
+export const AVAILABILITY_ZONES = ['1', '2', '3'] as const;
+
+/**
+ * Azure's rules for tags (Azure Resource Manager tag limits): at most 50 per resource, names up
+ * to 512 characters without `< > % & \\ ? /`, values up to 256 characters.
+ */
+export const TAG_LIMITS = { count: 50, nameLength: 512, valueLength: 256, nameForbidden: /[<>%&\\?/]/u } as const;
+
 export const VM_LIMITS = { perTenant: 5_000, perSharedVault: 5_000 } as const;

@@ -10,6 +10,7 @@ import {
   DERIVED_VAULT_SUFFIX,
 } from './constants';
 import type {
+  NicDocument,
   Plan,
   PlanDocument,
   PolicyDocument,
@@ -20,7 +21,9 @@ import type {
   TenantDocument,
   TenantPlan,
   VaultRef,
+  VmDocument,
   VmSelection,
+  VmTarget,
 } from './types';
 
 export function mergePolicy(base: ReplicationPolicy, override: PolicyDocument | undefined): ReplicationPolicy {
@@ -34,7 +37,59 @@ export function mergePolicy(base: ReplicationPolicy, override: PolicyDocument | 
 
 function mergeTarget(base: TargetOptions, override: TargetDocument | undefined): TargetOptions {
   const vmSize = override?.vmSize ?? base.vmSize;
-  return { managedDisks: override?.managedDisks ?? base.managedDisks, ...(vmSize !== undefined ? { vmSize } : {}) };
+  const licenseType = override?.licenseType ?? base.licenseType;
+  const sqlServerLicenseType = override?.sqlServerLicenseType ?? base.sqlServerLicenseType;
+  const tags = mergeTags(base.tags, override?.tags);
+  return {
+    managedDisks: override?.managedDisks ?? base.managedDisks,
+    ...(vmSize !== undefined ? { vmSize } : {}),
+    ...(licenseType !== undefined ? { licenseType } : {}),
+    ...(sqlServerLicenseType !== undefined ? { sqlServerLicenseType } : {}),
+    ...(tags ? { tags } : {}),
+  };
+}
+
+function mergeTags(
+  base: Record<string, string> | undefined,
+  own: Record<string, string> | undefined,
+): Record<string, string> | undefined {
+  return base || own ? { ...base, ...own } : undefined;
+}
+
+/**
+ * One listed VM as it comes up in Azure: its own settings over the tenant's defaults. Settings
+ * the plan does not mention stay absent, so a plan without them yields today's shape.
+ */
+export function vmTarget(vm: VmDocument, target: TargetOptions, defaultSubnet: string): VmTarget {
+  const vmSize = vm.vmSize ?? target.vmSize;
+  const subnet = vm.subnet ?? vm.nics?.[0]?.subnet ?? defaultSubnet;
+  const licenseType = vm.licenseType ?? target.licenseType;
+  const sqlServerLicenseType = vm.sqlServerLicenseType ?? target.sqlServerLicenseType;
+  const tags = mergeTags(target.tags, vm.tags);
+  const testIp = (n: NicDocument) => n.testIp ?? n.ip;
+  return {
+    name: vm.name,
+    subnet,
+    ...(vmSize !== undefined ? { vmSize } : {}),
+    ...(vm.azureName !== undefined ? { azureName: vm.azureName } : {}),
+    ...(vm.nics
+      ? {
+          nics: vm.nics.map((n) => ({
+            subnet: n.subnet ?? subnet,
+            ...(n.ip !== undefined ? { ip: n.ip } : {}),
+            ...(testIp(n) !== undefined ? { testIp: testIp(n) } : {}),
+          })),
+        }
+      : {}),
+    ...(licenseType !== undefined ? { licenseType } : {}),
+    ...(sqlServerLicenseType !== undefined ? { sqlServerLicenseType } : {}),
+    ...(vm.disks
+      ? { disks: { exclude: vm.disks.exclude ?? [], ...(vm.disks.os !== undefined ? { os: vm.disks.os } : {}) } }
+      : {}),
+    ...(vm.zone !== undefined ? { zone: vm.zone } : {}),
+    ...(vm.availabilitySet !== undefined ? { availabilitySet: vm.availabilitySet } : {}),
+    ...(tags ? { tags } : {}),
+  };
 }
 
 export function derivedVaultName(tenantKey: string): string {
@@ -106,11 +161,9 @@ function normalizeTenant(
     };
   } else {
     vms = {
-      include: t.vms.include.map((item) => {
-        const vm = typeof item === 'string' ? { name: item } : item;
-        const vmSize = vm.vmSize ?? target.vmSize;
-        return { name: vm.name, subnet: vm.subnet ?? defaultSubnet, ...(vmSize !== undefined ? { vmSize } : {}) };
-      }),
+      include: t.vms.include.map((item) =>
+        vmTarget(typeof item === 'string' ? { name: item } : item, target, defaultSubnet),
+      ),
     };
   }
   return {

@@ -24,7 +24,16 @@ import {
   VM_LIMITS,
   matches,
 } from './constants';
+import { Findings, formatPath, q, type Check, type Problem } from './findings';
 import { closest } from './suggest';
+import {
+  checkTags,
+  checkVmAddresses,
+  checkVmEntry,
+  checkVmmVmName,
+  tenantSubnets,
+  type TenantSubnets,
+} from './vm-rules';
 import type {
   Loose,
   LoosePlanDocument,
@@ -32,21 +41,10 @@ import type {
   PathSegment,
   PolicyDocument,
   RuleIssue,
-  Severity,
   SubnetSpec,
   TargetDocument,
   TenantDocument,
 } from './types';
-
-/** What is wrong with one value, and how to put it right. */
-export interface Problem {
-  message: string;
-  fix: string;
-}
-
-type Check = (value: string) => Problem | undefined;
-
-const q = (value: unknown): string => `'${String(value)}'`;
 
 // ---- Single values ------------------------------------------------------------------------------
 
@@ -117,19 +115,7 @@ export const checkSubnetName: Check = (name) => {
   };
 };
 
-export const checkVmName: Check = (name) => {
-  if (matches('vm', name)) return undefined;
-  const suggestion = name
-    .replace(/[^A-Za-z0-9-]/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63);
-  return {
-    message: `VM name must be 1–63 letters, digits and hyphens, starting and ending with a letter or digit: got ${q(name)}`,
-    fix: suggestion
-      ? `Site Recovery cannot protect a VM with this name: rename it in VMM (e.g. ${q(suggestion)}) or leave it out`
-      : 'Site Recovery cannot protect a VM with this name: rename it in VMM or leave it out',
-  };
-};
+export { formatPath, type Problem } from './findings';
 
 export const checkKey =
   (what: 'tenant' | 'provider'): Check =>
@@ -266,25 +252,6 @@ export const checkInitialReplicationStart: Check = (value) =>
 
 type LooseTenant = Loose<TenantDocument>;
 type LoosePolicy = Loose<PolicyDocument>;
-
-class Findings {
-  readonly issues: RuleIssue[] = [];
-
-  add(path: PathSegment[], problem: Problem, severity: Severity = 'error'): void {
-    this.issues.push({ severity, path, message: problem.message, fix: problem.fix });
-  }
-
-  /** Runs a single-value check on a value that is present. */
-  check<T>(path: PathSegment[], value: T | undefined, check: (value: T) => Problem | undefined): void {
-    if (value === undefined) return;
-    const problem = check(value);
-    if (problem) this.add(path, problem);
-  }
-}
-
-/** `tenants[0].storageAccount.name`: how findings name a place in the document. */
-export const formatPath = (path: PathSegment[]): string =>
-  path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 
 /** Runs every static rule. The document may be partial; what is missing is the schema's to report. */
 export function checkPlanRules(doc: LoosePlanDocument | undefined): RuleIssue[] {
@@ -440,6 +407,7 @@ function checkPolicyConsistency(
 function checkTarget(f: Findings, path: PathSegment[], target: Loose<TargetDocument> | undefined): void {
   if (!target) return;
   f.check([...path, 'vmSize'], target.vmSize, checkVmSize);
+  checkTags(f, [...path, 'tags'], target.tags);
 }
 
 function checkTenant(
@@ -537,7 +505,7 @@ function checkTenant(
   }
 
   const subnetNames = checkNetwork(f, [...path, 'network'], t.network);
-  checkVms(f, [...path, 'vms'], t.vms, subnetNames);
+  checkVms(f, [...path, 'vms'], t.vms, tenantSubnets(t.network, subnetNames));
 }
 
 /** Checks the VNet and the test-failover VNet; returns the production subnet names. */
@@ -679,7 +647,7 @@ function checkAddressing(
   return spaceValid ? ranges.map((r) => r.cidr) : undefined;
 }
 
-function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], subnetNames: string[] | undefined): void {
+function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], subnets: TenantSubnets): void {
   if (!vms) return;
   const include = vms.include;
   if (Array.isArray(include)) {
@@ -688,10 +656,10 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
       if (item === undefined) return;
       const name = typeof item === 'string' ? item : item.name;
       const at: PathSegment[] = typeof item === 'string' ? [...path, 'include', i] : [...path, 'include', i, 'name'];
-      if (name === undefined) return;
-      const previous = firstAt.get(name.toLowerCase());
+      const previous = name !== undefined ? firstAt.get(name.toLowerCase()) : undefined;
       // An invalid name is reported where it first appears; a repetition is reported as such only.
-      if (previous === undefined) f.check(at, name, checkVmName);
+      checkVmEntry(f, [...path, 'include', i], item, subnets, previous === undefined);
+      if (name === undefined) return;
       if (previous !== undefined) {
         f.add(at, {
           message: `VM ${q(name)} is selected twice (also ${formatPath([...path, 'include', previous])})`,
@@ -700,19 +668,9 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
       } else {
         firstAt.set(name.toLowerCase(), i);
       }
-      if (typeof item !== 'string') {
-        f.check([...path, 'include', i, 'vmSize'], item.vmSize, checkVmSize);
-        if (item.subnet !== undefined && subnetNames !== undefined && !subnetNames.includes(item.subnet)) {
-          f.add([...path, 'include', i, 'subnet'], {
-            message: `subnet ${q(item.subnet)} is not one of the tenant's subnets (${[...new Set(subnetNames)].join(', ')})`,
-            fix:
-              subnetNames.length > 0
-                ? `use ${[...new Set(subnetNames)].map(q).join(' or ')}, or add the subnet to network.subnets`
-                : 'add the subnet to network.subnets',
-          });
-        }
-      }
+      if (typeof item !== 'string') f.check([...path, 'include', i, 'vmSize'], item.vmSize, checkVmSize);
     });
+    checkVmAddresses(f, [...path, 'include'], include);
     if (include.length > VM_LIMITS.perTenant) {
       f.add([...path, 'include'], {
         message: `${include.length} VMs are selected: asrflow protects at most ${VM_LIMITS.perTenant} VMs per tenant`,
@@ -729,7 +687,7 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
     const seen = new Set<string>();
     (vms.exclude ?? []).forEach((name, i) => {
       if (name === undefined) return;
-      if (!seen.has(name.toLowerCase())) f.check([...path, 'exclude', i], name, checkVmName);
+      if (!seen.has(name.toLowerCase())) f.check([...path, 'exclude', i], name, checkVmmVmName);
       if (seen.has(name.toLowerCase()))
         f.add([...path, 'exclude', i], { message: `VM ${q(name)} is excluded twice`, fix: 'list each VM once' });
       seen.add(name.toLowerCase());

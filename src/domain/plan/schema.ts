@@ -6,6 +6,7 @@
 
 import {
   APP_CONSISTENT_FREQUENCY_MAX_HOURS,
+  AVAILABILITY_ZONES,
   AZURE_REGIONS,
   DEFAULT_POLICY,
   DEFAULT_PROVIDER_NAME,
@@ -13,11 +14,14 @@ import {
   DEFAULT_TARGET,
   DERIVED_VAULT_SUFFIX,
   GEO_REDUNDANT_SKUS,
+  LICENSE_TYPES,
   PATTERNS,
   PLAN_VERSION,
   RECOVERY_POINT_HISTORY_MAX_HOURS,
   REPLICATION_INTERVALS,
   SCENARIOS,
+  SQL_LICENSE_TYPES,
+  TAG_LIMITS,
 } from './constants';
 
 export const PLAN_SCHEMA_ID = 'urn:asrflow:schema:plan:v1';
@@ -169,6 +173,32 @@ const vmSize = {
   examples: ['Standard_D2s_v3'],
 };
 
+const licenseType = {
+  type: 'string',
+  title: 'Windows Server license',
+  description:
+    '`WindowsServer` applies Azure Hybrid Benefit (your own Windows Server licences) to the failed-over VM; `NoLicenseType` pays for Windows in Azure.',
+  enum: [...LICENSE_TYPES],
+  examples: ['WindowsServer'],
+};
+
+const sqlServerLicenseType = {
+  type: 'string',
+  title: 'SQL Server license',
+  description: '`AHUB` (Azure Hybrid Benefit), `PAYG` (pay as you go) or `NoLicenseType` (no SQL Server).',
+  enum: [...SQL_LICENSE_TYPES],
+  examples: ['AHUB'],
+};
+
+const tags = {
+  type: 'object',
+  title: 'Tags',
+  description: `Azure tags of the failed-over VM: at most ${TAG_LIMITS.count}, names up to ${TAG_LIMITS.nameLength} characters, values up to ${TAG_LIMITS.valueLength}.`,
+  additionalProperties: { type: 'string', maxLength: TAG_LIMITS.valueLength },
+  maxProperties: TAG_LIMITS.count,
+  examples: [{ costCenter: 'dr', owner: 'contoso' }],
+};
+
 const policy = {
   type: 'object',
   title: 'Replication policy',
@@ -227,6 +257,9 @@ const target = {
       examples: [true],
     },
     vmSize,
+    licenseType,
+    sqlServerLicenseType,
+    tags,
   },
   additionalProperties: false,
 };
@@ -366,26 +399,121 @@ const vmName = {
   type: 'string',
   title: 'VM name',
   description:
-    '1–63 letters, digits and hyphens, starting and ending with a letter or digit (the Azure VM gets the same name).',
+    "The VM's name in VMM, which the Azure VM gets too: 1–63 letters, digits and hyphens. Another VMM name needs the mapping form with `azureName`.",
   pattern: PATTERNS.vm,
   examples: ['web01'],
+};
+
+const vmmVmName = {
+  type: 'string',
+  title: 'VM name',
+  description:
+    "The VM's name in VMM. The Azure VM gets the same name unless `azureName` gives another, which a name that is not a valid Azure name (1–63 letters, digits and hyphens) needs.",
+  pattern: PATTERNS.vmmVm,
+  examples: ['web01'],
+};
+
+const subnetRef = {
+  type: 'string',
+  title: 'Target subnet',
+  description: 'One of the tenant subnets; defaults to the first.',
+  pattern: PATTERNS.subnet,
+  examples: ['servers'],
+};
+
+const ipv4 = (title: string, description: string) => ({
+  type: 'string',
+  title,
+  description,
+  pattern: PATTERNS.ipv4,
+  examples: ['10.10.1.10'],
+});
+
+const nic = {
+  type: 'object',
+  title: 'Network adapter',
+  description: "One of the VM's network adapters, in the order VMM lists them.",
+  properties: {
+    subnet: subnetRef,
+    ip: ipv4(
+      'Static IP after failover',
+      'Private IP address the adapter keeps after failover: inside its subnet, not one of the five addresses Azure reserves in it.',
+    ),
+    testIp: ipv4(
+      'Static IP in test failovers',
+      'Private IP address in the (isolated) test failover network; defaults to `ip`.',
+    ),
+  },
+  additionalProperties: false,
 };
 
 const vm = {
   type: 'object',
   title: 'VM with options',
   properties: {
-    name: vmName,
-    subnet: {
+    name: vmmVmName,
+    azureName: {
       type: 'string',
-      title: 'Target subnet',
-      description: 'One of the tenant subnets; defaults to the first.',
-      pattern: PATTERNS.subnet,
-      examples: ['servers'],
+      title: 'Name in Azure',
+      description:
+        'Name of the Azure VM created at failover: 1–63 letters, digits and hyphens, starting and ending with a letter or digit; unique in the tenant.',
+      pattern: PATTERNS.vm,
+      examples: ['app-01'],
     },
+    subnet: subnetRef,
     vmSize,
+    nics: {
+      type: 'array',
+      title: 'Network adapters',
+      description: "Per adapter, in VMM's order: subnet and static IPs after failover and in test failovers.",
+      items: nic,
+      minItems: 1,
+    },
+    licenseType,
+    sqlServerLicenseType,
+    disks: {
+      type: 'object',
+      title: 'Disks',
+      description:
+        'Which disks replicate: all unless excluded here (excluded disks cannot be added back without protecting the VM again).',
+      properties: {
+        exclude: {
+          type: 'array',
+          title: 'Disks not replicated',
+          description: 'Disk names as VMM lists them, e.g. a page file disk. Never the OS disk.',
+          items: { type: 'string', minLength: 1 },
+          examples: [['pagefile.vhdx']],
+        },
+        os: {
+          type: 'string',
+          title: 'OS disk',
+          description: 'Name of the disk the VM boots from, when it is not the first one.',
+          minLength: 1,
+          examples: ['app01-os.vhdx'],
+        },
+      },
+      additionalProperties: false,
+    },
+    zone: {
+      type: 'string',
+      title: 'Availability zone',
+      description: 'Zone of the failed-over VM; not with `availabilitySet`.',
+      enum: [...AVAILABILITY_ZONES],
+      examples: ['1'],
+    },
+    availabilitySet: {
+      type: 'string',
+      title: 'Availability set',
+      description: "Name of an availability set in the tenant's resource group; not with `zone`.",
+      pattern: PATTERNS.availabilitySet,
+      examples: ['app-avset'],
+    },
+    tags,
   },
   required: keys('name'),
+  // Without a name in Azure, the VMM name must be one.
+  if: { not: { required: ['azureName'] } },
+  then: { properties: { name: vmName } },
   additionalProperties: false,
 };
 
@@ -396,7 +524,8 @@ const vms = {
   properties: {
     include: {
       title: 'Included VMs',
-      description: '`all` VMs of the cloud, or a list of VM names (each a name or {name, subnet, vmSize}).',
+      description:
+        "`all` VMs of the cloud, or a list of VMs (each a name, or a mapping with name and the VM's settings).",
       oneOf: [
         { const: 'all' },
         {
@@ -404,7 +533,7 @@ const vms = {
           items: {
             anyOf: [vmName, vm],
             [HELP_KEYWORD]: {
-              message: 'a VM is a name, or a mapping with name (and subnet, vmSize)',
+              message: 'a VM is a name, or a mapping with name and its settings (azureName, subnet, vmSize, nics, …)',
               fix: 'write e.g. web01, or { name: sql01, vmSize: Standard_D4s_v3 }',
             },
           },
@@ -421,7 +550,7 @@ const vms = {
       type: 'array',
       title: 'Excluded VMs',
       description: 'VM names to leave out; only with `include: all`.',
-      items: vmName,
+      items: vmmVmName,
       examples: [['legacy01']],
     },
   },

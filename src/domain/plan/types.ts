@@ -6,12 +6,23 @@
 //   references (an environment variable's name, a file's path), resolved inside the worker.
 // Pure: imported by workflows.
 
-import type { CREDENTIAL_TYPES, GEO_REDUNDANT_SKUS, REPLICATION_INTERVALS, SCENARIOS } from './constants';
+import type {
+  AVAILABILITY_ZONES,
+  CREDENTIAL_TYPES,
+  GEO_REDUNDANT_SKUS,
+  LICENSE_TYPES,
+  REPLICATION_INTERVALS,
+  SCENARIOS,
+  SQL_LICENSE_TYPES,
+} from './constants';
 
 export type Scenario = (typeof SCENARIOS)[number];
 export type ReplicationInterval = (typeof REPLICATION_INTERVALS)[number];
 export type StorageSku = (typeof GEO_REDUNDANT_SKUS)[number];
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+export type LicenseType = (typeof LICENSE_TYPES)[number];
+export type SqlLicenseType = (typeof SQL_LICENSE_TYPES)[number];
+export type AvailabilityZone = (typeof AVAILABILITY_ZONES)[number];
 
 // ---- Credential references (the same in the document and in the plan) ----------------------
 
@@ -52,6 +63,12 @@ export interface PolicyDocument {
 export interface TargetDocument {
   managedDisks?: boolean;
   vmSize?: string;
+  /** Azure Hybrid Benefit for Windows Server: `WindowsServer`, or `NoLicenseType` (pay as you go). */
+  licenseType?: LicenseType;
+  /** SQL Server licensing of the failed-over VM. */
+  sqlServerLicenseType?: SqlLicenseType;
+  /** Tags of the failed-over VMs; a VM's own tags are added to (and override) these. */
+  tags?: Record<string, string>;
 }
 
 export interface SubnetSpec {
@@ -87,12 +104,41 @@ export interface VmmDocument {
   vmNetwork: string;
 }
 
+/** One network adapter of the VM after failover, in the order VMM lists them. */
+export interface NicDocument {
+  /** Target subnet; defaults to the VM's `subnet`. The test failover uses the subnet of that name too. */
+  subnet?: string;
+  /** Static private IP after failover; dynamic when absent. */
+  ip?: string;
+  /** Static private IP in the test failover network; defaults to `ip` (the test network is isolated). */
+  testIp?: string;
+}
+
+export interface VmDisksDocument {
+  /** Disk names (as VMM lists them, e.g. `pagefile.vhdx`) not to replicate. */
+  exclude?: string[];
+  /** The OS disk's name, when Site Recovery cannot tell (a VM whose OS disk is not its first). */
+  os?: string;
+}
+
 export interface VmDocument {
+  /** The VM's name in VMM. */
   name: string;
+  /** The VM's name in Azure; defaults to `name`, which must then be a valid Azure VM name. */
+  azureName?: string;
   /** Target subnet after failover; defaults to the tenant's first subnet. */
   subnet?: string;
   /** Azure VM size after failover; defaults to the tenant's target.vmSize. */
   vmSize?: string;
+  nics?: NicDocument[];
+  licenseType?: LicenseType;
+  sqlServerLicenseType?: SqlLicenseType;
+  disks?: VmDisksDocument;
+  /** Availability zone `1`, `2` or `3`; not with `availabilitySet`. */
+  zone?: AvailabilityZone;
+  /** Name of an availability set in the tenant's resource group; not with `zone`. */
+  availabilitySet?: string;
+  tags?: Record<string, string>;
 }
 
 export interface VmSelectionDocument {
@@ -170,6 +216,9 @@ export interface ReplicationPolicy {
 export interface TargetOptions {
   managedDisks: boolean;
   vmSize?: string;
+  licenseType?: LicenseType;
+  sqlServerLicenseType?: SqlLicenseType;
+  tags?: Record<string, string>;
 }
 
 export interface ProviderPlan {
@@ -203,10 +252,30 @@ export interface NetworkPlan {
   testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };
 }
 
+export interface NicTarget {
+  subnet: string;
+  ip?: string;
+  testIp?: string;
+}
+
+/**
+ * How one VM comes up in Azure. `name`, `subnet` and `vmSize` are what the plan always carried;
+ * the rest is present only when the plan sets it (tenant defaults merged in), so plans without
+ * per-VM settings keep the shape their running workflows were started with.
+ */
 export interface VmTarget {
   name: string;
   subnet: string;
   vmSize?: string;
+  azureName?: string;
+  /** Set only when the plan lists NICs; the first NIC's subnet is then `subnet`. */
+  nics?: NicTarget[];
+  licenseType?: LicenseType;
+  sqlServerLicenseType?: SqlLicenseType;
+  disks?: { exclude: string[]; os?: string };
+  zone?: AvailabilityZone;
+  availabilitySet?: string;
+  tags?: Record<string, string>;
 }
 
 export type VmSelection =
