@@ -329,7 +329,25 @@ export interface DrillRecord {
   /** Test failover: how it was cleaned up. */
   cleanup?: { by: 'operator' | 'timeout' | 'none'; at?: string };
   testNetworkId?: string;
-  itemState?: { protectionState?: string; activeLocation?: string; testFailoverState?: string };
+  itemState?: {
+    protectionState?: string;
+    activeLocation?: string;
+    testFailoverState?: string;
+    /** How Site Recovery brings the VM up: name, size, licences, placement, NICs and addresses. */
+    settings?: VmComesUpAs;
+  };
+}
+
+/** The settings a failed-over (or test) VM comes up with, as its protected item says. */
+export interface VmComesUpAs {
+  azureName?: string;
+  vmSize?: string;
+  licenseType?: string;
+  sqlServerLicenseType?: string;
+  zone?: string;
+  availabilitySetId?: string;
+  tags?: Record<string, string>;
+  nics: Array<{ subnet?: string; ip?: string; testSubnet?: string; testIp?: string }>;
 }
 
 export const failoverRecordQuery = defineQuery<DrillRecord>('failoverRecord');

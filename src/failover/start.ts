@@ -230,6 +230,8 @@ export function renderDrillReport(records: DrillRecord[], generatedAt = new Date
           `Preflight: ${r.preflight.ok ? 'passed' : `refused (${r.preflight.refusals.join('; ')})`}${r.preflight.warnings.length ? `; warnings: ${r.preflight.warnings.join('; ')}` : ''}.`,
           '',
         );
+      const cameUp = comesUpAs(r);
+      if (cameUp) lines.push(`Comes up as: ${cameUp}.`, '');
       const tasks: Array<Array<string | number | undefined>> = [];
       for (const job of r.jobs) {
         tasks.push([jobLabel(job), '(job)', job.state, job.startTime, job.endTime]);
@@ -244,6 +246,34 @@ export function renderDrillReport(records: DrillRecord[], generatedAt = new Date
     }
   }
   return lines.join('\n');
+}
+
+/** The settings the VM came up with, in one line of the report. */
+function comesUpAs(r: DrillRecord): string | undefined {
+  const s = r.itemState?.settings;
+  if (!s) return undefined;
+  const test = r.kind === 'test';
+  const nics = s.nics.map((n, i) => {
+    const subnet = test ? n.testSubnet : n.subnet;
+    const ip = test ? n.testIp : n.ip;
+    return `NIC ${i + 1} ${subnet ?? 'default subnet'} ${ip ? `${ip} (static)` : '(dynamic)'}`;
+  });
+  return [
+    s.azureName ? `name ${s.azureName}${test ? ' (test VM: -test)' : ''}` : undefined,
+    s.vmSize ? `size ${s.vmSize}` : undefined,
+    ...nics,
+    s.licenseType && s.licenseType !== 'NoLicenseType' ? `licence ${s.licenseType}` : undefined,
+    s.sqlServerLicenseType && s.sqlServerLicenseType !== 'NoLicenseType' ? `SQL ${s.sqlServerLicenseType}` : undefined,
+    s.zone ? `zone ${s.zone}` : undefined,
+    s.availabilitySetId ? `availability set ${s.availabilitySetId.split('/').pop() ?? ''}` : undefined,
+    s.tags && Object.keys(s.tags).length > 0
+      ? `tags ${Object.entries(s.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`
+      : undefined,
+  ]
+    .filter((x): x is string => x !== undefined)
+    .join('; ');
 }
 
 /** What a failover was asked to do, as the Temporal UI shows it under "Details" (Markdown, no JSON). */

@@ -1,5 +1,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CredentialRef, ReplicationInterval, Scenario, StorageSku } from '../domain/plan/types';
+import type {
+  AvailabilityZone,
+  CredentialRef,
+  LicenseType,
+  ReplicationInterval,
+  Scenario,
+  SqlLicenseType,
+  StorageSku,
+} from '../domain/plan/types';
 import type { VaultTarget } from '../domain/targets';
 
 export type { Principal, VaultTarget } from '../domain/targets';
@@ -36,11 +44,28 @@ export interface NetworkSpec {
   testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };
 }
 
-/** One VM the tenant asked for, and where it lands after failover. */
+export interface NicSpec {
+  subnet: string;
+  ip?: string;
+  testIp?: string;
+}
+
+/**
+ * One VM the tenant asked for, and how it comes up after failover. Only `name`, `subnet` and
+ * `vmSize` are always there; the rest only when the plan sets it (see VmTarget in the plan).
+ */
 export interface VmSpec {
   name: string;
   subnet: string;
   vmSize?: string;
+  azureName?: string;
+  nics?: NicSpec[];
+  licenseType?: LicenseType;
+  sqlServerLicenseType?: SqlLicenseType;
+  disks?: { exclude: string[]; os?: string };
+  zone?: AvailabilityZone;
+  availabilitySet?: string;
+  tags?: Record<string, string>;
 }
 
 export type VmSelectionSpec =
@@ -73,7 +98,13 @@ export interface TenantSpec {
   vmm: { server: string; cloud: string; vmNetwork: string };
   vms: VmSelectionSpec;
   policy: ReplicationPolicySpec;
-  target: { managedDisks: boolean; vmSize?: string };
+  target: {
+    managedDisks: boolean;
+    vmSize?: string;
+    licenseType?: LicenseType;
+    sqlServerLicenseType?: SqlLicenseType;
+    tags?: Record<string, string>;
+  };
 }
 
 /** Scenario 1 (multitenant VMM): the provider's vault and the shared VMM server it registers. */
@@ -93,6 +124,11 @@ export interface TenantOnboardingInput {
   batching?: ProtectBatching;
   /** Set when a run continued as new in the protect step: what the runs before it did. */
   continued?: ProtectCarry;
+  /**
+   * The VMs whose settings this plan changes, as the tenant's last onboarding had them: a
+   * setting Azure still shows as it was is updated; one changed in Azure since is reported.
+   */
+  previousVms?: VmSpec[];
 }
 
 /**
@@ -127,6 +163,8 @@ export interface SelectedVm {
   vm: ProtectableVm;
   subnet: string;
   vmSize?: string;
+  /** Set when the plan gives the VM settings beyond its subnet and size. */
+  settings?: VmSpec;
 }
 
 export interface ProtectCarry {
@@ -160,6 +198,8 @@ export interface ProtectableVm {
   osType?: string;
   osDiskId?: string;
   hvHostVmId?: string;
+  /** The VM's disks, read only for VMs whose plan names disks (the list is carried in histories). */
+  disks?: Array<{ name: string; vhdId: string }>;
 }
 
 export interface VmProtectionInput {
@@ -178,7 +218,13 @@ export interface VmProtectionInput {
     subnetName: string;
     vmSize?: string;
     managedDisks: boolean;
+    /** The tenant's test failover network: where NICs' test addresses live. */
+    testNetworkId?: string;
   };
+  /** The VM's settings from the plan, when it sets any beyond subnet and size. */
+  settings?: VmSpec;
+  /** The same settings as the tenant's last onboarding had them, when this plan changed them. */
+  previousSettings?: VmSpec;
 }
 
 export const MIN_PROVIDER_VERSION = '5.1.1256.0';
@@ -381,6 +427,27 @@ export function tenantChanges(current: TenantSpec, next: TenantSpec): TenantChan
   return changes;
 }
 
+/** What a VM's changed settings do: Site Recovery updates all in place but the replicated disks. */
+function vmSettingChanges(was: VmSpec, now: VmSpec): TenantChange[] {
+  const show = (v: unknown) => (v === undefined ? 'default' : typeof v === 'string' ? v : canonicalJson(v));
+  const changed = (Object.keys({ ...was, ...now }) as Array<keyof VmSpec>).filter(
+    (k) => k !== 'name' && canonicalJson(was[k] ?? null) !== canonicalJson(now[k] ?? null),
+  );
+  return changed.map((k) =>
+    k === 'disks'
+      ? {
+          field: `vms.${now.name}.disks`,
+          change: `${show(was.disks)} → ${show(now.disks)}: Site Recovery replicates the disks chosen when protection was enabled and cannot change them; keep the old disks, or offboard the VM and onboard it again`,
+          action: 'refused' as const,
+        }
+      : {
+          field: `vms.${now.name}.${k}`,
+          change: `${show(was[k])} → ${show(now[k])}: the protected item is updated in place (a value changed in Azure since is reported, not overwritten)`,
+          action: 'applied' as const,
+        },
+  );
+}
+
 function vmChanges(current: VmSelectionSpec, next: VmSelectionSpec, tenant: string): TenantChange[] {
   if (current.include === 'all' || next.include === 'all')
     return [
@@ -396,12 +463,7 @@ function vmChanges(current: VmSelectionSpec, next: VmSelectionSpec, tenant: stri
   for (const [key, vm] of after) {
     const was = before.get(key);
     if (!was) changes.push({ field: `vms.${vm.name}`, change: 'added: it is protected', action: 'applied' });
-    else if (canonicalJson(was) !== canonicalJson(vm))
-      changes.push({
-        field: `vms.${vm.name}`,
-        change: `subnet/size ${was.subnet}/${was.vmSize ?? 'default'} → ${vm.subnet}/${vm.vmSize ?? 'default'}: a protected VM keeps the settings it was enabled with`,
-        action: 'reported',
-      });
+    else if (canonicalJson(was) !== canonicalJson(vm)) changes.push(...vmSettingChanges(was, vm));
   }
   for (const [key, vm] of before)
     if (!after.has(key))

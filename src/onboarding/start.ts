@@ -13,11 +13,12 @@ import {
   type TenantOnboardingInput,
   type TenantSpec,
   type VaultTarget,
+  type VmSpec,
 } from './contract';
 // Started by reference: arguments are typed against the workflow functions themselves.
 import { sharedVaultWorkflow } from './workflows/shared-vault';
 import { tenantOnboardingWorkflow } from './workflows/tenant-onboarding';
-import type { Plan, SubnetSpec, TenantPlan } from '../domain/plan/types';
+import type { Plan, SubnetSpec, TenantPlan, VmTarget } from '../domain/plan/types';
 import { AsrKind, AsrScenario, AsrTenant } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 
@@ -136,6 +137,25 @@ export function plannedWorkflows(plan: Plan, options: StartOptions = {}): Onboar
 
 const subnets = (list: SubnetSpec[]) => list.map(({ name, prefix }) => ({ name, prefix }));
 const withSize = (vmSize: string | undefined) => (vmSize === undefined ? {} : { vmSize });
+/** Only the fields that are set, so a plan without per-VM settings yields the shape it always had. */
+const present = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as T;
+
+function vmSpec(v: VmTarget): VmSpec {
+  return present({
+    name: v.name,
+    subnet: v.subnet,
+    vmSize: v.vmSize,
+    azureName: v.azureName,
+    nics: v.nics?.map((n) => present({ subnet: n.subnet, ip: n.ip, testIp: n.testIp })),
+    licenseType: v.licenseType,
+    sqlServerLicenseType: v.sqlServerLicenseType,
+    disks: v.disks ? present({ exclude: [...v.disks.exclude], os: v.disks.os }) : undefined,
+    zone: v.zone,
+    availabilitySet: v.availabilitySet,
+    tags: v.tags ? { ...v.tags } : undefined,
+  });
+}
 
 /**
  * The plan's tenant, as the onboarding contract carries it: copied field by field, so a field
@@ -166,9 +186,15 @@ export function tenantSpec(t: TenantPlan): TenantSpec {
     vms:
       t.vms.include === 'all'
         ? { include: 'all', exclude: [...t.vms.exclude], subnet: t.vms.subnet, ...withSize(t.vms.vmSize) }
-        : { include: t.vms.include.map((v) => ({ name: v.name, subnet: v.subnet, ...withSize(v.vmSize) })) },
+        : { include: t.vms.include.map(vmSpec) },
     policy: { ...t.policy },
-    target: { managedDisks: t.target.managedDisks, ...withSize(t.target.vmSize) },
+    target: present({
+      managedDisks: t.target.managedDisks,
+      vmSize: t.target.vmSize,
+      licenseType: t.target.licenseType,
+      sqlServerLicenseType: t.target.sqlServerLicenseType,
+      tags: t.target.tags ? { ...t.target.tags } : undefined,
+    }),
   };
 }
 
@@ -210,9 +236,12 @@ export async function startOnboarding(
     }
     let reuse: 'ALLOW_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY' = 'ALLOW_DUPLICATE_FAILED_ONLY';
     let changes: TenantChange[] | undefined;
+    let previousVms: VmSpec[] = [];
     if (previous === 'COMPLETED' && start.kind === 'tenant-onboarding') {
       // A tenant onboarded with another plan: a new run brings Azure to this one.
-      changes = await changesSinceOnboarded(client.workflow.getHandle(start.workflowId), start.args[0].tenant);
+      const last = await lastOnboardedSpec(client.workflow.getHandle(start.workflowId));
+      changes = last ? tenantChanges(last, start.args[0].tenant) : [];
+      previousVms = last ? changedVms(last, start.args[0].tenant) : [];
       if (changes.some((c) => c.action === 'refused')) {
         results.push({ ...base, outcome: 'reconcile-refused', changes });
         continue;
@@ -245,7 +274,10 @@ export async function startOnboarding(
     const handle =
       start.kind === 'shared-vault'
         ? await client.workflow.start(start.workflow, { ...options, args: start.args })
-        : await client.workflow.start(start.workflow, { ...options, args: start.args });
+        : await client.workflow.start(start.workflow, {
+            ...options,
+            args: previousVms.length > 0 ? [{ ...start.args[0], previousVms }] : start.args,
+          });
     const outcome: StartOutcome = changes ? 'reconciling' : previous ? 'restarted' : 'started';
     results.push({ ...base, outcome, runId: handle.firstExecutionRunId, ...(changes ? { changes } : {}) });
   }
@@ -278,8 +310,22 @@ async function replanIfChanged(
  * query; a run from before the query existed is read from its start input).
  */
 export async function changesSinceOnboarded(handle: WorkflowHandle, tenant: TenantSpec): Promise<TenantChange[]> {
-  const last = (await handle.query(tenantPlanQuery).catch(() => undefined)) ?? (await startInput(handle))?.tenant;
+  const last = await lastOnboardedSpec(handle);
   return last ? tenantChanges(last, tenant) : [];
+}
+
+async function lastOnboardedSpec(handle: WorkflowHandle): Promise<TenantSpec | undefined> {
+  return (await handle.query(tenantPlanQuery).catch(() => undefined)) ?? (await startInput(handle))?.tenant;
+}
+
+/** The listed VMs whose settings `next` changes, as `last` had them. */
+function changedVms(last: TenantSpec, next: TenantSpec): VmSpec[] {
+  if (last.vms.include === 'all' || next.vms.include === 'all') return [];
+  const after = new Map(next.vms.include.map((v) => [v.name.toLowerCase(), v]));
+  return last.vms.include.filter((v) => {
+    const now = after.get(v.name.toLowerCase());
+    return now !== undefined && canonicalJson(now) !== canonicalJson(v);
+  });
 }
 
 async function startInput(handle: WorkflowHandle): Promise<TenantOnboardingInput | undefined> {

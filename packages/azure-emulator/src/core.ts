@@ -77,6 +77,13 @@ export class EmulatorCore {
           for (const item of Object.values(c.items)) item.cloud ??= c.cloudName;
       }
     }
+    // Azure VMs of older files were recorded without size, NICs and disks (they are read when
+    // addresses are allocated); an unknown size stays empty rather than guessed.
+    for (const vm of Object.values(world.azureVms)) {
+      vm.vmSize ??= '';
+      vm.nics ??= [];
+      vm.disks ??= [];
+    }
   }
 
   reset(): void {

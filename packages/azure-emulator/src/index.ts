@@ -31,9 +31,9 @@ import type { WorldState } from './state/world';
 
 export type { Estate } from './estate/types';
 export type { FaultRule, FaultAction } from './faults/rules';
-export type { WorldState } from './state/world';
+export type { AzureVmDiskRec, AzureVmNicRec, AzureVmRec, WorldState } from './state/world';
 export { EstateError, loadEstateFile, parseEstate, defaultEstatePath } from './estate/load';
-export { EmulatorAdminClient } from './admin/client';
+export { EmulatorAdminClient, type EstateView } from './admin/client';
 // The one rule for a Hyper-V replication policy, so the product's tests can hold its plan
 // validator to the same limits value by value.
 export { hyperVPolicyProblem } from './siterecovery/routes-config';

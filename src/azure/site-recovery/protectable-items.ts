@@ -11,12 +11,14 @@ export interface ProtectableItemView {
   osType?: string;
   osDiskId?: string;
   hvHostVmId?: string;
+  /** Only for the VMs asked for by name (see listProtectableItems). */
+  disks?: Array<{ name: string; vhdId: string }>;
 }
 
 interface HyperVVirtualMachineDetails {
   sourceItemId?: string;
   osDetails?: { osType?: string };
-  diskDetails?: Array<{ vhdId?: string }>;
+  diskDetails?: Array<{ vhdId?: string; vhdName?: string }>;
 }
 
 export async function listProtectableItems(
@@ -24,7 +26,9 @@ export async function listProtectableItems(
   fabricName: string,
   containerName: string,
   cloud = containerName,
+  withDisks: string[] = [],
 ): Promise<ProtectableItemView[]> {
+  const disksOf = new Set(withDisks.map((n) => n.toLowerCase()));
   const items = await azureCall(`list VMs of ${cloud}`, () =>
     collect(
       v.client.replicationProtectableItems.listByReplicationProtectionContainers(...v.at, fabricName, containerName),
@@ -40,6 +44,13 @@ export async function listProtectableItems(
       ...(details.osDetails?.osType ? { osType: details.osDetails.osType } : {}),
       ...(details.diskDetails?.[0]?.vhdId ? { osDiskId: details.diskDetails[0].vhdId } : {}),
       ...(details.sourceItemId ? { hvHostVmId: details.sourceItemId } : {}),
+      ...(disksOf.has((item.properties?.friendlyName ?? '').toLowerCase())
+        ? {
+            disks: (details.diskDetails ?? []).flatMap((d) =>
+              d.vhdId ? [{ name: d.vhdName ?? d.vhdId, vhdId: d.vhdId }] : [],
+            ),
+          }
+        : {}),
     };
   });
 }

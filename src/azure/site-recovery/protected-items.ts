@@ -158,6 +158,15 @@ export interface HyperVProtectionSettings {
   targetSubnetName: string;
   useManagedDisks: boolean;
   targetVmSize?: string;
+  /** The Azure VM's name when it is not the VMM name. */
+  targetVmName?: string;
+  licenseType?: string;
+  sqlServerLicenseType?: string;
+  zone?: string;
+  availabilitySetId?: string;
+  tags?: Record<string, string>;
+  /** VHD ids of the disks to replicate; all of them when absent. */
+  diskIds?: string[];
 }
 
 function enableProtectionInput(v: AsrVault, ref: ItemRef, settings: HyperVProtectionSettings) {
@@ -175,10 +184,20 @@ function enableProtectionInput(v: AsrVault, ref: ItemRef, settings: HyperVProtec
         targetAzureV2ResourceGroupId: settings.targetResourceGroupId,
         targetAzureNetworkId: settings.targetNetworkId,
         targetAzureSubnetId: `${settings.targetNetworkId}/subnets/${settings.targetSubnetName}`,
-        targetAzureVmName: settings.vmName,
+        targetAzureVmName: settings.targetVmName ?? settings.vmName,
         enableRdpOnTargetOption: 'Never',
         useManagedDisks: String(settings.useManagedDisks),
         ...(settings.targetVmSize ? { targetVmSize: settings.targetVmSize } : {}),
+        ...(settings.licenseType ? { licenseType: settings.licenseType } : {}),
+        ...(settings.sqlServerLicenseType ? { sqlServerLicenseType: settings.sqlServerLicenseType } : {}),
+        ...(settings.zone ? { targetAvailabilityZone: settings.zone } : {}),
+        ...(settings.availabilitySetId ? { targetAvailabilitySetId: settings.availabilitySetId } : {}),
+        ...(settings.tags ? { targetVmTags: settings.tags } : {}),
+        ...(settings.diskIds
+          ? settings.useManagedDisks
+            ? { disksToIncludeForManagedDisks: settings.diskIds.map((diskId) => ({ diskId })) }
+            : { disksToInclude: settings.diskIds }
+          : {}),
       },
     },
   };

@@ -11,6 +11,7 @@ import {
   resumeJob as resumeAsrJob,
   type JobView,
 } from '../../azure/site-recovery/jobs';
+import { readItemSettings } from '../../azure/site-recovery/item-settings';
 import { listProtectableItems } from '../../azure/site-recovery/protectable-items';
 import {
   getProtectedItem,
@@ -24,6 +25,7 @@ import { keepAliveEach, keepBeating, type Beat } from '../../temporal/heartbeat'
 import type { VaultTarget } from '../../domain/targets';
 import {
   ACTIONS,
+  type DrillRecord,
   jobFingerprint,
   TERMINAL_JOB_STATES,
   type FailoverAction,
@@ -361,15 +363,14 @@ function failoverActivities(deps: FailoverDeps) {
     },
 
     /** The item's state after the workflow, for the drill record. */
-    async itemState(input: {
-      target: VaultTarget;
-      item: ItemRef;
-    }): Promise<{ protectionState?: string; activeLocation?: string; testFailoverState?: string }> {
+    async itemState(input: { target: VaultTarget; item: ItemRef }): Promise<NonNullable<DrillRecord['itemState']>> {
       const p = await getItem(input.target, input.item);
+      const { nics, ...vm } = await readItemSettings(asr(input.target), input.item);
       return {
         ...(p.protectionState ? { protectionState: p.protectionState } : {}),
         ...(p.activeLocation ? { activeLocation: p.activeLocation } : {}),
         ...(p.testFailoverState ? { testFailoverState: p.testFailoverState } : {}),
+        settings: { ...vm, nics: nics.map(({ nicId: _id, ...nic }) => nic) },
       };
     },
   };

@@ -6,6 +6,7 @@ import { createReplicationSetupActivities } from './replication-setup';
 import { createTenantResourceActivities } from './tenant-resources';
 import { createVaultActivities } from './vault';
 import { createVaultWatchActivities, type TemporalAccess } from './vault-watch';
+import { createVmSettingsActivities } from './vm-settings';
 
 export interface OnboardingDeps {
   azure: AzureClientFactory;
@@ -42,6 +43,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
       ...createReplicationSetupActivities(deps.azure, deps.provisioningWait),
       ...createProtectionActivities(deps),
       ...createVaultWatchActivities(deps),
+      ...createVmSettingsActivities(deps.azure),
     },
     ONBOARDING_QUICK_ACTIVITIES,
   );

@@ -59,20 +59,37 @@ export interface ProtectionRequest {
 const RECHECK_INTERVALS = 10;
 
 function settingsOf(input: VmProtectionInput): HyperVProtectionSettings {
-  const { vm, targets: t } = input;
+  const { vm, targets: t, settings: s } = input;
+  const named = (name: string | undefined) =>
+    name ? vm.disks?.find((d) => d.name.toLowerCase() === name.toLowerCase())?.vhdId : undefined;
+  const osVhdId = named(s?.disks?.os) ?? vm.osDiskId;
+  const excluded = new Set((s?.disks?.exclude ?? []).map((n) => n.toLowerCase()));
+  const diskIds = s?.disks && vm.disks ? vm.disks.filter((d) => !excluded.has(d.name.toLowerCase())) : undefined;
   return {
     policyId: input.policyId,
     ...(vm.hvHostVmId ? { hvHostVmId: vm.hvHostVmId } : {}),
     vmName: vm.friendlyName,
     ...(vm.osType ? { osType: vm.osType } : {}),
-    ...(vm.osDiskId ? { osVhdId: vm.osDiskId } : {}),
+    ...(osVhdId ? { osVhdId } : {}),
     targetStorageAccountId: t.storageAccountId,
     targetResourceGroupId: t.resourceGroupId,
     targetNetworkId: t.networkId,
     targetSubnetName: t.subnetName,
     useManagedDisks: t.managedDisks,
     ...(t.vmSize ? { targetVmSize: t.vmSize } : {}),
+    ...(s?.azureName ? { targetVmName: s.azureName } : {}),
+    ...(s?.licenseType ? { licenseType: s.licenseType } : {}),
+    ...(s?.sqlServerLicenseType ? { sqlServerLicenseType: s.sqlServerLicenseType } : {}),
+    ...(s?.zone ? { zone: s.zone } : {}),
+    ...(s?.availabilitySet ? { availabilitySetId: availabilitySetId(t.resourceGroupId, s.availabilitySet) } : {}),
+    ...(s?.tags ? { tags: s.tags } : {}),
+    ...(diskIds ? { diskIds: diskIds.map((d) => d.vhdId) } : {}),
   };
+}
+
+/** The tenant's availability sets live in its resource group. */
+function availabilitySetId(resourceGroupId: string, name: string): string {
+  return `${resourceGroupId}/providers/Microsoft.Compute/availabilitySets/${name}`;
 }
 
 /** An item whose EnableDr job still runs. */

@@ -172,8 +172,16 @@ export function createReplicationSetupActivities(
       target: VaultTarget;
       fabricName: string;
       containerName: string;
+      /** VMs whose disks the plan names: their disk list is read too. */
+      withDisks?: string[];
     }): Promise<ProtectableVm[]> {
-      return listProtectableItems(asrVault(azure, input.target), input.fabricName, input.containerName);
+      return listProtectableItems(
+        asrVault(azure, input.target),
+        input.fabricName,
+        input.containerName,
+        input.containerName,
+        input.withDisks,
+      );
     },
   };
 }

@@ -35,6 +35,7 @@ import {
   stateFingerprint,
   type ProtectSetup,
   type SelectedVm,
+  type VmSpec,
   replicationBatchSignal,
   replicationObservedSignal,
   tenantPlanQuery,
@@ -42,6 +43,7 @@ import {
   type TenantSpec,
 } from '../contract';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../../temporal/workflow/search-attributes';
+import { AZURE_VM_NAME, azureNameFor } from '../../domain/vm-names';
 import { workflowIds } from '../../temporal/workflow/workflow-ids';
 import { awaitSharedRegistration, registerVmmServer } from './registration';
 import { publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
@@ -248,9 +250,13 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
    * The VMs an earlier run left for this one, with their details as the cloud lists them now
    * (one paged list): selected as the preflight selected them, but only these names.
    */
+  /** Disks are read only for the VMs whose plan names some: the list is carried in histories. */
+  const diskNames = tenant.vms.include === 'all' ? [] : tenant.vms.include.filter((v) => v.disks).map((v) => v.name);
+  const withDisks = diskNames.length > 0 ? { withDisks: diskNames } : {};
+
   const remainingOf = async (names: string[]): Promise<SelectedVm[]> => {
     const { quick } = onboardingActivities('Preflight of the remaining VMs');
-    const listed = await quick.listProtectableVms({ target: vault, fabricName, containerName });
+    const listed = await quick.listProtectableVms({ target: vault, fabricName, containerName, ...withDisks });
     const wanted = new Set(names.map((n) => n.toLowerCase()));
     const seen = new Map<string, VmProgress>();
     const chosen = selectVms(tenant, listed, seen).filter((s) => wanted.has(s.vm.friendlyName.toLowerCase()));
@@ -274,7 +280,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       : await steps.run('preflight', async ({ quick }) => {
           const chosen = selectVms(
             tenant,
-            await quick.listProtectableVms({ target: vault, fabricName, containerName }),
+            await quick.listProtectableVms({ target: vault, fabricName, containerName, ...withDisks }),
             vms,
           );
           // `include: all` is counted here: plan validate counts only the VMs a plan lists.
@@ -283,7 +289,9 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
         }));
 
   await steps.run('protect', async ({ quick, waiting }) => {
-    const startVm = async ({ vm, subnet, vmSize }: SelectedVm) => {
+    const testNetworkId = `${setup.networkId.slice(0, setup.networkId.lastIndexOf('/') + 1)}${tenant.network.testFailoverVnet.name}`;
+    const startVm = async ({ vm, subnet, vmSize, settings }: SelectedVm) => {
+      const previousSettings = input.previousVms?.find((v) => v.name.toLowerCase() === vm.friendlyName.toLowerCase());
       const vmInput: VmProtectionInput = {
         tenant: tenant.name,
         scenario,
@@ -300,7 +308,10 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
           subnetName: subnet,
           vmSize,
           managedDisks: tenant.target.managedDisks,
+          ...(settings ? { testNetworkId } : {}),
         },
+        ...(settings ? { settings } : {}),
+        ...(settings && previousSettings ? { previousSettings } : {}),
       };
       const workflowId = workflowIds.vmProtection(tenant.name, vm.friendlyName);
       const handle = await startChild(vmProtectionWorkflow, {
@@ -500,39 +511,79 @@ function validateReplan(current: TenantSpec, next: TenantSpec, steps: Onboarding
 }
 
 /** Matches the plan's selection against what ASR sees; ineligible VMs are reported, not fatal. */
-function selectVms(
-  tenant: TenantSpec,
-  items: ProtectableVm[],
-  vms: Map<string, VmProgress>,
-): Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> {
+function selectVms(tenant: TenantSpec, items: ProtectableVm[], vms: Map<string, VmProgress>): SelectedVm[] {
   const byName = new Map(items.map((i) => [i.friendlyName.toLowerCase(), i]));
-  const wanted =
+  const defaults = tenantDefaults(tenant);
+  const wanted: VmSpec[] =
     tenant.vms.include === 'all'
       ? (() => {
           const sel = tenant.vms;
           const excluded = new Set(sel.exclude.map((n) => n.toLowerCase()));
           return items
             .filter((i) => !excluded.has(i.friendlyName.toLowerCase()))
-            .map((i) => ({ name: i.friendlyName, subnet: sel.subnet, vmSize: sel.vmSize }));
+            .map((i) => ({
+              name: i.friendlyName,
+              subnet: sel.subnet,
+              ...(sel.vmSize ? { vmSize: sel.vmSize } : {}),
+              ...defaults,
+            }));
         })()
       : tenant.vms.include;
-  const selected: Array<{ vm: ProtectableVm; subnet: string; vmSize?: string }> = [];
+  const selected: SelectedVm[] = [];
   for (const want of wanted) {
     const item = byName.get(want.name.toLowerCase());
+    const diskProblem = item ? (missingDisks(want, item) ?? azureNameProblem(want)) : undefined;
     if (!item) {
       vms.set(want.name, { name: want.name, state: 'not-eligible', reason: `not found in cloud ${tenant.vmm.cloud}` });
-    } else if (item.readinessErrors.length > 0) {
+    } else if (item.readinessErrors.length > 0 || diskProblem) {
       vms.set(item.friendlyName, {
         name: item.friendlyName,
         state: 'not-eligible',
-        reason: item.readinessErrors.join('; '),
+        reason: diskProblem ?? item.readinessErrors.join('; '),
       });
     } else {
       vms.set(item.friendlyName, { name: item.friendlyName, state: 'pending' });
-      selected.push({ vm: item, subnet: want.subnet, ...(want.vmSize ? { vmSize: want.vmSize } : {}) });
+      selected.push({
+        vm: item,
+        subnet: want.subnet,
+        ...(want.vmSize ? { vmSize: want.vmSize } : {}),
+        ...(hasSettings(want) ? { settings: want } : {}),
+      });
     }
   }
   return selected;
+}
+
+/** The tenant's target defaults that apply to every VM of an `include: all` selection. */
+function tenantDefaults(tenant: TenantSpec): Partial<VmSpec> {
+  const t = tenant.target;
+  return {
+    ...(t.licenseType ? { licenseType: t.licenseType } : {}),
+    ...(t.sqlServerLicenseType ? { sqlServerLicenseType: t.sqlServerLicenseType } : {}),
+    ...(t.tags ? { tags: t.tags } : {}),
+  };
+}
+
+/** Settings beyond the subnet and size every VM always had. */
+function hasSettings(v: VmSpec): boolean {
+  return Object.keys(v).some((k) => k !== 'name' && k !== 'subnet' && k !== 'vmSize');
+}
+
+/** A VM (of `include: all`) whose VMM name cannot be its Azure name, and which has no other. */
+function azureNameProblem(want: VmSpec): string | undefined {
+  if (want.azureName || AZURE_VM_NAME.test(want.name)) return undefined;
+  return `its name is not a valid Azure VM name (1–63 letters, digits and hyphens); list it in the plan with azureName: ${azureNameFor(want.name) || 'vm01'}`;
+}
+
+/** Disks the plan names that the VM, as Site Recovery discovered it, does not have. */
+function missingDisks(want: VmSpec, item: ProtectableVm): string | undefined {
+  if (!want.disks || !item.disks) return undefined;
+  const have = new Set(item.disks.map((d) => d.name.toLowerCase()));
+  const named = [...want.disks.exclude, ...(want.disks.os ? [want.disks.os] : [])];
+  const missing = named.filter((n) => !have.has(n.toLowerCase()));
+  return missing.length > 0
+    ? `the plan names disk${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which the VM does not have (its disks: ${item.disks.map((d) => d.name).join(', ')}); fix disks in the plan and run onboard again`
+    : undefined;
 }
 
 function details(steps: OnboardingSteps, tenant: TenantSpec, vms: Map<string, VmProgress>): string {

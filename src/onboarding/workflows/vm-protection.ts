@@ -21,6 +21,8 @@ const ENABLE_SINCE_START = 'enable-since-start';
  * recorded before follow their own EnableDr operation (`enableProtection`).
  */
 const REQUEST_THEN_WATCH = 'request-then-watch';
+/** Marks runs that apply a VM's settings to its protected item once it is protected. */
+const VM_SETTINGS = 'vm-settings';
 /** The longest wait for news of an item between two looks of the VM's own. */
 const MAX_RECHECK_MS = 60 * 60_000;
 /** Clock skew between Temporal and Azure that a job's start time may show. */
@@ -109,6 +111,7 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   steps.plan([
     { name: 'enable-protection', title: `Enable protection of ${input.vm.friendlyName}` },
     { name: 'initial-replication', title: 'Initial replication' },
+    ...(input.settings ? [{ name: 'apply-settings', title: 'Apply the VM settings (NICs, addresses, changes)' }] : []),
   ]);
   // A retried attempt must tell a job its own lost request started from older ones. The first
   // enable looks for jobs from this workflow's start: nothing of this VM's before it counts, so
@@ -194,6 +197,15 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
       });
     }
   });
+  // Static addresses and test failover subnets are not part of enable-protection: Site Recovery
+  // takes them with an update once the item is protected (and a changed plan's new values too).
+  if (input.settings && patched(VM_SETTINGS)) {
+    const itemName = enabled.itemName;
+    await steps.run('apply-settings', async ({ longRunning }) => {
+      const applied = await longRunning.applyVmSettings({ ...input, itemName });
+      steps.warn('apply-settings', applied.conflicts);
+    });
+  }
   await condition(allHandlersFinished);
   return { vm: input.vm.friendlyName, itemName: enabled.itemName, alreadyEnabled: enabled.alreadyEnabled };
 }

@@ -3,11 +3,26 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { FaultRule, FaultRuleState } from '../faults/rules';
+import type { AzureVmRec } from '../state/world';
 import type { RequestLogEntry } from './log';
 
 export interface AdminCall {
   status: number;
   body: unknown;
+}
+
+/** `GET /_admin/estate`: the on-premises side as Site Recovery's Provider sees it, and the Azure VMs failovers created. */
+export interface EstateView {
+  vmmServers: Array<{
+    name: string;
+    providerVersion: string;
+    registeredWith: string | null;
+    clouds: string[];
+    vms: Array<{ name: string; cloud: string; id: string; powerState?: 'Running' | 'Off' }>;
+  }>;
+  /** With the size, licensing, placement, tags, NICs (subnet, private IP, allocation) and disks they were created with. */
+  azureVms: AzureVmRec[];
+  now: string;
 }
 
 // A small client of the admin API, used by the CLI commands and by tests. It trusts the
@@ -102,8 +117,12 @@ export class EmulatorAdminClient {
   state(): Promise<Record<string, unknown>> {
     return this.ok('GET', 'state');
   }
-  estate(): Promise<Record<string, unknown>> {
+  estate(): Promise<EstateView> {
     return this.ok('GET', 'estate');
+  }
+  /** The Azure VMs (test) failovers created and not yet removed. */
+  async azureVms(): Promise<AzureVmRec[]> {
+    return (await this.estate()).azureVms;
   }
   requests(since = 0, bodies = false): Promise<{ lastSeq: number; entries: RequestLogEntry[] }> {
     return this.ok('GET', `requests?since=${since}&bodies=${bodies ? 1 : 0}`);

@@ -53,13 +53,17 @@ export function requireStorage(
   return acc;
 }
 
-export function requireVnet(core: EmulatorCore, vault: VaultRec, id: string, field: string): VnetRec {
+/** The virtual network an ARM id names, if it exists. */
+export function findVnet(core: EmulatorCore, id: string): VnetRec | undefined {
   const p = parseArmId(id);
   const name = p?.segments.find((x) => lower(x.type) === 'virtualnetworks')?.name;
-  const v =
-    p && name
-      ? core.world.virtualNetworks[`${lower(p.subscriptionId)}/${lower(p.resourceGroup ?? '')}/${lower(name)}`]
-      : undefined;
+  return p && name
+    ? core.world.virtualNetworks[`${lower(p.subscriptionId)}/${lower(p.resourceGroup ?? '')}/${lower(name)}`]
+    : undefined;
+}
+
+export function requireVnet(core: EmulatorCore, vault: VaultRec, id: string, field: string): VnetRec {
+  const v = findVnet(core, id);
   if (!v) {
     throw asrError(
       400,

@@ -3,9 +3,10 @@ import { vmKey } from '../core';
 import { replicationView } from '../sim/replication';
 import type { ContainerRec, FabricRec, ItemPhase, JobRec, ProtectedItemRec, VaultRec } from '../state/world';
 import { lower, parseArmId } from '../util/ids';
-import { AZURE, recoveryPointName } from './views';
+import { AZURE, itemDisks, recoveryPointName, targetDiskName, targetVmSize } from './views';
 import { buildFabric } from './registration';
 import { recoveryPoints } from '../sim/replication';
+import { failoverNics } from './addressing';
 
 // What a Site Recovery job changes when it ends. Job records carry only the kind and
 // string arguments of their effect, so the world stays plain data.
@@ -38,23 +39,49 @@ function azureVmId(item: ProtectedItemRec, suffix: string): string | undefined {
   return `/subscriptions/${rg.subscriptionId}/resourceGroups/${rg.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${item.target.vmName}${suffix}`;
 }
 
+/**
+ * The Azure VM a failover (or test failover, into the network its request named) creates,
+ * made of the item's target settings: size, licensing, placement, tags, the replicated disks
+ * and a NIC per NIC selected for failover.
+ */
 function createAzureVm(
   core: EmulatorCore,
   ref: ItemRef,
   purpose: 'TestFailover' | 'Failover',
   at: number,
-  networkId?: string,
+  testNetworkId?: string,
 ): string | undefined {
-  const id = azureVmId(ref.item, purpose === 'TestFailover' ? '-test' : '');
+  const { item } = ref;
+  const id = azureVmId(item, purpose === 'TestFailover' ? '-test' : '');
   if (!id) return undefined;
+  const name = id.split('/').pop() ?? item.target.vmName;
+  const vm = core.vm(item.vmmServer, item.cloud, item.vmName);
+  const vmmName = core.vmmServer(item.vmmServer)?.name ?? item.vmmServer;
+  const networkId = purpose === 'TestFailover' ? testNetworkId : item.target.networkId;
+  const t = item.target;
   core.world.azureVms[lower(id)] = {
     id,
-    name: id.split('/').pop() ?? ref.item.target.vmName,
+    name,
     location: ref.vault.location,
-    sourceVm: `${ref.item.vmmServer}/${ref.item.cloud}/${ref.item.vmName}`,
+    sourceVm: `${item.vmmServer}/${item.cloud}/${item.vmName}`,
     purpose,
     createdAt: at,
     ...(networkId ? { networkId } : {}),
+    vmSize: targetVmSize(item, vm),
+    ...(t.licenseType ? { licenseType: t.licenseType } : {}),
+    ...(t.sqlServerLicenseType ? { sqlServerLicenseType: t.sqlServerLicenseType } : {}),
+    ...(t.availabilityZone ? { zone: t.availabilityZone } : {}),
+    ...(t.availabilitySetId ? { availabilitySetId: t.availabilitySetId } : {}),
+    ...(t.vmTags ? { tags: { ...t.vmTags } } : {}),
+    nics: networkId
+      ? failoverNics(core, ref.vault, item, vm, { vmName: name, networkId, test: purpose === 'TestFailover' })
+      : [],
+    disks: itemDisks(vmmName, item, vm).map((d) => ({
+      name: targetDiskName(name, d.index),
+      sourceVhd: d.vhdId,
+      os: d.os,
+      sizeGB: d.disk.sizeGB,
+    })),
   };
   return id;
 }
@@ -288,6 +315,25 @@ export function registerEffects(core: EmulatorCore): void {
       settle(ref.item, 'Replicating');
     },
     onFailure: back,
+  });
+  // The update applied its settings when it was accepted: a failed job puts back the ones
+  // before (unless a later update replaced them), a restarted one applies its own again.
+  const targetArg = (job: JobRec, key: string) =>
+    JSON.parse(job.effect.args[key] ?? '{}') as ProtectedItemRec['target'];
+  j.on('updateVmProperties', {
+    onSuccess: back,
+    onFailure: (job) => {
+      const ref = itemRef(core, job);
+      if (!ref) return;
+      if (JSON.stringify(ref.item.target) === job.effect.args['target']) ref.item.target = targetArg(job, 'prevTarget');
+      settle(ref.item, (job.effect.args['prevPhase'] ?? 'Replicating') as ItemPhase);
+    },
+    onRestart: (job) => {
+      const ref = itemRef(core, job);
+      if (!ref) return;
+      ref.item.target = targetArg(job, 'target');
+      ref.item.currentJob = { scenarioName: job.scenarioName, jobName: job.name, startTime: job.startTime };
+    },
   });
   j.on('disableProtection', {
     onSuccess: (job) => {

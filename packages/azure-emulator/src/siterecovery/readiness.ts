@@ -29,7 +29,11 @@ export function osDiskOf(vm: EstateVm): EstateVm['disks'][number] | undefined {
   return vm.disks.find((d) => d.os === true) ?? vm.disks[0];
 }
 
-export function readinessIssues(vm: EstateVm): ReadinessIssue[] {
+/**
+ * The VM's support-matrix problems. `targetVmName` is the name the VM gets in Azure when
+ * protection names one: a VMM name Azure does not accept is then no obstacle.
+ */
+export function readinessIssues(vm: EstateVm, opts: { targetVmName?: string } = {}): ReadinessIssue[] {
   const out: ReadinessIssue[] = [];
   const osDisk = osDiskOf(vm);
   const dataDisks = vm.disks.filter((d) => d !== osDisk);
@@ -146,7 +150,7 @@ export function readinessIssues(vm: EstateVm): ReadinessIssue[] {
       ),
     );
   }
-  if (!VM_NAME.test(vm.name)) {
+  if (!VM_NAME.test(opts.targetVmName ?? vm.name)) {
     out.push(
       issue(
         '70104',

@@ -13,10 +13,10 @@ import { policyByIdOrName } from './routes-config';
 import { V, allFabrics } from './routes-infra';
 import { asrScope, containerOf, fabricOf, ids, lastSegmentIfUnder, leafNotFound, type AsrScope } from './scope';
 import { isPaired, itemView, phaseInfo, recoveryPointName, recoveryPointViews, vhdIdOf, vmIdOf } from './views';
+import { enableSettings, requireTargetVmName, updatedTarget } from './vm-settings';
 
 const C = `${V}/replicationFabrics/:fabricName/replicationProtectionContainers/:protectionContainerName`;
 const P = `${C}/replicationProtectedItems/:replicatedProtectedItemName`;
-const VM_TARGET_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 interface ItemCtx {
   s: AsrScope;
@@ -38,8 +38,8 @@ function faultOpt(ctx: ArmContext) {
   return ctx.jobFault ? { fault: ctx.jobFault } : {};
 }
 
-/** Refuses an operation the item's state does not allow, as Site Recovery does. */
-function requireAllowed(ctx: ArmContext, ic: ItemCtx, operation: string): void {
+/** Refuses any operation while a job runs on the item, as Site Recovery does. */
+function requireIdle(ic: ItemCtx): void {
   const { s, item } = ic;
   if (item.currentJob) {
     const job = s.vault.asr.jobs[lower(item.currentJob.jobName)];
@@ -61,6 +61,12 @@ function requireAllowed(ctx: ArmContext, ic: ItemCtx, operation: string): void {
       );
     }
   }
+}
+
+/** Refuses an operation the item's state does not allow, as Site Recovery does. */
+function requireAllowed(ctx: ArmContext, ic: ItemCtx, operation: string): void {
+  const { s, item } = ic;
+  requireIdle(ic);
   const policy = s.vault.asr.policies[lower(item.policyName)];
   const rep = replicationView(item, policy, ctx.now);
   const allowed = phaseInfo(item, rep.initialDone).allowed;
@@ -75,6 +81,26 @@ function requireAllowed(ctx: ArmContext, ic: ItemCtx, operation: string): void {
       'Check allowedOperations of the replicated item and perform the operations in order.',
     );
   }
+}
+
+/**
+ * Site Recovery takes target settings while the VM replicates to Azure and no job runs on it:
+ * during initial replication, resynchronization and once Protected. Not while a test
+ * failover VM exists (only its cleanup is allowed then), and not once the item failed over
+ * or back: the Azure VM exists or is gone, and settings for its creation mean nothing.
+ */
+function requireUpdatable(ctx: ArmContext, ic: ItemCtx): void {
+  requireIdle(ic);
+  if (ic.item.phase === 'Replicating') return;
+  const policy = ic.s.vault.asr.policies[lower(ic.item.policyName)];
+  const state = phaseInfo(ic.item, replicationView(ic.item, policy, ctx.now).initialDone).description;
+  throw asrError(
+    400,
+    'OperationNotAllowed',
+    `The properties of the replicated item '${ic.item.vmName}' cannot be updated in its current state (${state}).`,
+    'Target settings can change only while the virtual machine replicates to Azure.',
+    'Update the item while it is protected (after a test failover, clean it up first).',
+  );
 }
 
 function begin(
@@ -295,14 +321,7 @@ export function registerItemRoutes(router: ArmRouter): void {
     const rgId = str(psd['targetAzureV2ResourceGroupId']);
     if (rgId) requireResourceGroupId(ctx.core, rgId, 'targetAzureV2ResourceGroupId');
     const targetVmName = str(psd['targetAzureVmName']) ?? vm.name;
-    if (!VM_TARGET_NAME.test(targetVmName))
-      throw asrError(
-        400,
-        'InvalidTargetVmName',
-        `The target VM name '${targetVmName}' is not valid in Azure.`,
-        'The name must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit.',
-        'Pass a valid targetAzureVmName.',
-      );
+    requireTargetVmName(targetVmName, 'targetAzureVmName');
     const osType = str(psd['osType']);
     if (osType && osType !== vm.osType)
       throw asrError(
@@ -312,6 +331,7 @@ export function registerItemRoutes(router: ArmRouter): void {
         "The OS type given is not the VM's.",
         `Use osType '${vm.osType}'.`,
       );
+    const settings = enableSettings(s.vault, vmm.name, vm, psd, { vmName: targetVmName, resourceGroupId: rgId });
     const osDisk = osDiskOf(vm);
     const item: ProtectedItemRec = {
       name,
@@ -338,11 +358,11 @@ export function registerItemRoutes(router: ArmRouter): void {
         ...(str(psd['enableRdpOnTargetOption'])
           ? { enableRdpOnTargetOption: str(psd['enableRdpOnTargetOption']) }
           : {}),
-        ...(str(psd['licenseType']) ? { licenseType: str(psd['licenseType']) } : {}),
+        ...settings,
       },
     };
     c.items[lower(name)] = item;
-    const readiness = readinessIssues(vm)[0];
+    const readiness = readinessIssues(vm, { targetVmName })[0];
     const resultPath = ids.item(s, f, c, item);
     const started = startJob(
       ctx.core,
@@ -384,24 +404,24 @@ export function registerItemRoutes(router: ArmRouter): void {
     return started.result;
   });
 
+  // Update the target settings (Compute and Network). The settings apply at once, so that
+  // addresses they reserve are taken from that moment; the job's failure puts the previous
+  // ones back (effects.ts).
   r('PATCH', P, 'ReplicationProtectedItems_Update', (ctx) => {
-    const { s, f, c, item } = itemCtx(ctx);
-    const p = props(ctx);
-    const vmName = str(p['recoveryAzureVMName']);
-    if (vmName) item.target.vmName = vmName;
-    const size = str(p['recoveryAzureVMSize']);
-    if (size) item.target.vmSize = size;
-    const net = str(p['selectedRecoveryAzureNetworkId']);
-    if (net) {
-      requireVnet(ctx.core, s.vault, net, 'selectedRecoveryAzureNetworkId');
-      item.target.networkId = net;
-    }
-    requireAllowed(ctx, { s, f, c, item }, 'DisableProtection');
-    return begin(ctx, { s, f, c, item }, item.phase, {
+    const ic = itemCtx(ctx);
+    requireUpdatable(ctx, ic);
+    const { item } = ic;
+    const vm = ctx.core.vm(item.vmmServer, item.cloud, item.vmName);
+    const vmmName = ctx.core.vmmServer(item.vmmServer)?.name ?? item.vmmServer;
+    const next = updatedTarget(ctx.core, ic.s.vault, item, vm, vmmName, props(ctx));
+    const prev = item.target;
+    item.target = next;
+    return begin(ctx, ic, item.phase, {
       scenarioName: 'UpdateVmProperties',
       friendlyName: 'Update the virtual machine properties',
       tasks: [{ name: 'UpdateVmProperties', friendlyName: 'Update the virtual machine properties', seconds: 20 }],
-      effect: 'none',
+      effect: 'updateVmProperties',
+      args: { prevTarget: JSON.stringify(prev), target: JSON.stringify(next) },
     });
   });
 

@@ -1,12 +1,14 @@
 import { vmKey, type EmulatorCore } from '../core';
 import { recoveryPoints, replicationView } from '../sim/replication';
 import { iso } from '../sim/clock';
+import type { EstateDisk, EstateVm } from '../estate/types';
 import type {
   ContainerRec,
   FabricRec,
   ItemPhase,
   JobRec,
   NetworkRec,
+  NicTargetRec,
   PolicyRec,
   ProtectedItemRec,
 } from '../state/world';
@@ -145,6 +147,63 @@ export function nicIdOf(vmm: string, cloud: string, vm: string, index: number): 
   return uuidFromName('nic', vmm, cloud, vm, String(index));
 }
 
+/** How Site Recovery tells the OS disk from data disks in diskDetails and azureVmDiskDetails (vhdType). */
+export function vhdRole(os: boolean): string {
+  return os ? 'OperatingSystem' : 'DataDisk';
+}
+
+export interface ItemNic {
+  /** Position of the NIC on the VM (one per VM network of the estate): part of its stable id. */
+  index: number;
+  nicId: string;
+  vmNetworkName: string;
+  selectionType: string;
+  settings: NicTargetRec;
+}
+
+/**
+ * The NICs of a protected VM with what updates set for them. Without a choice, the first NIC
+ * is selected for failover and the others are not, so a VM fails over with one NIC unless
+ * an update selects more.
+ */
+export function itemNics(vmmName: string, item: ProtectedItemRec, vm: EstateVm | undefined): ItemNic[] {
+  return (vm?.networks ?? []).map((network, index) => {
+    const nicId = nicIdOf(vmmName, item.cloud, item.vmName, index);
+    const settings = item.target.nics?.find((n) => lower(n.nicId) === lower(nicId)) ?? { nicId };
+    return {
+      index,
+      nicId,
+      vmNetworkName: network,
+      selectionType: settings.selectionType ?? (index === 0 ? 'SelectedByUser' : 'NotSelected'),
+      settings,
+    };
+  });
+}
+
+export interface ItemDisk {
+  /** Position of the disk on the VM: target disk names use it, so they do not shift when a disk is left out. */
+  index: number;
+  disk: EstateDisk;
+  vhdId: string;
+  os: boolean;
+  /** '-1' for the OS disk; data disks take LUNs 0, 1, … in order. */
+  lunId: string;
+}
+
+/** The disks of a protected VM that replicate: those of disksToInclude, else all. */
+export function itemDisks(vmmName: string, item: ProtectedItemRec, vm: EstateVm | undefined): ItemDisk[] {
+  if (!vm) return [];
+  const osDisk = osDiskOf(vm);
+  const wanted = item.target.disksToInclude?.map(lower);
+  let lun = 0;
+  return vm.disks.flatMap((disk, index) => {
+    const vhdId = vhdIdOf(vmmName, item.cloud, item.vmName, disk.name);
+    if (wanted && !wanted.includes(lower(vhdId))) return [];
+    const os = disk === osDisk;
+    return [{ index, disk, vhdId, os, lunId: os ? '-1' : String(lun++) }];
+  });
+}
+
 export function protectableViews(
   core: EmulatorCore,
   s: AsrScope,
@@ -160,6 +219,7 @@ export function protectableViews(
     .map((vm) => {
       const vmId = vmIdOf(vmm.name, vm.cloud, vm.name);
       const item = byVm.get(lower(vm.name));
+      const osDisk = osDiskOf(vm);
       const flag = (b: boolean | undefined) => (b === true ? 'Present' : 'NotPresent');
       return {
         id: ids.protectable(s, f, c, vmId),
@@ -171,7 +231,9 @@ export function protectableViews(
           protectionStatus: item ? (item.phase === 'Enabling' ? 'ProtectionInProgress' : 'Protected') : 'Unprotected',
           ...(item ? { replicationProtectedItemId: ids.item(s, f, c, item) } : {}),
           recoveryServicesProviderId: ids.provider(s, f),
-          protectionReadinessErrors: readinessIssues(vm).map((r) => r.message),
+          // A VMM name Azure refuses does not block protection: enable names the Azure VM
+          // (targetAzureVmName), and refuses an invalid one then.
+          protectionReadinessErrors: readinessIssues(vm, { targetVmName: 'valid' }).map((r) => r.message),
           supportedReplicationProviders: ['HyperVReplicaAzure'],
           customDetails: {
             instanceType: 'VmmVirtualMachine',
@@ -180,7 +242,7 @@ export function protectableViews(
             osDetails: osDetails(vm.osType, vm.osName),
             diskDetails: vm.disks.map((d) => ({
               maxSizeMB: Math.round(d.sizeGB * 1024),
-              vhdType: d.format,
+              vhdType: vhdRole(d === osDisk),
               vhdId: vhdIdOf(vmm.name, vm.cloud, vm.name, d.name),
               vhdName: d.name,
             })),
@@ -453,20 +515,23 @@ export function itemView(
   const latest = points[0];
   const itemId = ids.item(s, f, c, item);
   const rpId = (t: number) => `${itemId}/recoveryPoints/${recoveryPointName(item, t)}`;
-  const osDisk = vm ? osDiskOf(vm) : undefined;
+  const t = item.target;
   const details: Record<string, unknown> = {
     instanceType: 'HyperVReplicaAzure',
-    azureVmDiskDetails: (vm?.disks ?? []).map((d, i) => ({
-      vhdType: d.format,
-      vhdId: vhdIdOf(vmmName, item.cloud, item.vmName, d.name),
-      vhdName: d.name,
-      maxSizeMB: String(Math.round(d.sizeGB * 1024)),
-      targetDiskLocation: item.target.storageAccountId ?? '',
-      targetDiskName: `${item.target.vmName}-disk-${i}`,
-      lunId: d === osDisk ? '-1' : String(i - 1),
+    azureVmDiskDetails: itemDisks(vmmName, item, vm).map((d) => ({
+      vhdType: vhdRole(d.os),
+      vhdId: d.vhdId,
+      vhdName: d.disk.name,
+      maxSizeMB: String(Math.round(d.disk.sizeGB * 1024)),
+      targetDiskLocation: t.storageAccountId ?? '',
+      targetDiskName: targetDiskName(t.vmName, d.index),
+      lunId: d.lunId,
     })),
-    recoveryAzureVmName: item.target.vmName,
-    recoveryAzureVMSize: item.target.vmSize ?? defaultVmSize(vm?.cpuCount, vm?.memoryMB),
+    recoveryAzureVmName: t.vmName,
+    recoveryAzureVMSize: targetVmSize(item, vm),
+    ...(t.availabilitySetId ? { recoveryAvailabilitySetId: t.availabilitySetId } : {}),
+    ...(t.availabilityZone ? { targetAvailabilityZone: t.availabilityZone } : {}),
+    ...(t.vmTags ? { targetVmTags: t.vmTags } : {}),
     ...(item.target.storageAccountId ? { recoveryAzureStorageAccount: item.target.storageAccountId } : {}),
     ...(item.target.logStorageAccountId ? { recoveryAzureLogStorageAccountId: item.target.logStorageAccountId } : {}),
     ...(rep.lastReplicatedTime !== undefined
@@ -483,22 +548,7 @@ export function itemView(
       initialReplicationType: item.replication?.type ?? 'InitialReplication',
       initialReplicationProgressPercentage: String(rep.progressPercent),
     },
-    vmNics: (vm?.networks ?? []).map((n, i) => ({
-      nicId: nicIdOf(vmmName, item.cloud, item.vmName, i),
-      vMNetworkName: n,
-      ...(item.target.networkId ? { recoveryVMNetworkId: item.target.networkId } : {}),
-      selectionType: i === 0 ? 'SelectedByUser' : 'NotSelected',
-      ipConfigs: [
-        {
-          name: 'ipconfig1',
-          isPrimary: true,
-          ...(item.target.subnetName ? { recoverySubnetName: item.target.subnetName } : {}),
-          ipAddressType: 'Dynamic',
-          recoveryIPAddressType: 'Dynamic',
-          isSeletedForFailover: i === 0,
-        },
-      ],
-    })),
+    vmNics: itemNics(vmmName, item, vm).map((n) => nicView(item, n)),
     ...(item.target.networkId ? { selectedRecoveryAzureNetworkId: item.target.networkId } : {}),
     encryption: 'Disabled',
     oSDetails: osDetails(vm?.osType ?? 'Windows', vm?.osName),
@@ -508,6 +558,7 @@ export function itemView(
     ...(item.target.resourceGroupId ? { recoveryAzureResourceGroupId: item.target.resourceGroupId } : {}),
     useManagedDisks: item.target.useManagedDisks ?? 'false',
     licenseType: item.target.licenseType ?? 'NoLicenseType',
+    ...(t.sqlServerLicenseType ? { sqlServerLicenseType: t.sqlServerLicenseType } : {}),
     ...(latest ? { lastRecoveryPointReceived: iso(latest.time) } : {}),
     protectedManagedDisks: [],
   };
@@ -569,6 +620,41 @@ export function itemView(
       recoveryContainerId: AZURE,
     },
   };
+}
+
+/** A NIC of the item as VMNicDetails: its one IP configuration carries the recovery and test failover choices. */
+function nicView(item: ProtectedItemRec, n: ItemNic): Record<string, unknown> {
+  const s = n.settings;
+  const recoverySubnet = s.recoverySubnetName ?? item.target.subnetName;
+  return {
+    nicId: n.nicId,
+    vMNetworkName: n.vmNetworkName,
+    ...(item.target.networkId ? { recoveryVMNetworkId: item.target.networkId } : {}),
+    ...(item.target.tfoNetworkId ? { tfoVMNetworkId: item.target.tfoNetworkId } : {}),
+    selectionType: n.selectionType,
+    ipConfigs: [
+      {
+        name: 'ipconfig1',
+        isPrimary: true,
+        ipAddressType: 'Dynamic',
+        ...(recoverySubnet ? { recoverySubnetName: recoverySubnet } : {}),
+        ...(s.recoveryStaticIp ? { recoveryStaticIPAddress: s.recoveryStaticIp } : {}),
+        recoveryIPAddressType: s.recoveryStaticIp ? 'Static' : 'Dynamic',
+        ...(s.tfoSubnetName ? { tfoSubnetName: s.tfoSubnetName } : {}),
+        ...(s.tfoStaticIp ? { tfoStaticIPAddress: s.tfoStaticIp } : {}),
+        isSeletedForFailover: n.selectionType !== 'NotSelected',
+      },
+    ],
+  };
+}
+
+export function targetDiskName(vmName: string, index: number): string {
+  return `${vmName}-disk-${index}`;
+}
+
+/** The size the failed-over VM gets: the one chosen, else one that fits the source VM. */
+export function targetVmSize(item: ProtectedItemRec, vm: EstateVm | undefined): string {
+  return item.target.vmSize ?? defaultVmSize(vm?.cpuCount, vm?.memoryMB);
 }
 
 export function defaultVmSize(cpu = 1, memMB = 2048): string {

@@ -188,10 +188,32 @@ export interface ProtectedItemRec {
     diskType?: string;
     enableRdpOnTargetOption?: string;
     licenseType?: string;
+    sqlServerLicenseType?: string;
+    availabilityZone?: string;
+    availabilitySetId?: string;
+    vmTags?: Record<string, string>;
+    /** VHD ids of the replicated disks (the OS disk always among them); absent: every disk of the VM. */
+    disksToInclude?: string[];
+    /** The Azure network a test failover is meant for (selectedTfoAzureNetworkId). */
+    tfoNetworkId?: string;
+    /** Per-NIC settings given by an update; a NIC of the VM without an entry has the defaults. */
+    nics?: NicTargetRec[];
   };
   osDiskId: string;
   testVmId?: string;
   createdAt: number;
+}
+
+/** What an update set for one NIC of a protected VM (its one IP configuration). */
+export interface NicTargetRec {
+  /** The NIC's id as the item's vmNics show it (nicIdOf). */
+  nicId: string;
+  /** NotSelected: the failed-over VM gets no NIC for it. */
+  selectionType?: string;
+  recoverySubnetName?: string;
+  recoveryStaticIp?: string;
+  tfoSubnetName?: string;
+  tfoStaticIp?: string;
 }
 
 export type JobState = 'NotStarted' | 'InProgress' | 'Succeeded' | 'Failed' | 'Cancelled' | 'Suspended';
@@ -260,7 +282,33 @@ export interface AzureVmRec {
   sourceVm: string;
   purpose: 'TestFailover' | 'Failover';
   createdAt: number;
+  /** The network of its NICs: the one the test failover named, or the recovery network. */
   networkId?: string;
+  vmSize: string;
+  licenseType?: string;
+  sqlServerLicenseType?: string;
+  zone?: string;
+  availabilitySetId?: string;
+  tags?: Record<string, string>;
+  nics: AzureVmNicRec[];
+  /** Only the disks that were replicated. */
+  disks: AzureVmDiskRec[];
+}
+
+export interface AzureVmNicRec {
+  name: string;
+  networkId: string;
+  subnet: string;
+  privateIp: string;
+  allocation: 'Static' | 'Dynamic';
+}
+
+export interface AzureVmDiskRec {
+  name: string;
+  /** The VHD id of the on-premises disk it was replicated from. */
+  sourceVhd: string;
+  os: boolean;
+  sizeGB: number;
 }
 
 export interface OnPremVmState {

@@ -1,0 +1,250 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { EmulatorAdminClient } from '@asrflow/azure-emulator';
+import type { DrillRecord } from '../../src/failover/contract';
+import { loadPlan } from '../../src/domain/plan/load';
+import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
+import { clientsFor, collect } from '../emulator/helpers';
+import { eventually, repoRoot, runCli } from '../support/cli';
+import { onboardMultitenant } from '../support/onboarded';
+import { startTestStack, type TestStack } from '../support/stack';
+
+// Per-VM target settings, end to end: the plan names a VM's name in Azure, size, NICs with
+// static addresses (for failover and for test failover), licence, tags and an excluded disk;
+// onboarding protects the VMs with them, test and planned failovers create Azure VMs exactly
+// so, and a changed plan updates only the VM it changes, once.
+describe('per-VM target settings', () => {
+  let stack: TestStack;
+  let admin: EmulatorAdminClient;
+  let dir: string;
+  const vault = { name: 'fabrikam-asr-westeurope', resourceGroup: 'fabrikam-asr-rg' };
+  const example = parse(readFileSync(path.join(repoRoot, 'examples', 'multitenant-vmm.yaml'), 'utf8')) as {
+    tenants: Array<Record<string, unknown>>;
+  };
+  const crm01 = {
+    name: 'crm01',
+    vmSize: 'Standard_D4s_v3',
+    nics: [{ ip: '10.10.0.10' }, { subnet: 'Contoso-Back', ip: '10.10.1.10', testIp: '10.10.1.20' }],
+    disks: { exclude: ['crm01-data.vhdx'] },
+    licenseType: 'WindowsServer',
+    tags: { app: 'crm' },
+  };
+  const legacy = { name: 'app.01 (legacy)', azureName: 'app-01-legacy', nics: [{ ip: '10.10.0.21' }] };
+  /** Contoso alone, on the fixture's cloud, with two subnets and the VMs given. */
+  const planWith = (name: string, vms: unknown[]): string => {
+    const contoso = example.tenants[0] ?? {};
+    const network = contoso['network'] as Record<string, unknown>;
+    const file = path.join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      stringify({
+        ...example,
+        tenants: [
+          {
+            ...contoso,
+            vmm: { cloud: 'Contoso-Cloud', vmNetwork: 'Contoso-FrontEnd' },
+            network: {
+              ...network,
+              subnets: [
+                { name: 'Contoso-Subnet', prefix: '10.10.0.0/24' },
+                { name: 'Contoso-Back', prefix: '10.10.1.0/24' },
+              ],
+            },
+            vms: { include: vms },
+            policy: undefined,
+          },
+        ],
+      }),
+    );
+    return file;
+  };
+  const cli = (...args: string[]) => runCli(args, stack.env);
+  const items = async () => {
+    const { asr } = clientsFor(
+      {
+        endpoint: {
+          armEndpoint: stack.emulator.armEndpoint,
+          authorityHost: stack.emulator.authorityHost,
+          caCertPath: stack.emulator.caCertPath,
+        },
+      },
+      'fabrikam',
+    );
+    return collect(asr.replicationProtectedItems.list(vault.name, vault.resourceGroup));
+  };
+  const updates = async () =>
+    Object.values((await admin.counters())['ReplicationProtectedItems_Update'] ?? {})
+      .map((c) => [c.label, c.count] as const)
+      .sort();
+  const result = (vm: string) =>
+    stack.client.workflow.getHandle(workflowIds.failover('contoso', vm)).result() as Promise<DrillRecord>;
+
+  beforeAll(async () => {
+    stack = await startTestStack({
+      speed: 600,
+      estate: path.join(repoRoot, 'test', 'emulator', 'fixtures', 'estate-vm-settings.yaml'),
+    });
+    admin = EmulatorAdminClient.fromDataDir(stack.emulator.dataDir);
+    dir = mkdtempSync(path.join(tmpdir(), 'asrflow-vm-settings-'));
+  });
+  afterAll(async () => {
+    admin?.close();
+    await stack?.stop();
+  });
+
+  it('protects each VM with its settings, and writes static addresses with one update per VM that has them', async () => {
+    const file = planWith('first', [crm01, legacy, 'web11']);
+    const validated = await cli('plan', 'validate', file);
+    expect(validated.code, validated.stdout + validated.stderr).toBe(0);
+    await onboardMultitenant(stack, admin, loadPlan(file, { checkCredentials: false }).plan);
+
+    const done = (await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result()) as {
+      protectedVms: string[];
+    };
+    expect(done.protectedVms.sort()).toEqual(['app.01 (legacy)', 'crm01', 'web11']);
+    const byName = new Map((await items()).map((i) => [i.properties?.friendlyName, i]));
+    const details = (vm: string) =>
+      byName.get(vm)?.properties?.providerSpecificDetails as {
+        recoveryAzureVmName?: string;
+        recoveryAzureVMSize?: string;
+        licenseType?: string;
+        targetVmTags?: Record<string, string>;
+        azureVmDiskDetails?: Array<{ vhdName?: string }>;
+        vmNics?: Array<{
+          ipConfigs?: Array<{
+            recoverySubnetName?: string;
+            recoveryStaticIPAddress?: string;
+            tfoStaticIPAddress?: string;
+          }>;
+        }>;
+      };
+    const crm = details('crm01');
+    expect([crm.recoveryAzureVmName, crm.recoveryAzureVMSize, crm.licenseType, crm.targetVmTags]).toEqual([
+      'crm01',
+      'Standard_D4s_v3',
+      'WindowsServer',
+      { app: 'crm' },
+    ]);
+    expect(crm.azureVmDiskDetails?.map((d) => d.vhdName)).toEqual(['crm01-os.vhdx']);
+    expect(
+      crm.vmNics?.map((n) => [
+        n.ipConfigs?.[0]?.recoverySubnetName,
+        n.ipConfigs?.[0]?.recoveryStaticIPAddress,
+        n.ipConfigs?.[0]?.tfoStaticIPAddress,
+      ]),
+    ).toEqual([
+      ['Contoso-Subnet', '10.10.0.10', '10.10.0.10'],
+      ['Contoso-Back', '10.10.1.10', '10.10.1.20'],
+    ]);
+    expect(details('app.01 (legacy)').recoveryAzureVmName).toBe('app-01-legacy');
+    // One update for each VM with addresses; none for web11, which has no settings.
+    expect(await updates()).toEqual([
+      ['app.01 (legacy)', 1],
+      ['crm01', 1],
+    ]);
+  });
+
+  it('a test failover creates the Azure VM exactly as configured, and the report says so', async () => {
+    const test = await cli(
+      'failover',
+      'test',
+      '--tenant',
+      'contoso',
+      '--vm',
+      'crm01',
+      '--cleanup-after',
+      '1h',
+      '--plan',
+      planWith('first', [crm01, legacy, 'web11']),
+    );
+    expect(test.code, test.stderr).toBe(0);
+    const testVm = await eventually(
+      async () => (await admin.azureVms()).find((v) => v.purpose === 'TestFailover' && v.sourceVm.endsWith('/crm01')),
+      'the test VM of crm01',
+    );
+    expect(testVm.name).toBe('crm01-test');
+    expect(testVm.vmSize).toBe('Standard_D4s_v3');
+    expect(testVm.licenseType).toBe('WindowsServer');
+    expect(testVm.nics.map((n) => [n.subnet, n.privateIp, n.allocation])).toEqual([
+      ['Contoso-Subnet', '10.10.0.10', 'Static'],
+      ['Contoso-Back', '10.10.1.20', 'Static'],
+    ]);
+    expect(testVm.nics.every((n) => n.networkId.toLowerCase().endsWith('/contoso-dr-test-vnet'))).toBe(true);
+    expect(testVm.disks.map((d) => [d.os, d.name.includes('data') || d.sourceVhd.includes('data')])).toEqual([
+      [true, false],
+    ]);
+    const firstPlan = path.join(dir, 'first.yaml');
+    expect((await cli('failover', 'cleanup', '--tenant', 'contoso', '--vm', 'crm01', '--plan', firstPlan)).code).toBe(
+      0,
+    );
+    const drill = await result('crm01');
+    expect(drill.outcome).toBe('succeeded');
+    const report = await cli('report', '--tenant', 'contoso');
+    expect(report.stdout).toContain(
+      'Comes up as: name crm01 (test VM: -test); size Standard_D4s_v3; NIC 1 Contoso-Subnet 10.10.0.10 (static); NIC 2 Contoso-Back 10.10.1.20 (static); licence WindowsServer; tags app=crm.',
+    );
+  });
+
+  it('a changed size and address: plan diff shows them, onboard updates that VM once and no other', async () => {
+    const changed = planWith('changed', [
+      { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]] },
+      legacy,
+      'web11',
+    ]);
+    const diff = await cli('plan', 'diff', changed);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain(
+      'apply   vms.crm01.vmSize: Standard_D4s_v3 → Standard_D8s_v3: the protected item is updated in place',
+    );
+    expect(diff.stdout).toContain('apply   vms.crm01.nics:');
+    const before = await updates();
+    const onboard = await cli('onboard', changed);
+    expect(onboard.code, onboard.stderr).toBe(0);
+    await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result();
+    expect(await updates()).toEqual(before.map(([vm, n]) => [vm, vm === 'crm01' ? n + 1 : n]));
+    const crm = (await items()).find((i) => i.properties?.friendlyName === 'crm01')?.properties
+      ?.providerSpecificDetails as {
+      recoveryAzureVMSize?: string;
+      vmNics?: Array<{ ipConfigs?: Array<{ recoveryStaticIPAddress?: string }> }>;
+    };
+    expect(crm.recoveryAzureVMSize).toBe('Standard_D8s_v3');
+    expect(crm.vmNics?.[0]?.ipConfigs?.[0]?.recoveryStaticIPAddress).toBe('10.10.0.11');
+
+    // Disks cannot change after enable: refused, exit 2, nothing started.
+    const disks = planWith('disks', [
+      { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]], disks: { exclude: [] } },
+      legacy,
+      'web11',
+    ]);
+    const refused = await cli('onboard', disks);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('vms.crm01.disks');
+    expect(refused.stderr).toContain('cannot change them');
+  });
+
+  it('a planned failover creates the Azure VM under its name in Azure, with its static address', async () => {
+    const firstPlan = path.join(dir, 'first.yaml');
+    const planned = await cli(
+      'failover',
+      'planned',
+      '--tenant',
+      'contoso',
+      '--vm',
+      'app.01 (legacy)',
+      '--yes',
+      '--wait',
+      '--plan',
+      firstPlan,
+    );
+    expect(planned.code, planned.stderr).toBe(0);
+    const failedOver = (await admin.azureVms()).find((v) => v.purpose === 'Failover');
+    expect(failedOver?.name).toBe('app-01-legacy');
+    expect(failedOver?.nics.map((n) => [n.subnet, n.privateIp, n.allocation])).toEqual([
+      ['Contoso-Subnet', '10.10.0.21', 'Static'],
+    ]);
+    expect(failedOver?.nics[0]?.networkId.toLowerCase()).toMatch(/\/contoso-dr-vnet$/);
+  });
+});
