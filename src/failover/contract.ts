@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ItemAction } from '../domain/item-actions';
 import type { VaultTarget } from '../domain/targets';
+import type { NicAddressing, VmPlacement } from '../domain/vm-settings';
 
 // Per-VM failover: what crosses the client/workflow/activity boundaries, and the pure rules
 // (preflight, RTO/RPO arithmetic) that the workflow, the CLI and the tests share. Pure:
@@ -339,15 +340,8 @@ export interface DrillRecord {
 }
 
 /** The settings a failed-over (or test) VM comes up with, as its protected item says. */
-export interface VmComesUpAs {
-  azureName?: string;
-  vmSize?: string;
-  licenseType?: string;
-  sqlServerLicenseType?: string;
-  zone?: string;
-  availabilitySetId?: string;
-  tags?: Record<string, string>;
-  nics: Array<{ subnet?: string; ip?: string; testSubnet?: string; testIp?: string }>;
+export interface VmComesUpAs extends VmPlacement {
+  nics: NicAddressing[];
 }
 
 export const failoverRecordQuery = defineQuery<DrillRecord>('failoverRecord');

@@ -2,6 +2,7 @@ import type {
   ReplicationProtectedItem,
   UpdateReplicationProtectedItemInput,
 } from '@azure/arm-recoveryservices-siterecovery';
+import type { NicAddressing, VmPlacement } from '../../domain/vm-settings';
 import { runCheckpointedLro } from '../checkpoint';
 import { azureCall } from '../failures';
 import type { ItemRef } from './protected-items';
@@ -11,23 +12,12 @@ import type { AsrVault } from './vault';
 // name, size, licences, placement, tags and each NIC's subnet and static IP for failover and
 // test failover. Hyper-V to Azure (HyperVReplicaAzure) only.
 
-export interface NicSettings {
+export interface NicSettings extends NicAddressing {
   nicId: string;
-  subnet?: string;
-  ip?: string;
-  testSubnet?: string;
-  testIp?: string;
 }
 
 /** The settings asrflow manages after protection is enabled, as read from the item. */
-export interface ItemSettings {
-  azureName?: string;
-  vmSize?: string;
-  licenseType?: string;
-  sqlServerLicenseType?: string;
-  zone?: string;
-  availabilitySetId?: string;
-  tags?: Record<string, string>;
+export interface ItemSettings extends VmPlacement {
   nics: NicSettings[];
 }
 
@@ -88,14 +78,7 @@ export async function readItemSettings(v: AsrVault, ref: ItemRef): Promise<ItemS
 }
 
 /** What one update changes; absent fields are left as they are. */
-export interface SettingsUpdate {
-  azureName?: string;
-  vmSize?: string;
-  licenseType?: string;
-  sqlServerLicenseType?: string;
-  zone?: string;
-  availabilitySetId?: string;
-  tags?: Record<string, string>;
+export interface SettingsUpdate extends VmPlacement {
   /** Every NIC of the VM, when any NIC changes: Site Recovery takes the NICs as one list. */
   nics?: NicSettings[];
   recoveryNetworkId: string;
