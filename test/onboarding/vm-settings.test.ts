@@ -9,6 +9,7 @@ import { loadPlan } from '../../src/domain/plan/load';
 import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { clientsFor, collect } from '../emulator/helpers';
 import { eventually, repoRoot, runCli } from '../support/cli';
+import { maybeRecordHistories } from '../support/histories';
 import { onboardMultitenant } from '../support/onboarded';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -145,6 +146,10 @@ describe('per-VM target settings', () => {
       ['app.01 (legacy)', 1],
       ['crm01', 1],
     ]);
+    await maybeRecordHistories(stack.client, 'vm-settings', [
+      workflowIds.tenantOnboarding('contoso'),
+      workflowIds.vmProtection('contoso', 'crm01'),
+    ]);
   });
 
   it('a test failover creates the Azure VM exactly as configured, and the report says so', async () => {
@@ -182,6 +187,7 @@ describe('per-VM target settings', () => {
     );
     const drill = await result('crm01');
     expect(drill.outcome).toBe('succeeded');
+    await maybeRecordHistories(stack.client, 'vm-settings', [workflowIds.failover('contoso', 'crm01')]);
     const report = await cli('report', '--tenant', 'contoso');
     expect(report.stdout).toContain(
       'Comes up as: name crm01 (test VM: -test); size Standard_D4s_v3; NIC 1 Contoso-Subnet 10.10.0.10 (static); NIC 2 Contoso-Back 10.10.1.20 (static); licence WindowsServer; tags app=crm.',
@@ -212,6 +218,10 @@ describe('per-VM target settings', () => {
     };
     expect(crm.recoveryAzureVMSize).toBe('Standard_D8s_v3');
     expect(crm.vmNics?.[0]?.ipConfigs?.[0]?.recoveryStaticIPAddress).toBe('10.10.0.11');
+    await maybeRecordHistories(stack.client, 'vm-settings-changed', [
+      workflowIds.tenantOnboarding('contoso'),
+      workflowIds.vmProtection('contoso', 'crm01'),
+    ]);
 
     // Disks cannot change after enable: refused, exit 2, nothing started.
     const disks = planWith('disks', [
