@@ -303,6 +303,20 @@ export interface ReplicationObservation {
 }
 export const replicationObservedSignal = defineSignal<[ReplicationObservation]>('replicationObserved');
 
+/** A protection state that is a failure ("…Failed"), not a VM's failover or failback. */
+export function failedProtectionState(state: string | undefined): boolean {
+  return /fail(?!over|back)/i.test(state ?? '');
+}
+
+/**
+ * An item whose VM was failed over (or is being failed over, back, or unprotected): its
+ * protection was established before, and onboarding has nothing to wait for — initial
+ * replication will not come while the VM runs in Azure.
+ */
+export function pastProtection(o: ReplicationObservation | undefined): boolean {
+  return /Failover|Reprotect|Disabling/i.test(o?.protectionState ?? '');
+}
+
 /**
  * What counts as a change worth telling a VM workflow about: state, health, or crossing a
  * 10 % step of initial replication — so a VM costs about ten progress signals, not hundreds.

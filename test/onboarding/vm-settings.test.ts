@@ -9,6 +9,7 @@ import { loadPlan } from '../../src/domain/plan/load';
 import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
 import { clientsFor, collect } from '../emulator/helpers';
 import { eventually, repoRoot, runCli } from '../support/cli';
+import { progressQuery } from '../../src/temporal/workflow/progress';
 import { maybeRecordHistories } from '../support/histories';
 import { onboardMultitenant } from '../support/onboarded';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -256,5 +257,27 @@ describe('per-VM target settings', () => {
       ['Contoso-Subnet', '10.10.0.21', 'Static'],
     ]);
     expect(failedOver?.nics[0]?.networkId.toLowerCase()).toMatch(/\/contoso-dr-vnet$/);
+
+    // A later plan change onboards the tenant again: the failed-over VM is left as it is (it
+    // never becomes Protected again while it runs in Azure), and the run ends.
+    const before = await updates();
+    const tagged = planWith('tagged', [
+      { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]] },
+      legacy,
+      { name: 'web11', tags: { tier: 'web' } },
+    ]);
+    const onboard = await cli('onboard', tagged);
+    expect(onboard.code, onboard.stderr).toBe(0);
+    await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result();
+    expect(await updates()).toEqual([...before, ['web11', 1]].sort());
+    const legacyProgress = await stack.client.workflow
+      .getHandle(workflowIds.vmProtection('contoso', 'app.01 (legacy)'))
+      .query(progressQuery);
+    expect(legacyProgress.steps.find((x) => x.name === 'initial-replication')?.warnings?.join(' ')).toMatch(
+      /app\.01 \(legacy\) is Planned\w+: its protection was set up before; onboarding leaves it as it is/,
+    );
+    await maybeRecordHistories(stack.client, 'vm-settings-failed-over', [
+      workflowIds.vmProtection('contoso', 'app.01 (legacy)'),
+    ]);
   });
 });

@@ -26,7 +26,7 @@ import { asBulkRequests } from '../../azure/request-budget';
 import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
 import { FailureType } from '../../temporal/workflow/failure-types';
 import type { VaultTarget, VmProtectionInput } from '../contract';
-import { fingerprint, type ReplicationObservation } from '../contract';
+import { failedProtectionState, fingerprint, type ReplicationObservation } from '../contract';
 
 export interface ProtectionDeps {
   azure: AzureClientFactory;
@@ -153,7 +153,7 @@ export async function lookAtVault(
       });
   }
   for (const o of observed) {
-    if (!o.failed && !/fail/i.test(o.protectionState ?? '')) continue;
+    if (!o.failed && !failedProtectionState(o.protectionState)) continue;
     o.failed ??= { message: `protection state ${o.protectionState}` };
     if (known[o.itemName] === fingerprint(o)) continue;
     const job = newestJob(
@@ -217,7 +217,7 @@ export function createProtectionActivities(deps: ProtectionDeps) {
     /** An item in a failed protection state pauses for the operator, with its job's error. */
     const refuseFailed = async (item: ProtectedItemView): Promise<void> => {
       const state = item.protectionState ?? '';
-      if (!/fail/i.test(state)) return;
+      if (!failedProtectionState(state)) return;
       const job = await newestEnableJob();
       if (jobFailed(job)) throw failedJob(job);
       throw needsOperator(`protection of ${vm.friendlyName} is in state ${state}`, {

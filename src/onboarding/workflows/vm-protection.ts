@@ -10,7 +10,7 @@ import { FailureType } from '../../temporal/workflow/failure-types';
 import { operatorCommands } from '../../domain/operator-commands';
 import type { VmProtectionInput } from '../contract';
 import { HANDLER_DESCRIPTIONS, progressQuery, type Progress } from '../../temporal/workflow/progress';
-import { replicationObservedSignal, type ReplicationObservation } from '../contract';
+import { pastProtection, replicationObservedSignal, type ReplicationObservation } from '../contract';
 import { onboardingActivities, type OnboardingActivityKinds } from './activities';
 import { publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
 
@@ -21,6 +21,8 @@ const ENABLE_SINCE_START = 'enable-since-start';
  * recorded before follow their own EnableDr operation (`enableProtection`).
  */
 const REQUEST_THEN_WATCH = 'request-then-watch';
+/** Marks runs that end when the item turns out to be failed over, instead of waiting for Protected. */
+const FAILED_OVER_ENDS = 'failed-over-ends';
 /** Marks runs that apply a VM's settings to its protected item once it is protected. */
 const VM_SETTINGS = 'vm-settings';
 /** The longest wait for news of an item between two looks of the VM's own. */
@@ -175,6 +177,8 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   // A failure seen while enabling was about the item enabling replaced.
   if (!watching && latest?.failed) latest = undefined;
   let enableAgain = false;
+  /** The item's state when it turned out to be failed over: nothing of it is changed then. */
+  let failedOver: string | undefined;
   await steps.run('initial-replication', async (activities) => {
     if (enableAgain) {
       // The operator fixed what failed the item: enable it again (a no-op if it is still there).
@@ -182,7 +186,18 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
       enabled = await enable(activities);
       enableAgain = false;
     }
-    await condition(() => latest?.protectedNow === true || latest?.failed !== undefined);
+    // Runs recorded before waited for Protected only, which a failed-over VM never reaches.
+    const failedOverEnds = patched(FAILED_OVER_ENDS);
+    await condition(
+      () => latest?.protectedNow === true || latest?.failed !== undefined || (failedOverEnds && pastProtection(latest)),
+    );
+    if (failedOverEnds && pastProtection(latest)) {
+      failedOver = latest?.protectionState;
+      steps.warn('initial-replication', [
+        `${input.vm.friendlyName} is ${failedOver ?? 'failed over'}: its protection was set up before; onboarding leaves it as it is`,
+      ]);
+      return;
+    }
     const failed = latest?.failed;
     if (failed) {
       // The tenant workflow saw the item fail (or vanish with its failed job): wait for a person
@@ -199,7 +214,7 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   });
   // Static addresses and test failover subnets are not part of enable-protection: Site Recovery
   // takes them with an update once the item is protected (and a changed plan's new values too).
-  if (input.settings && patched(VM_SETTINGS)) {
+  if (input.settings && failedOver === undefined && patched(VM_SETTINGS)) {
     const itemName = enabled.itemName;
     await steps.run('apply-settings', async ({ longRunning }) => {
       const applied = await longRunning.applyVmSettings({ ...input, itemName });
