@@ -39,6 +39,10 @@ export interface SubnetSpec {
 
 export interface NetworkSpec {
   vnet: string;
+  /** The VNet's resource group when it is not the tenant's. */
+  resourceGroup?: string;
+  /** A customer's VNet: never created or changed, only checked. */
+  existing?: boolean;
   addressSpace: string[];
   subnets: SubnetSpec[];
   testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };
@@ -397,6 +401,11 @@ const FIXED: Array<[string, (t: TenantSpec) => unknown, string]> = [
   ['vmm', (t) => canonicalJson(t.vmm), 'its cloud is paired and its VM network mapped'],
   ['storageAccount.name', (t) => t.storageAccount.name, 'its replicas are written to this storage account'],
   ['network.vnet', (t) => t.network.vnet, 'its VM network is mapped to this virtual network'],
+  [
+    'network.resourceGroup',
+    (t) => t.network.resourceGroup ?? t.resourceGroup,
+    'its VM network is mapped to the virtual network in this resource group',
+  ],
 ];
 
 /**
@@ -428,7 +437,11 @@ export function tenantChanges(current: TenantSpec, next: TenantSpec): TenantChan
     changes.push(...vmChanges(current.vms, next.vms, next.name));
   for (const [field, a, b] of [
     ['storageAccount.sku', current.storageAccount.sku, next.storageAccount.sku],
-    ['network', canonicalJson({ ...current.network, vnet: '' }), canonicalJson({ ...next.network, vnet: '' })],
+    [
+      'network',
+      canonicalJson({ ...current.network, vnet: '', resourceGroup: undefined }),
+      canonicalJson({ ...next.network, vnet: '', resourceGroup: undefined }),
+    ],
     ['target', canonicalJson(current.target), canonicalJson(next.target)],
   ] as const)
     if (a !== b)

@@ -174,6 +174,8 @@ export function tenantSpec(t: TenantPlan): TenantSpec {
     storageAccount: { name: t.storageAccount.name, sku: t.storageAccount.sku },
     network: {
       vnet: n.vnet,
+      ...(n.resourceGroup !== undefined ? { resourceGroup: n.resourceGroup } : {}),
+      ...(n.existing ? { existing: true } : {}),
       addressSpace: [...n.addressSpace],
       subnets: subnets(n.subnets),
       testFailoverVnet: {

@@ -50,6 +50,18 @@ const cases: Case[] = [
     message: "vault name must be 2–50 letters, digits and hyphens, starting with a letter: got 'litware.vault'",
   },
   {
+    rule: "the existing VNet's resource group: resource group naming",
+    base: multi,
+    edits: [
+      ['vnet: contoso-dr-vnet', 'vnet: contoso-dr-vnet\n      resourceGroup: contoso net rg\n      existing: true'],
+    ],
+    field: 'tenants[0].network.resourceGroup',
+    at: 'resourceGroup: contoso net rg',
+    message:
+      "resource group name must be 1–90 letters, digits and _ ( ) - . and must not end with a period: got 'contoso net rg'",
+    fix: "use e.g. 'contoso-net-rg'",
+  },
+  {
     rule: 'resource group name: not ending in a period',
     base: multi,
     edits: [['resourceGroup: contoso-dr-rg', 'resourceGroup: contoso-dr-rg.']],

@@ -177,6 +177,8 @@ function normalizeTenant(
     storageAccount: { name: t.storageAccount.name, sku: t.storageAccount.sku ?? DEFAULT_STORAGE_SKU },
     network: {
       vnet: t.network.vnet,
+      ...(t.network.resourceGroup !== undefined ? { resourceGroup: t.network.resourceGroup } : {}),
+      ...(t.network.existing ? { existing: true } : {}),
       addressSpace: t.network.addressSpace,
       subnets: t.network.subnets,
       testFailoverVnet: {

@@ -516,6 +516,7 @@ function checkNetwork(
 ): string[] | undefined {
   if (!network) return undefined;
   f.check([...path, 'vnet'], network.vnet, checkVnetName);
+  f.check([...path, 'resourceGroup'], network.resourceGroup, checkResourceGroupName);
   checkAddressing(f, path, network.addressSpace, network.subnets);
   const test = network.testFailoverVnet;
   if (test) {

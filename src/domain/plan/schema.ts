@@ -330,9 +330,25 @@ const testFailoverVnet = {
 const network = {
   type: 'object',
   title: 'Azure network',
-  description: 'The VNet failed-over VMs connect to, in the tenant subscription and region. Created if missing.',
+  description:
+    "The VNet failed-over VMs connect to, in the tenant subscription and region. Created if missing, unless `existing` says it is the customer's own.",
   properties: {
     vnet: vnetName('contoso-dr-vnet'),
+    resourceGroup: {
+      ...resourceGroup,
+      title: "The VNet's resource group",
+      description:
+        "Resource group of the VNet when it is not the tenant's (`resourceGroup` of the tenant), e.g. the customer's own network group.",
+      examples: ['contoso-network-rg'],
+    },
+    existing: {
+      type: 'boolean',
+      title: "The customer's own VNet",
+      description:
+        'true: the VNet exists and is used as it is — asrflow never creates or changes it, and onboarding stops for the operator if it lacks the address space or subnets listed here.',
+      default: false,
+      examples: [true],
+    },
     addressSpace,
     subnets,
     testFailoverVnet,

@@ -87,6 +87,10 @@ export interface TestFailoverVnetDocument {
 
 export interface NetworkDocument {
   vnet: string;
+  /** The VNet's resource group, when it is not the tenant's (a customer's own VNet). */
+  resourceGroup?: string;
+  /** The customer's VNet, used as it is: never created or changed; onboarding checks it has the subnets. */
+  existing?: boolean;
   addressSpace: string[];
   subnets: SubnetSpec[];
   testFailoverVnet: TestFailoverVnetDocument;
@@ -247,6 +251,10 @@ export interface VaultRef {
 
 export interface NetworkPlan {
   vnet: string;
+  /** Present only when the plan names one. */
+  resourceGroup?: string;
+  /** Present (true) only when the plan says so. */
+  existing?: boolean;
   addressSpace: string[];
   subnets: SubnetSpec[];
   testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };

@@ -96,9 +96,24 @@ export function createTenantResourceActivities(
      * (its subnets list included). Differences from the plan come back as warnings.
      */
     async ensureVirtualNetwork(
-      input: ResourceScope & { name: string; addressSpace: string[]; subnets: SubnetSpec[] },
+      input: ResourceScope & {
+        name: string;
+        addressSpace: string[];
+        subnets: SubnetSpec[];
+        /** The customer's own VNet: never created or changed; what it lacks stops onboarding. */
+        mustExist?: boolean;
+      },
     ): Promise<{ id: string; existed?: boolean; warnings?: string[] }> {
       const existing = await readVirtualNetwork(azure, input, input.name);
+      if (!existing && input.mustExist) {
+        throw needsOperator(
+          `virtual network ${input.name} does not exist in resource group ${input.resourceGroup} of subscription ${input.subscriptionId}`,
+          {
+            code: 'VirtualNetworkNotFound',
+            fix: 'check network.vnet and network.resourceGroup in the plan (or let asrflow create the VNet: remove existing: true), then retry',
+          },
+        );
+      }
       if (!existing) {
         const { id } = await createVirtualNetwork(azure, input, input);
         return { id, existed: false };
@@ -114,7 +129,18 @@ export function createTenantResourceActivities(
         () => readVirtualNetwork(azure, input, input.name),
         wait,
       );
-      return { id: existing.id, existed: true, warnings: vnetDifferences(input, existing) };
+      const differences = vnetDifferences(input, existing);
+      // The plan's subnets of a customer's VNet are what its VMs' subnets and static addresses
+      // were checked against: a VNet without them cannot take the VMs as planned.
+      if (input.mustExist && differences.length > 0)
+        throw needsOperator(
+          `virtual network ${input.name} is not as the plan describes it: ${differences.join('; ')}`,
+          {
+            code: 'VirtualNetworkDiffers',
+            fix: 'make network.addressSpace and network.subnets in the plan match the VNet (or add the subnets to it), then retry',
+          },
+        );
+      return { id: existing.id, existed: true, warnings: differences };
     },
   };
 }

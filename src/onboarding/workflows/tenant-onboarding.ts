@@ -170,9 +170,11 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     const vnet = await steps.run('virtual-network', async ({ longRunning }) => {
       const result = await longRunning.ensureVirtualNetwork({
         ...scope,
+        ...(tenant.network.resourceGroup ? { resourceGroup: tenant.network.resourceGroup } : {}),
         name: tenant.network.vnet,
         addressSpace: tenant.network.addressSpace,
         subnets: tenant.network.subnets,
+        ...(tenant.network.existing ? { mustExist: true } : {}),
       });
       steps.warn('virtual-network', result.warnings);
       return result;
@@ -289,7 +291,8 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
         }));
 
   await steps.run('protect', async ({ quick, waiting }) => {
-    const testNetworkId = `${setup.networkId.slice(0, setup.networkId.lastIndexOf('/') + 1)}${tenant.network.testFailoverVnet.name}`;
+    // The test failover VNet is always asrflow's own, in the tenant's resource group.
+    const testNetworkId = `${setup.resourceGroupId}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
     const startVm = async ({ vm, subnet, vmSize, settings }: SelectedVm) => {
       const previousSettings = input.previousVms?.find((v) => v.name.toLowerCase() === vm.friendlyName.toLowerCase());
       const vmInput: VmProtectionInput = {
