@@ -28,7 +28,7 @@ export async function withClient<T>(
   options: { startsWorkflows?: boolean } = {},
 ): Promise<T> {
   const settings = loadTemporalSettings(process.env, flags);
-  const connection = await Connection.connect(settings.connectionOptions);
+  const connection = await connectOrExplain(settings);
   try {
     if (options.startsWorkflows) {
       const attributes = await ensureSearchAttributes(connection, settings.namespace);
@@ -40,6 +40,28 @@ export async function withClient<T>(
     return await fn(new Client({ connection, namespace: settings.namespace }), settings);
   } finally {
     await connection.close();
+  }
+}
+
+/** How long a command waits for the Temporal frontend before it says it cannot reach it. */
+const CONNECT_TIMEOUT_MS = 3_000;
+
+/**
+ * Connects, or says which address was tried, where it came from and what to do (exit 1): an
+ * unreachable server is the most common first mistake, and the SDK's own error says neither.
+ */
+async function connectOrExplain(settings: TemporalSettings): Promise<Connection> {
+  try {
+    return await Connection.connect({ ...settings.connectionOptions, connectTimeout: CONNECT_TIMEOUT_MS });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(
+      [
+        `asrflow: cannot reach Temporal at ${settings.address} (from ${settings.addressSource}) within ${CONNECT_TIMEOUT_MS / 1000} s: ${reason}`,
+        "  fix: start a local one with 'asrflow dev up' (or 'asrflow demo'), or point asrflow at yours with --address host:port or TEMPORAL_ADDRESS",
+      ].join('\n'),
+    );
+    throw new ExitCode(EXIT.failure);
   }
 }
 

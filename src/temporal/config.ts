@@ -5,6 +5,8 @@ import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './defaults';
 export interface TemporalSettings {
   connectionOptions: NativeConnectionOptions;
   address: string;
+  /** Where the address came from, for messages: a flag, TEMPORAL_ADDRESS, a profile, or the default. */
+  addressSource: string;
   namespace: string;
   taskQueue: string;
   /** For messages: where we connect, never the credentials. */
@@ -25,8 +27,16 @@ export function loadTemporalSettings(
   );
   const config = loadClientConnectConfig({ overrideEnvVars });
   const connectionOptions: NativeConnectionOptions = { ...config.connectionOptions };
+  const fromProfile = connectionOptions.address !== undefined;
   if (overrides.address) connectionOptions.address = overrides.address;
   const address = connectionOptions.address ?? 'localhost:7233';
+  const addressSource = overrides.address
+    ? 'the --address flag'
+    : env.TEMPORAL_ADDRESS
+      ? 'TEMPORAL_ADDRESS'
+      : fromProfile
+        ? `the Temporal CLI profile ${env.TEMPORAL_PROFILE ?? 'default'}`
+        : 'the default (no --address, TEMPORAL_ADDRESS or profile)';
   connectionOptions.address = address;
   const namespace = overrides.namespace ?? config.namespace ?? DEFAULT_NAMESPACE;
   const taskQueue = overrides.taskQueue ?? env.ASRFLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
@@ -35,6 +45,7 @@ export function loadTemporalSettings(
   return {
     connectionOptions,
     address,
+    addressSource,
     namespace,
     taskQueue,
     describe: () => `${address} namespace '${namespace}' task queue '${taskQueue}'${tls}${auth}`,

@@ -169,7 +169,13 @@ describe('exit codes', () => {
       code: 1,
       stderr: /unknown tenant 'nosuch': known tenants: litware/,
     },
-    { what: 'Temporal unreachable', args: () => ['status', '--address', '127.0.0.1:1'], code: 1, stderr: /^asrflow: / },
+    {
+      what: 'Temporal unreachable: the address tried, where it came from, and the fix',
+      args: () => ['status', '--address', '127.0.0.1:1'],
+      code: 1,
+      stderr:
+        /^asrflow: cannot reach Temporal at 127\.0\.0\.1:1 \(from the --address flag\) within 3 s: .+\n {2}fix: start a local one with 'asrflow dev up' \(or 'asrflow demo'\), or point asrflow at yours with --address host:port or TEMPORAL_ADDRESS\n$/,
+    },
   ];
 
   it.each(rows)('$what → $code', async (row) => {
