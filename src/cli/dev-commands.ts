@@ -1,10 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startCluster } from '../devstack/cluster/cluster';
-import { narrowedNotice, startLocalStack, writeEnvFile } from '../devstack/local-stack';
 import { PortInUseError } from '../devstack/free-port';
-import { startDevServer } from '../devstack/temporal-server';
-import { runDemo } from './demo';
 import { EXIT, ExitCode } from './exit-codes';
 import { waitForInterrupt } from './interrupt';
 
@@ -29,6 +25,8 @@ export function registerDevCommands(program: Command): void {
     .action(async (opts: { port: string; uiPort: string; headless?: boolean; dataDir: string; inMemory?: boolean }) => {
       const port = parsePort(opts.port, '--port');
       const uiPort = opts.headless ? false : parsePort(opts.uiPort, '--ui-port');
+      // Each command loads what it runs only when it runs: `asrflow --help` stays fast.
+      const { startDevServer } = await import('../devstack/temporal-server.js');
       const server = await badPortIsBadInput(() =>
         startDevServer({ port, uiPort, dataDir: opts.inMemory ? undefined : opts.dataDir }),
       );
@@ -77,6 +75,7 @@ export function registerDevCommands(program: Command): void {
       const speed = parseSpeed(opts.speed);
       const port = parsePort(opts.port, '--port');
       const uiPort = parsePort(opts.uiPort, '--ui-port');
+      const { narrowedNotice, startLocalStack, writeEnvFile } = await import('../devstack/local-stack.js');
       const stack = await badPortIsBadInput(() =>
         startLocalStack({
           dataDir: opts.dataDir,
@@ -147,6 +146,8 @@ export function registerDevCommands(program: Command): void {
       const speed = parseSpeed(opts.speed);
       const dataDir = path.resolve(opts.dataDir);
       const started = Date.now();
+      const { startCluster } = await import('../devstack/cluster/cluster.js');
+      const { narrowedNotice, writeEnvFile } = await import('../devstack/local-stack.js');
       const cluster = await startCluster({
         dataDir,
         workers,
@@ -206,6 +207,7 @@ export function registerDevCommands(program: Command): void {
     )
     .action(async (opts: { exit?: boolean; port: string; uiPort: string; speed: string; dataDir: string }) => {
       const speed = parseSpeed(opts.speed);
+      const { runDemo } = await import('./demo.js');
       const code = await badPortIsBadInput(() =>
         runDemo({
           exit: Boolean(opts.exit),

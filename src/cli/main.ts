@@ -2,8 +2,6 @@ import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
 import { packageVersion } from '../domain/package-root';
 import { loadTemporalSettings } from '../temporal/config';
-import { formatResults, runDoctor } from './doctor';
-import { azureEndpointCheck, credentialChecks } from './azure-checks';
 import { registerDevCommands } from './dev-commands';
 import { registerTemporalCommands } from './temporal-commands';
 import { registerOnboardingCommands } from './onboarding-commands';
@@ -12,7 +10,6 @@ import { registerOffboardCommands } from './offboard-commands';
 import { registerPlanCommands } from './plan-commands';
 import { registerEmulatorCommands } from '../devstack/emulator-commands';
 import { EXIT, EXIT_CODES_HELP, ExitCode } from './exit-codes';
-import { runWorker } from '../worker/main';
 
 export function buildProgram(): Command {
   const program = new Command('asrflow')
@@ -60,6 +57,9 @@ ${EXIT_CODES_HELP}`,
       async (opts: { json?: boolean; address?: string; namespace?: string; taskQueue?: string; plan?: string }) => {
         const settings = loadTemporalSettings(process.env, opts);
         const planFile = opts.plan ?? process.env.ASRFLOW_PLAN;
+        // Loaded when the command runs, not for every command's start-up (and --help).
+        const { formatResults, runDoctor } = await import('./doctor.js');
+        const { azureEndpointCheck, credentialChecks } = await import('./azure-checks.js');
         const results = await runDoctor({
           settings,
           extraChecks: [
@@ -89,6 +89,7 @@ ${EXIT_CODES_HELP}`,
       '\nExamples:\n  $ TEMPORAL_ADDRESS=127.0.0.1:7233 asrflow worker\n  $ TEMPORAL_PROFILE=prod asrflow worker --metrics 127.0.0.1:9464   # a Temporal CLI profile; Prometheus on :9464',
     )
     .action(async (opts: { address?: string; namespace?: string; taskQueue?: string; metrics?: string }) => {
+      const { runWorker } = await import('../worker/main.js');
       await runWorker({ ...opts, metricsAddress: opts.metrics });
     });
 
