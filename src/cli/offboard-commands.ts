@@ -1,5 +1,6 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
+import { cloudsLabel } from '../domain/vmm-placement';
 import { vmNameProblem } from '../failover/contract';
 import type { OffboardRecord, OffboardTenantRecord } from '../offboarding/contract';
 import {
@@ -143,7 +144,7 @@ async function offboardTenant(opts: OffboardFlags): Promise<void> {
   }
   if (!opts.yes) {
     const what = [
-      `disable protection of every VM of cloud ${input.scope.cloud} (their replicas in Azure are deleted)`,
+      `disable protection of every VM of ${cloudsLabel(input.scope)} (their replicas in Azure are deleted)`,
       `remove its network mapping, cloud-policy association and policy ${input.names.policy} from vault ${input.vault.vault}`,
       ...(input.dedicatedVault ? [`unregister ${input.scope.vmmServer} and delete vault ${input.vault.vault}`] : []),
       ...(input.resources

@@ -115,6 +115,8 @@ export interface TenantScope {
   vmmServer: string;
   /** T's VMM cloud: its protection container's friendly name. */
   cloud: string;
+  /** All of T's clouds (`cloud` first), when it has several: a VM is looked up in these only. */
+  clouds?: string[];
 }
 
 /** Where the protected item is: inside the tenant's own protection container (friendlyName = VM). */

@@ -16,6 +16,7 @@ import {
 } from './contract';
 import type { Plan } from '../domain/plan/types';
 import { vaultTargetOf } from '../domain/targets';
+import { cloudsLabel } from '../domain/vmm-placement';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 // Started by reference: the arguments and the result (the drill record) are typed end to end.
@@ -53,12 +54,13 @@ export function failoverInputFromPlan(
     );
   const badName = vmNameProblem(vm);
   if (badName)
-    throw new FailoverInputError(`--vm: ${badName}. Give the VM's name as VMM shows it in cloud ${tenant.vmm.cloud}.`);
+    throw new FailoverInputError(`--vm: ${badName}. Give the VM's name as VMM shows it in ${cloudsLabel(tenant.vmm)}.`);
   const v = tenant.vault;
   const scope: TenantScope = {
     subscriptionId: tenant.subscriptionId,
     vmmServer: tenant.vmm.server,
     cloud: tenant.vmm.cloud,
+    ...(tenant.vmm.clouds ? { clouds: [...tenant.vmm.clouds] } : {}),
   };
   const testNetworkId =
     options.testNetworkId ??

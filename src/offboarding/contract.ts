@@ -11,6 +11,8 @@ export interface OffboardingScope {
   subscriptionId: string;
   vmmServer: string;
   cloud: string;
+  /** All of the tenant's clouds (`cloud` first), when it has several. */
+  clouds?: string[];
 }
 
 export interface OffboardVmInput {
@@ -83,7 +85,7 @@ export interface OffboardTenantInput {
   tenant: string;
   scenario: string;
   vault: VaultTarget;
-  scope: OffboardingScope & { vmNetwork: string };
+  scope: OffboardingScope & { vmNetwork: string; /** All of them, when several. */ vmNetworks?: string[] };
   names: TenantVaultNames;
   /** Scenario 2: the tenant's own vault, deleted once empty (its VMM server unregistered first). */
   dedicatedVault: boolean;

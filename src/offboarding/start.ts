@@ -12,6 +12,7 @@ import {
   type OffboardVmInput,
 } from './contract';
 import type { Plan } from '../domain/plan/types';
+import { cloudsLabel } from '../domain/vmm-placement';
 import { vaultTargetOf } from '../domain/targets';
 import { containerMappingName, networkMappingName, policyName } from '../domain/vault-names';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../temporal/workflow/search-attributes';
@@ -54,7 +55,12 @@ export function offboardInputFromPlan(plan: Plan, tenantName: string, vm: string
     scenario: plan.scenario,
     vm,
     vault: vaultTargetOf(tenant.vault),
-    scope: { subscriptionId: tenant.subscriptionId, vmmServer: tenant.vmm.server, cloud: tenant.vmm.cloud },
+    scope: {
+      subscriptionId: tenant.subscriptionId,
+      vmmServer: tenant.vmm.server,
+      cloud: tenant.vmm.cloud,
+      ...(tenant.vmm.clouds ? { clouds: [...tenant.vmm.clouds] } : {}),
+    },
   };
 }
 
@@ -79,6 +85,8 @@ export function offboardTenantInputFromPlan(
       vmmServer: tenant.vmm.server,
       cloud: tenant.vmm.cloud,
       vmNetwork: tenant.vmm.vmNetwork,
+      ...(tenant.vmm.clouds ? { clouds: [...tenant.vmm.clouds] } : {}),
+      ...(tenant.vmm.vmNetworks ? { vmNetworks: [...tenant.vmm.vmNetworks] } : {}),
     },
     names: {
       policy: policyName(tenant.name),
@@ -140,7 +148,7 @@ export async function startVmOffboarding(
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `Offboard ${input.vm} (${input.tenant})`,
-      staticDetails: `Disable protection of ${input.vm} of tenant ${input.tenant} in vault ${input.vault.vault} (cloud ${input.scope.cloud} on ${input.scope.vmmServer}).`,
+      staticDetails: `Disable protection of ${input.vm} of tenant ${input.tenant} in vault ${input.vault.vault} (${cloudsLabel(input.scope)} on ${input.scope.vmmServer}).`,
       typedSearchAttributes: [
         { key: AsrKind, value: 'offboarding' },
         { key: AsrTenant, value: input.tenant },

@@ -99,7 +99,8 @@ export interface TenantSpec {
   vault: VaultSpec;
   storageAccount: { name: string; sku: StorageSku };
   network: NetworkSpec;
-  vmm: { server: string; cloud: string; vmNetwork: string };
+  /** `clouds`/`vmNetworks` only when the tenant has several (the first is `cloud`/`vmNetwork`). */
+  vmm: { server: string; cloud: string; vmNetwork: string; clouds?: string[]; vmNetworks?: string[] };
   vms: VmSelectionSpec;
   policy: ReplicationPolicySpec;
   target: {
@@ -158,7 +159,10 @@ export interface ProtectSetup {
   storageAccountId: string;
   networkId: string;
   fabricName: string;
+  /** The protection container of the tenant's (first) cloud. */
   containerName: string;
+  /** Every cloud's container, when the tenant has several. */
+  containers?: Array<{ cloud: string; containerName: string }>;
   policyId: string;
 }
 
@@ -202,6 +206,9 @@ export interface ProtectableVm {
   osType?: string;
   osDiskId?: string;
   hvHostVmId?: string;
+  /** The VM's cloud and its protection container, when it is not the tenant's first cloud. */
+  cloud?: string;
+  containerName?: string;
   /** The VM's disks, read only for VMs whose plan names disks (the list is carried in histories). */
   disks?: Array<{ name: string; vhdId: string }>;
 }

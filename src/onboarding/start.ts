@@ -19,6 +19,7 @@ import {
 import { sharedVaultWorkflow } from './workflows/shared-vault';
 import { tenantOnboardingWorkflow } from './workflows/tenant-onboarding';
 import type { Plan, SubnetSpec, TenantPlan, VmTarget } from '../domain/plan/types';
+import { cloudsLabel, vmNetworksOf } from '../domain/vmm-placement';
 import { AsrKind, AsrScenario, AsrTenant } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 
@@ -184,7 +185,13 @@ export function tenantSpec(t: TenantPlan): TenantSpec {
         subnets: subnets(n.testFailoverVnet.subnets),
       },
     },
-    vmm: { server: t.vmm.server, cloud: t.vmm.cloud, vmNetwork: t.vmm.vmNetwork },
+    vmm: present({
+      server: t.vmm.server,
+      cloud: t.vmm.cloud,
+      vmNetwork: t.vmm.vmNetwork,
+      clouds: t.vmm.clouds ? [...t.vmm.clouds] : undefined,
+      vmNetworks: t.vmm.vmNetworks ? [...t.vmm.vmNetworks] : undefined,
+    }),
     vms:
       t.vms.include === 'all'
         ? { include: 'all', exclude: [...t.vms.exclude], subnet: t.vms.subnet, ...withSize(t.vms.vmSize) }
@@ -203,13 +210,13 @@ export function tenantSpec(t: TenantPlan): TenantSpec {
 function tenantDetails(tenant: TenantPlan, scenario: Plan['scenario']): string {
   const vms =
     tenant.vms.include === 'all'
-      ? `all of cloud ${tenant.vmm.cloud}${tenant.vms.exclude.length ? ` except ${tenant.vms.exclude.join(', ')}` : ''}`
+      ? `all of ${cloudsLabel(tenant.vmm)}${tenant.vms.exclude.length ? ` except ${tenant.vms.exclude.join(', ')}` : ''}`
       : tenant.vms.include.map((v) => v.name).join(', ');
   const p = tenant.policy;
   return [
     `- **Subscription** ${tenant.subscriptionId} (tenant ${tenant.tenantId}), region ${tenant.region}`,
     `- **Vault** ${tenant.vault.name}${scenario === 'multitenant-vmm' ? ' (shared)' : ''}; storage ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`,
-    `- **VMM** ${tenant.vmm.server}, cloud ${tenant.vmm.cloud}, VM network ${tenant.vmm.vmNetwork}`,
+    `- **VMM** ${tenant.vmm.server}, ${cloudsLabel(tenant.vmm)}, VM network${tenant.vmm.vmNetworks ? 's' : ''} ${vmNetworksOf(tenant.vmm).join(', ')}`,
     `- **VMs** ${vms}`,
     `- **Policy** every ${p.replicationInterval} s, ${p.recoveryPointHistoryHours} h of recovery points, app-consistent every ${p.appConsistentFrequencyHours} h`,
   ].join('\n');

@@ -47,7 +47,8 @@ describe('per-VM target settings', () => {
         tenants: [
           {
             ...contoso,
-            vmm: { cloud: 'Contoso-Cloud', vmNetwork: 'Contoso-FrontEnd' },
+            // Two clouds and two VM networks, all mapped to the tenant's VNet.
+            vmm: { cloud: ['Contoso-Cloud', 'Contoso-Silver'], vmNetwork: ['Contoso-FrontEnd', 'Contoso-BackEnd'] },
             network: {
               ...network,
               subnets: [
@@ -98,7 +99,7 @@ describe('per-VM target settings', () => {
   });
 
   it('protects each VM with its settings, and writes static addresses with one update per VM that has them', async () => {
-    const file = planWith('first', [crm01, legacy, 'web11']);
+    const file = planWith('first', [crm01, legacy, 'web11', 'files21']);
     const validated = await cli('plan', 'validate', file);
     expect(validated.code, validated.stdout + validated.stderr).toBe(0);
     await onboardMultitenant(stack, admin, loadPlan(file, { checkCredentials: false }).plan);
@@ -106,7 +107,12 @@ describe('per-VM target settings', () => {
     const done = (await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result()) as {
       protectedVms: string[];
     };
-    expect(done.protectedVms.sort()).toEqual(['app.01 (legacy)', 'crm01', 'web11']);
+    expect(done.protectedVms.sort()).toEqual(['app.01 (legacy)', 'crm01', 'files21', 'web11']);
+    // Each cloud paired with the policy, each VM network mapped: once each.
+    const counters = await admin.counters();
+    const once = (op: string) => Object.values(counters[op] ?? {}).map((c) => c.count);
+    expect(once('ReplicationProtectionContainerMappings_Create')).toEqual([1, 1]);
+    expect(once('ReplicationNetworkMappings_Create')).toEqual([1, 1]);
     const byName = new Map((await items()).map((i) => [i.properties?.friendlyName, i]));
     const details = (vm: string) =>
       byName.get(vm)?.properties?.providerSpecificDetails as {
@@ -164,7 +170,7 @@ describe('per-VM target settings', () => {
       '--cleanup-after',
       '1h',
       '--plan',
-      planWith('first', [crm01, legacy, 'web11']),
+      planWith('first', [crm01, legacy, 'web11', 'files21']),
     );
     expect(test.code, test.stderr).toBe(0);
     const testVm = await eventually(
@@ -195,11 +201,45 @@ describe('per-VM target settings', () => {
     );
   });
 
+  it("fails a VM of the tenant's second cloud over, and finds nothing in a cloud that is not the tenant's", async () => {
+    const firstPlan = path.join(dir, 'first.yaml');
+    const since = (await admin.requests(0)).lastSeq;
+    const other = await cli('failover', 'test', '--tenant', 'contoso', '--vm', 'other01', '--plan', firstPlan);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("VM 'other01' not found for tenant contoso");
+    expect(other.stderr).toContain('clouds Contoso-Cloud, Contoso-Silver');
+    const posts = (await admin.requests(since)).entries.filter(
+      (e) => e.method === 'POST' && /\/replicationProtectedItems\//i.test(e.path),
+    );
+    expect(posts).toEqual([]);
+    const files = await cli(
+      'failover',
+      'test',
+      '--tenant',
+      'contoso',
+      '--vm',
+      'files21',
+      '--cleanup-after',
+      '1s',
+      '--plan',
+      firstPlan,
+    );
+    expect(files.code, files.stderr).toBe(0);
+    expect((await result('files21')).outcome).toBe('succeeded');
+
+    // Offboarding finds it in the second cloud too.
+    const offboard = await cli('offboard', '--tenant', 'contoso', '--vm', 'files21', '--yes', '--plan', firstPlan);
+    expect(offboard.code, offboard.stderr).toBe(0);
+    await stack.client.workflow.getHandle(workflowIds.offboardVm('contoso', 'files21')).result();
+    expect((await items()).map((i) => i.properties?.friendlyName)).not.toContain('files21');
+  });
+
   it('a changed size and address: plan diff shows them, onboard updates that VM once and no other', async () => {
     const changed = planWith('changed', [
       { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]] },
       legacy,
       'web11',
+      'files21',
     ]);
     const diff = await cli('plan', 'diff', changed);
     expect(diff.code, diff.stderr).toBe(0);
@@ -229,6 +269,7 @@ describe('per-VM target settings', () => {
       { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]], disks: { exclude: [] } },
       legacy,
       'web11',
+      'files21',
     ]);
     const refused = await cli('onboard', disks);
     expect(refused.code).toBe(2);
@@ -265,6 +306,7 @@ describe('per-VM target settings', () => {
       { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]] },
       legacy,
       { name: 'web11', tags: { tier: 'web' } },
+      'files21',
     ]);
     const onboard = await cli('onboard', tagged);
     expect(onboard.code, onboard.stderr).toBe(0);

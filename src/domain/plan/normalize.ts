@@ -22,6 +22,7 @@ import type {
   TenantPlan,
   VaultRef,
   VmDocument,
+  VmmPlacement,
   VmSelection,
   VmTarget,
 } from './types';
@@ -89,6 +90,18 @@ export function vmTarget(vm: VmDocument, target: TargetOptions, defaultSubnet: s
     ...(vm.zone !== undefined ? { zone: vm.zone } : {}),
     ...(vm.availabilitySet !== undefined ? { availabilitySet: vm.availabilitySet } : {}),
     ...(tags ? { tags } : {}),
+  };
+}
+
+function vmmPlacement(server: string, cloud: string | string[], vmNetwork: string | string[]): VmmPlacement {
+  const clouds = typeof cloud === 'string' ? [cloud] : cloud;
+  const vmNetworks = typeof vmNetwork === 'string' ? [vmNetwork] : vmNetwork;
+  return {
+    server,
+    cloud: clouds[0] ?? '',
+    vmNetwork: vmNetworks[0] ?? '',
+    ...(clouds.length > 1 ? { clouds: [...clouds] } : {}),
+    ...(vmNetworks.length > 1 ? { vmNetworks: [...vmNetworks] } : {}),
   };
 }
 
@@ -187,7 +200,7 @@ function normalizeTenant(
         subnets: t.network.testFailoverVnet.subnets ?? t.network.subnets,
       },
     },
-    vmm: { server: vmmServer, cloud: t.vmm.cloud, vmNetwork: t.vmm.vmNetwork },
+    vmm: vmmPlacement(vmmServer, t.vmm.cloud, t.vmm.vmNetwork),
     vms,
     policy: mergePolicy(planPolicy, t.policy),
     target,

@@ -496,11 +496,15 @@ function checkTenant(
   }
   f.check([...path, 'vmm', 'server'], t.vmm?.server, checkHostname);
   for (const key of ['cloud', 'vmNetwork'] as const) {
-    if (t.vmm?.[key] !== undefined && t.vmm[key].trim() === '') {
-      f.add([...path, 'vmm', key], {
-        message: `VMM ${key === 'cloud' ? 'cloud' : 'VM network'} name must not be empty`,
-        fix: 'give the name as VMM shows it',
-      });
+    const what = key === 'cloud' ? 'cloud' : 'VM network';
+    const seen = new Set<string>();
+    for (const { name, at } of placementNames(t.vmm?.[key])) {
+      const where = [...path, 'vmm', key, ...at];
+      if (name.trim() === '')
+        f.add(where, { message: `VMM ${what} name must not be empty`, fix: 'give the name as VMM shows it' });
+      else if (seen.has(name.toLowerCase()))
+        f.add(where, { message: `VMM ${what} ${q(name)} is listed twice`, fix: `list each ${what} once` });
+      seen.add(name.toLowerCase());
     }
   }
 
@@ -696,6 +700,13 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
   }
 }
 
+/** The names of `vmm.cloud` or `vmm.vmNetwork`, one or a list, each with where it is written. */
+function placementNames(value: string | Array<string | undefined> | undefined): Array<{ name: string; at: number[] }> {
+  if (value === undefined) return [];
+  if (typeof value === 'string') return [{ name: value, at: [] }];
+  return value.flatMap((name, i) => (name === undefined ? [] : [{ name, at: [i] }]));
+}
+
 function checkAcrossTenants(f: Findings, tenants: Array<LooseTenant | undefined>, scenario: string | undefined): void {
   const unique = (
     pick: (t: LooseTenant) => string | undefined,
@@ -764,22 +775,31 @@ function checkAcrossTenants(f: Findings, tenants: Array<LooseTenant | undefined>
           fix: 'move tenants to another plan with their own shared vault (provider.vault), or use scenario dedicated-vmm',
         });
     });
-    unique(
-      (t) => t.vmm?.cloud,
-      ['vmm', 'cloud'],
-      (v, i) => ({
-        message: `VMM cloud ${q(v)} is already used by ${who(i)}: on a shared VMM server each tenant needs its own cloud`,
-        fix: "use the tenant's own VMM cloud",
-      }),
-    );
-    unique(
-      (t) => t.vmm?.vmNetwork,
-      ['vmm', 'vmNetwork'],
-      (v, i) => ({
-        message: `VMM VM network ${q(v)} is already used by ${who(i)}: a VM network maps to one tenant's Azure VNet`,
-        fix: "use the tenant's own VM network",
-      }),
-    );
+    for (const [key, problem] of [
+      [
+        'cloud',
+        (v: string, i: number) => ({
+          message: `VMM cloud ${q(v)} is already used by ${who(i)}: on a shared VMM server each tenant needs its own cloud`,
+          fix: "use the tenant's own VMM cloud",
+        }),
+      ],
+      [
+        'vmNetwork',
+        (v: string, i: number) => ({
+          message: `VMM VM network ${q(v)} is already used by ${who(i)}: a VM network maps to one tenant's Azure VNet`,
+          fix: "use the tenant's own VM network",
+        }),
+      ],
+    ] as const) {
+      const first = new Map<string, number>();
+      tenants.forEach((t, i) => {
+        for (const { name, at } of placementNames(t?.vmm?.[key])) {
+          const seenAt = first.get(name.toLowerCase());
+          if (seenAt === undefined) first.set(name.toLowerCase(), i);
+          else if (seenAt !== i) f.add(['tenants', i, 'vmm', key, ...at], problem(name, seenAt));
+        }
+      });
+    }
   }
   if (scenario === 'dedicated-vmm') {
     unique(

@@ -393,18 +393,31 @@ const vmm = {
         "dedicated-vmm: the tenant's own VMM server (required). multitenant-vmm: leave out (it is the provider's vmmServer).",
     },
     cloud: {
-      type: 'string',
-      title: 'VMM cloud',
-      description: 'The VMM cloud holding the tenant VMs; it is associated with the replication policy.',
-      minLength: 1,
-      examples: ['Contoso-Cloud'],
+      title: 'VMM cloud(s)',
+      description:
+        'The VMM cloud holding the tenant VMs, or a list of its clouds; each is associated with the replication policy.',
+      oneOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+      ],
+      [HELP_KEYWORD]: {
+        message: 'cloud is a VMM cloud name, or a list of them',
+        fix: 'write e.g. cloud: Contoso-Cloud, or cloud: [Contoso-Gold, Contoso-Silver]',
+      },
+      examples: ['Contoso-Cloud', ['Contoso-Gold', 'Contoso-Silver']],
     },
     vmNetwork: {
-      type: 'string',
-      title: 'VMM VM network',
-      description: 'The VMM VM network mapped to the tenant Azure VNet.',
-      minLength: 1,
-      examples: ['Contoso-VMNet'],
+      title: 'VMM VM network(s)',
+      description: 'The VMM VM network mapped to the tenant Azure VNet, or a list of them (all mapped to it).',
+      oneOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+      ],
+      [HELP_KEYWORD]: {
+        message: 'vmNetwork is a VMM VM network name, or a list of them',
+        fix: 'write e.g. vmNetwork: Contoso-VMNet, or vmNetwork: [Contoso-FrontEnd, Contoso-BackEnd]',
+      },
+      examples: ['Contoso-VMNet', ['Contoso-FrontEnd', 'Contoso-BackEnd']],
     },
   },
   required: keys('cloud', 'vmNetwork'),

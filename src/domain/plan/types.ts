@@ -104,8 +104,10 @@ export interface StorageAccountDocument {
 export interface VmmDocument {
   /** Required in dedicated-vmm; in multitenant-vmm the provider's server (may be repeated). */
   server?: string;
-  cloud: string;
-  vmNetwork: string;
+  /** The tenant's VMM cloud, or its clouds (a list). */
+  cloud: string | string[];
+  /** The VM network mapped to the tenant's VNet, or its VM networks (a list), all mapped to it. */
+  vmNetwork: string | string[];
 }
 
 /** One network adapter of the VM after failover, in the order VMM lists them. */
@@ -260,6 +262,19 @@ export interface NetworkPlan {
   testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };
 }
 
+/**
+ * Where a tenant's VMs are on premises. `cloud` and `vmNetwork` are the first (or only) ones;
+ * `clouds` and `vmNetworks` list all of them, and are present only when there are several, so a
+ * one-cloud tenant keeps the shape its running workflows were started with.
+ */
+export interface VmmPlacement {
+  server: string;
+  cloud: string;
+  vmNetwork: string;
+  clouds?: string[];
+  vmNetworks?: string[];
+}
+
 export interface NicTarget {
   subnet: string;
   ip?: string;
@@ -300,7 +315,7 @@ export interface TenantPlan {
   vault: VaultRef;
   storageAccount: { name: string; sku: StorageSku };
   network: NetworkPlan;
-  vmm: { server: string; cloud: string; vmNetwork: string };
+  vmm: VmmPlacement;
   vms: VmSelection;
   policy: ReplicationPolicy;
   target: TargetOptions;

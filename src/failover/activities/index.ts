@@ -204,49 +204,58 @@ function failoverActivities(deps: FailoverDeps) {
 
   return {
     /**
-     * Finds the VM's protected item inside the tenant's own protection container only (its VMM
-     * cloud), never across the vault: in a shared vault another tenant's VM of the same name
+     * Finds the VM's protected item inside the tenant's own protection containers only (its VMM
+     * clouds), never across the vault: in a shared vault another tenant's VM of the same name
      * is not this tenant's, and a name that exists only there is "not found" — the same answer
-     * as a name that exists nowhere, with the closest names from this tenant's cloud alone.
+     * as a name that exists nowhere, with the closest names from this tenant's clouds alone.
      */
     async resolveProtectedItem(input: { target: VaultTarget; vm: string; scope: TenantScope }): Promise<ResolvedItem> {
       const { target, vm, scope } = input;
-      const where = await findTenantContainer(asr(target), scope.vmmServer, scope.cloud);
-      if (!where) {
-        throw needsOperator(
-          `the cloud ${scope.cloud} of VMM server ${scope.vmmServer} is not in vault ${target.vault}`,
-          {
+      const wanted = vm.toLowerCase();
+      const names: string[] = [];
+      const matches: Array<{ cloud: string; item: ItemRef }> = [];
+      let unprotected = false;
+      for (const cloud of scope.clouds ?? [scope.cloud]) {
+        const where = await findTenantContainer(asr(target), scope.vmmServer, cloud);
+        if (!where) {
+          throw needsOperator(`the cloud ${cloud} of VMM server ${scope.vmmServer} is not in vault ${target.vault}`, {
             code: 'ProtectionContainerNotFound',
             fix: `check vmm.server and vmm.cloud of the tenant in the plan, and that the tenant is onboarded ('asrflow status --tenant <tenant>')`,
+          });
+        }
+        const { fabricName, containerName } = where;
+        const items = await listContainerProtectedItems(asr(target), fabricName, containerName, cloud);
+        names.push(...items.map((i) => i.friendlyName).filter((n): n is string => Boolean(n)));
+        const found = items.find((i) => i.friendlyName?.toLowerCase() === wanted);
+        const match = found?.id ? ITEM_PATH.exec(found.id) : null;
+        if (found?.id && match?.[1] && match[2] && match[3]) {
+          matches.push({
+            cloud,
+            item: {
+              fabricName: decodeURIComponent(match[1]),
+              containerName: decodeURIComponent(match[2]),
+              itemName: decodeURIComponent(match[3]),
+              itemId: found.id,
+            },
+          });
+          continue;
+        }
+        // Not protected in this cloud: is it a VM of this cloud at all? Either way the answer
+        // draws only on this tenant's own containers.
+        const protectable = await listProtectableItems(asr(target), fabricName, containerName, `cloud ${cloud}`);
+        if (protectable.some((p) => p.friendlyName.toLowerCase() === wanted)) unprotected = true;
+      }
+      const [only, ...more] = matches;
+      if (only && more.length > 0)
+        throw needsOperator(
+          `${vm} is a protected VM in each of the tenant's clouds ${matches.map((m) => m.cloud).join(', ')}`,
+          {
+            code: 'AmbiguousVm',
+            fix: 'rename one of the VMs in VMM; asrflow cannot tell which one is meant',
           },
         );
-      }
-      const { fabricName, containerName } = where;
-      const items = await listContainerProtectedItems(asr(target), fabricName, containerName, scope.cloud);
-      const wanted = vm.toLowerCase();
-      const found = items.find((i) => i.friendlyName?.toLowerCase() === wanted);
-      const match = found?.id ? ITEM_PATH.exec(found.id) : null;
-      if (found?.id && match?.[1] && match[2] && match[3]) {
-        return {
-          item: {
-            fabricName: decodeURIComponent(match[1]),
-            containerName: decodeURIComponent(match[2]),
-            itemName: decodeURIComponent(match[3]),
-            itemId: found.id,
-          },
-          closest: [],
-        };
-      }
-      // Not protected in this cloud: is it a VM of this cloud at all? Either way the answer
-      // draws only on this tenant's own container.
-      const protectable = (
-        await listProtectableItems(asr(target), fabricName, containerName, `cloud ${scope.cloud}`)
-      ).map((p) => p.friendlyName);
-      const names = items.map((i) => i.friendlyName).filter((n): n is string => Boolean(n));
-      return {
-        closest: nearest(vm, names),
-        ...(protectable.some((n) => n.toLowerCase() === wanted) ? { unprotected: true } : {}),
-      };
+      if (only) return { item: only.item, closest: [] };
+      return { closest: nearest(vm, names), ...(unprotected ? { unprotected: true } : {}) };
     },
 
     /** Reads what preflight decides on: state, allowed operations, health, running job, latest recovery point. */

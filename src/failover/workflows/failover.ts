@@ -32,6 +32,7 @@ import { inlineCode, operatorCommands, shellWord } from '../../domain/operator-c
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../../temporal/workflow/failure-types';
 import { HANDLER_DESCRIPTIONS, type StepState } from '../../temporal/workflow/progress';
 import { AsrStage } from '../../temporal/workflow/search-attributes';
+import { cloudsLabel } from '../../domain/vmm-placement';
 import { failoverActivities } from './activities';
 import { answerProgress, isAbandoned, outcomeDetails, publishDetails, StepRunner } from '../../temporal/workflow/steps';
 
@@ -247,7 +248,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
   };
 
   const plan: Array<{ name: string; title: string }> = [
-    { name: 'resolve', title: `Find ${vm} in cloud ${scope.cloud} (vault ${target.vault})` },
+    { name: 'resolve', title: `Find ${vm} in ${cloudsLabel(scope)} (vault ${target.vault})` },
     { name: 'preflight', title: 'Preflight: allowed operation, replication health, running jobs, recovery point age' },
   ];
   const main: Record<typeof kind, Array<{ name: string; title: string }>> = {
@@ -398,8 +399,8 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
  */
 function notFound(tenant: string, vm: string, scope: TenantScope, resolved: ResolvedItem): string {
   if (resolved.unprotected)
-    return `VM '${vm}' of tenant ${tenant} is in cloud ${scope.cloud} but not protected; protect it first (select it in the tenant's vms in the plan and onboard the plan again)`;
+    return `VM '${vm}' of tenant ${tenant} is in ${cloudsLabel(scope)} but not protected; protect it first (select it in the tenant's vms in the plan and onboard the plan again)`;
   const near =
     resolved.closest.length > 0 ? `; closest names in the tenant's cloud: ${resolved.closest.join(', ')}` : '';
-  return `VM '${vm}' not found for tenant ${tenant}: no protected VM of that name in its cloud ${scope.cloud}${near}`;
+  return `VM '${vm}' not found for tenant ${tenant}: no protected VM of that name in its ${cloudsLabel(scope)}${near}`;
 }

@@ -55,16 +55,27 @@ const createdByAsrflow = (tags: Record<string, string> | undefined) =>
 
 function offboardingActivities(deps: OffboardingDeps) {
   return {
-    /** Every protected VM of the tenant's own cloud, and where the cloud is (undefined: not in the vault). */
+    /**
+     * Every protected VM of the tenant's own clouds, and where the clouds are: `where` is the
+     * first found (undefined: none is in the vault), `others` the rest when the tenant has several.
+     */
     async findTenantItems(input: { target: VaultTarget; scope: OffboardingScope }): Promise<{
       where?: { fabricName: string; containerName: string };
+      others?: Array<{ fabricName: string; containerName: string }>;
       items: Array<OffboardItem & { vm: string }>;
     }> {
       const vault = asrVault(deps.azure, input.target);
-      const where = await findTenantContainer(vault, input.scope.vmmServer, input.scope.cloud);
-      if (!where) return { items: [] };
-      const items = await listContainerProtectedItems(vault, where.fabricName, where.containerName, input.scope.cloud);
-      return { where, items: items.map((i) => ({ ...offboardItem(i, where), vm: i.friendlyName ?? i.name })) };
+      const found: Array<{ fabricName: string; containerName: string }> = [];
+      const items: Array<OffboardItem & { vm: string }> = [];
+      for (const cloud of input.scope.clouds ?? [input.scope.cloud]) {
+        const where = await findTenantContainer(vault, input.scope.vmmServer, cloud);
+        if (!where) continue;
+        found.push(where);
+        const listed = await listContainerProtectedItems(vault, where.fabricName, where.containerName, cloud);
+        items.push(...listed.map((i) => ({ ...offboardItem(i, where), vm: i.friendlyName ?? i.name })));
+      }
+      const [where, ...others] = found;
+      return { ...(where ? { where } : {}), ...(others.length > 0 ? { others } : {}), items };
     },
 
     /** Removes the tenant's network mapping (VMM VM network → its VNet); returns what it removed. */
@@ -181,11 +192,14 @@ function offboardingActivities(deps: OffboardingDeps) {
       scope: OffboardingScope;
     }): Promise<OffboardItem | undefined> {
       const vault = asrVault(deps.azure, input.target);
-      const where = await findTenantContainer(vault, input.scope.vmmServer, input.scope.cloud);
-      if (!where) return undefined;
-      const items = await listContainerProtectedItems(vault, where.fabricName, where.containerName, input.scope.cloud);
-      const item = items.find((i) => i.friendlyName?.toLowerCase() === input.vm.toLowerCase());
-      return item ? offboardItem(item, where) : undefined;
+      for (const cloud of input.scope.clouds ?? [input.scope.cloud]) {
+        const where = await findTenantContainer(vault, input.scope.vmmServer, cloud);
+        if (!where) continue;
+        const items = await listContainerProtectedItems(vault, where.fabricName, where.containerName, cloud);
+        const item = items.find((i) => i.friendlyName?.toLowerCase() === input.vm.toLowerCase());
+        if (item) return offboardItem(item, where);
+      }
+      return undefined;
     },
 
     /**

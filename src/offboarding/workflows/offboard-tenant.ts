@@ -3,6 +3,7 @@ import { tenantRefusals, type OffboardTenantInput, type OffboardTenantRecord } f
 import { AsrStage } from '../../temporal/workflow/search-attributes';
 import { answerProgress, isAbandoned, outcomeDetails, publishDetails, StepRunner } from '../../temporal/workflow/steps';
 import { offboardingActivities } from './activities';
+import { cloudsLabel } from '../../domain/vmm-placement';
 
 /**
  * Removes a tenant's protection, in the order Site Recovery requires: every protected VM of its
@@ -40,10 +41,10 @@ export async function offboardTenantWorkflow(input: OffboardTenantInput): Promis
     ]);
 
   const plan = [
-    { name: 'resolve', title: `Find the protected VMs of cloud ${scope.cloud} (vault ${target.vault})` },
+    { name: 'resolve', title: `Find the protected VMs of ${cloudsLabel(scope)} (vault ${target.vault})` },
     { name: 'disable-vms', title: 'Disable protection of every VM (their replicas in Azure are deleted)' },
-    { name: 'network-mapping', title: `Remove the mapping of ${scope.vmNetwork}` },
-    { name: 'container-mapping', title: `Dissociate ${scope.cloud} from the policy` },
+    { name: 'network-mapping', title: `Remove the mapping of ${(scope.vmNetworks ?? [scope.vmNetwork]).join(', ')}` },
+    { name: 'container-mapping', title: `Dissociate ${(scope.clouds ?? [scope.cloud]).join(', ')} from the policy` },
     { name: 'policy', title: `Delete replication policy ${names.policy}` },
     ...(input.dedicatedVault
       ? [{ name: 'vault', title: `Unregister ${scope.vmmServer} and delete vault ${target.vault}` }]
@@ -81,19 +82,27 @@ export async function offboardTenantWorkflow(input: OffboardTenantInput): Promis
       const where = found.where;
       if (where) {
         removed(
-          await steps.run('network-mapping', ({ longRunning }) =>
-            longRunning.removeTenantNetworkMapping({
-              target,
-              fabricName: where.fabricName,
-              vmNetwork: scope.vmNetwork,
-              names,
-            }),
-          ),
+          await steps.run('network-mapping', async ({ longRunning }) => {
+            const all: string[] = [];
+            for (const vmNetwork of scope.vmNetworks ?? [scope.vmNetwork])
+              all.push(
+                ...(await longRunning.removeTenantNetworkMapping({
+                  target,
+                  fabricName: where.fabricName,
+                  vmNetwork,
+                  names,
+                })),
+              );
+            return all;
+          }),
         );
         removed(
-          await steps.run('container-mapping', ({ longRunning }) =>
-            longRunning.removeTenantContainerMapping({ target, ...where, names }),
-          ),
+          await steps.run('container-mapping', async ({ longRunning }) => {
+            const all: string[] = [];
+            for (const container of [where, ...(found.others ?? [])])
+              all.push(...(await longRunning.removeTenantContainerMapping({ target, ...container, names })));
+            return all;
+          }),
         );
       } else {
         steps.track('network-mapping', 'network-mapping', '', { state: 'skipped' });

@@ -3,6 +3,7 @@ import { disableRefusal, type OffboardRecord, type OffboardVmInput } from '../co
 import { AsrStage } from '../../temporal/workflow/search-attributes';
 import { answerProgress, isAbandoned, outcomeDetails, publishDetails, StepRunner } from '../../temporal/workflow/steps';
 import { offboardingActivities } from './activities';
+import { cloudsLabel } from '../../domain/vmm-placement';
 
 /**
  * Disables protection of one VM on purpose: finds it in the tenant's own cloud, refuses while
@@ -34,7 +35,7 @@ export async function offboardVmWorkflow(input: OffboardVmInput): Promise<Offboa
   const details = () => outcomeDetails(title, steps, record);
 
   steps.plan([
-    { name: 'resolve', title: `Find ${vm} in cloud ${scope.cloud} (vault ${target.vault})` },
+    { name: 'resolve', title: `Find ${vm} in ${cloudsLabel(scope)} (vault ${target.vault})` },
     { name: 'disable', title: `Disable protection of ${vm} (its replica disks in Azure are deleted)` },
   ]);
   try {
@@ -44,7 +45,7 @@ export async function offboardVmWorkflow(input: OffboardVmInput): Promise<Offboa
       record.outcome = item ? 'refused' : 'not-protected';
       record.reason =
         refusal ??
-        `${vm} is not a protected VM of tenant ${tenant}'s cloud ${scope.cloud}: nothing to do (already offboarded, or never protected)`;
+        `${vm} is not a protected VM of tenant ${tenant}'s ${cloudsLabel(scope)}: nothing to do (already offboarded, or never protected)`;
       steps.track('disable', 'disable', '', { state: 'skipped' });
     } else {
       const done = await steps.run('disable', ({ longRunning }) =>

@@ -44,11 +44,12 @@ import {
 } from '../contract';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../../temporal/workflow/search-attributes';
 import { AZURE_VM_NAME, azureNameFor } from '../../domain/vm-names';
+import { cloudsLabel, cloudsOf, vmNetworksOf } from '../../domain/vmm-placement';
 import { workflowIds } from '../../temporal/workflow/workflow-ids';
 import { awaitSharedRegistration, registerVmmServer } from './registration';
 import { publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
 import { vmProtectionWorkflow } from './vm-protection';
-import { onboardingActivities, type OnboardingSteps } from './activities';
+import { onboardingActivities, type OnboardingActivityKinds, type OnboardingSteps } from './activities';
 
 export interface TenantOnboardingResult {
   tenant: string;
@@ -153,10 +154,10 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
           { name: 'registration', title: `Register VMM server ${vmmServer}` },
           { name: 'provider-version', title: `Check the Provider version on ${vmmServer}` },
         ]),
-    { name: 'cloud', title: `Find cloud ${tenant.vmm.cloud}` },
+    { name: 'cloud', title: `Find ${cloudsLabel(tenant.vmm)}` },
     { name: 'policy', title: 'Replication policy' },
-    { name: 'container-mapping', title: `Pair ${tenant.vmm.cloud} with the policy` },
-    { name: 'network-mapping', title: `Map ${tenant.vmm.vmNetwork} to ${tenant.network.vnet}` },
+    { name: 'container-mapping', title: `Pair ${cloudsOf(tenant.vmm).join(', ')} with the policy` },
+    { name: 'network-mapping', title: `Map ${vmNetworksOf(tenant.vmm).join(', ')} to ${tenant.network.vnet}` },
     { name: 'preflight', title: 'Preflight of the selected VMs' },
     { name: 'protect', title: 'Protect VMs and replicate' },
   ]);
@@ -195,9 +196,13 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       ? await awaitSharedRegistration(steps, vault, vmmServer)
       : await registerVmmServer(steps, vault, vmmServer);
     const fabricName = registration.fabricName;
-    const { containerName } = await steps.run('cloud', ({ quick }) =>
-      quick.findProtectionContainer({ target: vault, fabricName, cloud: tenant.vmm.cloud }),
-    );
+    const containers = await steps.run('cloud', async ({ quick }) => {
+      const found: Array<{ cloud: string; containerName: string }> = [];
+      for (const cloud of cloudsOf(tenant.vmm))
+        found.push({ cloud, ...(await quick.findProtectionContainer({ target: vault, fabricName, cloud })) });
+      return found;
+    });
+    const containerName = containers[0]?.containerName ?? '';
     const { policyId } = await steps.run(
       'policy',
       async ({ longRunning }) => {
@@ -220,45 +225,68 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
             : undefined,
       },
     );
-    await steps.run('container-mapping', ({ longRunning }) =>
-      longRunning.ensureContainerMapping({
-        target: vault,
-        fabricName,
-        containerName,
-        mappingName: containerMappingName(tenant.name),
-        policyId,
-      }),
-    );
-    await steps.run('network-mapping', ({ longRunning }) =>
-      longRunning.ensureNetworkMapping({
-        target: vault,
-        fabricName,
-        vmNetwork: tenant.vmm.vmNetwork,
-        mappingName: networkMappingName(tenant.name),
-        recoveryNetworkId: vnet.id,
-      }),
-    );
+    // Each of the tenant's clouds is paired with its policy, each VM network mapped to its VNet.
+    await steps.run('container-mapping', async ({ longRunning }) => {
+      for (const c of containers)
+        await longRunning.ensureContainerMapping({
+          target: vault,
+          fabricName,
+          containerName: c.containerName,
+          mappingName: containerMappingName(tenant.name),
+          policyId,
+        });
+    });
+    await steps.run('network-mapping', async ({ longRunning }) => {
+      for (const vmNetwork of vmNetworksOf(tenant.vmm))
+        await longRunning.ensureNetworkMapping({
+          target: vault,
+          fabricName,
+          vmNetwork,
+          mappingName: networkMappingName(tenant.name),
+          recoveryNetworkId: vnet.id,
+        });
+    });
     return {
       resourceGroupId: group.id,
       storageAccountId: storage.id,
       networkId: vnet.id,
       fabricName,
       containerName,
+      ...(containers.length > 1 ? { containers } : {}),
       policyId,
     };
   };
 
-  /**
-   * The VMs an earlier run left for this one, with their details as the cloud lists them now
-   * (one paged list): selected as the preflight selected them, but only these names.
-   */
   /** Disks are read only for the VMs whose plan names some: the list is carried in histories. */
   const diskNames = tenant.vms.include === 'all' ? [] : tenant.vms.include.filter((v) => v.disks).map((v) => v.name);
   const withDisks = diskNames.length > 0 ? { withDisks: diskNames } : {};
 
+  /**
+   * The VMs of every cloud of the tenant (one paged list each). A VM of a cloud other than the
+   * first names its protection container.
+   */
+  const listVms = async (quick: OnboardingActivityKinds['quick'], done: ProtectSetup): Promise<ProtectableVm[]> => {
+    const all: ProtectableVm[] = [];
+    for (const c of done.containers ?? [{ cloud: tenant.vmm.cloud, containerName: done.containerName }]) {
+      const listed = await quick.listProtectableVms({
+        target: vault,
+        fabricName: done.fabricName,
+        containerName: c.containerName,
+        ...withDisks,
+      });
+      const other = c.containerName !== done.containerName;
+      all.push(...listed.map((v) => (other ? { ...v, containerName: c.containerName, cloud: c.cloud } : v)));
+    }
+    return all;
+  };
+
+  /**
+   * The VMs an earlier run left for this one, with their details as the clouds list them now:
+   * selected as the preflight selected them, but only these names.
+   */
   const remainingOf = async (names: string[]): Promise<SelectedVm[]> => {
     const { quick } = onboardingActivities('Preflight of the remaining VMs');
-    const listed = await quick.listProtectableVms({ target: vault, fabricName, containerName, ...withDisks });
+    const listed = await listVms(quick, setup);
     const wanted = new Set(names.map((n) => n.toLowerCase()));
     const seen = new Map<string, VmProgress>();
     const chosen = selectVms(tenant, listed, seen).filter((s) => wanted.has(s.vm.friendlyName.toLowerCase()));
@@ -280,11 +308,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     (carried?.remainingNames
       ? await remainingOf(carried.remainingNames)
       : await steps.run('preflight', async ({ quick }) => {
-          const chosen = selectVms(
-            tenant,
-            await quick.listProtectableVms({ target: vault, fabricName, containerName, ...withDisks }),
-            vms,
-          );
+          const chosen = selectVms(tenant, await listVms(quick, setup), vms);
           // `include: all` is counted here: plan validate counts only the VMs a plan lists.
           refuseOversizedSelection(chosen.length, tenant.vmm.cloud);
           return chosen;
@@ -300,7 +324,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
         scenario,
         vault,
         fabricName,
-        containerName,
+        containerName: vm.containerName ?? containerName,
         policyId,
         vm,
         targets: {
@@ -516,6 +540,12 @@ function validateReplan(current: TenantSpec, next: TenantSpec, steps: Onboarding
 /** Matches the plan's selection against what ASR sees; ineligible VMs are reported, not fatal. */
 function selectVms(tenant: TenantSpec, items: ProtectableVm[], vms: Map<string, VmProgress>): SelectedVm[] {
   const byName = new Map(items.map((i) => [i.friendlyName.toLowerCase(), i]));
+  // A name in two of the tenant's clouds: which VM the plan means is not known.
+  const clouds = new Map<string, string[]>();
+  for (const i of items) {
+    const key = i.friendlyName.toLowerCase();
+    clouds.set(key, [...(clouds.get(key) ?? []), i.cloud ?? tenant.vmm.cloud]);
+  }
   const defaults = tenantDefaults(tenant);
   const wanted: VmSpec[] =
     tenant.vms.include === 'all'
@@ -535,9 +565,14 @@ function selectVms(tenant: TenantSpec, items: ProtectableVm[], vms: Map<string, 
   const selected: SelectedVm[] = [];
   for (const want of wanted) {
     const item = byName.get(want.name.toLowerCase());
-    const diskProblem = item ? (missingDisks(want, item) ?? azureNameProblem(want)) : undefined;
+    const inClouds = clouds.get(want.name.toLowerCase()) ?? [];
+    const diskProblem = item
+      ? inClouds.length > 1
+        ? `a VM of this name is in each of clouds ${inClouds.join(', ')}: rename one in VMM`
+        : (missingDisks(want, item) ?? azureNameProblem(want))
+      : undefined;
     if (!item) {
-      vms.set(want.name, { name: want.name, state: 'not-eligible', reason: `not found in cloud ${tenant.vmm.cloud}` });
+      vms.set(want.name, { name: want.name, state: 'not-eligible', reason: `not found in ${cloudsLabel(tenant.vmm)}` });
     } else if (item.readinessErrors.length > 0 || diskProblem) {
       vms.set(item.friendlyName, {
         name: item.friendlyName,
