@@ -139,7 +139,8 @@ export function registerOnboardingCommands(program: Command): void {
             if (!opts.watch) return;
             const ids = started.map((s) => s.workflowId);
             await watchToTheEnd(
-              () => statusOfWorkflows(client, ids, { uiUrl: (id) => uiUrl(settings, id) }),
+              () =>
+                statusOfWorkflows(client, ids, { uiUrl: (id) => uiUrl(settings, id), taskQueue: settings.taskQueue }),
               opts,
               intervalMs,
             );
@@ -170,6 +171,7 @@ export function registerOnboardingCommands(program: Command): void {
           collectStatus(client, {
             ...(opts.tenant ? { tenant: opts.tenant } : {}),
             uiUrl: (id) => uiUrl(settings, id),
+            taskQueue: settings.taskQueue,
           });
         if (!opts.watch) {
           const statuses = await collect();

@@ -1,8 +1,9 @@
 import { styleText } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { plainText } from '../domain/operator-commands';
 import { progressQuery, type Progress } from '../temporal/workflow/progress';
-import { AsrKind, AsrTenant } from '../temporal/workflow/search-attributes';
+import { AsrKind, AsrStage, AsrTenant } from '../temporal/workflow/search-attributes';
 import { errorMessage } from './doctor';
 
 export interface WorkflowStatus {
@@ -10,6 +11,8 @@ export interface WorkflowStatus {
   kind: string;
   tenant?: string;
   status: string;
+  /** The stage the workflow last recorded (its AsrStage search attribute), shown without a worker. */
+  stage?: string;
   progress?: Progress;
   /** Why progress is missing (e.g. no worker to answer the query). */
   note?: string;
@@ -19,6 +22,33 @@ export interface WorkflowStatus {
 export interface StatusOptions {
   tenant?: string;
   uiUrl?: (id: string) => string | undefined;
+  /** The workflows' task queue: when no worker polls it, progress is not asked for (nobody would answer). */
+  taskQueue?: string;
+}
+
+/** A worker that polled this recently is taken to be there: its long polls last about a minute. */
+const RECENT_POLL_MS = 90_000;
+
+/**
+ * Whether some worker polls the task queue's workflow tasks (undefined: not known). Without one,
+ * every progress query would wait out its deadline; status then shows what Temporal stored.
+ */
+async function workerPolls(client: Client, taskQueue: string | undefined): Promise<boolean | undefined> {
+  if (!taskQueue) return undefined;
+  try {
+    const response = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    const now = Date.now();
+    return (response.pollers ?? []).some((p) => {
+      const seconds = Number(p.lastAccessTime?.seconds ?? 0);
+      return now - seconds * 1000 < RECENT_POLL_MS;
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Finds asrflow's onboarding, failover and offboarding workflows through visibility and asks each for its progress. */
@@ -30,9 +60,11 @@ export async function collectStatus(client: Client, options: StatusOptions = {})
   ];
   if (options.tenant) filters.push(`AsrTenant = '${options.tenant.replace(/'/g, "''")}'`);
   const out: WorkflowStatus[] = [];
+  const worker = await workerPolls(client, options.taskQueue);
   for await (const execution of client.workflow.list({ query: filters.join(' AND ') })) {
     if (out.some((o) => o.workflowId === execution.workflowId)) continue; // newest run only
     const tenant = execution.typedSearchAttributes.get(AsrTenant);
+    const stage = execution.typedSearchAttributes.get(AsrStage);
     out.push(
       await withProgress(
         client,
@@ -41,9 +73,11 @@ export async function collectStatus(client: Client, options: StatusOptions = {})
           runId: execution.runId,
           kind: execution.typedSearchAttributes.get(AsrKind) ?? '',
           ...(tenant ? { tenant } : {}),
+          ...(stage ? { stage } : {}),
           status: execution.status.name,
         },
         options,
+        worker,
       ),
     );
   }
@@ -60,10 +94,12 @@ export async function statusOfWorkflows(
   options: StatusOptions = {},
 ): Promise<WorkflowStatus[]> {
   const out: WorkflowStatus[] = [];
+  const worker = await workerPolls(client, options.taskQueue);
   for (const workflowId of workflowIds) {
     try {
       const description = await client.workflow.getHandle(workflowId).describe();
       const tenant = description.typedSearchAttributes.get(AsrTenant);
+      const stage = description.typedSearchAttributes.get(AsrStage);
       out.push(
         await withProgress(
           client,
@@ -72,9 +108,11 @@ export async function statusOfWorkflows(
             runId: description.runId,
             kind: description.typedSearchAttributes.get(AsrKind) ?? '',
             ...(tenant ? { tenant } : {}),
+            ...(stage ? { stage } : {}),
             status: description.status.name,
           },
           options,
+          worker,
         ),
       );
     } catch (error) {
@@ -90,11 +128,18 @@ async function withProgress(
   client: Client,
   found: Omit<WorkflowStatus, 'progress' | 'note' | 'uiUrl'> & { runId: string },
   options: StatusOptions,
+  worker?: boolean,
 ): Promise<WorkflowStatus> {
   const { runId, ...entry } = found;
   const status: WorkflowStatus = { ...entry };
   const ui = options.uiUrl?.(entry.workflowId);
   if (ui) status.uiUrl = ui;
+  // A running workflow's progress is answered by a worker; an ended one's by its history (which
+  // a worker replays too). With none polling, say so at once instead of waiting for an answer.
+  if (worker === false) {
+    status.note = `no worker polls task queue '${options.taskQueue ?? ''}': steps need one to answer (start it with 'asrflow worker'); shown is the stage the workflow last recorded`;
+    return status;
+  }
   try {
     // Queries are answered by a worker; with none polling, the server would hold the call for
     // its full RPC timeout and a status of many workflows would hang for minutes.
@@ -180,7 +225,7 @@ export function renderStatus(statuses: WorkflowStatus[], options: RenderOptions 
               ? `protection of ${s.progress?.vm ?? '?'} (${s.workflowId})`
               : `tenant ${s.tenant ?? '?'} (${s.workflowId})`;
     lines.push(
-      `${paint('bold', title)}: ${paint(STATUS_STYLE[s.status] ?? 'reset', s.status)}${s.progress ? `, stage ${s.progress.stage}` : ''}`,
+      `${paint('bold', title)}: ${paint(STATUS_STYLE[s.status] ?? 'reset', s.status)}${s.progress ? `, stage ${s.progress.stage}` : s.stage ? `, stage ${s.stage}` : ''}`,
     );
     if (s.uiUrl) lines.push(`  UI: ${s.uiUrl}`);
     if (s.note) lines.push(`  ${paint('yellow', s.note)}`);

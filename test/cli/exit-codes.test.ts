@@ -170,6 +170,13 @@ describe('exit codes', () => {
       stderr: /unknown tenant 'nosuch': known tenants: litware/,
     },
     {
+      what: 'status with no worker polling: answers from what Temporal stored, and says so',
+      args: () => ['status', '--tenant', 'litware'],
+      code: 0,
+      stdout:
+        /tenant litware \(asrflow:onboard:litware\): RUNNING\n[\s\S]*no worker polls task queue 'no-worker-[^']+': steps need one to answer \(start it with 'asrflow worker'\)/,
+    },
+    {
       what: 'Temporal unreachable: the address tried, where it came from, and the fix',
       args: () => ['status', '--address', '127.0.0.1:1'],
       code: 1,
