@@ -19,6 +19,18 @@ export interface VaultTarget {
   region: string;
 }
 
+/**
+ * The ARM id of a tenant's test failover VNet: asrflow's own, always in the tenant's resource
+ * group and subscription (a customer's existing production VNet may live elsewhere).
+ */
+export function testNetworkIdOf(tenant: {
+  subscriptionId: string;
+  resourceGroup: string;
+  network: { testFailoverVnet: { name: string } };
+}): string {
+  return `/subscriptions/${tenant.subscriptionId}/resourceGroups/${tenant.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
+}
+
 /** The vault a tenant's plan names, with the principal that signs in to its subscription. */
 export function vaultTargetOf(v: VaultRef): VaultTarget {
   return {

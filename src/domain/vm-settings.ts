@@ -12,6 +12,11 @@ export interface VmPlacement {
   tags?: Record<string, string>;
 }
 
+/** A tenant's availability sets live in its resource group (ARM id of the group). */
+export function availabilitySetId(resourceGroupId: string, name: string): string {
+  return `${resourceGroupId}/providers/Microsoft.Compute/availabilitySets/${name}`;
+}
+
 /** One NIC: its subnet and static address after failover, and in test failovers. */
 export interface NicAddressing {
   subnet?: string;

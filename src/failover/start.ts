@@ -15,7 +15,7 @@ import {
   type TenantScope,
 } from './contract';
 import type { Plan } from '../domain/plan/types';
-import { vaultTargetOf } from '../domain/targets';
+import { testNetworkIdOf, vaultTargetOf } from '../domain/targets';
 import { cloudsLabel } from '../domain/vmm-placement';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
@@ -62,9 +62,7 @@ export function failoverInputFromPlan(
     cloud: tenant.vmm.cloud,
     ...(tenant.vmm.clouds ? { clouds: [...tenant.vmm.clouds] } : {}),
   };
-  const testNetworkId =
-    options.testNetworkId ??
-    `/subscriptions/${tenant.subscriptionId}/resourceGroups/${tenant.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
+  const testNetworkId = options.testNetworkId ?? testNetworkIdOf(tenant);
   // Checked here for a clear message before anything starts; the workflow's preflight checks
   // it again, since a workflow can be started by other means than this CLI.
   const foreign = kind === 'test' ? foreignNetworkProblem('--test-network:', testNetworkId, scope) : undefined;

@@ -19,6 +19,7 @@ import {
 import { sharedVaultWorkflow } from './workflows/shared-vault';
 import { tenantOnboardingWorkflow } from './workflows/tenant-onboarding';
 import type { Plan, SubnetSpec, TenantPlan, VmTarget } from '../domain/plan/types';
+import { defined } from '../domain/defined';
 import { cloudsLabel, vmNetworksOf } from '../domain/vmm-placement';
 import { AsrKind, AsrScenario, AsrTenant } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
@@ -139,8 +140,7 @@ export function plannedWorkflows(plan: Plan, options: StartOptions = {}): Onboar
 const subnets = (list: SubnetSpec[]) => list.map(({ name, prefix }) => ({ name, prefix }));
 const withSize = (vmSize: string | undefined) => (vmSize === undefined ? {} : { vmSize });
 /** Only the fields that are set, so a plan without per-VM settings yields the shape it always had. */
-const present = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as T;
+const present = defined;
 
 function vmSpec(v: VmTarget): VmSpec {
   return present({

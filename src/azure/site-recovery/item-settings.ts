@@ -2,10 +2,11 @@ import type {
   ReplicationProtectedItem,
   UpdateReplicationProtectedItemInput,
 } from '@azure/arm-recoveryservices-siterecovery';
+import { defined } from '../../domain/defined';
 import type { NicAddressing, VmPlacement } from '../../domain/vm-settings';
 import { runCheckpointedLro } from '../checkpoint';
 import { azureCall } from '../failures';
-import type { ItemRef } from './protected-items';
+import { protectedItemView, type ItemRef, type ProtectedItemView } from './protected-items';
 import type { AsrVault } from './vault';
 
 // How a protected item's VM comes up in Azure, as the item says and as an update changes it:
@@ -55,7 +56,7 @@ export function itemSettings(item: ReplicationProtectedItem): ItemSettings {
     tags: d.targetVmTags,
   };
   return {
-    ...(Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Omit<ItemSettings, 'nics'>),
+    ...defined(entries),
     nics: (d.vmNics ?? []).flatMap((nic) => {
       if (!nic.nicId) return [];
       const ip = nic.ipConfigs?.find((c) => c.isPrimary) ?? nic.ipConfigs?.[0];
@@ -70,11 +71,18 @@ export function itemSettings(item: ReplicationProtectedItem): ItemSettings {
 }
 
 export async function readItemSettings(v: AsrVault, ref: ItemRef): Promise<ItemSettings> {
-  return itemSettings(
-    await azureCall(`read protected item ${ref.itemName}`, () =>
-      v.client.replicationProtectedItems.get(...v.at, ref.fabricName, ref.containerName, ref.itemName),
-    ),
+  return (await readItemWithSettings(v, ref)).settings;
+}
+
+/** The item as asrflow reads it and its settings, from one read. */
+export async function readItemWithSettings(
+  v: AsrVault,
+  ref: ItemRef,
+): Promise<{ item: ProtectedItemView; settings: ItemSettings }> {
+  const item = await azureCall(`read protected item ${ref.itemName}`, () =>
+    v.client.replicationProtectedItems.get(...v.at, ref.fabricName, ref.containerName, ref.itemName),
   );
+  return { item: protectedItemView(item), settings: itemSettings(item) };
 }
 
 /** What one update changes; absent fields are left as they are. */

@@ -2,6 +2,7 @@ import type { ReplicationProtectedItem } from '@azure/arm-recoveryservices-siter
 import { runCheckpointedLro, type LroOptions } from '../checkpoint';
 import { azureCall } from '../failures';
 import { collect, iso, lastSegment, orAbsent } from '../reads';
+import { defined } from '../../domain/defined';
 import type { ItemAction } from '../../domain/item-actions';
 import { containerId, type AsrVault } from './vault';
 
@@ -60,10 +61,6 @@ interface HyperVReplicaAzureDetails {
   selectedRecoveryAzureNetworkId?: string;
   recoveryAzureResourceGroupId?: string;
   initialReplicationDetails?: { initialReplicationProgressPercentage?: string };
-}
-
-function defined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as T;
 }
 
 export function protectedItemView(item: ReplicationProtectedItem): ProtectedItemView {

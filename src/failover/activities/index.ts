@@ -11,7 +11,7 @@ import {
   resumeJob as resumeAsrJob,
   type JobView,
 } from '../../azure/site-recovery/jobs';
-import { readItemSettings } from '../../azure/site-recovery/item-settings';
+import { readItemWithSettings } from '../../azure/site-recovery/item-settings';
 import { listProtectableItems } from '../../azure/site-recovery/protectable-items';
 import {
   getProtectedItem,
@@ -373,8 +373,8 @@ function failoverActivities(deps: FailoverDeps) {
 
     /** The item's state after the workflow, for the drill record. */
     async itemState(input: { target: VaultTarget; item: ItemRef }): Promise<NonNullable<DrillRecord['itemState']>> {
-      const p = await getItem(input.target, input.item);
-      const { nics, ...vm } = await readItemSettings(asr(input.target), input.item);
+      const { item: p, settings } = await readItemWithSettings(asr(input.target), input.item);
+      const { nics, ...vm } = settings;
       return {
         ...(p.protectionState ? { protectionState: p.protectionState } : {}),
         ...(p.activeLocation ? { activeLocation: p.activeLocation } : {}),

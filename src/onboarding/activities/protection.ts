@@ -24,6 +24,7 @@ import {
 } from '../../azure/site-recovery/protected-items';
 import { asBulkRequests } from '../../azure/request-budget';
 import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
+import { availabilitySetId } from '../../domain/vm-settings';
 import { FailureType } from '../../temporal/workflow/failure-types';
 import type { VaultTarget, VmProtectionInput } from '../contract';
 import { failedProtectionState, fingerprint, type ReplicationObservation } from '../contract';
@@ -85,11 +86,6 @@ function settingsOf(input: VmProtectionInput): HyperVProtectionSettings {
     ...(s?.tags ? { tags: s.tags } : {}),
     ...(diskIds ? { diskIds: diskIds.map((d) => d.vhdId) } : {}),
   };
-}
-
-/** The tenant's availability sets live in its resource group. */
-function availabilitySetId(resourceGroupId: string, name: string): string {
-  return `${resourceGroupId}/providers/Microsoft.Compute/availabilitySets/${name}`;
 }
 
 /** An item whose EnableDr job still runs. */

@@ -8,6 +8,7 @@ import {
   type SettingsUpdate,
 } from '../../azure/site-recovery/item-settings';
 import { asrVault } from '../../azure/site-recovery/vault';
+import { availabilitySetId } from '../../domain/vm-settings';
 import type { VmProtectionInput, VmSpec } from '../contract';
 
 // After a VM is protected, the settings enable-protection does not take (static IPs, test
@@ -49,9 +50,7 @@ export function wantedOf(spec: VmSpec | undefined, resourceGroupId: string, vmSi
     ...(spec.licenseType ? { licenseType: spec.licenseType } : {}),
     ...(spec.sqlServerLicenseType ? { sqlServerLicenseType: spec.sqlServerLicenseType } : {}),
     ...(spec.zone ? { zone: spec.zone } : {}),
-    ...(spec.availabilitySet
-      ? { availabilitySetId: `${resourceGroupId}/providers/Microsoft.Compute/availabilitySets/${spec.availabilitySet}` }
-      : {}),
+    ...(spec.availabilitySet ? { availabilitySetId: availabilitySetId(resourceGroupId, spec.availabilitySet) } : {}),
     ...(spec.tags ? { tags: spec.tags } : {}),
     ...(spec.nics
       ? {

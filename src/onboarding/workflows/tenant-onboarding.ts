@@ -43,6 +43,7 @@ import {
   type TenantSpec,
 } from '../contract';
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../../temporal/workflow/search-attributes';
+import { testNetworkIdOf } from '../../domain/targets';
 import { AZURE_VM_NAME, azureNameFor } from '../../domain/vm-names';
 import { cloudsLabel, cloudsOf, vmNetworksOf } from '../../domain/vmm-placement';
 import { workflowIds } from '../../temporal/workflow/workflow-ids';
@@ -315,8 +316,7 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
         }));
 
   await steps.run('protect', async ({ quick, waiting }) => {
-    // The test failover VNet is always asrflow's own, in the tenant's resource group.
-    const testNetworkId = `${setup.resourceGroupId}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
+    const testNetworkId = testNetworkIdOf(tenant);
     const startVm = async ({ vm, subnet, vmSize, settings }: SelectedVm) => {
       const previousSettings = input.previousVms?.find((v) => v.name.toLowerCase() === vm.friendlyName.toLowerCase());
       const vmInput: VmProtectionInput = {
