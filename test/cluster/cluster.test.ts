@@ -209,30 +209,31 @@ describe.skipIf(binaries !== undefined)(
         const started = await runCli(['onboard', plan, '--json'], c.env);
         expect(started.code, started.stderr).toBe(0);
       }
+      // The protect stage at ×15: an EnableDr job then runs for 10 s, so enable-protection
+      // operations are in flight when the worker dies and the history host stops. Slowed before
+      // the Providers are installed: nothing can reach the protect stage earlier, and a tenant
+      // that raced through it at full speed would leave none in flight.
+      await admin.setTime({ speed: 15 });
       await Promise.all([
         installProviderWhenAsked(SHARED_VAULT, 'vmm01.fabrikam.local'),
         installProviderWhenAsked(workflowIds.tenantOnboarding('litware'), 'vmm-litware.litware.local'),
       ]);
-
-      // The protect stage at ×15: an EnableDr job then runs for 10 s, so enable-protection
-      // operations are in flight when the worker dies and the history host stops.
-      await admin.setTime({ speed: 15 });
       const describeState = async () => ({
         enables: await enablesAccepted(),
         stages: await Promise.all(
           Object.keys(TENANTS).map(async (t) => [t, (await progress(workflowIds.tenantOnboarding(t)))?.stage]),
         ),
       });
+      const stages = () =>
+        Promise.all(Object.keys(TENANTS).map(async (t) => (await progress(workflowIds.tenantOnboarding(t)))?.stage));
       await eventually(
-        async () => ((await enablesAccepted()).length >= 2 ? true : undefined),
-        'the first enable-protection operations to be accepted',
+        async () => ((await enablesAccepted()).length >= 2 && (await stages()).includes('protect') ? true : undefined),
+        'the first enable-protection operations to be accepted while a tenant protects',
         180_000,
         50,
         describeState,
       );
-      const inProtect = await Promise.all(
-        Object.keys(TENANTS).map(async (t) => (await progress(workflowIds.tenantOnboarding(t)))?.stage),
-      );
+      const inProtect = await stages();
       expect(inProtect).toContain('protect');
 
       const enabledBeforeKill = (await enablesAccepted()).map((e) => e.label ?? '?').sort();
