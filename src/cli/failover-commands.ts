@@ -1,10 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { userInfo } from 'node:os';
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type QueryDefinition,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import {
   cleanupUpdate,
+  continueUpdate,
   failoverRecordQuery,
+  PLAN_FAILOVER_KINDS,
+  PLAN_KIND_TITLES,
+  PLAN_NEEDS_CONFIRMATION,
+  planRecordQuery,
+  type PlanDrillRecord,
+  type PlanFailoverKind,
   KIND_TITLES,
   NEEDS_CONFIRMATION,
   vmNameProblem,
@@ -27,10 +41,18 @@ import {
   runningTestFailover,
   startFailover,
 } from '../failover/start';
+import {
+  collectPlanDrills,
+  planFailoverInputFromPlan,
+  runningPlanFailoverOf,
+  runningPlanTestFailover,
+  startPlanFailover,
+} from '../failover/start/recovery-plans';
 
 interface FailoverFlags extends ConnectionFlags {
   tenant: string;
   vm: string;
+  recoveryPlan?: string;
   plan?: string;
   yes?: boolean;
   force?: boolean;
@@ -52,16 +74,17 @@ const CONSEQUENCES: Partial<Record<FailoverKind, string>> = {
 };
 
 /** Waits until the workflow is past its preflight (or finished), so a refusal reaches the terminal. */
-async function awaitPreflight(
+async function awaitPreflight<R = DrillRecord>(
   handle: WorkflowHandle,
+  recordQuery: QueryDefinition<R> = failoverRecordQuery as unknown as QueryDefinition<R>,
   timeoutMs = 60_000,
-): Promise<{ progress?: Progress; record?: DrillRecord }> {
+): Promise<{ progress?: Progress; record?: R }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') {
       try {
-        return { record: (await handle.result()) as DrillRecord };
+        return { record: (await handle.result()) as R };
       } catch {
         return {};
       }
@@ -70,7 +93,7 @@ async function awaitPreflight(
       const progress = await handle.query(progressQuery);
       const preflight = progress.steps.find((s) => s.name === 'preflight');
       if (preflight?.state === 'done' || progress.steps.some((s) => s.state === 'waiting-for-operator'))
-        return { progress, record: await handle.query(failoverRecordQuery) };
+        return { progress, record: await handle.query(recordQuery) };
     } catch {
       // No worker has answered yet.
     }
@@ -91,7 +114,104 @@ function printRecord(record: DrillRecord): void {
     console.log(`  recovery point: ${record.rpo.recoveryPointTime} (${record.rpo.ageSeconds} s old at failover)`);
 }
 
+/** Exactly one of --vm and --recovery-plan (exit 2 otherwise): a failover acts on one VM or one plan. */
+function checkTargetFlags(opts: FailoverFlags, planKind: boolean): void {
+  if (opts.vm !== undefined && opts.recoveryPlan !== undefined) {
+    console.error('asrflow: give --vm or --recovery-plan, not both: a failover acts on one VM or on one recovery plan');
+    throw new ExitCode(EXIT.badInput);
+  }
+  if (opts.vm === undefined && opts.recoveryPlan === undefined) {
+    console.error(
+      planKind
+        ? "asrflow: give --vm <name> (one VM) or --recovery-plan <name> (one of the tenant's recovery plans)"
+        : 'asrflow: give --vm <name>',
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
+  if (opts.vm !== undefined) checkVmFlag(opts.vm);
+}
+
+function printPlanRecord(record: PlanDrillRecord): void {
+  console.log(
+    `${PLAN_KIND_TITLES[record.kind]} of recovery plan ${record.plan} (${record.tenant}): ${record.outcome}${record.reason ? ` — ${record.reason}` : ''}`,
+  );
+  for (const w of record.preflight?.warnings ?? []) console.log(`  warning: ${w}`);
+  if (record.rto)
+    console.log(
+      `  measured RTO: ${record.rto.seconds} s${record.rto.targetSeconds !== undefined ? ` (target ${record.rto.targetSeconds} s: ${record.rto.met ? 'met' : 'missed'})` : ''}`,
+    );
+  for (const m of record.manualActions)
+    console.log(`  manual action, group ${m.group} ${m.when}: continued by ${m.by ?? '?'} at ${m.at ?? '?'}`);
+}
+
+async function startPlanKind(kind: PlanFailoverKind, opts: FailoverFlags & { recoveryPlan: string }): Promise<void> {
+  if (PLAN_NEEDS_CONFIRMATION.has(kind) && !opts.yes) {
+    console.error(
+      `asrflow: ${PLAN_KIND_TITLES[kind].toLowerCase()} of recovery plan ${opts.recoveryPlan} (${opts.tenant}) would ${CONSEQUENCES[kind] ?? 'change production'}, for every VM of the plan, group by group. Nothing was started; run again with --yes to confirm.`,
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
+  const plan = readPlan(opts.plan);
+  const options: FailoverOptions = {
+    ...(opts.yes ? { confirmed: true } : {}),
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.cleanupAfter ? { cleanupAfter: opts.cleanupAfter } : {}),
+    ...(opts.testNetwork ? { testNetworkId: opts.testNetwork } : {}),
+    ...(opts.sourceSiteOperations ? { sourceSiteOperations: true } : {}),
+  };
+  let input;
+  try {
+    input = planFailoverInputFromPlan(plan, opts.tenant, opts.recoveryPlan, kind, options);
+  } catch (error) {
+    if (error instanceof FailoverInputError) {
+      console.error(`asrflow: ${error.message}`);
+      throw new ExitCode(EXIT.badInput);
+    }
+    throw error;
+  }
+  await withClient(
+    opts,
+    async (client, settings) => {
+      let handle: WorkflowHandle;
+      try {
+        handle = await startPlanFailover(client, input, settings.taskQueue);
+      } catch (error) {
+        if (error instanceof FailoverConflictError) {
+          console.error(`asrflow: ${error.message}`);
+          throw new ExitCode(EXIT.failure);
+        }
+        throw error;
+      }
+      const url = uiUrl(settings, handle.workflowId);
+      const record = opts.wait
+        ? ((await handle.result()) as PlanDrillRecord)
+        : (await awaitPreflight(handle, planRecordQuery)).record;
+      if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, uiUrl: url, record }, null, 2));
+      else {
+        console.log(`${handle.workflowId}: started${url ? `\n  ${url}` : ''}`);
+        if (record) printPlanRecord(record);
+        if (kind === 'test' && record?.outcome === 'running')
+          console.log(
+            `Clean up with: asrflow failover cleanup --tenant ${opts.tenant} --recovery-plan ${opts.recoveryPlan} (automatic after ${options.cleanupAfter ?? '24h'})`,
+          );
+      }
+      if (record?.outcome === 'refused') {
+        if (!opts.json) console.error(`asrflow: refused: ${record.reason ?? ''}`);
+        throw new ExitCode(EXIT.failure);
+      }
+      if (record && record.outcome !== 'running' && record.outcome !== 'succeeded') throw new ExitCode(EXIT.failure);
+    },
+    { startsWorkflows: true },
+  );
+}
+
+const isPlanKind = (kind: string): kind is PlanFailoverKind =>
+  (PLAN_FAILOVER_KINDS as readonly string[]).includes(kind);
+
 async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void> {
+  checkTargetFlags(opts, isPlanKind(kind));
+  if (opts.recoveryPlan !== undefined && isPlanKind(kind))
+    return startPlanKind(kind, { ...opts, recoveryPlan: opts.recoveryPlan });
   if (NEEDS_CONFIRMATION.has(kind) && !opts.yes) {
     console.error(
       `asrflow: ${KIND_TITLES[kind].toLowerCase()} of ${opts.vm} (${opts.tenant}) would ${CONSEQUENCES[kind] ?? 'change production'}. Nothing was started; run again with --yes to confirm.`,
@@ -125,6 +245,14 @@ async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void>
   await withClient(
     opts,
     async (client, settings) => {
+      // A VM fails over alone or with its recovery plan, not both at once.
+      const withPlan = await runningPlanFailoverOf(client, plan, opts.tenant, opts.vm);
+      if (withPlan) {
+        console.error(
+          `asrflow: refused: ${opts.vm} fails over with its recovery plan ${withPlan.plan} (workflow ${withPlan.workflowId}); wait for that to finish`,
+        );
+        throw new ExitCode(EXIT.failure);
+      }
       let handle: WorkflowHandle;
       try {
         handle = await startFailover(client, input, settings.taskQueue);
@@ -178,9 +306,13 @@ async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void>
 }
 
 async function cleanup(opts: FailoverFlags): Promise<void> {
-  checkVmFlag(opts.vm);
+  checkTargetFlags(opts, true);
+  const planName = opts.recoveryPlan;
   const handle = await withClient(opts, async (client) => {
-    const running = await runningTestFailover(client, opts.tenant, opts.vm);
+    const running =
+      planName !== undefined
+        ? await runningPlanTestFailover(client, opts.tenant, planName)
+        : await runningTestFailover(client, opts.tenant, opts.vm);
     if (!running) return undefined;
     try {
       console.log(
@@ -195,7 +327,11 @@ async function cleanup(opts: FailoverFlags): Promise<void> {
       }
       throw error;
     }
-    if (opts.wait) printRecord(await running.result());
+    if (opts.wait) {
+      const record = await running.result();
+      if ('plan' in record) printPlanRecord(record);
+      else printRecord(record);
+    }
     return running;
   });
   // No test failover workflow runs (e.g. it was abandoned): clean the item up with a workflow of its own.
@@ -215,15 +351,58 @@ async function decide(
   action: 'retry' | 'abandon',
   opts: FailoverFlags & { step?: string; reason?: string },
 ): Promise<void> {
-  checkVmFlag(opts.vm);
+  checkTargetFlags(opts, true);
   await withClient(opts, (client) =>
     sendOperatorDecision(
       client,
-      { workflowId: workflowIds.failover(opts.tenant, opts.vm), tenant: opts.tenant, vm: opts.vm, vmKind: 'failover' },
+      opts.recoveryPlan !== undefined
+        ? { workflowId: workflowIds.planFailover(opts.tenant, opts.recoveryPlan), tenant: opts.tenant }
+        : {
+            workflowId: workflowIds.failover(opts.tenant, opts.vm),
+            tenant: opts.tenant,
+            vm: opts.vm,
+            vmKind: 'failover',
+          },
       action,
       opts,
     ),
   );
+}
+
+/** Continues a recovery plan's failover waiting at a manual action, in the operator's name. */
+async function continuePlan(opts: FailoverFlags & { recoveryPlan: string; comments?: string }): Promise<void> {
+  const workflowId = workflowIds.planFailover(opts.tenant, opts.recoveryPlan);
+  await withClient(opts, async (client) => {
+    const handle = client.workflow.getHandle(workflowId);
+    try {
+      console.log(
+        await handle.executeUpdate(continueUpdate, {
+          args: [{ by: operatorName(), ...(opts.comments ? { comments: opts.comments } : {}) }],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        console.error(`asrflow: ${workflowId} refused: ${error.cause?.message ?? error.message}`);
+        throw new ExitCode(EXIT.failure);
+      }
+      if (error instanceof WorkflowNotFoundError) {
+        console.error(
+          `asrflow: no failover of recovery plan ${opts.recoveryPlan} (${opts.tenant}) runs (${workflowId}); start one with asrflow failover test --tenant ${opts.tenant} --recovery-plan ${opts.recoveryPlan}`,
+        );
+        throw new ExitCode(EXIT.failure);
+      }
+      throw error;
+    }
+  });
+}
+
+/** Who continued a manual action, for the drill record: the operating system's user. */
+function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'operator';
+  }
 }
 
 export function registerFailoverCommands(program: Command): void {
@@ -244,17 +423,26 @@ export function registerFailoverCommands(program: Command): void {
     ['reprotect', 'Replicate to Azure again after a committed failback.'],
     ['failback', 'Fail back to the on-premises site, commit and reprotect. Needs --yes.'],
   ];
-  const common = (c: Command) =>
+  const common = (c: Command, plans = true) =>
     connectionOptions(
-      c
-        .requiredOption('--tenant <name>', 'the tenant, as the plan names it')
-        .requiredOption('--vm <name>', 'the VM, as VMM names it')
+      (plans
+        ? c
+            .requiredOption('--tenant <name>', 'the tenant, as the plan names it')
+            .option('--vm <name>', 'the VM, as VMM names it')
+            .option(
+              '--recovery-plan <name>',
+              "one of the tenant's recovery plans (instead of --vm): all its VMs, group by group",
+            )
+        : c
+            .requiredOption('--tenant <name>', 'the tenant, as the plan names it')
+            .requiredOption('--vm <name>', 'the VM, as VMM names it')
+      )
         .option('--plan <file>', 'the plan (default: ASRFLOW_PLAN)')
         .option('--json', 'print the result as JSON')
         .option('--wait', 'wait for the workflow to end and print its drill record'),
     );
   for (const [kind, description] of kinds) {
-    const c = common(failover.command(kind).description(description))
+    const c = common(failover.command(kind).description(description), isPlanKind(kind))
       .option('--yes', 'confirm a failover that moves production')
       .option('--force', 'fail over even if replication health is Critical');
     if (kind === 'test')
@@ -271,9 +459,12 @@ export function registerFailoverCommands(program: Command): void {
           .choices(['ForSynchronization', 'ForDownTime'])
           .default('ForSynchronization'),
       );
+    const yes = NEEDS_CONFIRMATION.has(kind) ? ' --yes' : '';
     c.addHelpText(
       'after',
-      `\nExample:\n  $ asrflow failover ${kind} --tenant contoso --vm web01${NEEDS_CONFIRMATION.has(kind) ? ' --yes' : ''}`,
+      isPlanKind(kind)
+        ? `\nExamples:\n  $ asrflow failover ${kind} --tenant contoso --vm web01${yes}\n  $ asrflow failover ${kind} --tenant contoso --recovery-plan crm${yes}`
+        : `\nExample:\n  $ asrflow failover ${kind} --tenant contoso --vm web01${yes}`,
     );
     c.action((opts: FailoverFlags) => startKind(kind, opts));
   }
@@ -282,8 +473,24 @@ export function registerFailoverCommands(program: Command): void {
       .command('cleanup')
       .description("End a test failover now (the running test failover's cleanup, or a cleanup of its own)."),
   )
-    .addHelpText('after', '\nExample:\n  $ asrflow failover cleanup --tenant contoso --vm web01')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ asrflow failover cleanup --tenant contoso --vm web01\n  $ asrflow failover cleanup --tenant contoso --recovery-plan crm',
+    )
     .action((opts: FailoverFlags) => cleanup(opts));
+  connectionOptions(
+    failover
+      .command('continue')
+      .description("Continue a recovery plan's failover that waits at a manual action (the action is done).")
+      .requiredOption('--tenant <name>', 'the tenant')
+      .requiredOption('--recovery-plan <name>', 'the recovery plan')
+      .option('--comments <text>', 'what was done, for the record'),
+  )
+    .addHelpText(
+      'after',
+      "\nExample:\n  $ asrflow failover continue --tenant contoso --recovery-plan crm --comments 'SQL Server accepts connections'",
+    )
+    .action((opts: FailoverFlags & { recoveryPlan: string; comments?: string }) => continuePlan(opts));
   for (const action of ['retry', 'abandon'] as const) {
     connectionOptions(
       failover
@@ -294,7 +501,8 @@ export function registerFailoverCommands(program: Command): void {
             : 'Give up on a failed failover step; the drill is recorded as abandoned.',
         )
         .requiredOption('--tenant <name>', 'the tenant')
-        .requiredOption('--vm <name>', 'the VM')
+        .option('--vm <name>', 'the VM')
+        .option('--recovery-plan <name>', 'the recovery plan (instead of --vm)')
         .option('--step <name>', 'the waiting step (default: the one that waits)')
         .option('--reason <text>', 'why, for the record'),
     )
@@ -326,13 +534,16 @@ export function registerFailoverCommands(program: Command): void {
         // An empty report for a misspelt tenant would read as "no drills": name the known ones.
         if (opts.tenant) await requireKnownTenant(client, opts.tenant);
         const records = await collectDrills(client, opts.tenant);
-        const markdown = renderDrillReport(records);
+        const plans = await collectPlanDrills(client, opts.tenant);
+        const markdown = renderDrillReport(records, undefined, plans);
+        // Single VMs' records as before (scripts read them as a list); plans' beside them.
+        const json = JSON.stringify(plans.length > 0 ? [...records, ...plans] : records, null, 2);
         if (opts.out) {
           mkdirSync(opts.out, { recursive: true });
           writeFileSync(path.join(opts.out, 'drill-report.md'), `${markdown}\n`);
-          writeFileSync(path.join(opts.out, 'drill-report.json'), `${JSON.stringify(records, null, 2)}\n`);
+          writeFileSync(path.join(opts.out, 'drill-report.json'), `${json}\n`);
         }
-        console.log(opts.json ? JSON.stringify(records, null, 2) : markdown);
+        console.log(opts.json ? json : markdown);
       });
     });
 }

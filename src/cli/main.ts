@@ -5,6 +5,7 @@ import { loadTemporalSettings } from '../temporal/config';
 import { registerDevCommands } from './dev-commands';
 import { registerTemporalCommands } from './temporal-commands';
 import { registerOnboardingCommands } from './onboarding-commands';
+import { registerDrillCommands } from './drill-commands';
 import { registerFailoverCommands } from './failover-commands';
 import { registerOffboardCommands } from './offboard-commands';
 import { registerPlanCommands } from './plan-commands';
@@ -96,6 +97,7 @@ ${EXIT_CODES_HELP}`,
   registerPlanCommands(program);
   registerOnboardingCommands(program);
   registerFailoverCommands(program);
+  registerDrillCommands(program);
   registerOffboardCommands(program);
   registerTemporalCommands(program);
   registerEmulatorCommands(program);

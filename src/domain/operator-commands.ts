@@ -36,6 +36,10 @@ export const operatorCommands = {
     retry: `asrflow failover retry --tenant ${shellWord(tenant)} --vm ${shellWord(vm)}`,
     abandon: `asrflow failover abandon --tenant ${shellWord(tenant)} --vm ${shellWord(vm)}`,
   }),
+  planFailover: (tenant: string, plan: string): OperatorCommands => ({
+    retry: `asrflow failover retry --tenant ${shellWord(tenant)} --recovery-plan ${shellWord(plan)}`,
+    abandon: `asrflow failover abandon --tenant ${shellWord(tenant)} --recovery-plan ${shellWord(plan)}`,
+  }),
 };
 
 /** A command as Markdown inline code. */

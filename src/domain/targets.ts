@@ -20,15 +20,23 @@ export interface VaultTarget {
 }
 
 /**
- * The ARM id of a tenant's test failover VNet: asrflow's own, always in the tenant's resource
- * group and subscription (a customer's existing production VNet may live elsewhere).
+ * The ARM id of the test failover VNet of a tenant's VNet (`network`, or the one of `networks`
+ * named `vnet`): asrflow's own, always in the tenant's resource group and subscription (a
+ * customer's existing production VNet may live elsewhere).
  */
-export function testNetworkIdOf(tenant: {
-  subscriptionId: string;
-  resourceGroup: string;
-  network: { testFailoverVnet: { name: string } };
-}): string {
-  return `/subscriptions/${tenant.subscriptionId}/resourceGroups/${tenant.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${tenant.network.testFailoverVnet.name}`;
+export function testNetworkIdOf(
+  tenant: {
+    subscriptionId: string;
+    resourceGroup: string;
+    network: { vnet: string; testFailoverVnet: { name: string } };
+    networks?: Array<{ vnet: string; testFailoverVnet: { name: string } }>;
+  },
+  vnet?: string,
+): string {
+  const test = (
+    tenant.networks?.find((n) => vnet !== undefined && n.vnet.toLowerCase() === vnet.toLowerCase()) ?? tenant.network
+  ).testFailoverVnet;
+  return `/subscriptions/${tenant.subscriptionId}/resourceGroups/${tenant.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${test.name}`;
 }
 
 /** The vault a tenant's plan names, with the principal that signs in to its subscription. */

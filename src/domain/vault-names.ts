@@ -13,3 +13,8 @@ export function containerMappingName(tenant: string): string {
 export function networkMappingName(tenant: string): string {
   return `asrflow-${tenant}-network-mapping`;
 }
+
+/** A tenant's recovery plan in the vault, as the portal shows it. */
+export function recoveryPlanName(tenant: string, plan: string): string {
+  return `asrflow-${tenant}-${plan}`;
+}

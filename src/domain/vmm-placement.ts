@@ -14,7 +14,7 @@ export function cloudsOf(vmm: Placement): string[] {
 }
 
 /** Every VM network of the tenant, the first one first. */
-export function vmNetworksOf(vmm: Placement): string[] {
+export function vmNetworksOf(vmm: Pick<Placement, 'vmNetwork' | 'vmNetworks'>): string[] {
   return vmm.vmNetworks ?? [vmm.vmNetwork];
 }
 

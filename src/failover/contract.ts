@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ItemAction } from '../domain/item-actions';
-import type { VaultTarget } from '../domain/targets';
+import type { Principal, VaultTarget } from '../domain/targets';
 import type { NicAddressing, VmPlacement } from '../domain/vm-settings';
 
 // Per-VM failover: what crosses the client/workflow/activity boundaries, and the pure rules
@@ -88,6 +88,8 @@ export interface FailoverOptions {
   dataSyncOption?: 'ForDownTime' | 'ForSynchronization';
   /** How long a failover activity may go without a heartbeat before a new worker takes it over. */
   heartbeatTimeout?: string;
+  /** A scheduled drill's run (its schedule id): manual actions are continued by the drill itself. */
+  drillSchedule?: string;
 }
 
 export interface FailoverInput {
@@ -117,6 +119,8 @@ export interface TenantScope {
   cloud: string;
   /** All of T's clouds (`cloud` first), when it has several: a VM is looked up in these only. */
   clouds?: string[];
+  /** T's own identity, for reads in T's subscription (the vault's may be the provider's). */
+  principal?: Principal;
 }
 
 /** Where the protected item is: inside the tenant's own protection container (friendlyName = VM). */
@@ -149,6 +153,8 @@ export interface ItemFacts {
   /** Where a failover puts the VM (the item's target settings), to check they are the tenant's. */
   recoveryNetworkId?: string;
   recoveryResourceGroupId?: string;
+  /** Why Azure could not create the VM where the item places it (size, availability set). */
+  placementProblems?: string[];
 }
 
 /** The resolve step's answer: the item, or (in the tenant's own cloud only) the closest names. */
@@ -194,7 +200,10 @@ export interface PreflightResult {
   recoveryPointAgeSeconds?: number;
 }
 
-const RUNNING_JOB_STATES = new Set(['NotStarted', 'InProgress', 'Suspended']);
+export const RUNNING_JOB_STATES = new Set(['NotStarted', 'InProgress', 'Suspended']);
+
+/** The failovers that create a VM in Azure from the item's target settings. */
+export const CREATES_VM = new Set<FailoverKind>(['test', 'planned', 'unplanned']);
 
 /** The rules a failover must pass before anything is issued. */
 export function checkPreflight(
@@ -220,6 +229,8 @@ export function checkPreflight(
         : undefined;
     for (const problem of [test, target, group]) if (problem) refusals.push(problem);
   }
+  // Azure would fail the job when it creates the VM: refused before anything is issued.
+  if (CREATES_VM.has(kind)) refusals.push(...(facts.placementProblems ?? []));
   if (NEEDS_CONFIRMATION.has(kind) && !options.confirmed) {
     refusals.push(`${KIND_TITLES[kind]} needs an explicit confirmation (--yes)`);
   }
@@ -349,3 +360,125 @@ export interface VmComesUpAs extends VmPlacement {
 export const failoverRecordQuery = defineQuery<DrillRecord>('failoverRecord');
 /** Ends a test failover now (validated: only while it waits for the cleanup). */
 export const cleanupUpdate = defineUpdate<string, [{ reason?: string }]>('cleanup');
+
+// ---- Recovery plans: one action on a tenant's whole plan, group by group ------------------------
+
+export const PLAN_FAILOVER_KINDS = [
+  'test',
+  'cleanup',
+  'planned',
+  'unplanned',
+  'commit',
+  'reprotect',
+  'failback',
+] as const;
+export type PlanFailoverKind = (typeof PLAN_FAILOVER_KINDS)[number];
+
+export const PLAN_KIND_TITLES: Record<PlanFailoverKind, string> = {
+  test: 'Test failover',
+  cleanup: 'Test failover cleanup',
+  planned: 'Planned failover',
+  unplanned: 'Unplanned failover',
+  commit: 'Commit failover',
+  reprotect: 'Reprotect',
+  failback: 'Failback',
+};
+
+/** Kinds that move production: they need the operator's confirmation (--yes). */
+export const PLAN_NEEDS_CONFIRMATION: ReadonlySet<PlanFailoverKind> = new Set(['planned', 'unplanned', 'failback']);
+
+/** A recovery plan's action: the POST on the plan, the operation it needs, the job it starts. */
+export type PlanAction =
+  | 'testFailover'
+  | 'testFailoverCleanup'
+  | 'plannedFailover'
+  | 'unplannedFailover'
+  | 'failoverCommit'
+  | 'reProtect'
+  | 'failback';
+
+export const PLAN_ACTIONS: Record<PlanAction, { operation: string; title: string; itemKind: FailoverKind }> = {
+  testFailover: { operation: 'TestFailover', title: 'Test failover of the plan', itemKind: 'test' },
+  testFailoverCleanup: {
+    operation: 'TestFailoverCleanup',
+    title: 'Test failover cleanup of the plan',
+    itemKind: 'cleanup',
+  },
+  plannedFailover: { operation: 'PlannedFailover', title: 'Planned failover of the plan', itemKind: 'planned' },
+  unplannedFailover: { operation: 'UnplannedFailover', title: 'Unplanned failover of the plan', itemKind: 'unplanned' },
+  failoverCommit: { operation: 'Commit', title: 'Commit the failover of the plan', itemKind: 'commit' },
+  reProtect: { operation: 'ReverseReplicate', title: 'Reprotect the plan', itemKind: 'reprotect' },
+  failback: {
+    operation: 'PlannedFailover',
+    title: 'Failback of the plan (planned failover to the primary site)',
+    itemKind: 'failback',
+  },
+};
+
+/** The recovery plan a failover acts on, as the plan file has it. */
+export interface PlanSpec {
+  /** The plan's key in the plan file. */
+  name: string;
+  /** Its name in the vault (`asrflow-<tenant>-<name>`). */
+  azureName: string;
+  rtoSeconds?: number;
+  rpoSeconds?: number;
+  groups: Array<{ vms: string[]; before?: string; after?: string }>;
+}
+
+export interface PlanFailoverInput {
+  tenant: string;
+  scenario: string;
+  plan: PlanSpec;
+  kind: PlanFailoverKind;
+  vault: VaultTarget;
+  scope: TenantScope;
+  options: FailoverOptions;
+}
+
+/** What preflight reads of the plan and of each of its VMs. */
+export interface PlanFacts {
+  /** Absent when the vault has no such recovery plan. */
+  allowedOperations?: string[];
+  currentScenario?: { scenarioName?: string; jobId?: string; jobState?: string };
+  vms: Array<{ vm: string; item?: ItemRef; facts?: ItemFacts }>;
+  /** Items in the vault's plan that are not VMs of this tenant's clouds (never acted on). */
+  foreignItems: string[];
+}
+
+/** One VM of a plan's failover: when it started and ran, and the recovery point it came up from. */
+export interface PlanVmRecord {
+  vm: string;
+  group: number;
+  startedAt?: string;
+  endedAt?: string;
+  rpo?: { recoveryPointTime: string; ageSeconds: number };
+}
+
+export interface PlanDrillRecord {
+  workflowId: string;
+  /** Set on a scheduled drill: the schedule that started it. */
+  drillSchedule?: string;
+  kind: PlanFailoverKind;
+  tenant: string;
+  plan: string;
+  vault: string;
+  startedAt: string;
+  endedAt?: string;
+  outcome: FailoverOutcome;
+  reason?: string;
+  preflight?: PreflightResult;
+  /** Action start → the last VM running, on Site Recovery's clock; against the plan's target. */
+  rto?: { seconds: number; from: string; until: string; targetSeconds?: number; met?: boolean };
+  /** The plan's target RPO, and whether every VM met it. */
+  rpo?: { targetSeconds?: number; worstSeconds?: number; met?: boolean };
+  vms: PlanVmRecord[];
+  manualActions: Array<{ group: number; when: 'before' | 'after'; text: string; by?: string; at?: string }>;
+  jobs: Array<JobSnapshot & { action: PlanAction }>;
+  cleanup?: { by: 'operator' | 'timeout' | 'none'; at?: string };
+  testNetworkId?: string;
+}
+
+export const planRecordQuery = defineQuery<PlanDrillRecord>('planRecord');
+/** Continues a plan's failover waiting at a manual action (validated: only while it waits). */
+export const continueUpdate = defineUpdate<string, [{ by?: string; comments?: string }]>('continue');

@@ -12,6 +12,7 @@ import {
   type OffboardVmInput,
 } from './contract';
 import type { Plan } from '../domain/plan/types';
+import { allVmNetworksOf, networksOf } from '../domain/tenant-networks';
 import { cloudsLabel } from '../domain/vmm-placement';
 import { vaultTargetOf } from '../domain/targets';
 import { containerMappingName, networkMappingName, policyName } from '../domain/vault-names';
@@ -86,7 +87,7 @@ export function offboardTenantInputFromPlan(
       cloud: tenant.vmm.cloud,
       vmNetwork: tenant.vmm.vmNetwork,
       ...(tenant.vmm.clouds ? { clouds: [...tenant.vmm.clouds] } : {}),
-      ...(tenant.vmm.vmNetworks ? { vmNetworks: [...tenant.vmm.vmNetworks] } : {}),
+      ...(allVmNetworksOf(tenant).length > 1 ? { vmNetworks: allVmNetworksOf(tenant) } : {}),
     },
     names: {
       policy: policyName(tenant.name),
@@ -101,7 +102,11 @@ export function offboardTenantInputFromPlan(
             subscriptionId: tenant.subscriptionId,
             resourceGroup: tenant.resourceGroup,
             storageAccount: tenant.storageAccount.name,
-            virtualNetworks: [tenant.network.testFailoverVnet.name, tenant.network.vnet],
+            // asrflow's own VNets only: never a customer's (existing, or in another group).
+            virtualNetworks: networksOf(tenant).flatMap(({ network }) => [
+              network.testFailoverVnet.name,
+              ...(network.existing || network.resourceGroup !== undefined ? [] : [network.vnet]),
+            ]),
           },
         }
       : {}),

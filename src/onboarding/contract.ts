@@ -8,7 +8,7 @@ import type {
   SqlLicenseType,
   StorageSku,
 } from '../domain/plan/types';
-import type { VaultTarget } from '../domain/targets';
+import type { Principal, VaultTarget } from '../domain/targets';
 
 export type { Principal, VaultTarget } from '../domain/targets';
 import type { StepError, StepProgress, VmProgress } from '../temporal/workflow/progress';
@@ -48,6 +48,11 @@ export interface NetworkSpec {
   testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };
 }
 
+/** Another VNet of the tenant and the VM networks mapped to it. */
+export interface MoreNetworkSpec extends NetworkSpec {
+  vmNetworks: string[];
+}
+
 export interface NicSpec {
   subnet: string;
   ip?: string;
@@ -63,6 +68,8 @@ export interface VmSpec {
   subnet: string;
   vmSize?: string;
   azureName?: string;
+  /** Only for a VM in one of the tenant's `networks`: that VNet's name. */
+  vnet?: string;
   nics?: NicSpec[];
   licenseType?: LicenseType;
   sqlServerLicenseType?: SqlLicenseType;
@@ -70,6 +77,14 @@ export interface VmSpec {
   zone?: AvailabilityZone;
   availabilitySet?: string;
   tags?: Record<string, string>;
+}
+
+/** A recovery plan: ordered groups of the tenant's VMs, with manual actions and targets. */
+export interface RecoveryPlanSpec {
+  name: string;
+  rtoSeconds?: number;
+  rpoSeconds?: number;
+  groups: Array<{ vms: string[]; before?: string; after?: string }>;
 }
 
 export type VmSelectionSpec =
@@ -99,9 +114,13 @@ export interface TenantSpec {
   vault: VaultSpec;
   storageAccount: { name: string; sku: StorageSku };
   network: NetworkSpec;
+  /** Only when the plan lists more VNets; `vmm` keeps the VM networks mapped to `network`. */
+  networks?: MoreNetworkSpec[];
   /** `clouds`/`vmNetworks` only when the tenant has several (the first is `cloud`/`vmNetwork`). */
   vmm: { server: string; cloud: string; vmNetwork: string; clouds?: string[]; vmNetworks?: string[] };
   vms: VmSelectionSpec;
+  /** Only when the plan lists recovery plans. */
+  recoveryPlans?: RecoveryPlanSpec[];
   policy: ReplicationPolicySpec;
   target: {
     managedDisks: boolean;
@@ -157,7 +176,10 @@ export const DEFAULT_BATCHING: ProtectBatching = { window: 500, perRun: 1_000 };
 export interface ProtectSetup {
   resourceGroupId: string;
   storageAccountId: string;
+  /** The id of `network.vnet`. */
   networkId: string;
+  /** Every VNet's id by its name (lowercase), when the tenant has `networks`. */
+  networkIds?: Record<string, string>;
   fabricName: string;
   /** The protection container of the tenant's (first) cloud. */
   containerName: string;
@@ -231,6 +253,8 @@ export interface VmProtectionInput {
     managedDisks: boolean;
     /** The tenant's test failover network: where NICs' test addresses live. */
     testNetworkId?: string;
+    /** The tenant's own identity, for reads in its subscription (the vault may be the provider's). */
+    principal?: Principal;
   };
   /** The VM's settings from the plan, when it sets any beyond subnet and size. */
   settings?: VmSpec;
@@ -251,7 +275,7 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-export { containerMappingName, networkMappingName, policyName } from '../domain/vault-names';
+export { containerMappingName, networkMappingName, policyName, recoveryPlanName } from '../domain/vault-names';
 
 /**
  * The plan fields a running tenant onboarding can take over, each with the step that first uses
@@ -262,9 +286,11 @@ export { containerMappingName, networkMappingName, policyName } from '../domain/
 export const REPLANNABLE_FIELDS = {
   storageAccount: 'storage-account',
   network: 'virtual-network',
+  networks: 'virtual-network',
   policy: 'policy',
   vms: 'preflight',
   target: 'protect',
+  recoveryPlans: 'recovery-plans',
 } as const satisfies Partial<Record<keyof TenantSpec, string>>;
 
 export type ReplannableField = keyof typeof REPLANNABLE_FIELDS;
@@ -442,6 +468,13 @@ export function tenantChanges(current: TenantSpec, next: TenantSpec): TenantChan
     changes.push({ field: 'credential', change: 'a new credential reference is used from now on', action: 'applied' });
   if (canonicalJson(current.vms) !== canonicalJson(next.vms))
     changes.push(...vmChanges(current.vms, next.vms, next.name));
+  changes.push(...networksChanges(current.networks ?? [], next.networks ?? []));
+  if (canonicalJson(current.recoveryPlans ?? []) !== canonicalJson(next.recoveryPlans ?? []))
+    changes.push({
+      field: 'recoveryPlans',
+      change: `${(current.recoveryPlans ?? []).map((p) => p.name).join(', ') || 'none'} → ${(next.recoveryPlans ?? []).map((p) => p.name).join(', ') || 'none'}: each recovery plan is created or updated in the vault (one that the plan no longer lists is left there)`,
+      action: 'applied',
+    });
   for (const [field, a, b] of [
     ['storageAccount.sku', current.storageAccount.sku, next.storageAccount.sku],
     [
@@ -461,6 +494,52 @@ export function tenantChanges(current: TenantSpec, next: TenantSpec): TenantChan
   return changes;
 }
 
+/**
+ * The tenant's further VNets, matched by name: a new one is created (or checked, when the
+ * customer's) and its VM networks mapped; one dropped, or whose VM networks or resource group
+ * changed, is refused like `network.vnet`; other differences are reported like `network`'s.
+ */
+function networksChanges(current: MoreNetworkSpec[], next: MoreNetworkSpec[]): TenantChange[] {
+  const key = (n: MoreNetworkSpec) => n.vnet.toLowerCase();
+  const before = new Map(current.map((n) => [key(n), n]));
+  const after = new Map(next.map((n) => [key(n), n]));
+  const changes: TenantChange[] = [];
+  for (const [name, was] of before)
+    if (!after.has(name))
+      changes.push({
+        field: `networks.${was.vnet}`,
+        change: `removed: cannot change in place (VM networks ${was.vmNetworks.join(', ')} are mapped to it); keep it, or offboard the tenant and onboard it anew`,
+        action: 'refused',
+      });
+  for (const [name, now] of after) {
+    const was = before.get(name);
+    if (!was) {
+      changes.push({
+        field: `networks.${now.vnet}`,
+        change: `added: ${now.existing ? 'checked' : 'created'}, with its test failover VNet, and VM networks ${now.vmNetworks.join(', ')} mapped to it`,
+        action: 'applied',
+      });
+      continue;
+    }
+    const mapped = (n: MoreNetworkSpec) =>
+      canonicalJson({ vmNetworks: n.vmNetworks.map((v) => v.toLowerCase()).sort(), resourceGroup: n.resourceGroup });
+    if (mapped(was) !== mapped(now))
+      changes.push({
+        field: `networks.${now.vnet}`,
+        change: `its VM networks or resource group changed: cannot change in place (the mappings and VMs point at it); keep the old values, or offboard the tenant and onboard it anew`,
+        action: 'refused',
+      });
+    else if (canonicalJson(was) !== canonicalJson(now))
+      changes.push({
+        field: `networks.${now.vnet}`,
+        change:
+          'what exists in Azure is left as it is and differences are shown as step warnings; new VMs use the new value',
+        action: 'reported',
+      });
+  }
+  return changes;
+}
+
 /** What a VM's changed settings do: Site Recovery updates all in place but the replicated disks. */
 function vmSettingChanges(was: VmSpec, now: VmSpec): TenantChange[] {
   const show = (v: unknown) => (v === undefined ? 'default' : typeof v === 'string' ? v : canonicalJson(v));
@@ -474,11 +553,17 @@ function vmSettingChanges(was: VmSpec, now: VmSpec): TenantChange[] {
           change: `${show(was.disks)} → ${show(now.disks)}: Site Recovery replicates the disks chosen when protection was enabled and cannot change them; keep the old disks, or offboard the VM and onboard it again`,
           action: 'refused' as const,
         }
-      : {
-          field: `vms.${now.name}.${k}`,
-          change: `${show(was[k])} → ${show(now[k])}: the protected item is updated in place (a value changed in Azure since is reported, not overwritten)`,
-          action: 'applied' as const,
-        },
+      : k === 'vnet'
+        ? {
+            field: `vms.${now.name}.vnet`,
+            change: `${was.vnet ?? 'network.vnet'} → ${now.vnet ?? 'network.vnet'}: asrflow does not move a protected VM to another VNet (every NIC's subnet and address would change with it); keep the old VNet, or offboard the VM and onboard it again`,
+            action: 'refused' as const,
+          }
+        : {
+            field: `vms.${now.name}.${k}`,
+            change: `${show(was[k])} → ${show(now[k])}: the protected item is updated in place (a value changed in Azure since is reported, not overwritten)`,
+            action: 'applied' as const,
+          },
   );
 }
 

@@ -11,6 +11,7 @@ import {
   type TenantChange,
   type SharedVaultInput,
   type TenantOnboardingInput,
+  type NetworkSpec,
   type TenantSpec,
   type VaultTarget,
   type VmSpec,
@@ -18,9 +19,10 @@ import {
 // Started by reference: arguments are typed against the workflow functions themselves.
 import { sharedVaultWorkflow } from './workflows/shared-vault';
 import { tenantOnboardingWorkflow } from './workflows/tenant-onboarding';
-import type { Plan, SubnetSpec, TenantPlan, VmTarget } from '../domain/plan/types';
+import type { NetworkPlan, Plan, SubnetSpec, TenantPlan, VmTarget } from '../domain/plan/types';
 import { defined } from '../domain/defined';
-import { cloudsLabel, vmNetworksOf } from '../domain/vmm-placement';
+import { allVmNetworksOf, networksOf } from '../domain/tenant-networks';
+import { cloudsLabel } from '../domain/vmm-placement';
 import { AsrKind, AsrScenario, AsrTenant } from '../temporal/workflow/search-attributes';
 import { workflowIds } from '../temporal/workflow/workflow-ids';
 
@@ -142,12 +144,28 @@ const withSize = (vmSize: string | undefined) => (vmSize === undefined ? {} : { 
 /** Only the fields that are set, so a plan without per-VM settings yields the shape it always had. */
 const present = defined;
 
+function networkSpec(n: NetworkPlan): NetworkSpec {
+  return {
+    vnet: n.vnet,
+    ...(n.resourceGroup !== undefined ? { resourceGroup: n.resourceGroup } : {}),
+    ...(n.existing ? { existing: true } : {}),
+    addressSpace: [...n.addressSpace],
+    subnets: subnets(n.subnets),
+    testFailoverVnet: {
+      name: n.testFailoverVnet.name,
+      addressSpace: [...n.testFailoverVnet.addressSpace],
+      subnets: subnets(n.testFailoverVnet.subnets),
+    },
+  };
+}
+
 function vmSpec(v: VmTarget): VmSpec {
   return present({
     name: v.name,
     subnet: v.subnet,
     vmSize: v.vmSize,
     azureName: v.azureName,
+    vnet: v.vnet,
     nics: v.nics?.map((n) => present({ subnet: n.subnet, ip: n.ip, testIp: n.testIp })),
     licenseType: v.licenseType,
     sqlServerLicenseType: v.sqlServerLicenseType,
@@ -163,7 +181,6 @@ function vmSpec(v: VmTarget): VmSpec {
  * added to the plan document reaches workflow histories only when the contract adds it too.
  */
 export function tenantSpec(t: TenantPlan): TenantSpec {
-  const n = t.network;
   return {
     name: t.name,
     tenantId: t.tenantId,
@@ -173,18 +190,8 @@ export function tenantSpec(t: TenantPlan): TenantSpec {
     resourceGroup: t.resourceGroup,
     vault: { ...t.vault },
     storageAccount: { name: t.storageAccount.name, sku: t.storageAccount.sku },
-    network: {
-      vnet: n.vnet,
-      ...(n.resourceGroup !== undefined ? { resourceGroup: n.resourceGroup } : {}),
-      ...(n.existing ? { existing: true } : {}),
-      addressSpace: [...n.addressSpace],
-      subnets: subnets(n.subnets),
-      testFailoverVnet: {
-        name: n.testFailoverVnet.name,
-        addressSpace: [...n.testFailoverVnet.addressSpace],
-        subnets: subnets(n.testFailoverVnet.subnets),
-      },
-    },
+    network: networkSpec(t.network),
+    ...(t.networks ? { networks: t.networks.map((m) => ({ ...networkSpec(m), vmNetworks: [...m.vmNetworks] })) } : {}),
     vmm: present({
       server: t.vmm.server,
       cloud: t.vmm.cloud,
@@ -196,6 +203,18 @@ export function tenantSpec(t: TenantPlan): TenantSpec {
       t.vms.include === 'all'
         ? { include: 'all', exclude: [...t.vms.exclude], subnet: t.vms.subnet, ...withSize(t.vms.vmSize) }
         : { include: t.vms.include.map(vmSpec) },
+    ...(t.recoveryPlans
+      ? {
+          recoveryPlans: t.recoveryPlans.map((p) =>
+            present({
+              name: p.name,
+              rtoSeconds: p.rtoSeconds,
+              rpoSeconds: p.rpoSeconds,
+              groups: p.groups.map((g) => present({ vms: [...g.vms], before: g.before, after: g.after })),
+            }),
+          ),
+        }
+      : {}),
     policy: { ...t.policy },
     target: present({
       managedDisks: t.target.managedDisks,
@@ -216,7 +235,11 @@ function tenantDetails(tenant: TenantPlan, scenario: Plan['scenario']): string {
   return [
     `- **Subscription** ${tenant.subscriptionId} (tenant ${tenant.tenantId}), region ${tenant.region}`,
     `- **Vault** ${tenant.vault.name}${scenario === 'multitenant-vmm' ? ' (shared)' : ''}; storage ${tenant.storageAccount.name} (${tenant.storageAccount.sku})`,
-    `- **VMM** ${tenant.vmm.server}, ${cloudsLabel(tenant.vmm)}, VM network${tenant.vmm.vmNetworks ? 's' : ''} ${vmNetworksOf(tenant.vmm).join(', ')}`,
+    `- **VMM** ${tenant.vmm.server}, ${cloudsLabel(tenant.vmm)}, VM network${allVmNetworksOf(tenant).length > 1 ? 's' : ''} ${networksOf(
+      tenant,
+    )
+      .map((n) => `${n.vmNetworks.join(', ')} → ${n.network.vnet}`)
+      .join('; ')}`,
     `- **VMs** ${vms}`,
     `- **Policy** every ${p.replicationInterval} s, ${p.recoveryPointHistoryHours} h of recovery points, app-consistent every ${p.appConsistentFrequencyHours} h`,
   ].join('\n');

@@ -7,3 +7,4 @@ export { vaultWatcherWorkflow } from '../onboarding/workflows/vault-watcher';
 export { failoverWorkflow } from '../failover/workflows/failover';
 export { offboardVmWorkflow } from '../offboarding/workflows/offboard-vm';
 export { offboardTenantWorkflow } from '../offboarding/workflows/offboard-tenant';
+export { planFailoverWorkflow } from '../failover/workflows/plan-failover';

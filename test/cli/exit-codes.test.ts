@@ -80,6 +80,33 @@ describe('exit codes', () => {
       stderr: /retry needs --tenant T .* or --workflow ID/,
     },
     {
+      what: 'usage error: a failover of neither a VM nor a recovery plan',
+      args: () => ['failover', 'test', '--tenant', 'contoso'],
+      code: 2,
+      stderr: /give --vm <name> \(one VM\) or --recovery-plan <name>/,
+    },
+    {
+      what: 'usage error: a failover of a VM and a recovery plan at once',
+      args: () => ['failover', 'test', '--tenant', 'contoso', '--vm', 'web01', '--recovery-plan', 'crm'],
+      code: 2,
+      stderr: /give --vm or --recovery-plan, not both/,
+    },
+    {
+      what: 'bad input: a recovery plan the tenant does not have',
+      args: () => [
+        'failover',
+        'test',
+        '--tenant',
+        'contoso',
+        '--recovery-plan',
+        'crm',
+        '--plan',
+        path.join(repoRoot, 'examples', 'multitenant-vmm.yaml'),
+      ],
+      code: 2,
+      stderr: /tenant contoso has no recoveryPlans in the plan/,
+    },
+    {
       what: 'bad plan',
       args: () => ['onboard', path.join(repoRoot, 'examples', 'invalid', 'many-errors.yaml')],
       code: 2,

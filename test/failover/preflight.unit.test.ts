@@ -30,6 +30,16 @@ describe('failover preflight', () => {
     });
   });
 
+  it('refuses a failover that creates a VM where Azure cannot (size, availability set), not a commit', () => {
+    const misplaced = { ...protectedItem, placementProblems: ['size Standard_A1_v2 cannot host this VM: …'] };
+    for (const kind of ['test', 'planned', 'unplanned'] as const)
+      expect(checkPreflight(kind, misplaced, { confirmed: true }).refusals).toEqual([
+        'size Standard_A1_v2 cannot host this VM: …',
+      ]);
+    const committing = { ...misplaced, allowedOperations: ['Commit'] };
+    expect(checkPreflight('commit', committing, {}).refusals).toEqual([]);
+  });
+
   it('refuses a Critical item unless forced, saying why', () => {
     const critical = { ...protectedItem, replicationHealth: 'Critical' };
     const refused = checkPreflight('test', critical, {});

@@ -35,6 +35,8 @@ describe('per-VM target settings', () => {
     tags: { app: 'crm' },
   };
   const legacy = { name: 'app.01 (legacy)', azureName: 'app-01-legacy', nics: [{ ip: '10.10.0.21' }] };
+  /** In the tenant's second VNet, the one its back-end VM network is mapped to. */
+  const files21 = { name: 'files21', vnet: 'contoso-back-vnet', nics: [{ ip: '10.11.0.30' }] };
   /** Contoso alone, on the fixture's cloud, with two subnets and the VMs given. */
   const planWith = (name: string, vms: unknown[]): string => {
     const contoso = example.tenants[0] ?? {};
@@ -47,8 +49,8 @@ describe('per-VM target settings', () => {
         tenants: [
           {
             ...contoso,
-            // Two clouds and two VM networks, all mapped to the tenant's VNet.
-            vmm: { cloud: ['Contoso-Cloud', 'Contoso-Silver'], vmNetwork: ['Contoso-FrontEnd', 'Contoso-BackEnd'] },
+            // Two clouds and two VM networks, each mapped to a VNet of its own.
+            vmm: { cloud: ['Contoso-Cloud', 'Contoso-Silver'], vmNetwork: 'Contoso-FrontEnd' },
             network: {
               ...network,
               subnets: [
@@ -56,6 +58,15 @@ describe('per-VM target settings', () => {
                 { name: 'Contoso-Back', prefix: '10.10.1.0/24' },
               ],
             },
+            networks: [
+              {
+                vnet: 'contoso-back-vnet',
+                vmNetwork: 'Contoso-BackEnd',
+                addressSpace: ['10.11.0.0/16'],
+                subnets: [{ name: 'Back-Subnet', prefix: '10.11.0.0/24' }],
+                testFailoverVnet: { name: 'contoso-back-test-vnet' },
+              },
+            ],
             vms: { include: vms },
             policy: undefined,
           },
@@ -82,6 +93,22 @@ describe('per-VM target settings', () => {
     Object.values((await admin.counters())['ReplicationProtectedItems_Update'] ?? {})
       .map((c) => [c.label, c.count] as const)
       .sort();
+  /** Each VM network and the VNet it is mapped to, from the vault. */
+  const networkMappings = async () => {
+    const { asr } = clientsFor(
+      {
+        endpoint: {
+          armEndpoint: stack.emulator.armEndpoint,
+          authorityHost: stack.emulator.authorityHost,
+          caCertPath: stack.emulator.caCertPath,
+        },
+      },
+      'fabrikam',
+    );
+    return (await collect(asr.replicationNetworkMappings.list(vault.name, vault.resourceGroup)))
+      .map((m) => [m.properties?.primaryNetworkFriendlyName, m.properties?.recoveryNetworkId?.split('/').pop()])
+      .sort();
+  };
   const result = (vm: string) =>
     stack.client.workflow.getHandle(workflowIds.failover('contoso', vm)).result() as Promise<DrillRecord>;
 
@@ -99,7 +126,7 @@ describe('per-VM target settings', () => {
   });
 
   it('protects each VM with its settings, and writes static addresses with one update per VM that has them', async () => {
-    const file = planWith('first', [crm01, legacy, 'web11', 'files21']);
+    const file = planWith('first', [crm01, legacy, 'web11', files21]);
     const validated = await cli('plan', 'validate', file);
     expect(validated.code, validated.stdout + validated.stderr).toBe(0);
     await onboardMultitenant(stack, admin, loadPlan(file, { checkCredentials: false }).plan);
@@ -113,6 +140,11 @@ describe('per-VM target settings', () => {
     const once = (op: string) => Object.values(counters[op] ?? {}).map((c) => c.count);
     expect(once('ReplicationProtectionContainerMappings_Create')).toEqual([1, 1]);
     expect(once('ReplicationNetworkMappings_Create')).toEqual([1, 1]);
+    const mappings = await networkMappings();
+    expect(mappings).toEqual([
+      ['Contoso-BackEnd', 'contoso-back-vnet'],
+      ['Contoso-FrontEnd', 'contoso-dr-vnet'],
+    ]);
     const byName = new Map((await items()).map((i) => [i.properties?.friendlyName, i]));
     const details = (vm: string) =>
       byName.get(vm)?.properties?.providerSpecificDetails as {
@@ -148,10 +180,29 @@ describe('per-VM target settings', () => {
       ['Contoso-Back', '10.10.1.10', '10.10.1.20'],
     ]);
     expect(details('app.01 (legacy)').recoveryAzureVmName).toBe('app-01-legacy');
+    const files = byName.get('files21')?.properties?.providerSpecificDetails as {
+      selectedRecoveryAzureNetworkId?: string;
+      vmNics?: Array<{
+        recoveryVMNetworkId?: string;
+        tfoVMNetworkId?: string;
+        ipConfigs?: Array<{ recoverySubnetName?: string; recoveryStaticIPAddress?: string }>;
+      }>;
+    };
+    expect(files.selectedRecoveryAzureNetworkId?.split('/').pop()).toBe('contoso-back-vnet');
+    const filesNic = files.vmNics?.[0];
+    expect([filesNic?.recoveryVMNetworkId?.split('/').pop(), filesNic?.tfoVMNetworkId?.split('/').pop()]).toEqual([
+      'contoso-back-vnet',
+      'contoso-back-test-vnet',
+    ]);
+    expect(filesNic?.ipConfigs?.[0]).toMatchObject({
+      recoverySubnetName: 'Back-Subnet',
+      recoveryStaticIPAddress: '10.11.0.30',
+    });
     // One update for each VM with addresses; none for web11, which has no settings.
     expect(await updates()).toEqual([
       ['app.01 (legacy)', 1],
       ['crm01', 1],
+      ['files21', 1],
     ]);
     await maybeRecordHistories(stack.client, 'vm-settings', [
       workflowIds.tenantOnboarding('contoso'),
@@ -170,7 +221,7 @@ describe('per-VM target settings', () => {
       '--cleanup-after',
       '1h',
       '--plan',
-      planWith('first', [crm01, legacy, 'web11', 'files21']),
+      planWith('first', [crm01, legacy, 'web11', files21]),
     );
     expect(test.code, test.stderr).toBe(0);
     const testVm = await eventually(
@@ -225,6 +276,14 @@ describe('per-VM target settings', () => {
       firstPlan,
     );
     expect(files.code, files.stderr).toBe(0);
+    // Its test VM comes up in the test network of its own VNet, with its address.
+    const filesVm = await eventually(
+      async () => (await admin.azureVms()).find((v) => v.purpose === 'TestFailover' && v.sourceVm.endsWith('/files21')),
+      'the test VM of files21',
+    );
+    expect(filesVm.nics.map((n) => [n.networkId.split('/').pop(), n.subnet, n.privateIp])).toEqual([
+      ['contoso-back-test-vnet', 'Back-Subnet', '10.11.0.30'],
+    ]);
     expect((await result('files21')).outcome).toBe('succeeded');
 
     // Offboarding finds it in the second cloud too.
@@ -235,11 +294,11 @@ describe('per-VM target settings', () => {
   });
 
   it('a changed size and address: plan diff shows them, onboard updates that VM once and no other', async () => {
+    // files21 was offboarded above: the changed plans leave it out.
     const changed = planWith('changed', [
       { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]] },
       legacy,
       'web11',
-      'files21',
     ]);
     const diff = await cli('plan', 'diff', changed);
     expect(diff.code, diff.stderr).toBe(0);
@@ -269,7 +328,6 @@ describe('per-VM target settings', () => {
       { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]], disks: { exclude: [] } },
       legacy,
       'web11',
-      'files21',
     ]);
     const refused = await cli('onboard', disks);
     expect(refused.code).toBe(2);
@@ -306,7 +364,6 @@ describe('per-VM target settings', () => {
       { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]] },
       legacy,
       { name: 'web11', tags: { tier: 'web' } },
-      'files21',
     ]);
     const onboard = await cli('onboard', tagged);
     expect(onboard.code, onboard.stderr).toBe(0);
@@ -321,5 +378,81 @@ describe('per-VM target settings', () => {
     await maybeRecordHistories(stack.client, 'vm-settings-failed-over', [
       workflowIds.vmProtection('contoso', 'app.01 (legacy)'),
     ]);
+  });
+  it('a size the VM cannot take and a missing availability set: warned at onboarding, refused at failover', async () => {
+    const contosoRg = '/subscriptions/c1000000-0000-4000-8000-000000000001/resourceGroups/contoso-dr-rg';
+    const avset = `${contosoRg}/providers/Microsoft.Compute/availabilitySets/web-avset`;
+    // web11 is a generation 2 VM: the A-v2 sizes run generation 1 only.
+    const misplaced = planWith('misplaced', [
+      { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]] },
+      legacy,
+      { name: 'web11', tags: { tier: 'web' }, vmSize: 'Standard_A2_v2', availabilitySet: 'web-avset' },
+    ]);
+    expect((await cli('onboard', misplaced)).code).toBe(0);
+    await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result();
+    const web11 = stack.client.workflow.getHandle(workflowIds.vmProtection('contoso', 'web11'));
+    const warnings = (await web11.query(progressQuery)).steps.find((x) => x.name === 'apply-settings')?.warnings ?? [];
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^size Standard_A2_v2 cannot host this VM: .*generation.*; sizes that can, e\.g\. /i);
+    expect(warnings[1]).toBe(
+      'availability set web-avset does not exist in resource group contoso-dr-rg: a failover of web11 fails until it does; create it there (same region as the tenant) before one',
+    );
+    const item = async () =>
+      (await items()).find((i) => i.properties?.friendlyName === 'web11')?.properties?.providerSpecificDetails as {
+        recoveryAzureVMSize?: string;
+        recoveryAvailabilitySetId?: string;
+      };
+    // The size is not written (Azure would refuse it); the set is, for when it exists.
+    expect((await item()).recoveryAzureVMSize).not.toBe('Standard_A2_v2');
+    expect((await item()).recoveryAvailabilitySetId).toBe(avset);
+
+    const since = (await admin.requests(0)).lastSeq;
+    const refused = await cli('failover', 'test', '--tenant', 'contoso', '--vm', 'web11', '--plan', misplaced);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`the VM's availability set ${avset} does not exist in the tenant's subscription`);
+    const posts = (await admin.requests(since)).entries.filter(
+      (e) => e.method === 'POST' && /\/replicationProtectedItems\//i.test(e.path),
+    );
+    expect(posts).toEqual([]);
+
+    // The customer creates the set; the plan names a size that can host the VM: both taken.
+    const { resources } = clientsFor(
+      {
+        endpoint: {
+          armEndpoint: stack.emulator.armEndpoint,
+          authorityHost: stack.emulator.authorityHost,
+          caCertPath: stack.emulator.caCertPath,
+        },
+      },
+      'contoso',
+    );
+    await resources.resources.beginCreateOrUpdateByIdAndWait(avset, '2024-07-01', { location: 'westeurope' });
+    const fixed = planWith('fixed', [
+      { ...crm01, vmSize: 'Standard_D8s_v3', nics: [{ ip: '10.10.0.11' }, crm01.nics[1]] },
+      legacy,
+      { name: 'web11', tags: { tier: 'web' }, vmSize: 'Standard_D2s_v3', availabilitySet: 'web-avset' },
+    ]);
+    expect((await cli('onboard', fixed)).code).toBe(0);
+    await stack.client.workflow.getHandle(workflowIds.tenantOnboarding('contoso')).result();
+    expect((await web11.query(progressQuery)).steps.find((x) => x.name === 'apply-settings')?.warnings).toBeUndefined();
+    expect((await item()).recoveryAzureVMSize).toBe('Standard_D2s_v3');
+    const test = await cli(
+      'failover',
+      'test',
+      '--tenant',
+      'contoso',
+      '--vm',
+      'web11',
+      '--cleanup-after',
+      '1s',
+      '--plan',
+      fixed,
+    );
+    expect(test.code, test.stderr).toBe(0);
+    const testVm = await eventually(
+      async () => (await admin.azureVms()).find((v) => v.purpose === 'TestFailover' && v.sourceVm.endsWith('/web11')),
+      'the test VM of web11',
+    );
+    expect([testVm.vmSize, testVm.availabilitySetId]).toEqual(['Standard_D2s_v3', avset]);
   });
 });

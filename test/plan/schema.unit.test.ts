@@ -10,7 +10,10 @@ import type {
   ClientCertificateCredentialRef,
   ClientSecretCredentialRef,
   DefaultCredentialRef,
+  MoreNetworkDocument,
   NetworkDocument,
+  RecoveryPlanDocument,
+  RecoveryPlanGroupDocument,
   PlanDocument,
   PolicyDocument,
   ProviderDocument,
@@ -85,6 +88,8 @@ describe('published JSON Schema', () => {
     expectTypeOf<Req<typeof schemaParts.storageAccount>>().toEqualTypeOf<RequiredKeys<StorageAccountDocument>>();
     expectTypeOf<Props<typeof schemaParts.network>>().toEqualTypeOf<keyof NetworkDocument>();
     expectTypeOf<Req<typeof schemaParts.network>>().toEqualTypeOf<RequiredKeys<NetworkDocument>>();
+    expectTypeOf<Props<typeof schemaParts.moreNetwork>>().toEqualTypeOf<keyof MoreNetworkDocument>();
+    expectTypeOf<Req<typeof schemaParts.moreNetwork>>().toEqualTypeOf<RequiredKeys<MoreNetworkDocument>>();
     expectTypeOf<Props<typeof schemaParts.testFailoverVnet>>().toEqualTypeOf<keyof TestFailoverVnetDocument>();
     expectTypeOf<Req<typeof schemaParts.testFailoverVnet>>().toEqualTypeOf<RequiredKeys<TestFailoverVnetDocument>>();
     expectTypeOf<Props<typeof schemaParts.subnet>>().toEqualTypeOf<keyof SubnetSpec>();
@@ -95,6 +100,10 @@ describe('published JSON Schema', () => {
     expectTypeOf<Req<typeof schemaParts.vm>>().toEqualTypeOf<RequiredKeys<VmDocument>>();
     expectTypeOf<Props<typeof schemaParts.vms>>().toEqualTypeOf<keyof VmSelectionDocument>();
     expectTypeOf<Req<typeof schemaParts.vms>>().toEqualTypeOf<RequiredKeys<VmSelectionDocument>>();
+    expectTypeOf<Props<typeof schemaParts.recoveryPlan>>().toEqualTypeOf<keyof RecoveryPlanDocument>();
+    expectTypeOf<Req<typeof schemaParts.recoveryPlan>>().toEqualTypeOf<RequiredKeys<RecoveryPlanDocument>>();
+    expectTypeOf<Props<typeof schemaParts.recoveryPlanGroup>>().toEqualTypeOf<keyof RecoveryPlanGroupDocument>();
+    expectTypeOf<Req<typeof schemaParts.recoveryPlanGroup>>().toEqualTypeOf<RequiredKeys<RecoveryPlanGroupDocument>>();
     expectTypeOf<Props<typeof schemaParts.defaultCredential>>().toEqualTypeOf<keyof DefaultCredentialRef>();
     expectTypeOf<Props<typeof schemaParts.clientSecretCredential>>().toEqualTypeOf<keyof ClientSecretCredentialRef>();
     expectTypeOf<Props<typeof schemaParts.clientCertificateCredential>>().toEqualTypeOf<

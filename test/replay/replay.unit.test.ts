@@ -28,6 +28,7 @@ describe('replaying recorded histories', () => {
       'offboard--asrflow_offboard-tenant_',
       'multitenant-vmm--asrflow_watch_',
       'batches--asrflow_onboard_litware--run2',
+      'plan-failover-test--asrflow_plan-failover_contoso_crm',
     ])
       expect(text).toContain(kind);
   });

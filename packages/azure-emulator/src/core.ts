@@ -76,6 +76,8 @@ export class EmulatorCore {
         for (const c of Object.values(f.containers))
           for (const item of Object.values(c.items)) item.cloud ??= c.cloudName;
       }
+      // Files written before recovery plans existed have none.
+      vault.asr.recoveryPlans ??= {};
     }
     // Azure VMs of older files were recorded without size, NICs and disks (they are read when
     // addresses are allocated); an unknown size stays empty rather than guessed.
@@ -84,6 +86,8 @@ export class EmulatorCore {
       vm.nics ??= [];
       vm.disks ??= [];
     }
+    // Files written before availability sets existed have none.
+    world.availabilitySets ??= {};
   }
 
   reset(): void {

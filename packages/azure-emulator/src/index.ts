@@ -18,6 +18,7 @@ import { FaultInjector, loadFaultFile, validateRule, type FaultRule } from './fa
 import { ensureTlsMaterial } from './https/certs';
 import { createHttpsServer, type Outcome } from './https/server';
 import type { RequestContext } from './https/types';
+import { registerAvailabilitySets } from './resources/availabilitySets';
 import { registerNetwork } from './resources/network';
 import { registerResourceGroups } from './resources/resourceGroups';
 import { registerStorage } from './resources/storage';
@@ -27,6 +28,8 @@ import { registerEffects } from './siterecovery/effects';
 import { registerConfigRoutes } from './siterecovery/routes-config';
 import { registerInfraRoutes } from './siterecovery/routes-infra';
 import { registerItemRoutes } from './siterecovery/routes-items';
+import { registerPlanEffects } from './siterecovery/plans';
+import { registerPlanRoutes } from './siterecovery/routes-plans';
 import type { WorldState } from './state/world';
 
 export type { Estate } from './estate/types';
@@ -155,6 +158,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
     },
   );
   registerEffects(core);
+  registerPlanEffects(core);
   const statePath = path.join(dataDir, 'state.json');
   if (options.persist && existsSync(statePath)) core.load(JSON.parse(readFileSync(statePath, 'utf8')) as WorldState);
   const save = (): string | undefined => {
@@ -167,10 +171,12 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
   registerResourceGroups(router);
   registerStorage(router);
   registerNetwork(router);
+  registerAvailabilitySets(router);
   registerVaults(router);
   registerInfraRoutes(router);
   registerConfigRoutes(router);
   registerItemRoutes(router);
+  registerPlanRoutes(router);
 
   const adminToken =
     options.adminToken ?? process.env['ASRFLOW_EMULATOR_ADMIN_TOKEN'] ?? randomBytes(24).toString('hex');

@@ -147,6 +147,10 @@ export const PATTERNS = {
   vmSize: '^(?:Standard|Basic)_[A-Za-z0-9_]+$',
   envVar: '^[A-Za-z_][A-Za-z0-9_]*$',
   startTime: '^(?:now|(?:[01]\\d|2[0-3]):[0-5]\\d)$',
+  /** A recovery plan's key in the plan; Site Recovery's name is `asrflow-<tenant>-<key>`. */
+  recoveryPlan: '^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$',
+  /** A target RTO or RPO: a whole number of seconds, minutes or hours. */
+  duration: '^[1-9]\\d{0,5}[smh]$',
 } as const;
 
 export type PatternName = keyof typeof PATTERNS;
@@ -217,3 +221,6 @@ export const AVAILABILITY_ZONES = ['1', '2', '3'] as const;
 export const TAG_LIMITS = { count: 50, nameLength: 512, valueLength: 256, nameForbidden: /[<>%&\\?/]/u } as const;
 
 export const VM_LIMITS = { perTenant: 5_000, perSharedVault: 5_000 } as const;
+
+/** Site Recovery's limits for one recovery plan (the portal shows up to 7 boot groups). */
+export const RECOVERY_PLAN_LIMITS = { groups: 7, vms: 100, actionText: 1_000 } as const;

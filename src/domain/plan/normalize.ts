@@ -9,7 +9,10 @@ import {
   DEFAULT_TARGET,
   DERIVED_VAULT_SUFFIX,
 } from './constants';
+import { durationSeconds } from './recovery-plan-rules';
 import type {
+  NetworkDocument,
+  NetworkPlan,
   NicDocument,
   Plan,
   PlanDocument,
@@ -61,9 +64,20 @@ function mergeTags(
  * One listed VM as it comes up in Azure: its own settings over the tenant's defaults. Settings
  * the plan does not mention stay absent, so a plan without them yields today's shape.
  */
-export function vmTarget(vm: VmDocument, target: TargetOptions, defaultSubnet: string): VmTarget {
+/**
+ * One listed VM with the tenant's defaults merged in. `primaryVnet` is `network.vnet`: a VM in
+ * it carries no `vnet`, as before the tenant could have several; `defaultSubnetOf` gives the
+ * first subnet of a VNet by name.
+ */
+export function vmTarget(
+  vm: VmDocument,
+  target: TargetOptions,
+  primaryVnet: string,
+  defaultSubnetOf: (vnet: string) => string,
+): VmTarget {
   const vmSize = vm.vmSize ?? target.vmSize;
-  const subnet = vm.subnet ?? vm.nics?.[0]?.subnet ?? defaultSubnet;
+  const vnet = vm.vnet !== undefined && vm.vnet.toLowerCase() !== primaryVnet.toLowerCase() ? vm.vnet : undefined;
+  const subnet = vm.subnet ?? vm.nics?.[0]?.subnet ?? defaultSubnetOf(vnet ?? primaryVnet);
   const licenseType = vm.licenseType ?? target.licenseType;
   const sqlServerLicenseType = vm.sqlServerLicenseType ?? target.sqlServerLicenseType;
   const tags = mergeTags(target.tags, vm.tags);
@@ -73,6 +87,7 @@ export function vmTarget(vm: VmDocument, target: TargetOptions, defaultSubnet: s
     subnet,
     ...(vmSize !== undefined ? { vmSize } : {}),
     ...(vm.azureName !== undefined ? { azureName: vm.azureName } : {}),
+    ...(vnet !== undefined ? { vnet } : {}),
     ...(vm.nics
       ? {
           nics: vm.nics.map((n) => ({
@@ -164,6 +179,9 @@ function normalizeTenant(
 ): TenantPlan {
   const target = mergeTarget(planTarget, t.target);
   const defaultSubnet = t.network.subnets[0]?.name ?? '';
+  const defaultSubnetOf = (vnet: string): string =>
+    [t.network, ...(t.networks ?? [])].find((n) => n.vnet.toLowerCase() === vnet.toLowerCase())?.subnets[0]?.name ??
+    defaultSubnet;
   let vms: VmSelection;
   if (t.vms.include === 'all') {
     vms = {
@@ -175,7 +193,7 @@ function normalizeTenant(
   } else {
     vms = {
       include: t.vms.include.map((item) =>
-        vmTarget(typeof item === 'string' ? { name: item } : item, target, defaultSubnet),
+        vmTarget(typeof item === 'string' ? { name: item } : item, target, t.network.vnet, defaultSubnetOf),
       ),
     };
   }
@@ -188,22 +206,48 @@ function normalizeTenant(
     resourceGroup: t.resourceGroup,
     vault,
     storageAccount: { name: t.storageAccount.name, sku: t.storageAccount.sku ?? DEFAULT_STORAGE_SKU },
-    network: {
-      vnet: t.network.vnet,
-      ...(t.network.resourceGroup !== undefined ? { resourceGroup: t.network.resourceGroup } : {}),
-      ...(t.network.existing ? { existing: true } : {}),
-      addressSpace: t.network.addressSpace,
-      subnets: t.network.subnets,
-      testFailoverVnet: {
-        name: t.network.testFailoverVnet.name,
-        addressSpace: t.network.testFailoverVnet.addressSpace ?? t.network.addressSpace,
-        subnets: t.network.testFailoverVnet.subnets ?? t.network.subnets,
-      },
-    },
+    network: networkPlan(t.network),
+    ...(t.networks && t.networks.length > 0
+      ? {
+          networks: t.networks.map((n) => ({
+            ...networkPlan(n),
+            vmNetworks: typeof n.vmNetwork === 'string' ? [n.vmNetwork] : [...n.vmNetwork],
+          })),
+        }
+      : {}),
     vmm: vmmPlacement(vmmServer, t.vmm.cloud, t.vmm.vmNetwork),
     vms,
+    ...(t.recoveryPlans
+      ? {
+          recoveryPlans: t.recoveryPlans.map((p) => ({
+            name: p.name,
+            ...(p.rto !== undefined ? { rtoSeconds: durationSeconds(p.rto) } : {}),
+            ...(p.rpo !== undefined ? { rpoSeconds: durationSeconds(p.rpo) } : {}),
+            groups: p.groups.map((g) => ({
+              vms: [...g.vms],
+              ...(g.before !== undefined ? { before: g.before } : {}),
+              ...(g.after !== undefined ? { after: g.after } : {}),
+            })),
+          })),
+        }
+      : {}),
     policy: mergePolicy(planPolicy, t.policy),
     target,
+  };
+}
+
+function networkPlan(n: NetworkDocument): NetworkPlan {
+  return {
+    vnet: n.vnet,
+    ...(n.resourceGroup !== undefined ? { resourceGroup: n.resourceGroup } : {}),
+    ...(n.existing ? { existing: true } : {}),
+    addressSpace: n.addressSpace,
+    subnets: n.subnets,
+    testFailoverVnet: {
+      name: n.testFailoverVnet.name,
+      addressSpace: n.testFailoverVnet.addressSpace ?? n.addressSpace,
+      subnets: n.testFailoverVnet.subnets ?? n.subnets,
+    },
   };
 }
 

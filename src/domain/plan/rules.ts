@@ -25,6 +25,7 @@ import {
   matches,
 } from './constants';
 import { Findings, formatPath, q, type Check, type Problem } from './findings';
+import { checkRecoveryPlans } from './recovery-plan-rules';
 import { closest } from './suggest';
 import {
   checkTags,
@@ -44,6 +45,7 @@ import type {
   SubnetSpec,
   TargetDocument,
   TenantDocument,
+  VmDocument,
 } from './types';
 
 // ---- Single values ------------------------------------------------------------------------------
@@ -498,8 +500,9 @@ function checkTenant(
   for (const key of ['cloud', 'vmNetwork'] as const) {
     const what = key === 'cloud' ? 'cloud' : 'VM network';
     const seen = new Set<string>();
-    for (const { name, at } of placementNames(t.vmm?.[key])) {
-      const where = [...path, 'vmm', key, ...at];
+    const names = key === 'cloud' ? placed(t.vmm?.cloud, ['vmm', 'cloud']) : tenantVmNetworks(t);
+    for (const { name, at } of names) {
+      const where = [...path, ...at];
       if (name.trim() === '')
         f.add(where, { message: `VMM ${what} name must not be empty`, fix: 'give the name as VMM shows it' });
       else if (seen.has(name.toLowerCase()))
@@ -508,8 +511,78 @@ function checkTenant(
     }
   }
 
-  const subnetNames = checkNetwork(f, [...path, 'network'], t.network);
-  checkVms(f, [...path, 'vms'], t.vms, tenantSubnets(t.network, subnetNames));
+  const vnets = new Map<string, TenantSubnets>();
+  const primary = checkNetwork(f, [...path, 'network'], t.network);
+  if (t.network?.vnet !== undefined)
+    vnets.set(t.network.vnet.toLowerCase(), tenantSubnets(t.network, primary, 'network'));
+  (t.networks ?? []).forEach((n, i) => {
+    if (!n) return;
+    const names = checkNetwork(f, [...path, 'networks', i], n);
+    if (n.vnet !== undefined && !vnets.has(n.vnet.toLowerCase()))
+      vnets.set(n.vnet.toLowerCase(), tenantSubnets(n, names, `networks[${i}]`));
+  });
+  checkTenantVnets(f, path, t);
+  checkVms(f, [...path, 'vms'], t.vms, { primary: t.network?.vnet, vnets });
+  checkRecoveryPlans(f, path, t);
+}
+
+/** A tenant's VM networks: those of `vmm.vmNetwork` and of each `networks[].vmNetwork`, with their paths. */
+function tenantVmNetworks(t: LooseTenant): Array<{ name: string; at: PathSegment[] }> {
+  return [
+    ...placed(t.vmm?.vmNetwork, ['vmm', 'vmNetwork']),
+    ...(t.networks ?? []).flatMap((n, i) => placed(n?.vmNetwork, ['networks', i, 'vmNetwork'])),
+  ];
+}
+
+function placed(
+  value: string | Array<string | undefined> | undefined,
+  path: PathSegment[],
+): Array<{ name: string; at: PathSegment[] }> {
+  return placementNames(value).map(({ name, at }) => ({ name, at: [...path, ...at] }));
+}
+
+/**
+ * Across a tenant's VNets (`network` and `networks`, production and test): each name once, and
+ * production ranges apart — static addresses are checked per tenant, and VNets whose ranges
+ * overlap can never be peered.
+ */
+function checkTenantVnets(f: Findings, path: PathSegment[], t: LooseTenant): void {
+  const all = [
+    { net: t.network, at: [...path, 'network'] },
+    ...(t.networks ?? []).map((net, i) => ({ net, at: [...path, 'networks', i] })),
+  ];
+  // `owner`: the index in `all` of the VNet a name or range was written under.
+  const names = new Map<string, { where: string; owner: number }>();
+  const ranges: Array<{ text: string; cidr: Cidr; where: string; owner: number }> = [];
+  all.forEach(({ net, at }, owner) => {
+    if (!net) return;
+    const named: Array<[string | undefined, PathSegment[]]> = [
+      [net.vnet, [...at, 'vnet']],
+      [net.testFailoverVnet?.name, [...at, 'testFailoverVnet', 'name']],
+    ];
+    for (const [name, nameAt] of named) {
+      if (name === undefined) continue;
+      const first = names.get(name.toLowerCase());
+      // A test VNet named as its own production VNet is reported by checkNetwork.
+      if (first === undefined) names.set(name.toLowerCase(), { where: formatPath(nameAt), owner });
+      else if (first.owner !== owner)
+        f.add(nameAt, {
+          message: `VNet ${q(name)} is also ${first.where}: each of the tenant's VNets needs its own name`,
+          fix: 'rename one of them',
+        });
+    }
+    (net.addressSpace ?? []).forEach((text, i) => {
+      const cidr = text !== undefined && !checkCidr(text) ? parseCidr(text) : undefined;
+      if (!cidr || text === undefined) return;
+      const clash = ranges.find((r) => r.owner !== owner && overlaps(r.cidr, cidr));
+      if (clash)
+        f.add([...at, 'addressSpace', i], {
+          message: `address range ${q(text)} overlaps ${q(clash.text)} of ${clash.where}: a tenant's VNets need ranges apart (static addresses are unique per tenant, and overlapping VNets cannot be peered)`,
+          fix: "use a range the tenant's other VNets do not cover",
+        });
+      ranges.push({ text, cidr, where: formatPath(at), owner });
+    });
+  });
 }
 
 /** Checks the VNet and the test-failover VNet; returns the production subnet names. */
@@ -652,7 +725,13 @@ function checkAddressing(
   return spaceValid ? ranges.map((r) => r.cidr) : undefined;
 }
 
-function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], subnets: TenantSubnets): void {
+/** A tenant's VNets by name (lowercase) with their subnets; `primary` is `network.vnet`. */
+interface TenantVnets {
+  primary: string | undefined;
+  vnets: Map<string, TenantSubnets>;
+}
+
+function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], vnets: TenantVnets): void {
   if (!vms) return;
   const include = vms.include;
   if (Array.isArray(include)) {
@@ -663,7 +742,13 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
       const at: PathSegment[] = typeof item === 'string' ? [...path, 'include', i] : [...path, 'include', i, 'name'];
       const previous = name !== undefined ? firstAt.get(name.toLowerCase()) : undefined;
       // An invalid name is reported where it first appears; a repetition is reported as such only.
-      checkVmEntry(f, [...path, 'include', i], item, subnets, previous === undefined);
+      checkVmEntry(
+        f,
+        [...path, 'include', i],
+        item,
+        vmSubnets(f, [...path, 'include', i], item, vnets),
+        previous === undefined,
+      );
       if (name === undefined) return;
       if (previous !== undefined) {
         f.add(at, {
@@ -698,6 +783,27 @@ function checkVms(f: Findings, path: PathSegment[], vms: LooseTenant['vms'], sub
       seen.add(name.toLowerCase());
     });
   }
+}
+
+/** The subnets of the VNet a listed VM names (or the tenant's first); an unknown VNet is reported. */
+function vmSubnets(
+  f: Findings,
+  at: PathSegment[],
+  item: string | Loose<VmDocument>,
+  { primary, vnets }: TenantVnets,
+): TenantSubnets {
+  const unknown: TenantSubnets = { names: undefined, production: new Map(), test: new Map(), where: 'network' };
+  const vnet = typeof item === 'string' ? undefined : item.vnet;
+  if (vnet === undefined) return (primary !== undefined ? vnets.get(primary.toLowerCase()) : undefined) ?? unknown;
+  const found = vnets.get(vnet.toLowerCase());
+  if (!found) {
+    const known = [primary, ...[...vnets.keys()]].filter((n): n is string => n !== undefined);
+    f.add([...at, 'vnet'], {
+      message: `VNet ${q(vnet)} is not one of the tenant's (${[...new Set(known.map((n) => n.toLowerCase()))].join(', ')})`,
+      fix: 'use network.vnet or one of networks[].vnet, or add the VNet under networks',
+    });
+  }
+  return found ?? unknown;
 }
 
 /** The names of `vmm.cloud` or `vmm.vmNetwork`, one or a list, each with where it is written. */
@@ -793,10 +899,12 @@ function checkAcrossTenants(f: Findings, tenants: Array<LooseTenant | undefined>
     ] as const) {
       const first = new Map<string, number>();
       tenants.forEach((t, i) => {
-        for (const { name, at } of placementNames(t?.vmm?.[key])) {
+        if (!t) return;
+        const names = key === 'cloud' ? placed(t.vmm?.cloud, ['vmm', 'cloud']) : tenantVmNetworks(t);
+        for (const { name, at } of names) {
           const seenAt = first.get(name.toLowerCase());
           if (seenAt === undefined) first.set(name.toLowerCase(), i);
-          else if (seenAt !== i) f.add(['tenants', i, 'vmm', key, ...at], problem(name, seenAt));
+          else if (seenAt !== i) f.add(['tenants', i, ...at], problem(name, seenAt));
         }
       });
     }

@@ -17,6 +17,7 @@ import {
   LICENSE_TYPES,
   PATTERNS,
   PLAN_VERSION,
+  RECOVERY_PLAN_LIMITS,
   RECOVERY_POINT_HISTORY_MAX_HOURS,
   REPLICATION_INTERVALS,
   SCENARIOS,
@@ -357,6 +358,44 @@ const network = {
   additionalProperties: false,
 };
 
+const vmNetworks = {
+  title: 'VMM VM network(s)',
+  oneOf: [
+    { type: 'string', minLength: 1 },
+    { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+  ],
+  [HELP_KEYWORD]: {
+    message: 'vmNetwork is a VMM VM network name, or a list of them',
+    fix: 'write e.g. vmNetwork: Contoso-VMNet, or vmNetwork: [Contoso-FrontEnd, Contoso-BackEnd]',
+  },
+  examples: ['Contoso-VMNet', ['Contoso-FrontEnd', 'Contoso-BackEnd']],
+};
+
+const moreNetwork = {
+  ...network,
+  title: 'Another Azure network',
+  description:
+    'Another VNet of the tenant, for the VMM VM networks it names: a VM fails over into it when its `vnet` says so. Same fields as `network`.',
+  properties: {
+    ...network.properties,
+    vmNetwork: {
+      ...vmNetworks,
+      description: 'The VMM VM network mapped to this VNet, or a list of them; none of them also in `vmm.vmNetwork`.',
+      examples: ['Contoso-DMZ'],
+    },
+  },
+  required: keys('vnet', 'addressSpace', 'subnets', 'testFailoverVnet', 'vmNetwork'),
+};
+
+const networks = {
+  type: 'array',
+  title: 'More Azure networks',
+  description:
+    'VNets besides `network`, each mapped from its own VMM VM networks (Azure puts all NICs of a VM in one VNet, chosen per VM with `vnet`).',
+  items: moreNetwork,
+  minItems: 1,
+};
+
 const storageAccount = {
   type: 'object',
   title: 'Replica storage account',
@@ -407,17 +446,9 @@ const vmm = {
       examples: ['Contoso-Cloud', ['Contoso-Gold', 'Contoso-Silver']],
     },
     vmNetwork: {
-      title: 'VMM VM network(s)',
-      description: 'The VMM VM network mapped to the tenant Azure VNet, or a list of them (all mapped to it).',
-      oneOf: [
-        { type: 'string', minLength: 1 },
-        { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
-      ],
-      [HELP_KEYWORD]: {
-        message: 'vmNetwork is a VMM VM network name, or a list of them',
-        fix: 'write e.g. vmNetwork: Contoso-VMNet, or vmNetwork: [Contoso-FrontEnd, Contoso-BackEnd]',
-      },
-      examples: ['Contoso-VMNet', ['Contoso-FrontEnd', 'Contoso-BackEnd']],
+      ...vmNetworks,
+      description:
+        'The VMM VM network mapped to the tenant VNet (`network.vnet`), or a list of them (all mapped to it). VM networks mapped to another VNet are listed under that VNet in `networks`.',
     },
   },
   required: keys('cloud', 'vmNetwork'),
@@ -445,7 +476,7 @@ const vmmVmName = {
 const subnetRef = {
   type: 'string',
   title: 'Target subnet',
-  description: 'One of the tenant subnets; defaults to the first.',
+  description: "One of the subnets of the VM's VNet; defaults to its first.",
   pattern: PATTERNS.subnet,
   examples: ['servers'],
 };
@@ -488,6 +519,12 @@ const vm = {
         'Name of the Azure VM created at failover: 1–63 letters, digits and hyphens, starting and ending with a letter or digit; unique in the tenant.',
       pattern: PATTERNS.vm,
       examples: ['app-01'],
+    },
+    vnet: {
+      ...vnetName('contoso-dmz-vnet'),
+      title: "The VM's VNet",
+      description:
+        'The VNet the VM fails over into: `network.vnet` (the default) or one of `networks[].vnet`. All its NICs are in this VNet.',
     },
     subnet: subnetRef,
     vmSize,
@@ -587,6 +624,71 @@ const vms = {
   additionalProperties: false,
 };
 
+const manualAction = (when: string) => ({
+  type: 'string',
+  title: `Manual action ${when} the group`,
+  description: `Shown to the operator ${when} the group fails over; the failover waits for \`asrflow failover continue\`.`,
+  minLength: 1,
+  maxLength: RECOVERY_PLAN_LIMITS.actionText,
+  examples: ['Check that SQL Server accepts connections, then continue'],
+});
+
+const recoveryPlanGroup = {
+  type: 'object',
+  title: 'Recovery plan group',
+  description: 'VMs that fail over together, after every group before this one.',
+  properties: {
+    vms: {
+      type: 'array',
+      title: 'VMs',
+      description: "VMs of the tenant's selection (their VMM names).",
+      items: vmmVmName,
+      minItems: 1,
+      examples: [['sql01']],
+    },
+    before: manualAction('before'),
+    after: manualAction('after'),
+  },
+  required: keys('vms'),
+  additionalProperties: false,
+};
+
+const duration = (title: string, description: string, example: string) => ({
+  type: 'string',
+  title,
+  description,
+  pattern: PATTERNS.duration,
+  examples: [example],
+});
+
+const recoveryPlan = {
+  type: 'object',
+  title: 'Recovery plan',
+  description:
+    "Ordered groups of the tenant's VMs, failed over group by group. Onboarding creates it in the vault as Site Recovery's recovery plan `asrflow-<tenant>-<name>`.",
+  properties: {
+    name: {
+      ...slug(
+        'Recovery plan key',
+        'Used with --recovery-plan: 1–40 lowercase letters, digits and hyphens, starting with a letter; unique in the tenant.',
+        'crm',
+      ),
+      pattern: PATTERNS.recoveryPlan,
+    },
+    rto: duration('Target RTO', 'Time from the failover to the last VM running, e.g. 30m or 2h.', '30m'),
+    rpo: duration('Target RPO', 'Age of the recovery point each VM fails over to, e.g. 15m.', '15m'),
+    groups: {
+      type: 'array',
+      title: 'Groups',
+      description: `In failover order, at most ${RECOVERY_PLAN_LIMITS.groups}.`,
+      items: recoveryPlanGroup,
+      minItems: 1,
+    },
+  },
+  required: keys('name', 'groups'),
+  additionalProperties: false,
+};
+
 const tenant = {
   type: 'object',
   title: 'Tenant',
@@ -617,8 +719,16 @@ const tenant = {
     },
     storageAccount,
     network,
+    networks,
     vmm,
     vms,
+    recoveryPlans: {
+      type: 'array',
+      title: 'Recovery plans',
+      description: "Named, ordered failovers of the tenant's VMs (an application, or the whole tenant).",
+      items: recoveryPlan,
+      minItems: 1,
+    },
     policy: { ...policy, description: 'Overrides of the plan-wide policy for this tenant (any subset of fields).' },
     target: { ...target, description: 'Overrides of the plan-wide target options for this tenant.' },
   },
@@ -739,10 +849,13 @@ export const schemaParts = {
   subnet,
   testFailoverVnet,
   network,
+  moreNetwork,
   storageAccount,
   vmm,
   vm,
   vms,
+  recoveryPlan,
+  recoveryPlanGroup,
   tenant,
   provider,
 };

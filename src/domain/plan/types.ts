@@ -96,6 +96,12 @@ export interface NetworkDocument {
   testFailoverVnet: TestFailoverVnetDocument;
 }
 
+/** Another VNet of the tenant, for the VM networks it names (the others map to `network`). */
+export interface MoreNetworkDocument extends NetworkDocument {
+  /** The VMM VM network mapped to this VNet, or a list of them; none of them in `vmm.vmNetwork`. */
+  vmNetwork: string | string[];
+}
+
 export interface StorageAccountDocument {
   name: string;
   sku?: StorageSku;
@@ -132,7 +138,9 @@ export interface VmDocument {
   name: string;
   /** The VM's name in Azure; defaults to `name`, which must then be a valid Azure VM name. */
   azureName?: string;
-  /** Target subnet after failover; defaults to the tenant's first subnet. */
+  /** The VNet the VM fails over into: `network.vnet` (the default) or one of `networks[].vnet`. */
+  vnet?: string;
+  /** Target subnet after failover; defaults to the first subnet of the VM's VNet. */
   subnet?: string;
   /** Azure VM size after failover; defaults to the tenant's target.vmSize. */
   vmSize?: string;
@@ -145,6 +153,25 @@ export interface VmDocument {
   /** Name of an availability set in the tenant's resource group; not with `zone`. */
   availabilitySet?: string;
   tags?: Record<string, string>;
+}
+
+/** One group of a recovery plan: its VMs fail over together, after the groups before it. */
+export interface RecoveryPlanGroupDocument {
+  vms: string[];
+  /** A manual action before the group: the text the operator reads; the failover waits for `continue`. */
+  before?: string;
+  /** A manual action after the group. */
+  after?: string;
+}
+
+/** A tenant's recovery plan: ordered groups of its VMs, created in the vault as Site Recovery's. */
+export interface RecoveryPlanDocument {
+  name: string;
+  /** Target recovery time, e.g. `30m`: the report passes or fails the plan's failovers against it. */
+  rto?: string;
+  /** Target recovery point, e.g. `15m`. */
+  rpo?: string;
+  groups: RecoveryPlanGroupDocument[];
 }
 
 export interface VmSelectionDocument {
@@ -165,8 +192,11 @@ export interface TenantDocument {
   vault?: string;
   storageAccount: StorageAccountDocument;
   network: NetworkDocument;
+  /** More VNets, each for the VM networks it names. */
+  networks?: MoreNetworkDocument[];
   vmm: VmmDocument;
   vms: VmSelectionDocument;
+  recoveryPlans?: RecoveryPlanDocument[];
   policy?: PolicyDocument;
   target?: TargetDocument;
 }
@@ -262,6 +292,11 @@ export interface NetworkPlan {
   testFailoverVnet: { name: string; addressSpace: string[]; subnets: SubnetSpec[] };
 }
 
+/** Another VNet of the tenant and the VM networks mapped to it. */
+export interface MoreNetworkPlan extends NetworkPlan {
+  vmNetworks: string[];
+}
+
 /**
  * Where a tenant's VMs are on premises. `cloud` and `vmNetwork` are the first (or only) ones;
  * `clouds` and `vmNetworks` list all of them, and are present only when there are several, so a
@@ -291,6 +326,8 @@ export interface VmTarget {
   subnet: string;
   vmSize?: string;
   azureName?: string;
+  /** Set only for a VM in one of the tenant's `networks` (not `network`): that VNet's name. */
+  vnet?: string;
   /** Set only when the plan lists NICs; the first NIC's subnet is then `subnet`. */
   nics?: NicTarget[];
   licenseType?: LicenseType;
@@ -299,6 +336,19 @@ export interface VmTarget {
   zone?: AvailabilityZone;
   availabilitySet?: string;
   tags?: Record<string, string>;
+}
+
+export interface RecoveryPlanGroup {
+  vms: string[];
+  before?: string;
+  after?: string;
+}
+
+export interface RecoveryPlan {
+  name: string;
+  rtoSeconds?: number;
+  rpoSeconds?: number;
+  groups: RecoveryPlanGroup[];
 }
 
 export type VmSelection =
@@ -315,8 +365,12 @@ export interface TenantPlan {
   vault: VaultRef;
   storageAccount: { name: string; sku: StorageSku };
   network: NetworkPlan;
+  /** Present only when the plan lists more VNets; `vmm` keeps the VM networks mapped to `network`. */
+  networks?: MoreNetworkPlan[];
   vmm: VmmPlacement;
   vms: VmSelection;
+  /** Present only when the plan lists recovery plans. */
+  recoveryPlans?: RecoveryPlan[];
   policy: ReplicationPolicy;
   target: TargetOptions;
 }

@@ -99,20 +99,27 @@ function subnetsOf(list: Array<Loose<{ name: string; prefix: string }> | undefin
   return out;
 }
 
-/** The tenant's production and test failover subnets, by name. */
+/** One VNet's production and test failover subnets, by name, and where the plan writes it. */
 export interface TenantSubnets {
   names: string[] | undefined;
   production: Map<string, SubnetInfo>;
   test: Map<string, SubnetInfo>;
+  /** `network` or `networks[i]`, for fixes. */
+  where: string;
 }
 
-export function tenantSubnets(network: LooseNetwork | undefined, names: string[] | undefined): TenantSubnets {
+export function tenantSubnets(
+  network: LooseNetwork | undefined,
+  names: string[] | undefined,
+  where: string,
+): TenantSubnets {
   const production = subnetsOf(network?.subnets);
   const test = network?.testFailoverVnet?.subnets ? subnetsOf(network.testFailoverVnet.subnets) : production;
   return {
     names,
     production: new Map(production.map((s) => [s.name, s])),
     test: new Map(test.map((s) => [s.name, s])),
+    where,
   };
 }
 
@@ -135,14 +142,15 @@ export function checkVmEntry(
   }
   if (typeof item === 'string') return;
   f.check([...at, 'azureName'], vm.azureName, checkAzureVmName);
+  const vnetLabel = subnets.where === 'network' ? "tenant's" : `VNet's (${subnets.where})`;
   const subnetProblem = (subnet: string) =>
     subnets.names !== undefined && !subnets.names.includes(subnet)
       ? {
-          message: `subnet ${q(subnet)} is not one of the tenant's subnets (${[...new Set(subnets.names)].join(', ')})`,
+          message: `subnet ${q(subnet)} is not one of the ${vnetLabel} subnets (${[...new Set(subnets.names)].join(', ')})`,
           fix:
             subnets.names.length > 0
-              ? `use ${[...new Set(subnets.names)].map(q).join(' or ')}, or add the subnet to network.subnets`
-              : 'add the subnet to network.subnets',
+              ? `use ${[...new Set(subnets.names)].map(q).join(' or ')}, or add the subnet to ${subnets.where}.subnets`
+              : `add the subnet to ${subnets.where}.subnets`,
         }
       : undefined;
   f.check([...at, 'subnet'], vm.subnet, subnetProblem);
@@ -177,7 +185,7 @@ export function checkVmEntry(
         if (key === 'testIp' && subnet !== undefined && subnets.production.has(subnet))
           f.add([...nicAt, key], {
             message: `the test failover network has no subnet ${q(subnet)} for this address`,
-            fix: `add a subnet ${q(subnet)} to network.testFailoverVnet.subnets`,
+            fix: `add a subnet ${q(subnet)} to ${subnets.where}.testFailoverVnet.subnets`,
           });
         continue;
       }

@@ -11,7 +11,15 @@ import {
   resumeJob as resumeAsrJob,
   type JobView,
 } from '../../azure/site-recovery/jobs';
-import { readItemWithSettings } from '../../azure/site-recovery/item-settings';
+import { readItemWithSettings, type ItemSettings } from '../../azure/site-recovery/item-settings';
+import {
+  issueRecoveryPlanAction,
+  readRecoveryPlan,
+  type RecoveryPlanActionParams,
+} from '../../azure/site-recovery/recovery-plans';
+import { listTargetComputeSizes } from '../../azure/site-recovery/compute-sizes';
+import { availabilitySetExists } from '../../azure/compute';
+import { sizeProblem } from '../../domain/vm-sizes';
 import { listProtectableItems } from '../../azure/site-recovery/protectable-items';
 import {
   getProtectedItem,
@@ -22,7 +30,7 @@ import {
 import { listRecoveryPoints, readRecoveryPoint } from '../../azure/site-recovery/recovery-points';
 import { asrVault, type AsrVault } from '../../azure/site-recovery/vault';
 import { keepAliveEach, keepBeating, type Beat } from '../../temporal/heartbeat';
-import type { VaultTarget } from '../../domain/targets';
+import type { Principal, VaultTarget } from '../../domain/targets';
 import {
   ACTIONS,
   type DrillRecord,
@@ -32,6 +40,9 @@ import {
   type ItemFacts,
   type ItemRef,
   type JobSnapshot,
+  PLAN_ACTIONS,
+  type PlanAction,
+  type PlanFacts,
   type RecoveryPointInfo,
   type ResolvedItem,
   type TenantScope,
@@ -81,6 +92,30 @@ const ITEM_PATH =
 export function snapshotOf(job: JobView): JobSnapshot {
   const { targetObjectId: _id, targetObjectName: _name, ...snapshot } = job;
   return snapshot;
+}
+
+/**
+ * What stops Azure from creating the VM where the item places it: a size Site Recovery does not
+ * offer this VM, an availability set that does not exist (read in the tenant's subscription).
+ */
+async function placementProblemsOf(
+  azure: FailoverDeps['azure'],
+  vault: AsrVault,
+  ref: ItemRef,
+  settings: ItemSettings,
+  placement: { principal: Principal; subscriptionId: string },
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (settings.vmSize) {
+    const problem = sizeProblem(settings.vmSize, await listTargetComputeSizes(vault, ref));
+    if (problem) problems.push(`${problem}: set vmSize in the plan and run asrflow onboard with it`);
+  }
+  const setId = settings.availabilitySetId;
+  if (setId && !(await availabilitySetExists(azure, placement.principal, placement.subscriptionId, setId)))
+    problems.push(
+      `the VM's availability set ${setId} does not exist in the tenant's subscription: create it, or remove availabilitySet from the VM in the plan and run asrflow onboard with it`,
+    );
+  return problems;
 }
 
 function failoverActivities(deps: FailoverDeps) {
@@ -202,6 +237,59 @@ function failoverActivities(deps: FailoverDeps) {
     return { jobName, adopted: false, ...(recoveryPoint ? { recoveryPoint } : {}) };
   }
 
+  /** What preflight decides on for one item (see inspectItem). */
+  async function factsOf(
+    target: VaultTarget,
+    ref: ItemRef,
+    placement?: { principal: Principal; subscriptionId: string },
+  ): Promise<ItemFacts> {
+    const read = placement ? await readItemWithSettings(asr(target), ref) : undefined;
+    const p = read?.item ?? (await getItem(target, ref));
+    const placementProblems =
+      read && placement ? await placementProblemsOf(deps.azure, asr(target), ref, read.settings, placement) : [];
+    const d = p.hyperV;
+    const scenario = p.currentScenario;
+    const jobName = scenario?.scenarioName && scenario.scenarioName !== 'None' ? scenario.jobName : undefined;
+    const job = jobName && jobName !== 'None' ? await jobSnapshot(target, jobName) : undefined;
+    const latest = (await listRecoveryPoints(asr(target), ref))[0];
+    return {
+      ...(d.recoveryNetworkId ? { recoveryNetworkId: d.recoveryNetworkId } : {}),
+      ...(d.recoveryResourceGroupId ? { recoveryResourceGroupId: d.recoveryResourceGroupId } : {}),
+      ...(p.protectionState ? { protectionState: p.protectionState } : {}),
+      ...(p.activeLocation ? { activeLocation: p.activeLocation } : {}),
+      ...(p.replicationHealth ? { replicationHealth: p.replicationHealth } : {}),
+      ...(p.testFailoverState ? { testFailoverState: p.testFailoverState } : {}),
+      allowedOperations: p.allowedOperations,
+      ...(scenario
+        ? {
+            currentScenario: {
+              ...(scenario.scenarioName ? { scenarioName: scenario.scenarioName } : {}),
+              ...(scenario.jobId ? { jobId: scenario.jobId } : {}),
+              ...(job ? { jobState: job.state } : {}),
+            },
+          }
+        : {}),
+      ...(latest ? { latestRecoveryPoint: latest } : {}),
+      // Ages are measured on Site Recovery's clock, which is what the recovery points use.
+      readAt: d.lastRpoCalculatedTime ?? new Date().toISOString(),
+      ...(d.rpoInSeconds !== undefined ? { rpoInSeconds: d.rpoInSeconds } : {}),
+      ...(placementProblems.length > 0 ? { placementProblems } : {}),
+    };
+  }
+
+  /** An item's place from its ARM id. */
+  const refOf = (id: string): ItemRef | undefined => {
+    const match = ITEM_PATH.exec(id);
+    return match?.[1] && match[2] && match[3]
+      ? {
+          fabricName: decodeURIComponent(match[1]),
+          containerName: decodeURIComponent(match[2]),
+          itemName: decodeURIComponent(match[3]),
+          itemId: id,
+        }
+      : undefined;
+  };
+
   return {
     /**
      * Finds the VM's protected item inside the tenant's own protection containers only (its VMM
@@ -227,17 +315,9 @@ function failoverActivities(deps: FailoverDeps) {
         const items = await listContainerProtectedItems(asr(target), fabricName, containerName, cloud);
         names.push(...items.map((i) => i.friendlyName).filter((n): n is string => Boolean(n)));
         const found = items.find((i) => i.friendlyName?.toLowerCase() === wanted);
-        const match = found?.id ? ITEM_PATH.exec(found.id) : null;
-        if (found?.id && match?.[1] && match[2] && match[3]) {
-          matches.push({
-            cloud,
-            item: {
-              fabricName: decodeURIComponent(match[1]),
-              containerName: decodeURIComponent(match[2]),
-              itemName: decodeURIComponent(match[3]),
-              itemId: found.id,
-            },
-          });
+        const item = found?.id ? refOf(found.id) : undefined;
+        if (item) {
+          matches.push({ cloud, item });
           continue;
         }
         // Not protected in this cloud: is it a VM of this cloud at all? Either way the answer
@@ -259,37 +339,128 @@ function failoverActivities(deps: FailoverDeps) {
     },
 
     /** Reads what preflight decides on: state, allowed operations, health, running job, latest recovery point. */
-    async inspectItem(input: { target: VaultTarget; item: ItemRef }): Promise<ItemFacts> {
-      const { target, item: ref } = input;
-      const item = await getItem(target, ref);
-      const p = item;
-      const d = item.hyperV;
-      const scenario = p.currentScenario;
-      const jobName = scenario?.scenarioName && scenario.scenarioName !== 'None' ? scenario.jobName : undefined;
-      const job = jobName && jobName !== 'None' ? await jobSnapshot(target, jobName) : undefined;
-      const latest = (await listRecoveryPoints(asr(target), ref))[0];
+    async inspectItem(input: {
+      target: VaultTarget;
+      item: ItemRef;
+      /** For a failover that creates a VM: check its size and availability set, as the tenant. */
+      placement?: { principal: Principal; subscriptionId: string };
+    }): Promise<ItemFacts> {
+      return factsOf(input.target, input.item, input.placement);
+    },
+
+    /**
+     * Reads a recovery plan and each of its VMs for the plan's preflight: the plan's allowed
+     * operations and running scenario, each VM's item (looked up in the tenant's own clouds
+     * only) and facts. An item of the vault's plan outside the tenant's clouds is named, never read.
+     */
+    async inspectPlan(input: {
+      target: VaultTarget;
+      scope: TenantScope;
+      planName: string;
+      vms: string[];
+      placement?: { principal: Principal; subscriptionId: string };
+    }): Promise<PlanFacts> {
+      const { target, scope } = input;
+      const plan = await readRecoveryPlan(asr(target), input.planName);
+      const items = new Map<string, ItemRef>();
+      const ids = new Set<string>();
+      for (const cloud of scope.clouds ?? [scope.cloud]) {
+        const where = await findTenantContainer(asr(target), scope.vmmServer, cloud);
+        if (!where) continue;
+        for (const found of await listContainerProtectedItems(
+          asr(target),
+          where.fabricName,
+          where.containerName,
+          cloud,
+        )) {
+          const ref = refOf(found.id);
+          if (!found.friendlyName || !ref) continue;
+          items.set(found.friendlyName.toLowerCase(), ref);
+          ids.add(found.id.toLowerCase());
+        }
+      }
+      const vms: PlanFacts['vms'] = [];
+      for (const vm of input.vms) {
+        const item = items.get(vm.toLowerCase());
+        vms.push(item ? { vm, item, facts: await factsOf(target, item, input.placement) } : { vm });
+      }
+      // A finished job may still be named as the plan's scenario: only a running one counts.
+      const jobName = plan?.currentScenario?.jobId ? lastSegment(plan.currentScenario.jobId) : undefined;
+      const jobState = jobName ? (await jobSnapshot(target, jobName)).state : undefined;
       return {
-        ...(d.recoveryNetworkId ? { recoveryNetworkId: d.recoveryNetworkId } : {}),
-        ...(d.recoveryResourceGroupId ? { recoveryResourceGroupId: d.recoveryResourceGroupId } : {}),
-        ...(p.protectionState ? { protectionState: p.protectionState } : {}),
-        ...(p.activeLocation ? { activeLocation: p.activeLocation } : {}),
-        ...(p.replicationHealth ? { replicationHealth: p.replicationHealth } : {}),
-        ...(p.testFailoverState ? { testFailoverState: p.testFailoverState } : {}),
-        allowedOperations: p.allowedOperations,
-        ...(scenario
-          ? {
-              currentScenario: {
-                ...(scenario.scenarioName ? { scenarioName: scenario.scenarioName } : {}),
-                ...(scenario.jobId ? { jobId: scenario.jobId } : {}),
-                ...(job ? { jobState: job.state } : {}),
-              },
-            }
+        ...(plan ? { allowedOperations: plan.allowedOperations } : {}),
+        ...(plan?.currentScenario
+          ? { currentScenario: { ...plan.currentScenario, ...(jobState ? { jobState } : {}) } }
           : {}),
-        ...(latest ? { latestRecoveryPoint: latest } : {}),
-        // Ages are measured on Site Recovery's clock, which is what the recovery points use.
-        readAt: d.lastRpoCalculatedTime ?? new Date().toISOString(),
-        ...(d.rpoInSeconds !== undefined ? { rpoInSeconds: d.rpoInSeconds } : {}),
+        vms,
+        foreignItems: (plan?.groups ?? [])
+          .flatMap((g) => g.itemIds)
+          .filter((id) => !ids.has(id.toLowerCase()))
+          .map((id) => lastSegment(id) ?? id),
       };
+    },
+
+    /**
+     * Starts one action on a recovery plan exactly once and returns its job: a job the plan
+     * already runs for this action (an earlier attempt's) is adopted, not issued again.
+     */
+    async startPlanAction(input: {
+      target: VaultTarget;
+      planName: string;
+      action: PlanAction;
+      params: RecoveryPlanActionParams;
+    }): Promise<{ jobName: string; adopted: boolean }> {
+      const context = Context.current();
+      const checkpoint = context.info.heartbeatDetails as
+        { kind?: string; action?: string; jobName?: string } | undefined;
+      if (checkpoint?.kind === 'plan-job' && checkpoint.action === input.action && checkpoint.jobName)
+        return { jobName: checkpoint.jobName, adopted: true };
+      const beat = keepBeating(checkpoint);
+      try {
+        const v = asr(input.target);
+        const spec = PLAN_ACTIONS[input.action];
+        const running = async () => {
+          const jobId = (await readRecoveryPlan(v, input.planName))?.currentScenario?.jobId;
+          return jobId ? lastSegment(jobId) : undefined;
+        };
+        const adopted = await running();
+        if (adopted) {
+          const job = await jobSnapshot(input.target, adopted);
+          if (!TERMINAL_JOB_STATES.has(job.state)) {
+            beat.set({ kind: 'plan-job', action: input.action, jobName: adopted });
+            return { jobName: adopted, adopted: true };
+          }
+        }
+        const before = await readRecoveryPlan(v, input.planName);
+        if (!before)
+          throw needsOperator(`recovery plan ${input.planName} is not in vault ${input.target.vault}`, {
+            code: 'RecoveryPlanNotFound',
+            fix: 'onboard the plan that lists it (asrflow onboard creates the recovery plan), then retry',
+          });
+        if (!before.allowedOperations.includes(spec.operation))
+          throw needsOperator(
+            `${spec.title} is not allowed now (allowed: ${before.allowedOperations.join(', ') || 'none'})`,
+            { code: 'OperationNotAllowed', fix: 'finish or clean up what runs on the plan, then retry' },
+          );
+        let issueError: unknown;
+        try {
+          await issueRecoveryPlanAction(v, input.planName, input.action, input.params, {
+            abortSignal: context.cancellationSignal,
+          });
+        } catch (error) {
+          issueError = error;
+        }
+        const jobName = await running();
+        if (!jobName)
+          throw classifyAzureError(
+            issueError ?? new Error('Site Recovery accepted the request but no job appeared'),
+            `${spec.title} ${input.planName}`,
+          );
+        beat.set({ kind: 'plan-job', action: input.action, jobName });
+        return { jobName, adopted: false };
+      } finally {
+        beat.stop();
+      }
     },
 
     /**
@@ -392,6 +563,7 @@ function failoverActivities(deps: FailoverDeps) {
 export const FAILOVER_QUICK_ACTIVITIES = [
   'resolveProtectedItem',
   'inspectItem',
+  'inspectPlan',
   'recoveryPointUsed',
   'itemState',
 ] as const;

@@ -12,6 +12,7 @@ import type { ActionParams } from '../activities';
 import {
   ACTIONS,
   checkPreflight,
+  CREATES_VM,
   cleanupUpdate,
   failoverRecordQuery,
   jobFingerprint,
@@ -280,7 +281,15 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
     item = resolved.item;
     const ref = item;
     const facts = ref
-      ? await steps.run('preflight', ({ quick }) => quick.inspectItem({ target, item: ref }))
+      ? await steps.run('preflight', ({ quick }) =>
+          quick.inspectItem({
+            target,
+            item: ref,
+            ...(scope.principal && CREATES_VM.has(kind)
+              ? { placement: { principal: scope.principal, subscriptionId: scope.subscriptionId } }
+              : {}),
+          }),
+        )
       : undefined;
     const extraRefusals =
       kind === 'change-recovery-point' && !options.recoveryPointId

@@ -2,6 +2,7 @@ import type { AzureClientFactory } from '../../azure/clients';
 import type { ProvisioningWait } from '../../azure/provisioning';
 import { keepAliveEach } from '../../temporal/heartbeat';
 import { createProtectionActivities } from './protection';
+import { createRecoveryPlanActivities } from './recovery-plans';
 import { createReplicationSetupActivities } from './replication-setup';
 import { createTenantResourceActivities } from './tenant-resources';
 import { createVaultActivities } from './vault';
@@ -44,6 +45,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
       ...createProtectionActivities(deps),
       ...createVaultWatchActivities(deps),
       ...createVmSettingsActivities(deps.azure),
+      ...createRecoveryPlanActivities(deps.azure),
     },
     ONBOARDING_QUICK_ACTIVITIES,
   );

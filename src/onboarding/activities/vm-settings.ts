@@ -7,7 +7,11 @@ import {
   type NicSettings,
   type SettingsUpdate,
 } from '../../azure/site-recovery/item-settings';
+import { availabilitySetExists } from '../../azure/compute';
+import { listTargetComputeSizes } from '../../azure/site-recovery/compute-sizes';
+import type { ItemRef } from '../../azure/site-recovery/protected-items';
 import { asrVault } from '../../azure/site-recovery/vault';
+import { sizeProblem } from '../../domain/vm-sizes';
 import { availabilitySetId } from '../../domain/vm-settings';
 import type { VmProtectionInput, VmSpec } from '../contract';
 
@@ -139,7 +143,12 @@ export interface SettingsResult {
 
 export function createVmSettingsActivities(azure: AzureClientFactory) {
   return {
-    /** Writes the VM's settings to its protected item: read first, one update at most. */
+    /**
+     * Writes the VM's settings to its protected item: read first, one update at most. A size
+     * Site Recovery does not offer this VM, or an availability set that does not exist, is a
+     * step warning (a failover would fail on it, and its preflight refuses it); such a size is
+     * not written.
+     */
     async applyVmSettings(input: VmProtectionInput & { itemName: string }): Promise<SettingsResult> {
       const v = asrVault(azure, input.vault);
       const ref = { fabricName: input.fabricName, containerName: input.containerName, itemName: input.itemName };
@@ -148,6 +157,11 @@ export function createVmSettingsActivities(azure: AzureClientFactory) {
       const wanted = wantedOf(input.settings, t.resourceGroupId, t.vmSize);
       const base = input.previousSettings ? wantedOf(input.previousSettings, t.resourceGroupId) : undefined;
       const decision = decideSettings(wanted, base, current);
+      const warnings = [...decision.conflicts, ...(await placementProblems(azure, v, ref, input, wanted))];
+      if (warnings.some((w) => w.startsWith(SIZE_WARNING)) && decision.update.vmSize !== undefined) {
+        delete decision.update.vmSize;
+        decision.changed = decision.changed.filter((f) => f !== 'vmSize');
+      }
       if (decision.changed.length > 0) {
         Context.current().log.info('updating protected item settings', {
           vm: input.vm.friendlyName,
@@ -164,7 +178,35 @@ export function createVmSettingsActivities(azure: AzureClientFactory) {
           `update settings of ${input.vm.friendlyName}`,
         );
       }
-      return { changed: decision.changed, conflicts: decision.conflicts };
+      return { changed: decision.changed, conflicts: warnings };
     },
   };
+}
+
+const SIZE_WARNING = 'size ';
+
+/** What would stop a failover of this VM where the plan places it: its size, its availability set. */
+async function placementProblems(
+  azure: AzureClientFactory,
+  v: ReturnType<typeof asrVault>,
+  ref: ItemRef,
+  input: VmProtectionInput,
+  wanted: Wanted,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const size = typeof wanted.vmSize === 'string' ? wanted.vmSize : input.targets.vmSize;
+  if (size) {
+    const problem = sizeProblem(size, await listTargetComputeSizes(v, ref));
+    // Starts with SIZE_WARNING: the size is then not written.
+    if (problem) problems.push(`${problem}: set vmSize of ${input.vm.friendlyName} in the plan to one that can`);
+  }
+  const setId = typeof wanted.availabilitySetId === 'string' ? wanted.availabilitySetId : undefined;
+  const principal = input.targets.principal;
+  if (setId && principal && !(await availabilitySetExists(azure, principal, input.targets.subscriptionId, setId))) {
+    const group = /\/resourceGroups\/([^/]+)\//i.exec(setId)?.[1] ?? '';
+    problems.push(
+      `availability set ${setId.split('/').pop() ?? setId} does not exist in resource group ${group}: a failover of ${input.vm.friendlyName} fails until it does; create it there (same region as the tenant) before one`,
+    );
+  }
+  return problems;
 }

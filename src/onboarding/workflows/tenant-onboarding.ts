@@ -18,6 +18,7 @@ import {
   containerMappingName,
   networkMappingName,
   policyName,
+  recoveryPlanName,
   REPLANNABLE_FIELDS,
   type ProtectableVm,
   type ReplannableField,
@@ -45,7 +46,8 @@ import {
 import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../../temporal/workflow/search-attributes';
 import { testNetworkIdOf } from '../../domain/targets';
 import { AZURE_VM_NAME, azureNameFor } from '../../domain/vm-names';
-import { cloudsLabel, cloudsOf, vmNetworksOf } from '../../domain/vmm-placement';
+import { networksOf, vnetsLabel } from '../../domain/tenant-networks';
+import { cloudsLabel, cloudsOf } from '../../domain/vmm-placement';
 import { workflowIds } from '../../temporal/workflow/workflow-ids';
 import { awaitSharedRegistration, registerVmmServer } from './registration';
 import { publishDetails, renderDetails, StepRunner } from '../../temporal/workflow/steps';
@@ -142,12 +144,17 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     region: tenant.vault.region,
   };
   const vmmServer = input.sharedVault?.vmmServer ?? tenant.vmm.server;
+  const plural = tenant.networks ? 's' : '';
   steps.plan([
     { name: 'resource-group', title: `Resource group ${tenant.resourceGroup}` },
     { name: 'storage-account', title: `Storage account ${tenant.storageAccount.name} (${tenant.storageAccount.sku})` },
-    { name: 'virtual-network', title: `Virtual network ${tenant.network.vnet}` },
+    { name: 'virtual-network', title: `Virtual network${plural} ${vnetsLabel(tenant)}` },
     // Safe to skip: nothing later uses it; test failovers then name a VNet with --test-network.
-    { name: 'test-network', title: `Test failover network ${tenant.network.testFailoverVnet.name}`, skippable: true },
+    {
+      name: 'test-network',
+      title: `Test failover network${plural} ${vnetsLabel(tenant, (n) => n.testFailoverVnet.name)}`,
+      skippable: true,
+    },
     ...(input.sharedVault
       ? [{ name: 'shared-registration', title: `Wait for ${vmmServer} in the shared vault ${vault.vault}` }]
       : [
@@ -158,9 +165,22 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     { name: 'cloud', title: `Find ${cloudsLabel(tenant.vmm)}` },
     { name: 'policy', title: 'Replication policy' },
     { name: 'container-mapping', title: `Pair ${cloudsOf(tenant.vmm).join(', ')} with the policy` },
-    { name: 'network-mapping', title: `Map ${vmNetworksOf(tenant.vmm).join(', ')} to ${tenant.network.vnet}` },
+    {
+      name: 'network-mapping',
+      title: `Map ${networksOf(tenant)
+        .map((n) => `${n.vmNetworks.join(', ')} to ${n.network.vnet}`)
+        .join('; ')}`,
+    },
     { name: 'preflight', title: 'Preflight of the selected VMs' },
     { name: 'protect', title: 'Protect VMs and replicate' },
+    ...(tenant.recoveryPlans
+      ? [
+          {
+            name: 'recovery-plans',
+            title: `Recovery plan${tenant.recoveryPlans.length > 1 ? 's' : ''} ${tenant.recoveryPlans.map((p) => recoveryPlanName(tenant.name, p.name)).join(', ')}`,
+          },
+        ]
+      : []),
   ]);
 
   /** The tenant's side of replication, step by step: what protecting a VM needs. */
@@ -169,28 +189,35 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
     const storage = await steps.run('storage-account', ({ longRunning }) =>
       longRunning.ensureStorageAccount({ ...scope, name: tenant.storageAccount.name, sku: tenant.storageAccount.sku }),
     );
-    const vnet = await steps.run('virtual-network', async ({ longRunning }) => {
-      const result = await longRunning.ensureVirtualNetwork({
-        ...scope,
-        ...(tenant.network.resourceGroup ? { resourceGroup: tenant.network.resourceGroup } : {}),
-        name: tenant.network.vnet,
-        addressSpace: tenant.network.addressSpace,
-        subnets: tenant.network.subnets,
-        ...(tenant.network.existing ? { mustExist: true } : {}),
-      });
-      steps.warn('virtual-network', result.warnings);
-      return result;
+    // Every VNet of the tenant, `network` first; its id by VNet name (lowercase).
+    const networkIds = await steps.run('virtual-network', async ({ longRunning }) => {
+      const ids: Record<string, string> = {};
+      for (const { network } of networksOf(tenant)) {
+        const result = await longRunning.ensureVirtualNetwork({
+          ...scope,
+          ...(network.resourceGroup ? { resourceGroup: network.resourceGroup } : {}),
+          name: network.vnet,
+          addressSpace: network.addressSpace,
+          subnets: network.subnets,
+          ...(network.existing ? { mustExist: true } : {}),
+        });
+        steps.warn('virtual-network', result.warnings);
+        ids[network.vnet.toLowerCase()] = result.id;
+      }
+      return ids;
     });
-    const testNet = tenant.network.testFailoverVnet;
+    const networkId = networkIds[tenant.network.vnet.toLowerCase()] ?? '';
     await steps.runSkippable('test-network', async ({ longRunning }) => {
-      const result = await longRunning.ensureVirtualNetwork({
-        ...scope,
-        name: testNet.name,
-        addressSpace: testNet.addressSpace,
-        subnets: testNet.subnets,
-      });
-      steps.warn('test-network', result.warnings);
-      return result;
+      for (const { network } of networksOf(tenant)) {
+        const testNet = network.testFailoverVnet;
+        const result = await longRunning.ensureVirtualNetwork({
+          ...scope,
+          name: testNet.name,
+          addressSpace: testNet.addressSpace,
+          subnets: testNet.subnets,
+        });
+        steps.warn('test-network', result.warnings);
+      }
     });
 
     const registration: RegistrationResult = input.sharedVault
@@ -238,19 +265,21 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
         });
     });
     await steps.run('network-mapping', async ({ longRunning }) => {
-      for (const vmNetwork of vmNetworksOf(tenant.vmm))
-        await longRunning.ensureNetworkMapping({
-          target: vault,
-          fabricName,
-          vmNetwork,
-          mappingName: networkMappingName(tenant.name),
-          recoveryNetworkId: vnet.id,
-        });
+      for (const { network, vmNetworks } of networksOf(tenant))
+        for (const vmNetwork of vmNetworks)
+          await longRunning.ensureNetworkMapping({
+            target: vault,
+            fabricName,
+            vmNetwork,
+            mappingName: networkMappingName(tenant.name),
+            recoveryNetworkId: networkIds[network.vnet.toLowerCase()] ?? networkId,
+          });
     });
     return {
       resourceGroupId: group.id,
       storageAccountId: storage.id,
-      networkId: vnet.id,
+      networkId,
+      ...(tenant.networks ? { networkIds } : {}),
       fabricName,
       containerName,
       ...(containers.length > 1 ? { containers } : {}),
@@ -316,8 +345,8 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
         }));
 
   await steps.run('protect', async ({ quick, waiting }) => {
-    const testNetworkId = testNetworkIdOf(tenant);
     const startVm = async ({ vm, subnet, vmSize, settings }: SelectedVm) => {
+      const testNetworkId = testNetworkIdOf(tenant, settings?.vnet);
       const previousSettings = input.previousVms?.find((v) => v.name.toLowerCase() === vm.friendlyName.toLowerCase());
       const vmInput: VmProtectionInput = {
         tenant: tenant.name,
@@ -331,11 +360,12 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
           subscriptionId: tenant.subscriptionId,
           resourceGroupId: setup.resourceGroupId,
           storageAccountId: setup.storageAccountId,
-          networkId: setup.networkId,
+          networkId: (settings?.vnet ? setup.networkIds?.[settings.vnet.toLowerCase()] : undefined) ?? setup.networkId,
           subnetName: subnet,
           vmSize,
           managedDisks: tenant.target.managedDisks,
           ...(settings ? { testNetworkId } : {}),
+          ...(settings || vmSize ? { principal: { tenantId: tenant.tenantId, credential: tenant.credential } } : {}),
         },
         ...(settings ? { settings } : {}),
         ...(settings && previousSettings ? { previousSettings } : {}),
@@ -500,6 +530,21 @@ export async function tenantOnboardingWorkflow(input: TenantOnboardingInput): Pr
       });
     }
   });
+
+  // The plan's recovery plans, in the vault: once every VM of this run is protected.
+  const plans = tenant.recoveryPlans;
+  if (plans) {
+    await steps.run('recovery-plans', async ({ longRunning }) => {
+      const written = await longRunning.ensureRecoveryPlans({
+        target: vault,
+        fabricName,
+        containers: (setup.containers ?? [{ containerName }]).map((c) => c.containerName),
+        plans: plans.map((p) => ({ name: recoveryPlanName(tenant.name, p.name), groups: p.groups })),
+      });
+      steps.warn('recovery-plans', written.warnings);
+      return written;
+    });
+  }
 
   await condition(allHandlersFinished);
   return {

@@ -110,10 +110,12 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
     }),
     { description: HANDLER_DESCRIPTIONS.progress },
   );
+  // A size alone is checked there too: Site Recovery's list says whether it can host the VM.
+  const hasSettings = input.settings !== undefined || input.targets.vmSize !== undefined;
   steps.plan([
     { name: 'enable-protection', title: `Enable protection of ${input.vm.friendlyName}` },
     { name: 'initial-replication', title: 'Initial replication' },
-    ...(input.settings ? [{ name: 'apply-settings', title: 'Apply the VM settings (NICs, addresses, changes)' }] : []),
+    ...(hasSettings ? [{ name: 'apply-settings', title: 'Apply the VM settings (NICs, addresses, changes)' }] : []),
   ]);
   // A retried attempt must tell a job its own lost request started from older ones. The first
   // enable looks for jobs from this workflow's start: nothing of this VM's before it counts, so
@@ -214,7 +216,7 @@ export async function vmProtectionWorkflow(input: VmProtectionInput): Promise<Vm
   });
   // Static addresses and test failover subnets are not part of enable-protection: Site Recovery
   // takes them with an update once the item is protected (and a changed plan's new values too).
-  if (input.settings && failedOver === undefined && patched(VM_SETTINGS)) {
+  if (hasSettings && failedOver === undefined && patched(VM_SETTINGS)) {
     const itemName = enabled.itemName;
     await steps.run('apply-settings', async ({ longRunning }) => {
       const applied = await longRunning.applyVmSettings({ ...input, itemName });

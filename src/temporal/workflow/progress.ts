@@ -51,9 +51,18 @@ export interface VmProgress {
 }
 
 export interface Progress {
-  kind: 'shared-vault' | 'tenant-onboarding' | 'vm-protection' | 'vault-watch' | 'failover' | 'offboarding';
+  kind:
+    | 'shared-vault'
+    | 'tenant-onboarding'
+    | 'vm-protection'
+    | 'vault-watch'
+    | 'failover'
+    | 'plan-failover'
+    | 'offboarding';
   tenant?: string;
   vm?: string;
+  /** A recovery plan's failover: the plan's key. */
+  plan?: string;
   scenario: string;
   stage: string;
   steps: StepProgress[];

@@ -8,8 +8,10 @@ export const AsrScenario = defineSearchAttributeKey('AsrScenario', SearchAttribu
 export const AsrStage = defineSearchAttributeKey('AsrStage', SearchAttributeType.KEYWORD);
 export const AsrVm = defineSearchAttributeKey('AsrVm', SearchAttributeType.KEYWORD);
 export const AsrKind = defineSearchAttributeKey('AsrKind', SearchAttributeType.KEYWORD);
+/** A recovery plan's key, on its failover and drill workflows. */
+export const AsrPlan = defineSearchAttributeKey('AsrPlan', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [AsrTenant, AsrScenario, AsrStage, AsrVm, AsrKind] as const;
+export const ALL_SEARCH_ATTRIBUTES = [AsrTenant, AsrScenario, AsrStage, AsrVm, AsrKind, AsrPlan] as const;
 
 /** Name → Temporal's type name, as the CLI's `--search-attribute K=Type` flag spells it. */
 export function searchAttributeFlags(): string[] {

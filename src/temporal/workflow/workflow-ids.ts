@@ -8,6 +8,12 @@ export const workflowIds = {
   vaultWatch: (subscriptionId: string, resourceGroup: string, vault: string) =>
     `asrflow:watch:${subscriptionId}:${resourceGroup}:${vault}`,
   failover: (tenant: string, vm: string) => `asrflow:failover:${tenant}:${vm}`,
+  /** One action on a tenant's recovery plan at a time. */
+  planFailover: (tenant: string, plan: string) => `asrflow:plan-failover:${tenant}:${plan}`,
+  /** A plan's drill schedule (a Temporal Schedule id). */
+  drillSchedule: (tenant: string, plan: string) => `asrflow:drill:${tenant}:${plan}`,
+  /** The workflow id a drill schedule starts; Temporal appends the run's time. */
+  drill: (tenant: string, plan: string) => `asrflow:drill:${tenant}:${plan}`,
   offboardVm: (tenant: string, vm: string) => `asrflow:offboard:${tenant}:${vm}`,
   offboardTenant: (tenant: string) => `asrflow:offboard-tenant:${tenant}`,
 };

@@ -68,7 +68,9 @@ export function createHttpsServer(tls: { certPem: string; keyPem: string }, disp
       return;
     }
     const host = req.headers.host ?? `127.0.0.1:${(server.address() as { port: number } | null)?.port ?? 0}`;
-    const url = new URL(req.url ?? '/', `https://${host}`);
+    // ARM takes `//subscriptions/…`, which @azure/arm-resources sends for calls by resource id
+    // (`/{resourceId}` with an id that starts with '/'); as a URL it would name a host.
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), `https://${host}`);
     let body: unknown;
     if (raw.length > 0 && !/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''))) {
       try {

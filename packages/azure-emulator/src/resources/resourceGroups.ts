@@ -130,6 +130,9 @@ export function registerResourceGroups(router: ArmRouter): void {
         ...Object.values(w.virtualNetworks)
           .filter(inGroup)
           .map((r) => entry('Microsoft.Network/virtualNetworks', r)),
+        ...Object.values(w.availabilitySets)
+          .filter(inGroup)
+          .map((r) => entry('Microsoft.Compute/availabilitySets', r)),
         ...Object.values(w.vaults)
           .filter(inGroup)
           .map((r) => entry('Microsoft.RecoveryServices/vaults', r)),
@@ -163,7 +166,7 @@ export function registerResourceGroups(router: ArmRouter): void {
           `The resource group '${name}' contains a Recovery Services vault with registered servers; unregister them before deleting it.`,
         );
       }
-      for (const m of [w.storageAccounts, w.virtualNetworks] as Array<
+      for (const m of [w.storageAccounts, w.virtualNetworks, w.availabilitySets] as Array<
         Record<string, { subscriptionId: string; resourceGroup: string }>
       >) {
         for (const [k, v] of Object.entries(m)) if (rgKey(v.subscriptionId, v.resourceGroup) === key) delete m[k];

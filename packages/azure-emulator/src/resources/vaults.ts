@@ -146,7 +146,7 @@ export function registerVaults(router: ArmRouter): void {
         readyAt: ctx.now + CREATE_SECONDS * 1000,
         publicNetworkAccess: str(props['publicNetworkAccess']) ?? 'Enabled',
         certificates: {},
-        asr: { fabrics: {}, policies: {}, jobs: {}, jobOrder: [] },
+        asr: { fabrics: {}, policies: {}, jobs: {}, jobOrder: [], recoveryPlans: {} },
         ...(tags ? { tags } : {}),
         ...(identityType ? { identity: { type: identityType } } : {}),
       };

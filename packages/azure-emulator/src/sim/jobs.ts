@@ -6,6 +6,12 @@ export interface TaskSpec {
   /** Simulated duration. */
   seconds: number;
   pauseAfter?: boolean;
+  /** The job suspends when it reaches this task; POST …/resume completes it (a manual action). */
+  waitForUser?: boolean;
+  taskType?: string;
+  customDetails?: Record<string, unknown>;
+  groupDetails?: Record<string, unknown>;
+  data?: Record<string, string>;
 }
 
 export interface EffectHandlers {
@@ -15,6 +21,13 @@ export interface EffectHandlers {
   onFailure?(job: JobRec, at: number): void;
   /** Runs when a failed job is restarted, before its tasks run again. */
   onRestart?(job: JobRec, at: number): void;
+  /**
+   * Runs when a task starts (before its duration counts): it may change the task's duration,
+   * mark it skipped, or set `job.failure` for it.
+   */
+  onTaskStart?(job: JobRec, index: number, at: number): void;
+  /** Runs when a task ends, Succeeded or Failed, before the job moves on or ends. */
+  onTaskEnd?(job: JobRec, index: number, at: number): void;
 }
 
 // Site Recovery jobs: a sequence of tasks with simulated durations. Nothing runs in the
@@ -67,6 +80,11 @@ export class JobEngine {
       friendlyName: t.friendlyName,
       durationMs: Math.max(0, Math.round(t.seconds * 1000)),
       ...(t.pauseAfter ? { pauseAfter: true } : {}),
+      ...(t.waitForUser ? { waitForUser: true } : {}),
+      ...(t.taskType ? { taskType: t.taskType } : {}),
+      ...(t.customDetails ? { customDetails: structuredClone(t.customDetails) } : {}),
+      ...(t.groupDetails ? { groupDetails: structuredClone(t.groupDetails) } : {}),
+      ...(t.data ? { data: { ...t.data } } : {}),
       state: 'NotStarted',
     }));
     const job: JobRec = {
@@ -88,15 +106,38 @@ export class JobEngine {
       allowedActions: ['Cancel'],
       ...(input.failure ? { failure: input.failure } : {}),
     };
-    const first = tasks[0];
-    if (first) {
-      first.state = 'InProgress';
-      first.startTime = input.now;
-    }
     vault.asr.jobs[job.name.toLowerCase()] = job;
     vault.asr.jobOrder.push(job.name.toLowerCase());
     this.active.add(job);
+    this.startTask(job, 0, input.now);
     return job;
+  }
+
+  /** The effect handlers of a kind (a recovery plan's job applies its items' effects through them). */
+  handler(kind: string): EffectHandlers | undefined {
+    return this.handlers.get(kind);
+  }
+
+  /**
+   * Starts task `idx` at `at`: its handler may set its duration or a failure; a task that
+   * waits for the user suspends the job there. Past the last task the job succeeds.
+   */
+  private startTask(job: JobRec, idx: number, at: number): void {
+    job.cursor = { task: idx, taskStart: at };
+    const task = job.tasks[idx];
+    if (!task) {
+      this.finish(job, at, 'Succeeded');
+      return;
+    }
+    task.state = 'InProgress';
+    task.startTime = at;
+    this.handlers.get(job.effect.kind)?.onTaskStart?.(job, idx, at);
+    if (task.waitForUser && !task.skipped && job.failure?.atTask !== idx) {
+      task.state = 'Suspended';
+      job.state = 'Suspended';
+      job.allowedActions = ['Resume', 'Cancel'];
+      this.active.delete(job);
+    }
   }
 
   /** Completes every task due by `now`, in simulated-time order across jobs. */
@@ -129,27 +170,24 @@ export class JobEngine {
       return;
     }
     task.endTime = end;
+    const h = this.handlers.get(job.effect.kind);
     if (job.failure && job.failure.atTask === idx) {
       task.state = 'Failed';
       job.errors.push({ taskId: task.taskId, error: job.failure.error, at: end });
+      h?.onTaskEnd?.(job, idx, end);
       this.finish(job, end, 'Failed');
       return;
     }
     task.state = 'Succeeded';
+    h?.onTaskEnd?.(job, idx, end);
     job.cursor = { task: idx + 1, taskStart: end };
-    const following = job.tasks[idx + 1];
-    if (task.pauseAfter) {
+    if (task.pauseAfter && job.tasks[idx + 1]) {
       job.state = 'Suspended';
       job.allowedActions = ['Resume', 'Cancel'];
       this.active.delete(job);
       return;
     }
-    if (!following) {
-      this.finish(job, end, 'Succeeded');
-      return;
-    }
-    following.state = 'InProgress';
-    following.startTime = end;
+    this.startTask(job, idx + 1, end);
   }
 
   private finish(job: JobRec, at: number, state: 'Succeeded' | 'Failed' | 'Cancelled'): void {
@@ -165,8 +203,8 @@ export class JobEngine {
   cancel(job: JobRec, now: number): boolean {
     if (job.state !== 'InProgress' && job.state !== 'Suspended' && job.state !== 'NotStarted') return false;
     for (const t of job.tasks) {
-      if (t.state === 'InProgress' || t.state === 'NotStarted') {
-        if (t.state === 'InProgress') t.endTime = now;
+      if (t.state === 'InProgress' || t.state === 'NotStarted' || t.state === 'Suspended') {
+        if (t.state !== 'NotStarted') t.endTime = now;
         t.state = 'Cancelled';
       }
     }
@@ -174,17 +212,25 @@ export class JobEngine {
     return true;
   }
 
+  /**
+   * Resumes a suspended job: a task that waited for the user (a manual action) succeeds now
+   * and the next one starts; after a pause the next task starts.
+   */
   resume(job: JobRec, now: number): boolean {
     if (job.state !== 'Suspended') return false;
     job.state = 'InProgress';
     job.allowedActions = ['Cancel'];
-    job.cursor = { task: job.cursor.task, taskStart: now };
-    const t = job.tasks[job.cursor.task];
-    if (t) {
-      t.state = 'InProgress';
-      t.startTime = now;
-    }
     this.active.add(job);
+    const idx = job.cursor.task;
+    const t = job.tasks[idx];
+    if (t?.state === 'Suspended') {
+      t.state = 'Succeeded';
+      t.endTime = now;
+      this.handlers.get(job.effect.kind)?.onTaskEnd?.(job, idx, now);
+      this.startTask(job, idx + 1, now);
+      return true;
+    }
+    this.startTask(job, idx, now);
     return true;
   }
 
@@ -200,11 +246,6 @@ export class JobEngine {
       delete t.startTime;
       delete t.endTime;
     }
-    const first = job.tasks[start];
-    if (first) {
-      first.state = 'InProgress';
-      first.startTime = now;
-    }
     job.state = 'InProgress';
     job.allowedActions = ['Cancel'];
     delete job.endTime;
@@ -213,6 +254,7 @@ export class JobEngine {
     job.cursor = { task: start, taskStart: now };
     this.handlers.get(job.effect.kind)?.onRestart?.(job, now);
     this.active.add(job);
+    this.startTask(job, start, now);
     return true;
   }
 

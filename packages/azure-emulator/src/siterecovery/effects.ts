@@ -3,10 +3,14 @@ import { vmKey } from '../core';
 import { replicationView } from '../sim/replication';
 import type { ContainerRec, FabricRec, ItemPhase, JobRec, ProtectedItemRec, VaultRec } from '../state/world';
 import { lower, parseArmId } from '../util/ids';
-import { AZURE, itemDisks, recoveryPointName, targetDiskName, targetVmSize } from './views';
+import { AZURE, itemDisks, recoveryPointName, targetDiskName } from './views';
+import { targetVmSize } from './target-size';
 import { buildFabric } from './registration';
 import { recoveryPoints } from '../sim/replication';
 import { failoverNics } from './addressing';
+import { failoverPrerequisiteError } from './failover-prereqs';
+import { removeItemFromPlans } from './plans';
+import { scopeOfVault } from './scope';
 
 // What a Site Recovery job changes when it ends. Job records carry only the kind and
 // string arguments of their effect, so the world stays plain data.
@@ -210,6 +214,15 @@ export function registerEffects(core: EmulatorCore): void {
     },
   });
 
+  // A restarted failover checks its prerequisites again: the availability set may exist by
+  // now, or still be missing.
+  const recheck = (job: JobRec) => {
+    const ref = itemRef(core, job);
+    if (!ref || job.failure) return;
+    const error = failoverPrerequisiteError(core, ref.item);
+    if (error) job.failure = { atTask: job.cursor.task, error };
+  };
+
   j.on('testFailover', {
     onSuccess: (job, at) => {
       const ref = itemRef(core, job);
@@ -219,6 +232,7 @@ export function registerEffects(core: EmulatorCore): void {
       // The scenario stays visible until cleanup, as Site Recovery shows it.
     },
     onFailure: back,
+    onRestart: recheck,
   });
   j.on('testFailoverCleanup', {
     onSuccess: (job, at) => {
@@ -251,6 +265,7 @@ export function registerEffects(core: EmulatorCore): void {
       settle(ref.item, 'FailedOver');
     },
     onFailure: back,
+    onRestart: recheck,
   });
   j.on('plannedFailover', failover('Planned'));
   j.on('unplannedFailover', failover('Unplanned'));
@@ -340,6 +355,8 @@ export function registerEffects(core: EmulatorCore): void {
       const ref = itemRef(core, job);
       if (!ref) return;
       if (ref.item.testVmId) delete core.world.azureVms[lower(ref.item.testVmId)];
+      // Site Recovery takes an item whose protection is disabled out of its recovery plans.
+      removeItemFromPlans(scopeOfVault(ref.vault), ref.fabric, ref.container, ref.item);
       delete ref.container.items[lower(ref.item.name)];
     },
     onFailure: back,

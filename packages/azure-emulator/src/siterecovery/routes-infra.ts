@@ -86,6 +86,15 @@ export function registerInfraRoutes(router: ArmRouter): void {
         'Objects that depend on the server still exist.',
         'Disable protection, remove the policy associations and network mappings first.',
       );
+    const plan = Object.values(s.vault.asr.recoveryPlans ?? {}).find((x) => lower(x.primaryFabric) === lower(f.name));
+    if (plan)
+      throw asrError(
+        400,
+        'FabricInUse',
+        `The server '${f.friendlyName}' is the primary fabric of the recovery plan '${plan.name}'.`,
+        'A recovery plan of the vault fails over items of this server.',
+        'Delete the recovery plans of the server first.',
+      );
     delete s.vault.asr.fabrics[lower(f.name)];
     delete ctx.core.world.vmmRegistrations[lower(f.vmmServer)];
     ctx.count(ids.fabric(s, f), f.friendlyName);
@@ -326,6 +335,12 @@ export function registerInfraRoutes(router: ArmRouter): void {
   });
   r('POST', `${V}/replicationJobs/:jobName/resume`, 'ReplicationJobs_Resume', (ctx) => {
     const { s, j } = jobOfCtx(ctx);
+    // The comments of a resume are the observation of the manual action it completes.
+    const body = ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, unknown>) : {};
+    const comments = (body['properties'] as Record<string, unknown> | undefined)?.['comments'];
+    const waiting = j.state === 'Suspended' ? j.tasks[j.cursor.task] : undefined;
+    if (waiting?.state === 'Suspended' && typeof comments === 'string')
+      waiting.customDetails = { ...(waiting.customDetails ?? {}), observation: comments };
     if (!ctx.core.jobs.resume(j, ctx.now))
       throw asrError(
         400,

@@ -4,7 +4,8 @@ import { API, type ArmContext, type ArmRouter } from '../arm/router';
 import { bodyObject, obj, page, str } from '../resources/common';
 import { recoveryPoints, replicationView } from '../sim/replication';
 import type { TaskSpec } from '../sim/jobs';
-import type { ContainerRec, FabricRec, ItemPhase, ProtectedItemRec } from '../state/world';
+import type { EmulatorCore } from '../core';
+import type { ContainerRec, FabricRec, ItemPhase, JobErrorSpec, ProtectedItemRec } from '../state/world';
 import { lower } from '../util/ids';
 import { instanceTypeOf, requireResourceGroupId, requireStorage, requireVnet } from './checks';
 import { operationForJob, startJob } from './jobs';
@@ -13,16 +14,46 @@ import { policyByIdOrName } from './routes-config';
 import { V, allFabrics } from './routes-infra';
 import { asrScope, containerOf, fabricOf, ids, lastSegmentIfUnder, leafNotFound, type AsrScope } from './scope';
 import { isPaired, itemView, phaseInfo, recoveryPointName, recoveryPointViews, vhdIdOf, vmIdOf } from './views';
+import { failoverPrerequisiteFailure } from './failover-prereqs';
+import { targetComputeSizeViews, vmShape } from './target-size';
 import { enableSettings, requireTargetVmName, updatedTarget } from './vm-settings';
+import { activePlanJobOn } from './plans';
 
 const C = `${V}/replicationFabrics/:fabricName/replicationProtectionContainers/:protectionContainerName`;
 const P = `${C}/replicationProtectedItems/:replicatedProtectedItemName`;
 
-interface ItemCtx {
+export interface ItemCtx {
   s: AsrScope;
   f: FabricRec;
   c: ContainerRec;
   item: ProtectedItemRec;
+}
+
+/** What checking an item action needs: the world and the simulated time (an ArmContext has both). */
+export interface ItemEnv {
+  core: EmulatorCore;
+  now: number;
+}
+
+/**
+ * How a recovery plan's job runs a per-item action: the plan's recovery point type stands in
+ * for a recovery point id, and the plan's own job does not count as another operation.
+ */
+export interface PlanItemOptions {
+  recoveryPointType?: string;
+  planJob?: string;
+}
+
+/** What an accepted per-item action starts: the item's phase while it runs, and its job. */
+export interface ItemActionSpec {
+  phase: ItemPhase;
+  scenarioName: string;
+  friendlyName: string;
+  tasks: TaskSpec[];
+  effect: string;
+  args?: Record<string, string>;
+  /** A failure known when the job starts (a failover's prerequisites). */
+  failure?: { atTask: number; error: JobErrorSpec };
 }
 
 function itemCtx(ctx: ArmContext): ItemCtx {
@@ -38,10 +69,31 @@ function faultOpt(ctx: ArmContext) {
   return ctx.jobFault ? { fault: ctx.jobFault } : {};
 }
 
-/** Refuses any operation while a job runs on the item, as Site Recovery does. */
-function requireIdle(ic: ItemCtx): void {
+/**
+ * Refuses any operation while a job runs on the item, as Site Recovery does: its own job, or
+ * the job of a recovery plan that holds it (`exemptJob`: the plan job running the action).
+ */
+function requireIdle(ic: ItemCtx, exemptJob?: string): void {
   const { s, item } = ic;
-  if (item.currentJob) {
+  const plan = activePlanJobOn(s, ic.f, ic.c, item);
+  if (plan && lower(plan.job.name) !== lower(exemptJob ?? '')) {
+    throw new ArmError(
+      409,
+      'AnotherOperationInProgress',
+      `The replicated item '${item.vmName}' is part of the recovery plan '${plan.plan.name}', whose ${plan.job.scenarioName} job ${plan.job.name} is ${plan.job.state}.`,
+      {
+        details: [
+          {
+            code: 'AnotherOperationInProgress',
+            message: `Job ${ids.job(s, plan.job.name)} of recovery plan '${plan.plan.name}' is ${plan.job.state}.`,
+            possibleCauses: 'A recovery plan operation runs on every item of the plan until its job ends.',
+            recommendedAction: 'Wait for the recovery plan job to finish (GET replicationJobs/{job}), then retry.',
+          },
+        ],
+      },
+    );
+  }
+  if (item.currentJob && lower(item.currentJob.jobName) !== lower(exemptJob ?? '')) {
     const job = s.vault.asr.jobs[lower(item.currentJob.jobName)];
     if (job && (job.state === 'InProgress' || job.state === 'Suspended' || job.state === 'NotStarted')) {
       throw new ArmError(
@@ -63,12 +115,18 @@ function requireIdle(ic: ItemCtx): void {
   }
 }
 
-/** Refuses an operation the item's state does not allow, as Site Recovery does. */
-function requireAllowed(ctx: ArmContext, ic: ItemCtx, operation: string): void {
-  const { s, item } = ic;
-  requireIdle(ic);
+/** The operations the item's state allows now (allowedOperations). */
+export function itemAllowedOperations(env: ItemEnv, s: AsrScope, item: ProtectedItemRec): string[] {
   const policy = s.vault.asr.policies[lower(item.policyName)];
-  const rep = replicationView(item, policy, ctx.now);
+  return phaseInfo(item, replicationView(item, policy, env.now).initialDone).allowed;
+}
+
+/** Refuses an operation the item's state does not allow, as Site Recovery does. */
+function requireAllowed(env: ItemEnv, ic: ItemCtx, operation: string, exemptJob?: string): void {
+  const { s, item } = ic;
+  requireIdle(ic, exemptJob);
+  const policy = s.vault.asr.policies[lower(item.policyName)];
+  const rep = replicationView(item, policy, env.now);
   const allowed = phaseInfo(item, rep.initialDone).allowed;
   if (!allowed.includes(operation)) {
     throw asrError(
@@ -103,12 +161,7 @@ function requireUpdatable(ctx: ArmContext, ic: ItemCtx): void {
   );
 }
 
-function begin(
-  ctx: ArmContext,
-  ic: ItemCtx,
-  phase: ItemPhase,
-  job: { scenarioName: string; friendlyName: string; tasks: TaskSpec[]; effect: string; args?: Record<string, string> },
-) {
+function begin(ctx: ArmContext, ic: ItemCtx, job: ItemActionSpec) {
   const { s, f, c, item } = ic;
   const prevPhase = item.phase;
   const resultPath = ids.item(s, f, c, item);
@@ -132,10 +185,11 @@ function begin(
         PrimaryVmmName: f.friendlyName,
         RecoveryFabricProviderId: 'Azure',
       },
+      ...(job.failure ? { failure: job.failure } : {}),
     },
     { now: ctx.now, resultPath, apiVersion: ctx.apiVersion, ...faultOpt(ctx) },
   );
-  item.phase = phase;
+  item.phase = job.phase;
   item.currentJob = { scenarioName: job.scenarioName, jobName: started.job.name, startTime: ctx.now };
   ctx.count(resultPath, item.vmName);
   return started.result;
@@ -145,9 +199,26 @@ function props(ctx: ArmContext): Record<string, unknown> {
   return obj(bodyObject(ctx)['properties']) ?? {};
 }
 
-function pointByIdOrLatest(ctx: ArmContext, ic: ItemCtx, id: string | undefined): string {
+/**
+ * The recovery point a failover uses: the one named, else the latest. A recovery plan passes
+ * a type instead: LatestApplicationConsistent takes the latest app-consistent point, Latest and
+ * LatestProcessed the latest point.
+ */
+function pointByIdOrLatest(env: ItemEnv, ic: ItemCtx, id: string | undefined, type?: string): string {
   const policy = ic.s.vault.asr.policies[lower(ic.item.policyName)];
-  const points = recoveryPoints(ic.item, policy, ctx.now);
+  const points = recoveryPoints(ic.item, policy, env.now);
+  if (!id && type === 'LatestApplicationConsistent') {
+    const app = points.find((p) => p.type === 'AppConsistent');
+    if (!app)
+      throw asrError(
+        400,
+        'RecoveryPointNotFound',
+        `No application-consistent recovery point is available for '${ic.item.vmName}'.`,
+        'The replication policy takes no application-consistent snapshots, or none was taken yet.',
+        "Use recoveryPointType 'Latest' or 'LatestProcessed', or wait for an application-consistent point.",
+      );
+    return recoveryPointName(ic.item, app.time);
+  }
   if (!id) return points[0] ? recoveryPointName(ic.item, points[0].time) : '';
   const name =
     lastSegmentIfUnder(id, `${ids.item(ic.s, ic.f, ic.c, ic.item)}/recoveryPoints`) ??
@@ -164,9 +235,284 @@ function pointByIdOrLatest(ctx: ArmContext, ic: ItemCtx, id: string | undefined)
   return recoveryPointName(ic.item, found.time);
 }
 
-function usedBytes(ctx: ArmContext, item: ProtectedItemRec): number {
-  const vm = ctx.core.vm(item.vmmServer, item.cloud, item.vmName);
+function usedBytes(env: ItemEnv, item: ProtectedItemRec): number {
+  const vm = env.core.vm(item.vmmServer, item.cloud, item.vmName);
   return (vm?.disks ?? []).reduce((n, d) => n + (d.usedGB ?? d.sizeGB) * 1024 ** 3, 0);
+}
+
+// The failover actions, as checks that throw Site Recovery's errors and the job they start.
+// A per-item request and a recovery plan's job (at the item's task) run the same code.
+
+export function testFailoverSpec(
+  env: ItemEnv,
+  ic: ItemCtx,
+  p: Record<string, unknown>,
+  opts: PlanItemOptions = {},
+): ItemActionSpec {
+  const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
+  if (direction !== 'PrimaryToRecovery')
+    throw asrError(
+      400,
+      'InvalidFailoverDirection',
+      `Test failover direction '${direction}' is not valid while the item is active on ${ic.item.activeLocation}.`,
+      'Test failover of Hyper-V to Azure runs from the primary site to Azure.',
+      "Use failoverDirection 'PrimaryToRecovery'.",
+    );
+  requireAllowed(env, ic, 'TestFailover', opts.planJob);
+  const networkType = str(p['networkType']) ?? 'VmNetworkAsInput';
+  const networkId = str(p['networkId']);
+  if (networkType === 'VmNetworkAsInput') {
+    if (!networkId)
+      throw asrError(
+        400,
+        'InvalidInput',
+        'networkId is required when networkType is VmNetworkAsInput.',
+        'No test network was given.',
+        'Pass the ARM id of an Azure virtual network, or use networkType NoNetworkAttachAsInput.',
+      );
+    requireVnet(env.core, ic.s.vault, networkId, 'networkId');
+  }
+  const psd = obj(p['providerSpecificDetails']);
+  if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
+    throw asrError(
+      400,
+      'InvalidInstanceType',
+      `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
+      'The provider specific input does not match the item.',
+      "Use 'HyperVReplicaAzure'.",
+    );
+  const point = pointByIdOrLatest(env, ic, str(psd?.['recoveryPointId']), opts.recoveryPointType);
+  return {
+    phase: 'TestFailoverRunning',
+    scenarioName: 'TestFailover',
+    friendlyName: 'Test failover',
+    tasks: [
+      { name: 'TestFailoverPrerequisitesCheck', friendlyName: 'Prerequisites check for test failover', seconds: 20 },
+      { name: 'CreateTestVm', friendlyName: 'Create the test virtual machine', seconds: 180 },
+      { name: 'StartTestVm', friendlyName: 'Start the virtual machine', seconds: 60 },
+    ],
+    effect: 'testFailover',
+    args: { recoveryPoint: point, ...(networkId && networkType === 'VmNetworkAsInput' ? { networkId } : {}) },
+    failure: failoverPrerequisiteFailure(env.core, ic.item),
+  };
+}
+
+export function testFailoverCleanupSpec(
+  env: ItemEnv,
+  ic: ItemCtx,
+  _p: Record<string, unknown>,
+  opts: PlanItemOptions = {},
+): ItemActionSpec {
+  requireAllowed(env, ic, 'TestFailoverCleanup', opts.planJob);
+  return {
+    phase: 'TestFailoverCleaning',
+    scenarioName: 'TestFailoverCleanup',
+    friendlyName: 'Test failover cleanup',
+    tasks: [{ name: 'CleanupTestVm', friendlyName: 'Cleaning up the test virtual machine', seconds: 90 }],
+    effect: 'testFailoverCleanup',
+  };
+}
+
+export function plannedFailoverSpec(
+  env: ItemEnv,
+  ic: ItemCtx,
+  p: Record<string, unknown>,
+  opts: PlanItemOptions = {},
+): ItemActionSpec {
+  const direction =
+    str(p['failoverDirection']) ?? (ic.item.activeLocation === 'Primary' ? 'PrimaryToRecovery' : 'RecoveryToPrimary');
+  const psd = obj(p['providerSpecificDetails']);
+  if (direction === 'PrimaryToRecovery') {
+    if (ic.item.activeLocation !== 'Primary')
+      throw asrError(
+        400,
+        'InvalidFailoverDirection',
+        `The item '${ic.item.vmName}' is already active in Azure.`,
+        'A planned failover to Azure needs the item active on the primary site.',
+        "Use failoverDirection 'RecoveryToPrimary' to fail back.",
+      );
+    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
+      throw asrError(
+        400,
+        'InvalidInstanceType',
+        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a failover to Azure.`,
+        'The provider specific input does not match the direction.',
+        "Use 'HyperVReplicaAzure'.",
+      );
+    requireAllowed(env, ic, 'PlannedFailover', opts.planJob);
+    const point = pointByIdOrLatest(env, ic, str(psd?.['recoveryPointId']), opts.recoveryPointType);
+    return {
+      phase: 'PlannedFailoverRunning',
+      scenarioName: 'PlannedFailover',
+      friendlyName: 'Planned failover',
+      tasks: [
+        {
+          name: 'PlannedFailoverPrerequisitesCheck',
+          friendlyName: 'Prerequisites check for planned failover',
+          seconds: 20,
+        },
+        { name: 'ShutdownVm', friendlyName: 'Shut down the virtual machine', seconds: 60 },
+        { name: 'SyncLatestData', friendlyName: 'Synchronize the latest data', seconds: 60 },
+        { name: 'StartReplicaVm', friendlyName: 'Start the replica virtual machine', seconds: 180 },
+      ],
+      effect: 'plannedFailover',
+      args: { recoveryPoint: point },
+      failure: failoverPrerequisiteFailure(env.core, ic.item),
+    };
+  }
+  if (direction !== 'RecoveryToPrimary')
+    throw asrError(
+      400,
+      'InvalidFailoverDirection',
+      `failoverDirection '${direction}' is not valid.`,
+      'The direction is PrimaryToRecovery or RecoveryToPrimary.',
+      'Pass a valid failoverDirection.',
+    );
+  if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzureFailback')
+    throw asrError(
+      400,
+      'InvalidInstanceType',
+      `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a failback.`,
+      'Failback from Azure takes HyperVReplicaAzureFailback input.',
+      "Use 'HyperVReplicaAzureFailback' with dataSyncOption and recoveryVmCreationOption.",
+    );
+  requireAllowed(env, ic, 'Failback', opts.planJob);
+  const sync = str(psd?.['dataSyncOption']) ?? 'ForDownTime';
+  const syncSeconds = Math.max(
+    30,
+    Math.round(
+      (usedBytes(env, ic.item) * 0.1) / (((env.core.vmmServer(ic.item.vmmServer)?.uploadMbps ?? 100) * 1e6) / 8),
+    ),
+  );
+  return {
+    phase: 'FailbackRunning',
+    scenarioName: 'PlannedFailover',
+    friendlyName: 'Planned failover (failback)',
+    tasks: [
+      { name: 'FailbackPrerequisitesCheck', friendlyName: 'Prerequisites check for failback', seconds: 20 },
+      {
+        name: 'SynchronizeData',
+        friendlyName: 'Synchronize data to the on-premises site',
+        seconds: syncSeconds,
+        ...(sync === 'ForSynchronization' ? { pauseAfter: true } : {}),
+      },
+      { name: 'ShutdownAzureVm', friendlyName: 'Shut down the Azure virtual machine', seconds: 60 },
+      { name: 'FinalSync', friendlyName: 'Final data synchronization', seconds: 60 },
+      { name: 'StartOnPremVm', friendlyName: 'Start the on-premises virtual machine', seconds: 60 },
+    ],
+    effect: 'failback',
+  };
+}
+
+export function unplannedFailoverSpec(
+  env: ItemEnv,
+  ic: ItemCtx,
+  p: Record<string, unknown>,
+  opts: PlanItemOptions = {},
+): ItemActionSpec {
+  const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
+  if (direction !== 'PrimaryToRecovery' || ic.item.activeLocation !== 'Primary')
+    throw asrError(
+      400,
+      'InvalidFailoverDirection',
+      `An unplanned failover '${direction}' is not possible while '${ic.item.vmName}' is active on ${ic.item.activeLocation}.`,
+      'Unplanned failover of Hyper-V to Azure goes from the primary site to Azure.',
+      "Use failoverDirection 'PrimaryToRecovery' on an item active on the primary site.",
+    );
+  const psd = obj(p['providerSpecificDetails']);
+  if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
+    throw asrError(
+      400,
+      'InvalidInstanceType',
+      `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
+      'The provider specific input does not match the item.',
+      "Use 'HyperVReplicaAzure'.",
+    );
+  requireAllowed(env, ic, 'UnplannedFailover', opts.planJob);
+  const shutdown = (str(p['sourceSiteOperations']) ?? 'NotRequired') === 'Required';
+  const point = pointByIdOrLatest(env, ic, str(psd?.['recoveryPointId']), opts.recoveryPointType);
+  return {
+    phase: 'UnplannedFailoverRunning',
+    scenarioName: 'UnplannedFailover',
+    friendlyName: 'Failover',
+    tasks: [
+      { name: 'UnplannedFailoverPrerequisitesCheck', friendlyName: 'Prerequisites check for failover', seconds: 20 },
+      ...(shutdown ? [{ name: 'ShutdownVm', friendlyName: 'Shut down the virtual machine', seconds: 60 }] : []),
+      { name: 'StartReplicaVm', friendlyName: 'Start the replica virtual machine', seconds: 180 },
+    ],
+    effect: 'unplannedFailover',
+    args: { recoveryPoint: point, shutdownSource: String(shutdown) },
+    failure: failoverPrerequisiteFailure(env.core, ic.item),
+  };
+}
+
+export function failoverCommitSpec(
+  env: ItemEnv,
+  ic: ItemCtx,
+  _p: Record<string, unknown>,
+  opts: PlanItemOptions = {},
+): ItemActionSpec {
+  requireAllowed(env, ic, 'Commit', opts.planJob);
+  const back = ic.item.phase === 'FailedBack';
+  return {
+    phase: back ? 'FailbackCommitRunning' : 'CommitRunning',
+    scenarioName: 'CommitFailover',
+    friendlyName: 'Commit',
+    tasks: back
+      ? [
+          { name: 'CommitTask', friendlyName: 'Commit the failover', seconds: 40 },
+          { name: 'DeleteAzureVm', friendlyName: 'Delete the Azure virtual machine', seconds: 40 },
+        ]
+      : [{ name: 'CommitTask', friendlyName: 'Commit the failover', seconds: 60 }],
+    effect: back ? 'failbackCommit' : 'commit',
+  };
+}
+
+export function reprotectSpec(
+  env: ItemEnv,
+  ic: ItemCtx,
+  p: Record<string, unknown>,
+  opts: PlanItemOptions = {},
+): ItemActionSpec {
+  requireAllowed(env, ic, 'ReverseReplicate', opts.planJob);
+  const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
+  if (direction !== 'PrimaryToRecovery')
+    throw asrError(
+      400,
+      'InvalidFailoverDirection',
+      `Reprotect direction '${direction}' is not valid: after failback, '${ic.item.vmName}' replicates from the primary site to Azure again.`,
+      'The direction does not match where the item is active.',
+      "Use failoverDirection 'PrimaryToRecovery'.",
+    );
+  const psd = obj(p['providerSpecificDetails']);
+  if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
+    throw asrError(
+      400,
+      'InvalidInstanceType',
+      `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
+      'The provider specific input does not match the item.',
+      "Use 'HyperVReplicaAzure'.",
+    );
+  const storage = str(psd?.['storageAccountId']);
+  if (storage) {
+    requireStorage(env.core, ic.s.vault, storage, 'storageAccountId', true);
+    ic.item.target.storageAccountId = storage;
+  }
+  return {
+    phase: 'ReprotectRunning',
+    scenarioName: 'ReverseReplication',
+    friendlyName: 'Reverse replicate',
+    tasks: [
+      {
+        name: 'ReprotectPrerequisitesCheck',
+        friendlyName: 'Prerequisites check for reverse replication',
+        seconds: 20,
+      },
+      { name: 'EnableReplication', friendlyName: 'Enable replication to Azure', seconds: 60 },
+      { name: 'StartResync', friendlyName: 'Start resynchronization', seconds: 30 },
+    ],
+    effect: 'reprotect',
+  };
 }
 
 export function registerItemRoutes(router: ArmRouter): void {
@@ -416,7 +762,8 @@ export function registerItemRoutes(router: ArmRouter): void {
     const next = updatedTarget(ctx.core, ic.s.vault, item, vm, vmmName, props(ctx));
     const prev = item.target;
     item.target = next;
-    return begin(ctx, ic, item.phase, {
+    return begin(ctx, ic, {
+      phase: item.phase,
       scenarioName: 'UpdateVmProperties',
       friendlyName: 'Update the virtual machine properties',
       tasks: [{ name: 'UpdateVmProperties', friendlyName: 'Update the virtual machine properties', seconds: 20 }],
@@ -427,202 +774,28 @@ export function registerItemRoutes(router: ArmRouter): void {
 
   r('POST', `${P}/testFailover`, 'ReplicationProtectedItems_TestFailover', (ctx) => {
     const ic = itemCtx(ctx);
-    const p = props(ctx);
-    const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
-    if (direction !== 'PrimaryToRecovery')
-      throw asrError(
-        400,
-        'InvalidFailoverDirection',
-        `Test failover direction '${direction}' is not valid while the item is active on ${ic.item.activeLocation}.`,
-        'Test failover of Hyper-V to Azure runs from the primary site to Azure.',
-        "Use failoverDirection 'PrimaryToRecovery'.",
-      );
-    requireAllowed(ctx, ic, 'TestFailover');
-    const networkType = str(p['networkType']) ?? 'VmNetworkAsInput';
-    const networkId = str(p['networkId']);
-    if (networkType === 'VmNetworkAsInput') {
-      if (!networkId)
-        throw asrError(
-          400,
-          'InvalidInput',
-          'networkId is required when networkType is VmNetworkAsInput.',
-          'No test network was given.',
-          'Pass the ARM id of an Azure virtual network, or use networkType NoNetworkAttachAsInput.',
-        );
-      requireVnet(ctx.core, ic.s.vault, networkId, 'networkId');
-    }
-    const psd = obj(p['providerSpecificDetails']);
-    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
-      throw asrError(
-        400,
-        'InvalidInstanceType',
-        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
-        'The provider specific input does not match the item.',
-        "Use 'HyperVReplicaAzure'.",
-      );
-    const point = pointByIdOrLatest(ctx, ic, str(psd?.['recoveryPointId']));
-    return begin(ctx, ic, 'TestFailoverRunning', {
-      scenarioName: 'TestFailover',
-      friendlyName: 'Test failover',
-      tasks: [
-        { name: 'TestFailoverPrerequisitesCheck', friendlyName: 'Prerequisites check for test failover', seconds: 20 },
-        { name: 'CreateTestVm', friendlyName: 'Create the test virtual machine', seconds: 180 },
-        { name: 'StartTestVm', friendlyName: 'Start the virtual machine', seconds: 60 },
-      ],
-      effect: 'testFailover',
-      args: { recoveryPoint: point, ...(networkId && networkType === 'VmNetworkAsInput' ? { networkId } : {}) },
-    });
+    return begin(ctx, ic, testFailoverSpec(ctx, ic, props(ctx)));
   });
 
   r('POST', `${P}/testFailoverCleanup`, 'ReplicationProtectedItems_TestFailoverCleanup', (ctx) => {
     const ic = itemCtx(ctx);
     bodyObject(ctx);
-    requireAllowed(ctx, ic, 'TestFailoverCleanup');
-    return begin(ctx, ic, 'TestFailoverCleaning', {
-      scenarioName: 'TestFailoverCleanup',
-      friendlyName: 'Test failover cleanup',
-      tasks: [{ name: 'CleanupTestVm', friendlyName: 'Cleaning up the test virtual machine', seconds: 90 }],
-      effect: 'testFailoverCleanup',
-    });
+    return begin(ctx, ic, testFailoverCleanupSpec(ctx, ic, {}));
   });
 
   r('POST', `${P}/plannedFailover`, 'ReplicationProtectedItems_PlannedFailover', (ctx) => {
     const ic = itemCtx(ctx);
-    const p = props(ctx);
-    const direction =
-      str(p['failoverDirection']) ?? (ic.item.activeLocation === 'Primary' ? 'PrimaryToRecovery' : 'RecoveryToPrimary');
-    const psd = obj(p['providerSpecificDetails']);
-    if (direction === 'PrimaryToRecovery') {
-      if (ic.item.activeLocation !== 'Primary')
-        throw asrError(
-          400,
-          'InvalidFailoverDirection',
-          `The item '${ic.item.vmName}' is already active in Azure.`,
-          'A planned failover to Azure needs the item active on the primary site.',
-          "Use failoverDirection 'RecoveryToPrimary' to fail back.",
-        );
-      if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
-        throw asrError(
-          400,
-          'InvalidInstanceType',
-          `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a failover to Azure.`,
-          'The provider specific input does not match the direction.',
-          "Use 'HyperVReplicaAzure'.",
-        );
-      requireAllowed(ctx, ic, 'PlannedFailover');
-      const point = pointByIdOrLatest(ctx, ic, str(psd?.['recoveryPointId']));
-      return begin(ctx, ic, 'PlannedFailoverRunning', {
-        scenarioName: 'PlannedFailover',
-        friendlyName: 'Planned failover',
-        tasks: [
-          {
-            name: 'PlannedFailoverPrerequisitesCheck',
-            friendlyName: 'Prerequisites check for planned failover',
-            seconds: 20,
-          },
-          { name: 'ShutdownVm', friendlyName: 'Shut down the virtual machine', seconds: 60 },
-          { name: 'SyncLatestData', friendlyName: 'Synchronize the latest data', seconds: 60 },
-          { name: 'StartReplicaVm', friendlyName: 'Start the replica virtual machine', seconds: 180 },
-        ],
-        effect: 'plannedFailover',
-        args: { recoveryPoint: point },
-      });
-    }
-    if (direction !== 'RecoveryToPrimary')
-      throw asrError(
-        400,
-        'InvalidFailoverDirection',
-        `failoverDirection '${direction}' is not valid.`,
-        'The direction is PrimaryToRecovery or RecoveryToPrimary.',
-        'Pass a valid failoverDirection.',
-      );
-    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzureFailback')
-      throw asrError(
-        400,
-        'InvalidInstanceType',
-        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid for a failback.`,
-        'Failback from Azure takes HyperVReplicaAzureFailback input.',
-        "Use 'HyperVReplicaAzureFailback' with dataSyncOption and recoveryVmCreationOption.",
-      );
-    requireAllowed(ctx, ic, 'Failback');
-    const sync = str(psd?.['dataSyncOption']) ?? 'ForDownTime';
-    const syncSeconds = Math.max(
-      30,
-      Math.round(
-        (usedBytes(ctx, ic.item) * 0.1) / (((ctx.core.vmmServer(ic.item.vmmServer)?.uploadMbps ?? 100) * 1e6) / 8),
-      ),
-    );
-    return begin(ctx, ic, 'FailbackRunning', {
-      scenarioName: 'PlannedFailover',
-      friendlyName: 'Planned failover (failback)',
-      tasks: [
-        { name: 'FailbackPrerequisitesCheck', friendlyName: 'Prerequisites check for failback', seconds: 20 },
-        {
-          name: 'SynchronizeData',
-          friendlyName: 'Synchronize data to the on-premises site',
-          seconds: syncSeconds,
-          ...(sync === 'ForSynchronization' ? { pauseAfter: true } : {}),
-        },
-        { name: 'ShutdownAzureVm', friendlyName: 'Shut down the Azure virtual machine', seconds: 60 },
-        { name: 'FinalSync', friendlyName: 'Final data synchronization', seconds: 60 },
-        { name: 'StartOnPremVm', friendlyName: 'Start the on-premises virtual machine', seconds: 60 },
-      ],
-      effect: 'failback',
-    });
+    return begin(ctx, ic, plannedFailoverSpec(ctx, ic, props(ctx)));
   });
 
   r('POST', `${P}/unplannedFailover`, 'ReplicationProtectedItems_UnplannedFailover', (ctx) => {
     const ic = itemCtx(ctx);
-    const p = props(ctx);
-    const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
-    if (direction !== 'PrimaryToRecovery' || ic.item.activeLocation !== 'Primary')
-      throw asrError(
-        400,
-        'InvalidFailoverDirection',
-        `An unplanned failover '${direction}' is not possible while '${ic.item.vmName}' is active on ${ic.item.activeLocation}.`,
-        'Unplanned failover of Hyper-V to Azure goes from the primary site to Azure.',
-        "Use failoverDirection 'PrimaryToRecovery' on an item active on the primary site.",
-      );
-    const psd = obj(p['providerSpecificDetails']);
-    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
-      throw asrError(
-        400,
-        'InvalidInstanceType',
-        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
-        'The provider specific input does not match the item.',
-        "Use 'HyperVReplicaAzure'.",
-      );
-    requireAllowed(ctx, ic, 'UnplannedFailover');
-    const shutdown = (str(p['sourceSiteOperations']) ?? 'NotRequired') === 'Required';
-    const point = pointByIdOrLatest(ctx, ic, str(psd?.['recoveryPointId']));
-    return begin(ctx, ic, 'UnplannedFailoverRunning', {
-      scenarioName: 'UnplannedFailover',
-      friendlyName: 'Failover',
-      tasks: [
-        { name: 'UnplannedFailoverPrerequisitesCheck', friendlyName: 'Prerequisites check for failover', seconds: 20 },
-        ...(shutdown ? [{ name: 'ShutdownVm', friendlyName: 'Shut down the virtual machine', seconds: 60 }] : []),
-        { name: 'StartReplicaVm', friendlyName: 'Start the replica virtual machine', seconds: 180 },
-      ],
-      effect: 'unplannedFailover',
-      args: { recoveryPoint: point, shutdownSource: String(shutdown) },
-    });
+    return begin(ctx, ic, unplannedFailoverSpec(ctx, ic, props(ctx)));
   });
 
   r('POST', `${P}/failoverCommit`, 'ReplicationProtectedItems_FailoverCommit', (ctx) => {
     const ic = itemCtx(ctx);
-    requireAllowed(ctx, ic, 'Commit');
-    const back = ic.item.phase === 'FailedBack';
-    return begin(ctx, ic, back ? 'FailbackCommitRunning' : 'CommitRunning', {
-      scenarioName: 'CommitFailover',
-      friendlyName: 'Commit',
-      tasks: back
-        ? [
-            { name: 'CommitTask', friendlyName: 'Commit the failover', seconds: 40 },
-            { name: 'DeleteAzureVm', friendlyName: 'Delete the Azure virtual machine', seconds: 40 },
-          ]
-        : [{ name: 'CommitTask', friendlyName: 'Commit the failover', seconds: 60 }],
-      effect: back ? 'failbackCommit' : 'commit',
-    });
+    return begin(ctx, ic, failoverCommitSpec(ctx, ic, {}));
   });
 
   r('POST', `${P}/applyRecoveryPoint`, 'ReplicationProtectedItems_ApplyRecoveryPoint', (ctx) => {
@@ -639,7 +812,8 @@ export function registerItemRoutes(router: ArmRouter): void {
         'Pass the id of a recovery point of the item.',
       );
     const point = pointByIdOrLatest(ctx, ic, id);
-    return begin(ctx, ic, 'ChangingPit', {
+    return begin(ctx, ic, {
+      phase: 'ChangingPit',
       scenarioName: 'ChangePit',
       friendlyName: 'Change recovery point',
       tasks: [{ name: 'ApplyRecoveryPoint', friendlyName: 'Apply the recovery point', seconds: 120 }],
@@ -650,51 +824,14 @@ export function registerItemRoutes(router: ArmRouter): void {
 
   r('POST', `${P}/reProtect`, 'ReplicationProtectedItems_Reprotect', (ctx) => {
     const ic = itemCtx(ctx);
-    const p = props(ctx);
-    requireAllowed(ctx, ic, 'ReverseReplicate');
-    const direction = str(p['failoverDirection']) ?? 'PrimaryToRecovery';
-    if (direction !== 'PrimaryToRecovery')
-      throw asrError(
-        400,
-        'InvalidFailoverDirection',
-        `Reprotect direction '${direction}' is not valid: after failback, '${ic.item.vmName}' replicates from the primary site to Azure again.`,
-        'The direction does not match where the item is active.',
-        "Use failoverDirection 'PrimaryToRecovery'.",
-      );
-    const psd = obj(p['providerSpecificDetails']);
-    if (psd && instanceTypeOf(psd) !== 'HyperVReplicaAzure')
-      throw asrError(
-        400,
-        'InvalidInstanceType',
-        `providerSpecificDetails.instanceType '${instanceTypeOf(psd) ?? ''}' is not valid.`,
-        'The provider specific input does not match the item.',
-        "Use 'HyperVReplicaAzure'.",
-      );
-    const storage = str(psd?.['storageAccountId']);
-    if (storage) {
-      requireStorage(ctx.core, ic.s.vault, storage, 'storageAccountId', true);
-      ic.item.target.storageAccountId = storage;
-    }
-    return begin(ctx, ic, 'ReprotectRunning', {
-      scenarioName: 'ReverseReplication',
-      friendlyName: 'Reverse replicate',
-      tasks: [
-        {
-          name: 'ReprotectPrerequisitesCheck',
-          friendlyName: 'Prerequisites check for reverse replication',
-          seconds: 20,
-        },
-        { name: 'EnableReplication', friendlyName: 'Enable replication to Azure', seconds: 60 },
-        { name: 'StartResync', friendlyName: 'Start resynchronization', seconds: 30 },
-      ],
-      effect: 'reprotect',
-    });
+    return begin(ctx, ic, reprotectSpec(ctx, ic, props(ctx)));
   });
 
   r('POST', `${P}/remove`, 'ReplicationProtectedItems_Delete', (ctx) => {
     const ic = itemCtx(ctx);
     requireAllowed(ctx, ic, 'DisableProtection');
-    return begin(ctx, ic, 'Disabling', {
+    return begin(ctx, ic, {
+      phase: 'Disabling',
       scenarioName: 'DisableDr',
       friendlyName: 'Disable protection',
       tasks: [
@@ -711,12 +848,24 @@ export function registerItemRoutes(router: ArmRouter): void {
     const c = containerOf(s, f, ctx.params['protectionContainerName'] ?? '');
     const item = c.items[lower(ctx.params['replicatedProtectedItemName'] ?? '')];
     if (!item) return { status: 204 };
-    return begin(ctx, { s, f, c, item }, 'Disabling', {
-      scenarioName: 'PurgeProtection',
-      friendlyName: 'Remove the replicated item',
-      tasks: [{ name: 'PurgeTask', friendlyName: 'Remove the replicated item', seconds: 30 }],
-      effect: 'disableProtection',
-    });
+    return begin(
+      ctx,
+      { s, f, c, item },
+      {
+        phase: 'Disabling',
+        scenarioName: 'PurgeProtection',
+        friendlyName: 'Remove the replicated item',
+        tasks: [{ name: 'PurgeTask', friendlyName: 'Remove the replicated item', seconds: 30 }],
+        effect: 'disableProtection',
+      },
+    );
+  });
+
+  // The region's sizes, each with the reasons it cannot host this VM (NICs, data disks, generation).
+  r('GET', `${P}/targetComputeSizes`, 'TargetComputeSizes_ListByReplicationProtectedItems', (ctx) => {
+    const { s, f, c, item } = itemCtx(ctx);
+    const vm = ctx.core.vm(item.vmmServer, item.cloud, item.vmName);
+    return page(ctx, targetComputeSizeViews(ids.item(s, f, c, item), vmShape(vm, item.target)));
   });
 
   r('GET', `${P}/recoveryPoints`, 'RecoveryPoints_ListByReplicationProtectedItems', (ctx) => {

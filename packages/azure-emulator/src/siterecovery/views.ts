@@ -15,6 +15,7 @@ import type {
 import { lower, uuidFromName } from '../util/ids';
 import { osDiskOf, readinessIssues } from './readiness';
 import { ids, type AsrScope } from './scope';
+import { targetVmSize } from './target-size';
 
 // JSON bodies exactly as the 2023-06-01 specification names them.
 
@@ -652,19 +653,6 @@ export function targetDiskName(vmName: string, index: number): string {
   return `${vmName}-disk-${index}`;
 }
 
-/** The size the failed-over VM gets: the one chosen, else one that fits the source VM. */
-export function targetVmSize(item: ProtectedItemRec, vm: EstateVm | undefined): string {
-  return item.target.vmSize ?? defaultVmSize(vm?.cpuCount, vm?.memoryMB);
-}
-
-export function defaultVmSize(cpu = 1, memMB = 2048): string {
-  if (cpu <= 1 && memMB <= 3584) return 'Standard_A1_v2';
-  if (cpu <= 2 && memMB <= 4096) return 'Standard_A2_v2';
-  if (cpu <= 2) return 'Standard_D2s_v3';
-  if (cpu <= 4) return 'Standard_D4s_v3';
-  return 'Standard_D8s_v3';
-}
-
 export function recoveryPointName(item: ProtectedItemRec, time: number): string {
   return uuidFromName('recovery-point', item.vmId, String(time));
 }
@@ -748,11 +736,13 @@ export function jobView(s: AsrScope, j: JobRec): Record<string, unknown> {
         name: t.name,
         ...(t.startTime !== undefined ? { startTime: iso(t.startTime) } : {}),
         ...(t.endTime !== undefined ? { endTime: iso(t.endTime) } : {}),
-        allowedActions: [],
+        allowedActions: t.state === 'Suspended' ? ['Resume'] : [],
         friendlyName: t.friendlyName,
         state: t.state,
-        stateDescription: stateDescription(t.state),
-        taskType: 'TaskDetails',
+        stateDescription: t.skipped && t.state === 'Succeeded' ? 'Skipped' : stateDescription(t.state),
+        taskType: t.taskType ?? 'TaskDetails',
+        ...(t.customDetails ? { customDetails: t.customDetails } : {}),
+        ...(t.groupDetails ? { groupTaskCustomDetails: t.groupDetails } : {}),
         errors: errors.filter((e) => e.taskId === t.taskId),
       })),
       errors,

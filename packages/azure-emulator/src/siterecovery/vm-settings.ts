@@ -8,6 +8,7 @@ import { azureReserved, formatIpv4, inPrefix, parseIpv4, parsePrefix } from '../
 import { azureVmClaims, itemClaims, itemsOfVault, otherItemsClaims, subnetOf, type AddressClaim } from './addressing';
 import { instanceTypeOf, requireResourceGroupId, requireVnet } from './checks';
 import { osDiskOf } from './readiness';
+import { requireTargetSize, vmShape } from './target-size';
 import { nicIdOf, vhdIdOf } from './views';
 
 // The target settings of a protected VM — what its failover creates in Azure — as the
@@ -410,6 +411,9 @@ export function updatedTarget(
 ): Target {
   const t = structuredClone(item.target);
   applyCompute(t, p);
+  // A size chosen now must be one Azure offers that can host the VM; enable protection records any size.
+  const size = str(p['recoveryAzureVMSize']);
+  if (size) requireTargetSize(size, vmShape(vm, t));
   applyProviderSpecific(core, t, obj(p['providerSpecificDetails']));
   applyNetworks(core, vault, t, p);
   const nicIds = (vm?.networks ?? []).map((_, i) => nicIdOf(vmmName, item.cloud, item.vmName, i));

@@ -38,6 +38,19 @@ export interface VnetRec {
   etag: string;
 }
 
+/** A Microsoft.Compute availability set: failovers place VMs in it (target availabilitySetId). */
+export interface AvailabilitySetRec {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  platformFaultDomainCount: number;
+  platformUpdateDomainCount: number;
+  /** Aligned (managed disks) or Classic. */
+  skuName: string;
+  tags?: Record<string, string>;
+}
+
 export interface VaultCertRec {
   name: string;
   thumbprint: string;
@@ -71,6 +84,47 @@ export interface AsrVaultState {
   policies: Record<string, PolicyRec>;
   jobs: Record<string, JobRec>;
   jobOrder: string[];
+  /** Key: lowercase plan name. Files written before recovery plans existed have none. */
+  recoveryPlans: Record<string, RecoveryPlanRec>;
+}
+
+/** A protected item of a recovery plan, by the names that find it in the vault. */
+export interface RecoveryPlanItemRef {
+  fabric: string;
+  container: string;
+  item: string;
+}
+
+/** A start or end action of a recovery plan group, as given (scripts and runbooks are recorded, not run). */
+export interface RecoveryPlanActionRec {
+  actionName: string;
+  failoverTypes: string[];
+  failoverDirections: string[];
+  /** RecoveryPlanActionDetails: ManualActionDetails {description}, ScriptActionDetails, AutomationRunbookActionDetails. */
+  customDetails: Record<string, string>;
+}
+
+export interface RecoveryPlanGroupRec {
+  groupType: 'Shutdown' | 'Failover' | 'Boot';
+  items: RecoveryPlanItemRef[];
+  startGroupActions: RecoveryPlanActionRec[];
+  endGroupActions: RecoveryPlanActionRec[];
+}
+
+export interface RecoveryPlanRec {
+  name: string;
+  /** The plan's own id (a job's targetObjectId). */
+  internalId: string;
+  primaryFabric: string;
+  failoverDeploymentModel: string;
+  /** Shutdown, Failover, then the Boot groups in order. */
+  groups: RecoveryPlanGroupRec[];
+  /** The plan's last failover-type job (currentScenario), kept after it ends. */
+  currentJob?: { scenarioName: string; jobName: string; startTime: number };
+  lastTestFailoverTime?: number;
+  lastPlannedFailoverTime?: number;
+  lastUnplannedFailoverTime?: number;
+  createdAt: number;
 }
 
 export interface FabricRec {
@@ -234,9 +288,21 @@ export interface TaskRec {
   durationMs: number;
   /** The job waits here for POST …/resume (failback with ForSynchronization). */
   pauseAfter?: boolean;
+  /** The job waits at this task, Suspended, until POST …/resume completes it (a manual action). */
+  waitForUser?: boolean;
   state: JobState;
   startTime?: number;
   endTime?: number;
+  /** ASRTask.taskType; TaskDetails when absent. */
+  taskType?: string;
+  /** ASRTask.customDetails (TaskTypeDetails). */
+  customDetails?: Record<string, unknown>;
+  /** ASRTask.groupTaskCustomDetails (GroupTaskDetails): the recovery plan group a task belongs to. */
+  groupDetails?: Record<string, unknown>;
+  /** Succeeded without doing anything (stateDescription Skipped). */
+  skipped?: boolean;
+  /** What the job's effect handlers need to run this task (plain strings). */
+  data?: Record<string, string>;
 }
 
 export interface JobRec {
@@ -320,6 +386,8 @@ export interface WorldState {
   resourceGroups: Record<string, ResourceGroupRec>;
   storageAccounts: Record<string, StorageAccountRec>;
   virtualNetworks: Record<string, VnetRec>;
+  /** Key: resourceKey(subscription, resource group, name). */
+  availabilitySets: Record<string, AvailabilitySetRec>;
   vaults: Record<string, VaultRec>;
   operations: Record<string, OperationRec>;
   azureVms: Record<string, AzureVmRec>;
@@ -339,6 +407,7 @@ export function emptyWorld(): WorldState {
     resourceGroups: {},
     storageAccounts: {},
     virtualNetworks: {},
+    availabilitySets: {},
     vaults: {},
     operations: {},
     azureVms: {},

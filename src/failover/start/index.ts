@@ -12,15 +12,16 @@ import {
   type FailoverInput,
   type FailoverKind,
   type FailoverOptions,
+  type PlanDrillRecord,
   type TenantScope,
-} from './contract';
-import type { Plan } from '../domain/plan/types';
-import { testNetworkIdOf, vaultTargetOf } from '../domain/targets';
-import { cloudsLabel } from '../domain/vmm-placement';
-import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../temporal/workflow/search-attributes';
-import { workflowIds } from '../temporal/workflow/workflow-ids';
+} from '../contract';
+import type { Plan } from '../../domain/plan/types';
+import { testNetworkIdOf, vaultTargetOf } from '../../domain/targets';
+import { cloudsLabel } from '../../domain/vmm-placement';
+import { AsrKind, AsrScenario, AsrTenant, AsrVm } from '../../temporal/workflow/search-attributes';
+import { workflowIds } from '../../temporal/workflow/workflow-ids';
 // Started by reference: the arguments and the result (the drill record) are typed end to end.
-import { failoverWorkflow } from './workflows/failover';
+import { failoverWorkflow } from '../workflows/failover';
 
 /** The plan does not know the tenant (or the CLI got something else wrong): exit code 2. */
 export class FailoverInputError extends Error {
@@ -61,14 +62,18 @@ export function failoverInputFromPlan(
     vmmServer: tenant.vmm.server,
     cloud: tenant.vmm.cloud,
     ...(tenant.vmm.clouds ? { clouds: [...tenant.vmm.clouds] } : {}),
+    principal: { tenantId: tenant.tenantId, credential: tenant.credential },
   };
-  const testNetworkId = options.testNetworkId ?? testNetworkIdOf(tenant);
+  // The VM's own VNet's test network, when the plan puts it in one of the tenant's `networks`.
+  const listed = tenant.vms.include === 'all' ? [] : tenant.vms.include;
+  const vnet = listed.find((v) => v.name.toLowerCase() === vm.toLowerCase())?.vnet;
+  const testNetworkId = options.testNetworkId ?? testNetworkIdOf(tenant, vnet);
   // Checked here for a clear message before anything starts; the workflow's preflight checks
   // it again, since a workflow can be started by other means than this CLI.
   const foreign = kind === 'test' ? foreignNetworkProblem('--test-network:', testNetworkId, scope) : undefined;
   if (foreign)
     throw new FailoverInputError(
-      `${foreign}. A test failover of tenant ${tenant.name} may only use a VNet of its own subscription; leave --test-network out to use the plan's ${tenant.network.testFailoverVnet.name}.`,
+      `${foreign}. A test failover of tenant ${tenant.name} may only use a VNet of its own subscription; leave --test-network out to use the plan's ${testNetworkIdOf(tenant, vnet).split('/').pop() ?? ''}.`,
     );
   return {
     tenant: tenant.name,
@@ -183,20 +188,27 @@ const SR = 'Site Recovery clock';
  * The drill report as Markdown: one section per tenant, one row per failover, then each drill's
  * job tasks and, in a table of their own, the jobs' errors (every row has its header's columns).
  */
-export function renderDrillReport(records: DrillRecord[], generatedAt = new Date().toISOString()): string {
+export function renderDrillReport(
+  records: DrillRecord[],
+  generatedAt = new Date().toISOString(),
+  plans: PlanDrillRecord[] = [],
+): string {
   const lines = [
     '# asrflow failover drill report',
     '',
     `Generated ${generatedAt}. Times are UTC; each time column names its clock: "${WF}" is the worker's, as Temporal recorded it; "${SR}" is Azure Site Recovery's (jobs, tasks, recovery points). ` +
       'RTO: failover job start → the VM runs in the recovery site. RPO: age of the recovery point used when the failover job started. Both are measured on the Site Recovery clock.',
   ];
-  if (records.length === 0) return [...lines, '', 'No finished failovers found.'].join('\n');
-  const tenants = [...new Set(records.map((r) => r.tenant))].sort();
+  if (records.length === 0 && plans.length === 0) return [...lines, '', 'No finished failovers found.'].join('\n');
+  const tenants = [...new Set([...records, ...plans].map((r) => r.tenant))].sort();
   for (const tenant of tenants) {
     const mine = records.filter((r) => r.tenant === tenant);
+    lines.push('', `## Tenant ${tenant}`);
+    lines.push(...planSections(plans.filter((r) => r.tenant === tenant)));
+    if (mine.length === 0) continue;
     lines.push(
       '',
-      `## Tenant ${tenant}`,
+      '### Single VMs',
       '',
       ...table(
         [
@@ -224,7 +236,7 @@ export function renderDrillReport(records: DrillRecord[], generatedAt = new Date
       ),
     );
     for (const r of mine.filter((x) => x.jobs.length > 0)) {
-      lines.push('', `### ${r.vm}: ${KIND_TITLES[r.kind]} started ${r.startedAt} (${WF})`, '');
+      lines.push('', `#### ${r.vm}: ${KIND_TITLES[r.kind]} started ${r.startedAt} (${WF})`, '');
       if (r.preflight)
         lines.push(
           `Preflight: ${r.preflight.ok ? 'passed' : `refused (${r.preflight.refusals.join('; ')})`}${r.preflight.warnings.length ? `; warnings: ${r.preflight.warnings.join('; ')}` : ''}.`,
@@ -246,6 +258,80 @@ export function renderDrillReport(records: DrillRecord[], generatedAt = new Date
     }
   }
   return lines.join('\n');
+}
+
+const seconds = (
+  value: number | undefined,
+  target: number | undefined,
+  met: boolean | undefined,
+): string | undefined =>
+  value === undefined
+    ? undefined
+    : `${value}${target !== undefined ? ` (target ${target}: ${met ? 'met' : 'missed'})` : ''}`;
+
+/**
+ * The recovery plans' section of a tenant: one row per plan failover with its RTO and worst RPO
+ * against the plan's targets, then per failover each VM (group, times, recovery point and age)
+ * and each manual action with who continued it and when.
+ */
+function planSections(plans: PlanDrillRecord[]): string[] {
+  if (plans.length === 0) return [];
+  const lines = [
+    '',
+    '### Recovery plans',
+    '',
+    "Plan RTO: the plan's job start → the last VM running, manual actions included. RPO: the oldest recovery point any VM of the plan came up from.",
+    '',
+    ...table(
+      [
+        'plan',
+        'kind',
+        `started (${WF})`,
+        'outcome',
+        'RTO (s)',
+        'worst RPO (s)',
+        'manual actions',
+        'cleanup',
+        'workflow',
+      ],
+      plans.map((r) => [
+        r.plan,
+        r.kind,
+        r.startedAt,
+        `${r.outcome}${r.reason ? `: ${r.reason}` : ''}`,
+        seconds(r.rto?.seconds, r.rto?.targetSeconds, r.rto?.met),
+        seconds(r.rpo?.worstSeconds, r.rpo?.targetSeconds, r.rpo?.met),
+        r.manualActions.length,
+        r.cleanup ? `${r.cleanup.by}${r.cleanup.at ? ` ${r.cleanup.at}` : ''}` : undefined,
+        r.workflowId,
+      ]),
+    ),
+  ];
+  for (const r of plans.filter((x) => x.jobs.length > 0)) {
+    lines.push(
+      '',
+      `#### Recovery plan ${r.plan}: ${r.kind} started ${r.startedAt} (${WF})`,
+      '',
+      ...table(
+        ['group', 'VM', `started (${SR})`, `running (${SR})`, `recovery point (${SR})`, 'RPO (s)'],
+        r.vms.map((v) => [v.group, v.vm, v.startedAt, v.endedAt, v.rpo?.recoveryPointTime, v.rpo?.ageSeconds]),
+      ),
+    );
+    if (r.manualActions.length > 0)
+      lines.push(
+        '',
+        ...table(
+          ['group', 'manual action', 'text', 'continued by', `at (${WF})`],
+          r.manualActions.map((m) => [m.group, m.when, m.text, m.by, m.at]),
+        ),
+      );
+    const errors = r.jobs.flatMap((job) =>
+      job.errors.map((e) => [jobLabel(job), e.code, e.message, e.possibleCauses, e.recommendedAction]),
+    );
+    if (errors.length > 0)
+      lines.push('', ...table(['job', 'error code', 'message', 'possible causes', 'recommended action'], errors));
+  }
+  return lines;
 }
 
 /** The settings the VM came up with, in one line of the report. */
