@@ -19,6 +19,7 @@ import {
   planRecordQuery,
   type PlanDrillRecord,
   type PlanFailoverKind,
+  type SiteFailoverRecord,
   KIND_TITLES,
   NEEDS_CONFIRMATION,
   vmNameProblem,
@@ -48,11 +49,19 @@ import {
   runningPlanTestFailover,
   startPlanFailover,
 } from '../failover/start/recovery-plans';
+import {
+  DEFAULT_SITE_CONCURRENCY,
+  siteFailoverInputFromPlan,
+  startSiteFailover,
+  tenantsOfSite,
+} from '../failover/start/site';
 
 interface FailoverFlags extends ConnectionFlags {
   tenant: string;
   vm: string;
   recoveryPlan?: string;
+  site?: string;
+  concurrency?: string;
   plan?: string;
   yes?: boolean;
   force?: boolean;
@@ -116,6 +125,19 @@ function printRecord(record: DrillRecord): void {
 
 /** Exactly one of --vm and --recovery-plan (exit 2 otherwise): a failover acts on one VM or one plan. */
 function checkTargetFlags(opts: FailoverFlags, planKind: boolean): void {
+  if (opts.site !== undefined) {
+    if (opts.tenant !== undefined || opts.vm !== undefined || opts.recoveryPlan !== undefined) {
+      console.error('asrflow: --site takes every tenant of the site: leave out --tenant, --vm and --recovery-plan');
+      throw new ExitCode(EXIT.badInput);
+    }
+    return;
+  }
+  if ((opts.tenant as string | undefined) === undefined) {
+    console.error(
+      "asrflow: give --tenant <name> (or --site <VMM server or shared vault> for every tenant's recovery plans)",
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
   if (opts.vm !== undefined && opts.recoveryPlan !== undefined) {
     console.error('asrflow: give --vm or --recovery-plan, not both: a failover acts on one VM or on one recovery plan');
     throw new ExitCode(EXIT.badInput);
@@ -208,8 +230,81 @@ async function startPlanKind(kind: PlanFailoverKind, opts: FailoverFlags & { rec
 const isPlanKind = (kind: string): kind is PlanFailoverKind =>
   (PLAN_FAILOVER_KINDS as readonly string[]).includes(kind);
 
+function printSiteRecord(record: SiteFailoverRecord): void {
+  console.log(`${PLAN_KIND_TITLES[record.kind]} of site ${record.site}: ${record.outcome}`);
+  for (const p of record.plans)
+    console.log(
+      `  ${p.tenant} / ${p.plan}: ${p.outcome ?? 'waiting'}${p.rtoSeconds !== undefined ? `, RTO ${p.rtoSeconds} s` : ''}${p.reason ? ` — ${p.reason}` : ''}`,
+    );
+  if (record.without.length > 0) console.log(`  without a recovery plan: ${record.without.join(', ')}`);
+}
+
+async function startSiteKind(kind: PlanFailoverKind, opts: FailoverFlags & { site: string }): Promise<void> {
+  if (PLAN_NEEDS_CONFIRMATION.has(kind) && !opts.yes) {
+    console.error(
+      `asrflow: ${PLAN_KIND_TITLES[kind].toLowerCase()} of site ${opts.site} would ${CONSEQUENCES[kind] ?? 'change production'}, for every VM of every tenant's recovery plans on it. Nothing was started; run again with --yes to confirm.`,
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
+  const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 50)) {
+    console.error(`asrflow: --concurrency ${opts.concurrency}: give a whole number of tenants from 1 to 50`);
+    throw new ExitCode(EXIT.badInput);
+  }
+  const plan = readPlan(opts.plan);
+  const options: FailoverOptions = {
+    ...(opts.yes ? { confirmed: true } : {}),
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.cleanupAfter ? { cleanupAfter: opts.cleanupAfter } : {}),
+    ...(opts.sourceSiteOperations ? { sourceSiteOperations: true } : {}),
+  };
+  let input;
+  try {
+    input = siteFailoverInputFromPlan(plan, opts.site, kind, options, concurrency);
+  } catch (error) {
+    if (error instanceof FailoverInputError) {
+      console.error(`asrflow: ${error.message}`);
+      throw new ExitCode(EXIT.badInput);
+    }
+    throw error;
+  }
+  await withClient(
+    opts,
+    async (client, settings) => {
+      let handle: WorkflowHandle;
+      try {
+        handle = await startSiteFailover(client, input, settings.taskQueue);
+      } catch (error) {
+        if (error instanceof FailoverConflictError) {
+          console.error(`asrflow: ${error.message}`);
+          throw new ExitCode(EXIT.failure);
+        }
+        throw error;
+      }
+      const url = uiUrl(settings, handle.workflowId);
+      const record = opts.wait ? ((await handle.result()) as SiteFailoverRecord) : undefined;
+      if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, uiUrl: url, record }, null, 2));
+      else {
+        console.log(`${handle.workflowId}: started${url ? `\n  ${url}` : ''}`);
+        console.log(
+          `  ${input.tenants.map((t) => `${t.tenant}: ${t.plans.map((p) => p.plan.name).join(', ')}`).join('; ')} (${input.concurrency} tenants at a time)`,
+        );
+        if (input.without.length > 0) console.log(`  without a recovery plan: ${input.without.join(', ')}`);
+        if (record) printSiteRecord(record);
+        if (kind === 'test' && !record)
+          console.log(
+            `Clean up with: asrflow failover cleanup --site ${opts.site} (automatic after ${options.cleanupAfter ?? '24h'})`,
+          );
+      }
+      if (record && record.outcome !== 'succeeded') throw new ExitCode(EXIT.failure);
+    },
+    { startsWorkflows: true },
+  );
+}
+
 async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void> {
   checkTargetFlags(opts, isPlanKind(kind));
+  if (opts.site !== undefined && isPlanKind(kind)) return startSiteKind(kind, { ...opts, site: opts.site });
   if (opts.recoveryPlan !== undefined && isPlanKind(kind))
     return startPlanKind(kind, { ...opts, recoveryPlan: opts.recoveryPlan });
   if (NEEDS_CONFIRMATION.has(kind) && !opts.yes) {
@@ -305,8 +400,35 @@ async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void>
   );
 }
 
+/** Ends the running test failovers of every recovery plan on a site. */
+async function cleanupSite(opts: FailoverFlags & { site: string }): Promise<void> {
+  const tenants = tenantsOfSite(readPlan(opts.plan), opts.site);
+  await withClient(opts, async (client) => {
+    let asked = 0;
+    for (const t of tenants)
+      for (const p of t.recoveryPlans ?? []) {
+        const running = await runningPlanTestFailover(client, t.name, p.name);
+        if (!running) continue;
+        try {
+          console.log(
+            await running.executeUpdate(cleanupUpdate, { args: [{ reason: `cleanup of site ${opts.site}` }] }),
+          );
+          asked++;
+        } catch (error) {
+          if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+          console.error(`asrflow: ${running.workflowId} refused the cleanup: ${error.cause?.message ?? error.message}`);
+        }
+      }
+    if (asked === 0) {
+      console.error(`asrflow: no test failover of a recovery plan on ${opts.site} waits for its cleanup`);
+      throw new ExitCode(EXIT.failure);
+    }
+  });
+}
+
 async function cleanup(opts: FailoverFlags): Promise<void> {
   checkTargetFlags(opts, true);
+  if (opts.site !== undefined) return cleanupSite({ ...opts, site: opts.site });
   const planName = opts.recoveryPlan;
   const handle = await withClient(opts, async (client) => {
     const running =
@@ -427,12 +549,13 @@ export function registerFailoverCommands(program: Command): void {
     connectionOptions(
       (plans
         ? c
-            .requiredOption('--tenant <name>', 'the tenant, as the plan names it')
+            .option('--tenant <name>', 'the tenant, as the plan names it')
             .option('--vm <name>', 'the VM, as VMM names it')
             .option(
               '--recovery-plan <name>',
               "one of the tenant's recovery plans (instead of --vm): all its VMs, group by group",
             )
+            .option('--site <name>', "a VMM server or shared vault: every tenant's recovery plans on it (no --tenant)")
         : c
             .requiredOption('--tenant <name>', 'the tenant, as the plan names it')
             .requiredOption('--vm <name>', 'the VM, as VMM names it')
@@ -445,6 +568,11 @@ export function registerFailoverCommands(program: Command): void {
     const c = common(failover.command(kind).description(description), isPlanKind(kind))
       .option('--yes', 'confirm a failover that moves production')
       .option('--force', 'fail over even if replication health is Critical');
+    if (isPlanKind(kind))
+      c.option(
+        '--concurrency <n>',
+        `with --site: how many tenants fail over at once (default ${DEFAULT_SITE_CONCURRENCY})`,
+      );
     if (kind === 'test')
       c.option('--cleanup-after <duration>', 'clean up by itself after this long', '24h').option(
         '--test-network <armId>',
@@ -463,7 +591,7 @@ export function registerFailoverCommands(program: Command): void {
     c.addHelpText(
       'after',
       isPlanKind(kind)
-        ? `\nExamples:\n  $ asrflow failover ${kind} --tenant contoso --vm web01${yes}\n  $ asrflow failover ${kind} --tenant contoso --recovery-plan crm${yes}`
+        ? `\nExamples:\n  $ asrflow failover ${kind} --tenant contoso --vm web01${yes}\n  $ asrflow failover ${kind} --tenant contoso --recovery-plan crm${yes}\n  $ asrflow failover ${kind} --site vmm01.fabrikam.local${yes}`
         : `\nExample:\n  $ asrflow failover ${kind} --tenant contoso --vm web01${yes}`,
     );
     c.action((opts: FailoverFlags) => startKind(kind, opts));

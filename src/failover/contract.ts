@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ItemAction } from '../domain/item-actions';
 import type { Principal, VaultTarget } from '../domain/targets';
 import type { NicAddressing, VmPlacement } from '../domain/vm-settings';
@@ -444,6 +444,8 @@ export interface PlanFacts {
   vms: Array<{ vm: string; item?: ItemRef; facts?: ItemFacts }>;
   /** Items in the vault's plan that are not VMs of this tenant's clouds (never acted on). */
   foreignItems: string[];
+  /** A test failover's network does not exist (read with the tenant's own credential). */
+  testNetworkMissing?: boolean;
 }
 
 /** One VM of a plan's failover: when it started and ran, and the recovery point it came up from. */
@@ -482,3 +484,39 @@ export interface PlanDrillRecord {
 export const planRecordQuery = defineQuery<PlanDrillRecord>('planRecord');
 /** Continues a plan's failover waiting at a manual action (validated: only while it waits). */
 export const continueUpdate = defineUpdate<string, [{ by?: string; comments?: string }]>('continue');
+
+// ---- A site: every tenant's recovery plans on one VMM server or shared vault ----------------------
+
+export interface SiteFailoverInput {
+  /** The VMM server or shared vault the operator named. */
+  site: string;
+  kind: PlanFailoverKind;
+  scenario: string;
+  /** Each tenant's plans, run one after another; tenants in parallel, `concurrency` at a time. */
+  tenants: Array<{ tenant: string; plans: PlanFailoverInput[] }>;
+  /** Tenants on the site without a recovery plan: shown, not failed over. */
+  without: string[];
+  concurrency: number;
+}
+
+export interface SiteFailoverRecord {
+  workflowId: string;
+  site: string;
+  kind: PlanFailoverKind;
+  startedAt: string;
+  endedAt?: string;
+  outcome: 'running' | 'succeeded' | 'partly';
+  plans: Array<{
+    tenant: string;
+    plan: string;
+    workflowId: string;
+    outcome?: FailoverOutcome;
+    reason?: string;
+    rtoSeconds?: number;
+  }>;
+  without: string[];
+}
+
+export const siteRecordQuery = defineQuery<SiteFailoverRecord>('siteRecord');
+/** A plan failover started by a site's tells it its test VMs are up (it then waits for its cleanup). */
+export const planUpSignal = defineSignal<[{ workflowId: string }]>('planUp');

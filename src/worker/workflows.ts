@@ -8,3 +8,4 @@ export { failoverWorkflow } from '../failover/workflows/failover';
 export { offboardVmWorkflow } from '../offboarding/workflows/offboard-vm';
 export { offboardTenantWorkflow } from '../offboarding/workflows/offboard-tenant';
 export { planFailoverWorkflow } from '../failover/workflows/plan-failover';
+export { siteFailoverWorkflow } from '../failover/workflows/site-failover';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { EmulatorAdminClient } from '@asrflow/azure-emulator';
-import type { PlanDrillRecord } from '../../src/failover/contract';
+import { cleanupUpdate, type PlanDrillRecord } from '../../src/failover/contract';
 import { loadPlan } from '../../src/domain/plan/load';
 import { progressQuery } from '../../src/temporal/workflow/progress';
 import { workflowIds } from '../../src/temporal/workflow/workflow-ids';
@@ -204,7 +204,7 @@ describe('recovery plans', () => {
       '--every',
       '30d',
       '--keep-for',
-      '1s',
+      '1h',
       '--plan',
       file,
     );
@@ -217,11 +217,19 @@ describe('recovery plans', () => {
     expect((await cli('drill', 'run-now', '--tenant', 'contoso', '--recovery-plan', 'crm')).code).toBe(0);
     await eventually(async () => (await drills()).find((d) => d.skipped > 0), 'the second drill skipped');
 
-    const record = (await stack.client.workflow.getHandle(running.lastWorkflowId ?? '').result()) as PlanDrillRecord;
+    // The drill keeps its test VMs up for --keep-for (1h here); ended early through its update.
+    const drill = stack.client.workflow.getHandle(running.lastWorkflowId ?? '');
+    await eventually(async () => {
+      const p = await drill.query(progressQuery);
+      return p.steps.find((x) => x.name === 'await-cleanup')?.state === 'running' ? true : undefined;
+    }, 'the drill waiting for its cleanup');
+    expect(await testVms()).toEqual(['sql01', 'web01', 'web02']);
+    await drill.executeUpdate(cleanupUpdate, { args: [{ reason: 'drill checked' }] });
+    const record = (await drill.result()) as PlanDrillRecord;
     expect(record.outcome, record.reason).toBe('succeeded');
     expect(record.drillSchedule).toBe('asrflow:drill:contoso:crm');
     expect(record.manualActions.map((m) => m.by)).toEqual(['scheduled drill (continued automatically)']);
-    expect(record.cleanup?.by).toBe('timeout');
+    expect(record.cleanup?.by).toBe('operator');
     expect(record.rto?.seconds).toBeGreaterThan(0);
     expect(record.vms.map((v) => [v.vm, v.rpo !== undefined])).toEqual([
       ['sql01', true],

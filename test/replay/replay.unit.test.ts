@@ -29,6 +29,7 @@ describe('replaying recorded histories', () => {
       'multitenant-vmm--asrflow_watch_',
       'batches--asrflow_onboard_litware--run2',
       'plan-failover-test--asrflow_plan-failover_contoso_crm',
+      'site-failover-test--asrflow_site-failover_vmm01.fabrikam.local',
     ])
       expect(text).toContain(kind);
   });

@@ -11,6 +11,7 @@ import {
   resumeJob as resumeAsrJob,
   type JobView,
 } from '../../azure/site-recovery/jobs';
+import { readVirtualNetwork } from '../../azure/network';
 import { readItemWithSettings, type ItemSettings } from '../../azure/site-recovery/item-settings';
 import {
   issueRecoveryPlanAction,
@@ -359,8 +360,22 @@ function failoverActivities(deps: FailoverDeps) {
       planName: string;
       vms: string[];
       placement?: { principal: Principal; subscriptionId: string };
+      /** A test failover's network: read as the tenant, in its own subscription. */
+      testNetworkId?: string;
     }): Promise<PlanFacts> {
       const { target, scope } = input;
+      const testNetwork =
+        /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i.exec(
+          input.testNetworkId ?? '',
+        );
+      const missingTestNetwork =
+        testNetwork?.[1] && testNetwork[2] && testNetwork[3] && scope.principal
+          ? !(await readVirtualNetwork(
+              deps.azure,
+              { principal: scope.principal, subscriptionId: testNetwork[1], resourceGroup: testNetwork[2], region: '' },
+              testNetwork[3],
+            ))
+          : false;
       const plan = await readRecoveryPlan(asr(target), input.planName);
       const items = new Map<string, ItemRef>();
       const ids = new Set<string>();
@@ -393,6 +408,7 @@ function failoverActivities(deps: FailoverDeps) {
           ? { currentScenario: { ...plan.currentScenario, ...(jobState ? { jobState } : {}) } }
           : {}),
         vms,
+        ...(missingTestNetwork ? { testNetworkMissing: true } : {}),
         foreignItems: (plan?.groups ?? [])
           .flatMap((g) => g.itemIds)
           .filter((id) => !ids.has(id.toLowerCase()))

@@ -100,14 +100,10 @@ async function isRunning(client: Client, workflowId: string): Promise<{ kind?: s
 }
 
 /**
- * Starts a recovery plan's failover: refused while any VM of the plan fails over alone, and
- * while another action on the plan runs (the workflow id is the plan's).
+ * Why a plan's failover may not start now: a VM of it fails over alone, or the plan already
+ * runs an action (thrown as a FailoverConflictError naming the workflow).
  */
-export async function startPlanFailover(
-  client: Client,
-  input: PlanFailoverInput,
-  taskQueue: string,
-): Promise<WorkflowHandle<typeof planFailoverWorkflow>> {
+export async function planFailoverGuard(client: Client, input: PlanFailoverInput): Promise<void> {
   for (const vm of input.plan.groups.flatMap((g) => g.vms)) {
     const id = workflowIds.failover(input.tenant, vm);
     const running = await isRunning(client, id);
@@ -121,6 +117,33 @@ export async function startPlanFailover(
         running.kind,
       );
   }
+  const workflowId = workflowIds.planFailover(input.tenant, input.plan.name);
+  const running = await isRunning(client, workflowId);
+  if (running) throw planConflict(input, workflowId, running.kind);
+}
+
+function planConflict(input: PlanFailoverInput, workflowId: string, kind: string | undefined): FailoverConflictError {
+  const what = kind && kind in PLAN_KIND_TITLES ? PLAN_KIND_TITLES[kind as PlanFailoverKind] : 'An action';
+  return new FailoverConflictError(
+    `refused: ${what.toLowerCase()} of recovery plan ${input.plan.name} (${input.tenant}) is already running as workflow ${workflowId}; one action per plan at a time. ` +
+      (kind === 'test'
+        ? `Finish it with 'asrflow failover cleanup --tenant ${input.tenant} --recovery-plan ${input.plan.name}'.`
+        : 'Wait for it to finish.'),
+    workflowId,
+    kind,
+  );
+}
+
+/**
+ * Starts a recovery plan's failover: refused while any VM of the plan fails over alone, and
+ * while another action on the plan runs (the workflow id is the plan's).
+ */
+export async function startPlanFailover(
+  client: Client,
+  input: PlanFailoverInput,
+  taskQueue: string,
+): Promise<WorkflowHandle<typeof planFailoverWorkflow>> {
+  await planFailoverGuard(client, input);
   const workflowId = workflowIds.planFailover(input.tenant, input.plan.name);
   try {
     return await client.workflow.start(planFailoverWorkflow, {
@@ -141,19 +164,7 @@ export async function startPlanFailover(
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    const running = await isRunning(client, workflowId);
-    const what =
-      running?.kind && running.kind in PLAN_KIND_TITLES
-        ? PLAN_KIND_TITLES[running.kind as PlanFailoverKind]
-        : 'An action';
-    throw new FailoverConflictError(
-      `refused: ${what.toLowerCase()} of recovery plan ${input.plan.name} (${input.tenant}) is already running as workflow ${workflowId}; one action per plan at a time. ` +
-        (running?.kind === 'test'
-          ? `Finish it with 'asrflow failover cleanup --tenant ${input.tenant} --recovery-plan ${input.plan.name}'.`
-          : 'Wait for it to finish.'),
-      workflowId,
-      running?.kind,
-    );
+    throw planConflict(input, workflowId, (await isRunning(client, workflowId))?.kind);
   }
 }
 

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -17,6 +18,7 @@ import {
   PLAN_ACTIONS,
   PLAN_KIND_TITLES,
   planRecordQuery,
+  planUpSignal,
   RUNNING_JOB_STATES,
   secondsBetween,
   TERMINAL_JOB_STATES,
@@ -331,6 +333,7 @@ export async function planFailoverWorkflow(input: PlanFailoverInput): Promise<Pl
         scope,
         planName: plan.azureName,
         vms: vmNames,
+        ...(first === 'testFailover' && options.testNetworkId ? { testNetworkId: options.testNetworkId } : {}),
         ...(scope.principal && CREATES_VM.has(PLAN_ACTIONS[first].itemKind)
           ? { placement: { principal: scope.principal, subscriptionId: scope.subscriptionId } }
           : {}),
@@ -348,6 +351,12 @@ export async function planFailoverWorkflow(input: PlanFailoverInput): Promise<Pl
           const cleanupAfter = options.cleanupAfter ?? DEFAULT_CLEANUP_AFTER;
           await steps.run('await-cleanup', async () => {
             waitingForCleanup = true;
+            // A site's failover moves on to its next tenant once this plan's test VMs are up.
+            const parent = workflowInfo().parent;
+            if (parent)
+              await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(planUpSignal, {
+                workflowId: workflowInfo().workflowId,
+              });
             steps.hint(
               'await-cleanup',
               `the test VMs of ${plan.name} run in ${options.testNetworkId ?? 'no network'}; check them, then run ${inlineCode(`asrflow failover cleanup --tenant ${shellWord(tenant)} --recovery-plan ${shellWord(plan.name)}`)}. They are cleaned up by themselves after ${cleanupAfter}.`,
@@ -418,6 +427,10 @@ export function planPreflight(
   if (facts.foreignItems.length > 0)
     refusals.push(
       `recovery plan ${plan.azureName} in the vault holds items that are not this tenant's VMs (${facts.foreignItems.join(', ')}): it was changed outside asrflow; onboard the plan again to restore it`,
+    );
+  if (facts.testNetworkMissing)
+    refusals.push(
+      `the test network ${options.testNetworkId ?? ''} does not exist in the tenant's subscription: onboard the tenant again (it creates its test failover network), or give --test-network`,
     );
   const operation = PLAN_ACTIONS[first].operation;
   if (facts.allowedOperations && !facts.allowedOperations.includes(operation))

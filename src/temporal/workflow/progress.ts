@@ -58,6 +58,7 @@ export interface Progress {
     | 'vault-watch'
     | 'failover'
     | 'plan-failover'
+    | 'site-failover'
     | 'offboarding';
   tenant?: string;
   vm?: string;

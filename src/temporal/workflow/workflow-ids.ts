@@ -10,6 +10,8 @@ export const workflowIds = {
   failover: (tenant: string, vm: string) => `asrflow:failover:${tenant}:${vm}`,
   /** One action on a tenant's recovery plan at a time. */
   planFailover: (tenant: string, plan: string) => `asrflow:plan-failover:${tenant}:${plan}`,
+  /** Every tenant's recovery plans on one VMM server or shared vault. */
+  siteFailover: (site: string) => `asrflow:site-failover:${site}`,
   /** A plan's drill schedule (a Temporal Schedule id). */
   drillSchedule: (tenant: string, plan: string) => `asrflow:drill:${tenant}:${plan}`,
   /** The workflow id a drill schedule starts; Temporal appends the run's time. */
