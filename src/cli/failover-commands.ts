@@ -123,8 +123,61 @@ function printRecord(record: DrillRecord): void {
     console.log(`  recovery point: ${record.rpo.recoveryPointTime} (${record.rpo.ageSeconds} s old at failover)`);
 }
 
+/** The failover options the flags give (each only when set). */
+function optionsOf(opts: FailoverFlags): FailoverOptions {
+  return {
+    ...(opts.yes ? { confirmed: true } : {}),
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.cleanupAfter ? { cleanupAfter: opts.cleanupAfter } : {}),
+    ...(opts.testNetwork ? { testNetworkId: opts.testNetwork } : {}),
+    ...(opts.recoveryPoint ? { recoveryPointId: opts.recoveryPoint } : {}),
+    ...(opts.sourceSiteOperations ? { sourceSiteOperations: true } : {}),
+    ...(opts.dataSync ? { dataSyncOption: opts.dataSync } : {}),
+  };
+}
+
+/** A workflow input from the plan; a plan that does not know what the flags name is exit 2. */
+function inputOrExit<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof FailoverInputError) {
+      console.error(`asrflow: ${error.message}`);
+      throw new ExitCode(EXIT.badInput);
+    }
+    throw error;
+  }
+}
+
+/** Starts a workflow; one that already runs (or a guard) refuses it with exit 1. */
+async function startOrExit<T>(start: () => Promise<T>, json?: boolean): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof FailoverConflictError) {
+      if (json)
+        console.log(
+          JSON.stringify(
+            { refused: true, reason: error.message, workflowId: error.workflowId, runningKind: error.runningKind },
+            null,
+            2,
+          ),
+        );
+      console.error(`asrflow: ${error.message}`);
+      throw new ExitCode(EXIT.failure);
+    }
+    throw error;
+  }
+}
+
 /** Exactly one of --vm and --recovery-plan (exit 2 otherwise): a failover acts on one VM or one plan. */
 function checkTargetFlags(opts: FailoverFlags, planKind: boolean): void {
+  if ((opts.site !== undefined || opts.recoveryPlan !== undefined) && opts.recoveryPoint !== undefined) {
+    console.error(
+      "asrflow: --recovery-point names one VM's recovery point: a recovery plan fails each of its VMs over to its latest one; leave it out, or fail the VM over alone with --vm",
+    );
+    throw new ExitCode(EXIT.badInput);
+  }
   if (opts.site !== undefined) {
     if (opts.tenant !== undefined || opts.vm !== undefined || opts.recoveryPlan !== undefined) {
       console.error('asrflow: --site takes every tenant of the site: leave out --tenant, --vm and --recovery-plan');
@@ -174,36 +227,12 @@ async function startPlanKind(kind: PlanFailoverKind, opts: FailoverFlags & { rec
     throw new ExitCode(EXIT.badInput);
   }
   const plan = readPlan(opts.plan);
-  const options: FailoverOptions = {
-    ...(opts.yes ? { confirmed: true } : {}),
-    ...(opts.force ? { force: true } : {}),
-    ...(opts.cleanupAfter ? { cleanupAfter: opts.cleanupAfter } : {}),
-    ...(opts.testNetwork ? { testNetworkId: opts.testNetwork } : {}),
-    ...(opts.sourceSiteOperations ? { sourceSiteOperations: true } : {}),
-  };
-  let input;
-  try {
-    input = planFailoverInputFromPlan(plan, opts.tenant, opts.recoveryPlan, kind, options);
-  } catch (error) {
-    if (error instanceof FailoverInputError) {
-      console.error(`asrflow: ${error.message}`);
-      throw new ExitCode(EXIT.badInput);
-    }
-    throw error;
-  }
+  const options = optionsOf(opts);
+  const input = inputOrExit(() => planFailoverInputFromPlan(plan, opts.tenant, opts.recoveryPlan, kind, options));
   await withClient(
     opts,
     async (client, settings) => {
-      let handle: WorkflowHandle;
-      try {
-        handle = await startPlanFailover(client, input, settings.taskQueue);
-      } catch (error) {
-        if (error instanceof FailoverConflictError) {
-          console.error(`asrflow: ${error.message}`);
-          throw new ExitCode(EXIT.failure);
-        }
-        throw error;
-      }
+      const handle: WorkflowHandle = await startOrExit(() => startPlanFailover(client, input, settings.taskQueue));
       const url = uiUrl(settings, handle.workflowId);
       const record = opts.wait
         ? ((await handle.result()) as PlanDrillRecord)
@@ -252,35 +281,12 @@ async function startSiteKind(kind: PlanFailoverKind, opts: FailoverFlags & { sit
     throw new ExitCode(EXIT.badInput);
   }
   const plan = readPlan(opts.plan);
-  const options: FailoverOptions = {
-    ...(opts.yes ? { confirmed: true } : {}),
-    ...(opts.force ? { force: true } : {}),
-    ...(opts.cleanupAfter ? { cleanupAfter: opts.cleanupAfter } : {}),
-    ...(opts.sourceSiteOperations ? { sourceSiteOperations: true } : {}),
-  };
-  let input;
-  try {
-    input = siteFailoverInputFromPlan(plan, opts.site, kind, options, concurrency);
-  } catch (error) {
-    if (error instanceof FailoverInputError) {
-      console.error(`asrflow: ${error.message}`);
-      throw new ExitCode(EXIT.badInput);
-    }
-    throw error;
-  }
+  const options = optionsOf(opts);
+  const input = inputOrExit(() => siteFailoverInputFromPlan(plan, opts.site, kind, options, concurrency));
   await withClient(
     opts,
     async (client, settings) => {
-      let handle: WorkflowHandle;
-      try {
-        handle = await startSiteFailover(client, input, settings.taskQueue);
-      } catch (error) {
-        if (error instanceof FailoverConflictError) {
-          console.error(`asrflow: ${error.message}`);
-          throw new ExitCode(EXIT.failure);
-        }
-        throw error;
-      }
+      const handle: WorkflowHandle = await startOrExit(() => startSiteFailover(client, input, settings.taskQueue));
       const url = uiUrl(settings, handle.workflowId);
       const record = opts.wait ? ((await handle.result()) as SiteFailoverRecord) : undefined;
       if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, uiUrl: url, record }, null, 2));
@@ -318,25 +324,8 @@ async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void>
     throw new ExitCode(EXIT.badInput);
   }
   const plan = readPlan(opts.plan);
-  const options: FailoverOptions = {
-    ...(opts.yes ? { confirmed: true } : {}),
-    ...(opts.force ? { force: true } : {}),
-    ...(opts.cleanupAfter ? { cleanupAfter: opts.cleanupAfter } : {}),
-    ...(opts.testNetwork ? { testNetworkId: opts.testNetwork } : {}),
-    ...(opts.recoveryPoint ? { recoveryPointId: opts.recoveryPoint } : {}),
-    ...(opts.sourceSiteOperations ? { sourceSiteOperations: true } : {}),
-    ...(opts.dataSync ? { dataSyncOption: opts.dataSync } : {}),
-  };
-  let input;
-  try {
-    input = failoverInputFromPlan(plan, opts.tenant, opts.vm, kind, options);
-  } catch (error) {
-    if (error instanceof FailoverInputError) {
-      console.error(`asrflow: ${error.message}`);
-      throw new ExitCode(EXIT.badInput);
-    }
-    throw error;
-  }
+  const options = optionsOf(opts);
+  const input = inputOrExit(() => failoverInputFromPlan(plan, opts.tenant, opts.vm, kind, options));
   await withClient(
     opts,
     async (client, settings) => {
@@ -348,24 +337,10 @@ async function startKind(kind: FailoverKind, opts: FailoverFlags): Promise<void>
         );
         throw new ExitCode(EXIT.failure);
       }
-      let handle: WorkflowHandle;
-      try {
-        handle = await startFailover(client, input, settings.taskQueue);
-      } catch (error) {
-        if (error instanceof FailoverConflictError) {
-          if (opts.json)
-            console.log(
-              JSON.stringify(
-                { refused: true, reason: error.message, workflowId: error.workflowId, runningKind: error.runningKind },
-                null,
-                2,
-              ),
-            );
-          console.error(`asrflow: ${error.message}`);
-          throw new ExitCode(EXIT.failure);
-        }
-        throw error;
-      }
+      const handle: WorkflowHandle = await startOrExit(
+        () => startFailover(client, input, settings.taskQueue),
+        opts.json,
+      );
       const url = uiUrl(settings, handle.workflowId);
       let record: DrillRecord | undefined;
       if (opts.wait) {

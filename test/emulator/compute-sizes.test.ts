@@ -5,16 +5,15 @@ import { loadSpecIndex } from '../support/spec-validator';
 import {
   clientsFor,
   collect,
-  createPolicyAndMapping,
   protectableByName,
   rawRequest,
   REGION,
-  registerVmm,
   startTestEmulator,
   TENANTS,
   tokenFor,
   type Clients,
   type TestEmulator,
+  setUpReplication,
 } from './helpers';
 
 // Target compute sizes and availability sets through the real SDK clients: the region's size
@@ -82,34 +81,19 @@ describe('target compute sizes, size rules and availability sets', () => {
     // A small page size: the size list (28 sizes) comes in pages the SDK follows.
     emu = await startTestEmulator({ estate: estate(), speed: 1200, retryAfterSeconds: 1, pageSize: 10 });
     c = clientsFor(emu, 'contoso');
-    for (const rg of [RG, TARGET_RG]) await c.resources.resourceGroups.createOrUpdate(rg, { location: REGION });
-    storageId =
-      (
-        await c.storage.storageAccounts.create(
-          TARGET_RG,
-          'sizesdrstorage01',
-          { location: REGION, kind: 'StorageV2', sku: { name: 'Standard_GRS' } },
-          POLL,
-        )
-      ).id ?? '';
-    vnetId =
-      (
-        await c.network.virtualNetworks.beginCreateOrUpdateAndWait(
-          TARGET_RG,
-          'sizes-dr-vnet',
-          {
-            location: REGION,
-            addressSpace: { addressPrefixes: ['10.70.0.0/16'] },
-            subnets: [{ name: 'app', addressPrefix: '10.70.1.0/24' }],
-          },
-          POLL,
-        )
-      ).id ?? '';
-    await c.vaults.vaults.beginCreateOrUpdateAndWait(RG, VAULT, { location: REGION, sku: { name: 'Standard' } }, POLL);
-    const reg = await registerVmm(emu, c, RG, VAULT, SUB, VMM);
-    fabric = reg.fabric;
-    container = reg.containers['Contoso-Cloud'] ?? '';
-    policyId = await createPolicyAndMapping(c, RG, VAULT, fabric, container, storageId);
+    const set = await setUpReplication(emu, c, {
+      rg: RG,
+      targetRg: TARGET_RG,
+      vault: VAULT,
+      subscriptionId: SUB,
+      vmm: VMM,
+      cloud: 'Contoso-Cloud',
+      region: REGION,
+      storage: 'sizesdrstorage01',
+      vnets: [{ name: 'sizes-dr-vnet', space: '10.70.0.0/16', subnets: [['app', '10.70.1.0/24']] }],
+    });
+    ({ storageId, fabric, container, policyId } = set);
+    vnetId = set.vnetIds[0] ?? '';
   });
   afterAll(async () => {
     await emu?.close();

@@ -402,3 +402,57 @@ export function enableInput(
     },
   };
 }
+
+/**
+ * Contoso's side of replication to a vault of its own, through the real SDK: resource groups,
+ * GRS storage and target VNets in `targetRg`, the vault, the VMM server registered, the policy
+ * paired with `cloud`. What a test of protected items needs before it enables protection.
+ */
+export async function setUpReplication(
+  emu: TestEmulator,
+  c: Clients,
+  s: {
+    rg: string;
+    targetRg: string;
+    vault: string;
+    subscriptionId: string;
+    vmm: string;
+    cloud: string;
+    region: string;
+    storage: string;
+    vnets: Array<{ name: string; space: string; subnets: Array<[string, string]> }>;
+  },
+): Promise<{ storageId: string; vnetIds: string[]; fabric: string; container: string; policyId: string }> {
+  const poll = { updateIntervalInMs: 50 };
+  for (const rg of [s.rg, s.targetRg]) await c.resources.resourceGroups.createOrUpdate(rg, { location: s.region });
+  const storage = await c.storage.storageAccounts.create(
+    s.targetRg,
+    s.storage,
+    { location: s.region, kind: 'StorageV2', sku: { name: 'Standard_GRS' } },
+    poll,
+  );
+  const vnetIds: string[] = [];
+  for (const v of s.vnets) {
+    const vnet = await c.network.virtualNetworks.beginCreateOrUpdateAndWait(
+      s.targetRg,
+      v.name,
+      {
+        location: s.region,
+        addressSpace: { addressPrefixes: [v.space] },
+        subnets: v.subnets.map(([name, addressPrefix]) => ({ name, addressPrefix })),
+      },
+      poll,
+    );
+    vnetIds.push(vnet.id ?? '');
+  }
+  await c.vaults.vaults.beginCreateOrUpdateAndWait(
+    s.rg,
+    s.vault,
+    { location: s.region, sku: { name: 'Standard' } },
+    poll,
+  );
+  const reg = await registerVmm(emu, c, s.rg, s.vault, s.subscriptionId, s.vmm);
+  const container = reg.containers[s.cloud] ?? '';
+  const policyId = await createPolicyAndMapping(c, s.rg, s.vault, reg.fabric, container, storage.id ?? '');
+  return { storageId: storage.id ?? '', vnetIds, fabric: reg.fabric, container, policyId };
+}

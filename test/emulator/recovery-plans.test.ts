@@ -5,15 +5,14 @@ import { loadSpecIndex } from '../support/spec-validator';
 import {
   clientsFor,
   collect,
-  createPolicyAndMapping,
   protectableByName,
   REGION,
-  registerVmm,
   startTestEmulator,
   TENANTS,
   waitFor,
   type Clients,
   type TestEmulator,
+  setUpReplication,
 } from './helpers';
 
 // Site Recovery recovery plans through the real SDK clients: create/update/delete with Azure's
@@ -63,34 +62,20 @@ describe('recovery plans', () => {
   beforeAll(async () => {
     emu = await startTestEmulator({ estate: loadEstateFile(FIXTURE), speed: 1200, retryAfterSeconds: 1 });
     c = clientsFor(emu, 'contoso');
-    for (const rg of [RG, TARGET_RG]) await c.resources.resourceGroups.createOrUpdate(rg, { location: REGION });
-    const storageId =
-      (
-        await c.storage.storageAccounts.create(
-          TARGET_RG,
-          'plansdrstorage01',
-          { location: REGION, kind: 'StorageV2', sku: { name: 'Standard_GRS' } },
-          POLL,
-        )
-      ).id ?? '';
-    vnetId =
-      (
-        await c.network.virtualNetworks.beginCreateOrUpdateAndWait(
-          TARGET_RG,
-          'plans-dr-vnet',
-          {
-            location: REGION,
-            addressSpace: { addressPrefixes: ['10.80.0.0/16'] },
-            subnets: [{ name: 'app', addressPrefix: '10.80.1.0/24' }],
-          },
-          POLL,
-        )
-      ).id ?? '';
-    await c.vaults.vaults.beginCreateOrUpdateAndWait(RG, VAULT, { location: REGION, sku: { name: 'Standard' } }, POLL);
-    const reg = await registerVmm(emu, c, RG, VAULT, SUB, VMM);
-    fabric = reg.fabric;
-    container = reg.containers['Contoso-Cloud'] ?? '';
-    const policyId = await createPolicyAndMapping(c, RG, VAULT, fabric, container, storageId);
+    const set = await setUpReplication(emu, c, {
+      rg: RG,
+      targetRg: TARGET_RG,
+      vault: VAULT,
+      subscriptionId: SUB,
+      vmm: VMM,
+      cloud: 'Contoso-Cloud',
+      region: REGION,
+      storage: 'plansdrstorage01',
+      vnets: [{ name: 'plans-dr-vnet', space: '10.80.0.0/16', subnets: [['app', '10.80.1.0/24']] }],
+    });
+    ({ fabric, container } = set);
+    vnetId = set.vnetIds[0] ?? '';
+    const { storageId, policyId } = set;
     for (const vm of VMS) {
       const p = await protectableByName(c, RG, VAULT, fabric, container, vm);
       const item = await c.asr.replicationProtectedItems.beginCreateAndWait(

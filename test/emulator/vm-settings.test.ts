@@ -5,14 +5,13 @@ import { loadSpecIndex } from '../support/spec-validator';
 import {
   clientsFor,
   collect,
-  createPolicyAndMapping,
   protectableByName,
   REGION,
-  registerVmm,
   startTestEmulator,
   TENANTS,
   type Clients,
   type TestEmulator,
+  setUpReplication,
 } from './helpers';
 
 // Per-VM target settings through the real SDK clients: what enable protection and updates
@@ -81,38 +80,29 @@ describe('per-VM target settings: enable, update, and the VMs failovers create',
   beforeAll(async () => {
     emu = await startTestEmulator({ estate: FIXTURE, speed: 1200, retryAfterSeconds: 1 });
     c = clientsFor(emu, 'contoso');
-    for (const rg of [RG, TARGET_RG]) await c.resources.resourceGroups.createOrUpdate(rg, { location: REGION });
-    const storage = await c.storage.storageAccounts.create(
-      TARGET_RG,
-      'crmdrstorage01',
-      { location: REGION, kind: 'StorageV2', sku: { name: 'Standard_GRS' } },
-      POLL,
-    );
-    storageId = storage.id ?? '';
-    const vnet = (name: string, space: string, subnets: Array<[string, string]>) =>
-      c.network.virtualNetworks.beginCreateOrUpdateAndWait(
-        TARGET_RG,
-        name,
+    const set = await setUpReplication(emu, c, {
+      rg: RG,
+      targetRg: TARGET_RG,
+      vault: VAULT,
+      subscriptionId: SUB,
+      vmm: VMM,
+      cloud: 'Contoso-Cloud',
+      region: REGION,
+      storage: 'crmdrstorage01',
+      vnets: [
         {
-          location: REGION,
-          addressSpace: { addressPrefixes: [space] },
-          subnets: subnets.map(([n, addressPrefix]) => ({ name: n, addressPrefix })),
+          name: 'crm-dr-vnet',
+          space: '10.50.0.0/16',
+          subnets: [
+            ['app', '10.50.1.0/24'],
+            ['db', '10.50.2.0/24'],
+          ],
         },
-        POLL,
-      );
-    drVnetId =
-      (
-        await vnet('crm-dr-vnet', '10.50.0.0/16', [
-          ['app', '10.50.1.0/24'],
-          ['db', '10.50.2.0/24'],
-        ])
-      ).id ?? '';
-    tfoVnetId = (await vnet('crm-tfo-vnet', '10.60.0.0/16', [['test', '10.60.1.0/24']])).id ?? '';
-    await c.vaults.vaults.beginCreateOrUpdateAndWait(RG, VAULT, { location: REGION, sku: { name: 'Standard' } }, POLL);
-    const reg = await registerVmm(emu, c, RG, VAULT, SUB, VMM);
-    fabric = reg.fabric;
-    container = reg.containers['Contoso-Cloud'] ?? '';
-    policyId = await createPolicyAndMapping(c, RG, VAULT, fabric, container, storageId);
+        { name: 'crm-tfo-vnet', space: '10.60.0.0/16', subnets: [['test', '10.60.1.0/24']] },
+      ],
+    });
+    ({ storageId, fabric, container, policyId } = set);
+    [drVnetId = '', tfoVnetId = ''] = set.vnetIds;
   });
   afterAll(async () => {
     await emu?.close();

@@ -2,12 +2,10 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FailoverActivities } from '../activities';
 import type { ActionParams } from '../activities';
 import {
   ACTIONS,
@@ -30,11 +28,11 @@ import {
   type TenantScope,
 } from '../contract';
 import { inlineCode, operatorCommands, shellWord } from '../../domain/operator-commands';
-import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../../temporal/workflow/failure-types';
+import { FailureType } from '../../temporal/workflow/failure-types';
 import { HANDLER_DESCRIPTIONS, type StepState } from '../../temporal/workflow/progress';
 import { AsrStage } from '../../temporal/workflow/search-attributes';
 import { cloudsLabel } from '../../domain/vmm-placement';
-import { failoverActivities } from './activities';
+import { failoverActivities, jobActivities } from './activities';
 import { answerProgress, isAbandoned, outcomeDetails, publishDetails, StepRunner } from '../../temporal/workflow/steps';
 
 /** Reads outside any step (the drill record's facts): unlabelled in the UI, as the step's own are not. */
@@ -77,21 +75,7 @@ export async function failoverWorkflow(input: FailoverInput): Promise<DrillRecor
     commands: operatorCommands.failover(tenant, vm),
     activities: failoverActivities,
   });
-  // Seconds, not minutes: a worker that dies while an action is issued or its job followed is
-  // replaced within this (the activities heartbeat every few seconds), and it counts against RTO.
-  const heartbeatTimeout = options.heartbeatTimeout ?? '15s';
-  const jobs = (summary: string) =>
-    proxyActivities<FailoverActivities>({
-      startToCloseTimeout: '4h',
-      heartbeatTimeout,
-      summary,
-      retry: {
-        initialInterval: '1s',
-        backoffCoefficient: 2,
-        maximumInterval: '1m',
-        nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-      },
-    });
+  const jobs = jobActivities(options.heartbeatTimeout);
 
   let waitingForCleanup = false;
   let cleanupRequest: { reason?: string } | undefined;

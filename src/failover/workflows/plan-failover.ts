@@ -3,12 +3,10 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FailoverActivities } from '../activities';
 import {
   checkPreflight,
   cleanupUpdate,
@@ -31,11 +29,11 @@ import {
   type PreflightResult,
 } from '../contract';
 import { inlineCode, operatorCommands, shellWord } from '../../domain/operator-commands';
-import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../../temporal/workflow/failure-types';
+import { FailureType } from '../../temporal/workflow/failure-types';
 import { HANDLER_DESCRIPTIONS, type StepState } from '../../temporal/workflow/progress';
 import { AsrStage } from '../../temporal/workflow/search-attributes';
 import { answerProgress, isAbandoned, outcomeDetails, publishDetails, StepRunner } from '../../temporal/workflow/steps';
-import { failoverActivities } from './activities';
+import { failoverActivities, jobActivities } from './activities';
 
 const FOLLOW_SLICE_MS = 5 * 60_000;
 const DEFAULT_CLEANUP_AFTER = '24h';
@@ -94,19 +92,7 @@ export async function planFailoverWorkflow(input: PlanFailoverInput): Promise<Pl
       : operatorCommands.planFailover(tenant, plan.name),
     activities: failoverActivities,
   });
-  const heartbeatTimeout = options.heartbeatTimeout ?? '15s';
-  const jobs = (summary: string) =>
-    proxyActivities<FailoverActivities>({
-      startToCloseTimeout: '4h',
-      heartbeatTimeout,
-      summary,
-      retry: {
-        initialInterval: '1s',
-        backoffCoefficient: 2,
-        maximumInterval: '1m',
-        nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-      },
-    });
+  const jobs = jobActivities(options.heartbeatTimeout);
 
   let waitingForCleanup = false;
   let cleanupRequest: { reason?: string } | undefined;
