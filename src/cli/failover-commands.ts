@@ -299,7 +299,8 @@ async function startSiteKind(kind: PlanFailoverKind, opts: FailoverFlags & { sit
         if (record) printSiteRecord(record);
         if (kind === 'test' && !record)
           console.log(
-            `Clean up with: asrflow failover cleanup --site ${opts.site} (automatic after ${options.cleanupAfter ?? '24h'})`,
+            // It reads the site's tenants from the plan: the same file as this command's.
+            `Clean up with: asrflow failover cleanup --site ${opts.site}${opts.plan ? ` --plan ${opts.plan}` : ''} (automatic after ${options.cleanupAfter ?? '24h'})`,
           );
       }
       if (record && record.outcome !== 'succeeded') throw new ExitCode(EXIT.failure);

@@ -374,18 +374,11 @@ export const PLAN_FAILOVER_KINDS = [
 ] as const;
 export type PlanFailoverKind = (typeof PLAN_FAILOVER_KINDS)[number];
 
-export const PLAN_KIND_TITLES: Record<PlanFailoverKind, string> = {
-  test: 'Test failover',
-  cleanup: 'Test failover cleanup',
-  planned: 'Planned failover',
-  unplanned: 'Unplanned failover',
-  commit: 'Commit failover',
-  reprotect: 'Reprotect',
-  failback: 'Failback',
-};
+/** A plan's kinds are a VM's, titled alike. */
+export const PLAN_KIND_TITLES: Record<PlanFailoverKind, string> = KIND_TITLES;
 
-/** Kinds that move production: they need the operator's confirmation (--yes). */
-export const PLAN_NEEDS_CONFIRMATION: ReadonlySet<PlanFailoverKind> = new Set(['planned', 'unplanned', 'failback']);
+/** Kinds that move production: they need the operator's confirmation (--yes), as a VM's do. */
+export const PLAN_NEEDS_CONFIRMATION: ReadonlySet<FailoverKind> = NEEDS_CONFIRMATION;
 
 /** A recovery plan's action: the POST on the plan, the operation it needs, the job it starts. */
 export type PlanAction =

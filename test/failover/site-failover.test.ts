@@ -172,7 +172,10 @@ describe('site failover', () => {
     expect([...tokensOf(TAILSPIN.subscriptionId)]).toEqual([TAILSPIN.tenantId]);
     expect([...tokensOf('a1000000-0000-4000-8000-000000000001')]).toEqual(['a0000000-0000-4000-8000-000000000001']);
 
-    const cleaned = await cli('failover', 'cleanup', '--site', 'vmm01.fabrikam.local', '--plan', file);
+    // The printed command, as printed.
+    const printed = /Clean up with: (asrflow failover cleanup [^(\n]+?) \(automatic/.exec(started.stdout)?.[1] ?? '';
+    expect(printed).toBe(`asrflow failover cleanup --site vmm01.fabrikam.local --plan ${file}`);
+    const cleaned = await cli(...printed.split(' ').slice(1));
     expect(cleaned.code, cleaned.stderr).toBe(0);
     const record = (await site.result()) as SiteFailoverRecord;
     expect(record.outcome).toBe('succeeded');
